@@ -1,0 +1,103 @@
+# futurelm build.
+#   make                 futurelm binary + build/<variant>/libfuturelm.a
+#   make test            build and run every test (ends with "N passed, N failed")
+#   make clean
+# Switches: DEBUG=1 (-O0 -g), SANITIZE=1 (ASan+UBSan), OPENMP=0, PORTABLE=1 (no -march=native),
+#           BLAS=none|openblas|blis (none, our own SGEMM, is the default).
+
+CC       ?= cc
+BLAS     ?= none
+OPENMP   ?= 1
+DEBUG    ?= 0
+SANITIZE ?= 0
+PORTABLE ?= 0
+PYTHON   ?= /usr/bin/python3
+
+# Every combination of switches builds into its own directory, so objects never mix.
+variant_of = $(if $(filter 1,$(DEBUG)),debug,opt)$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 0,$(1)),-noomp)$(if $(filter 1,$(PORTABLE)),-portable)$(if $(filter-out none,$(BLAS)),-$(BLAS))
+BUILD       := build/$(call variant_of,$(OPENMP))
+NOOMP_BUILD := build/$(call variant_of,0)
+
+# -march=native where the compiler knows this CPU; otherwise a portable x86-64 (or generic) target.
+NATIVE_OK := $(shell $(CC) -march=native -x c -E /dev/null >/dev/null 2>&1 && echo yes)
+ifeq ($(PORTABLE),1)
+  ARCHFLAGS :=
+else ifeq ($(NATIVE_OK),yes)
+  ARCHFLAGS := -march=native
+else
+  ARCHFLAGS :=
+endif
+
+WARN     := -Wall -Wextra -Wno-unknown-pragmas
+CFLAGS   := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -MMD -MP
+LDLIBS   := -lm
+ifeq ($(DEBUG),1)
+  CFLAGS += -O0 -g
+else
+  CFLAGS += -O3 $(ARCHFLAGS) -fno-math-errno
+endif
+ifeq ($(SANITIZE),1)
+  CFLAGS  += -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(OPENMP),1)
+  CFLAGS  += -fopenmp
+  LDFLAGS += -fopenmp
+endif
+
+LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -name 'gemm_*.c' | sort)
+ifeq ($(BLAS),none)
+else ifeq ($(BLAS),openblas)
+  LIB_SRC := $(filter-out src/kernels/gemm.c,$(LIB_SRC)) src/kernels/gemm_blas.c
+  CFLAGS  += -DFL_BLAS_OPENBLAS $(shell pkg-config --cflags openblas 2>/dev/null)
+  LDLIBS  += $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
+else ifeq ($(BLAS),blis)
+  LIB_SRC := $(filter-out src/kernels/gemm.c,$(LIB_SRC)) src/kernels/gemm_blas.c
+  CFLAGS  += -DFL_BLAS_BLIS -I/usr/include/blis
+  LDLIBS  += -lblis
+else
+  $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
+endif
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libfuturelm.a
+
+.PHONY: all test tests clean fixtures demo
+all: futurelm $(LIB)
+
+futurelm: $(BUILD)/futurelm
+	cp $< $@
+
+$(BUILD)/futurelm: $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c tests/check.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(TEST_BIN) $(BUILD)/futurelm
+
+# The runner regenerates the PyTorch fixtures, runs every test binary at 1 and 2
+# threads (and the parity test built without OpenMP), and prints the tally last.
+test: tests futurelm
+	@$(MAKE) --no-print-directory OPENMP=0 DEBUG=$(DEBUG) SANITIZE=$(SANITIZE) PORTABLE=$(PORTABLE) BLAS=$(BLAS) tests-only
+	@PYTHON=$(PYTHON) sh tests/run.sh $(BUILD) $(NOOMP_BUILD)
+
+tests-only: $(TEST_BIN)
+
+clean:
+	rm -rf build futurelm
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,27 @@
+/* futurelm command line: a thin dispatcher over the library. Each subcommand
+ * lives in its own file (src/cli/cmd_*.c) and is listed in the table below. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command COMMANDS[] = {
+    {"info", "print a checkpoint's config, size, step and last validation loss", cmd_info},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: futurelm <command> [options]   (futurelm <command> --help for details)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "futurelm: error: unknown command '%s'; run 'futurelm --help' for the list\n", argv[1]);
+    return 2;
+}
