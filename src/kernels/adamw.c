@@ -1,0 +1,26 @@
+/* AdamW, step for step as torch.optim.AdamW computes it (so the reference
+ * trainer and futurelm agree to rounding):
+ *   p *= 1 - lr * wd
+ *   m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g^2
+ *   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)          */
+#include <math.h>
+
+#include "kernels/kernels.h"
+
+void adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
+                  float eps, float weight_decay, long t) {
+    /* scalars in double, as PyTorch computes them in Python floats */
+    const double bc1 = 1.0 - pow((double)beta1, (double)t);
+    const float bc2_sqrt = (float)sqrt(1.0 - pow((double)beta2, (double)t));
+    const float step = (float)((double)lr / bc1);
+    const float decay = (float)(1.0 - (double)lr * (double)weight_decay);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+        float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * decay - step * mi / (sqrtf(vi) / bc2_sqrt + eps);
+    }
+}

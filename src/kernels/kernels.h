@@ -1,0 +1,74 @@
+/* The model's building blocks. Every kernel has its forward and its backward
+ * in the same file (src/kernels/<op>.c). Conventions:
+ *  - row-major float32; "rows" N is the number of token positions (B*T or similar);
+ *  - backward functions ADD into gradient buffers (parameter and input grads),
+ *    so several consumers of one tensor accumulate naturally; callers zero them;
+ *  - every reduction is ordered so results are bit-identical for any thread count.
+ */
+#ifndef FL_KERNELS_H
+#define FL_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- embedding.c: out[r,s,:] = wte[tok[r,s],:] + wpe[s,:]  (R sequences of S tokens) */
+void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int R, int S, int C);
+void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int R, int S, int C);
+
+/* ---- layernorm.c: out = (x - mean) * rstd * w + b over the last dim, eps 1e-5.
+ * mean and rstd [N] are saved for the backward. */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
+                       int C);
+void layernorm_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
+                        const float *mean, const float *rstd, int N, int C);
+
+/* ---- linear.c: out[N,OC] = x[N,C] · w[OC,C]ᵀ + b (b may be NULL). */
+void linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC);
+/* dx += dout·w, dw += doutᵀ·x, db += Σ_n dout (any of dx, dw, db may be NULL to skip it). */
+void linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
+                     int OC);
+
+/* ---- attention.c: multi-head scaled dot-product attention over R independent
+ * sequences, Sq queries and Sk keys each, H heads of size hs (C = H*hs).
+ * Row s of sequence r starts at q + (r*Sq + s)*q_stride (likewise k, v with kv_stride
+ * and Sk); head h is the slice [h*hs, (h+1)*hs). With causal, query s sees keys 0..s
+ * (requires Sq == Sk). out is [R,Sq,C] (heads concatenated); lse [R,H,Sq] keeps each
+ * softmax row's log-sum-exp so the backward recomputes probabilities in O(S) memory. */
+typedef struct {
+    int R, Sq, Sk, H, hs;
+    int q_stride, kv_stride;
+    int causal;
+} attention_shape;
+void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+                       const attention_shape *sh);
+/* dq, dk, dv use the same strides as q, k, v (they may alias one qkv gradient buffer). */
+void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
+                        const float *q, const float *k, const float *v, const attention_shape *sh);
+
+/* ---- gelu.c: tanh approximation, elementwise over n values. */
+void gelu_forward(float *out, const float *x, size_t n);
+void gelu_backward(float *dx, const float *x, const float *dout, size_t n);
+
+/* ---- residual.c: out = a + b; backward adds dout into da and db. */
+void residual_forward(float *out, const float *a, const float *b, size_t n);
+void residual_backward(float *da, float *db, const float *dout, size_t n);
+
+/* ---- crossentropy.c: softmax cross-entropy over the first V of Vp logit columns
+ * (columns >= V are padding: excluded from the softmax, given zero gradient).
+ * losses[n] = -log softmax(logits[n,:V])[target[n]]. */
+void crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp);
+/* dlogits[n,:] = weight[n] * (softmax - onehot(target)) ; dlogits may alias logits
+ * (the fused, in-place form used by the chunked LM head). Padded columns get 0. */
+void crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
+                           int V, int Vp);
+
+/* ---- adamw.c: one bias-corrected AdamW step over n parameters (PyTorch's update order:
+ * decoupled decay p *= 1 - lr*wd, then the Adam step). t is the 1-based step number. */
+void adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
+                  float eps, float weight_decay, long t);
+
+/* ---- gradclip.c: sum of squares of g[0..n) in double, in fixed-size blocks
+ * combined in order (thread-count independent); and in-place scaling. */
+double sum_of_squares(const float *g, size_t n);
+void scale_inplace(float *g, size_t n, float s);
+
+#endif

@@ -1,0 +1,147 @@
+#include "model/block.h"
+
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "util/mem.h"
+
+typedef struct {
+    float **slot;
+    size_t floats;
+} piece;
+
+static float *bind(piece *p, int n, float *mem) {
+    for (int i = 0; i < n; i++) {
+        if (p[i].slot) *p[i].slot = mem;
+        mem += fl_round_floats(p[i].floats);
+    }
+    return mem;
+}
+
+static size_t total(const piece *p, int n) {
+    size_t s = 0;
+    for (int i = 0; i < n; i++) s += fl_round_floats(p[i].floats);
+    return s;
+}
+
+/* The single list of activation tensors: sizing and binding both read it. */
+static int acts_pieces(piece *p, block_acts *a, const block_dims *d) {
+    size_t N = (size_t)d->R * d->S, C = d->C, H = d->H, Nc = (size_t)d->R * d->P;
+    int x = d->P > 0, n = 0;
+#define PIECE(field, count) p[n++] = (piece){a ? &a->field : NULL, (count)}
+    PIECE(ln1, N * C); PIECE(ln1_mean, N); PIECE(ln1_rstd, N);
+    PIECE(qkv, N * 3 * C); PIECE(atty, N * C); PIECE(att_lse, N * H); PIECE(res_att, N * C);
+    if (x) {
+        PIECE(lnx, N * C); PIECE(lnx_mean, N); PIECE(lnx_rstd, N);
+        PIECE(xq, N * C); PIECE(xkv, Nc * 2 * C); PIECE(xatty, N * C); PIECE(xatt_lse, N * H); PIECE(res_x, N * C);
+    }
+    PIECE(ln2, N * C); PIECE(ln2_mean, N); PIECE(ln2_rstd, N);
+    PIECE(fch, N * 4 * C); PIECE(fch_gelu, N * 4 * C); PIECE(out, N * C);
+#undef PIECE
+    return n;
+}
+
+static int scratch_pieces(piece *p, block_scratch *s, const block_dims *d) {
+    size_t N = (size_t)d->R * d->S, C = d->C, Nc = (size_t)d->R * d->P;
+    int n = 0;
+#define PIECE(field, count) p[n++] = (piece){s ? &s->field : NULL, (count)}
+    PIECE(dln, N * C); PIECE(datty, N * C); PIECE(dqkv, N * 3 * C); PIECE(dfch, N * 4 * C);
+    PIECE(dfch_gelu, N * 4 * C);
+    if (d->P > 0) { PIECE(dxq, N * C); PIECE(dxkv, Nc * 2 * C); }
+#undef PIECE
+    return n;
+}
+
+size_t block_acts_floats(const block_dims *d) {
+    piece p[32];
+    return total(p, acts_pieces(p, NULL, d));
+}
+size_t block_scratch_floats(const block_dims *d) {
+    piece p[16];
+    return total(p, scratch_pieces(p, NULL, d));
+}
+float *block_acts_bind(block_acts *a, float *mem, const block_dims *d) {
+    piece p[32];
+    memset(a, 0, sizeof *a);
+    return bind(p, acts_pieces(p, a, d), mem);
+}
+float *block_scratch_bind(block_scratch *s, float *mem, const block_dims *d) {
+    piece p[16];
+    memset(s, 0, sizeof *s);
+    return bind(p, scratch_pieces(p, s, d), mem);
+}
+
+void block_forward(const block_weights *w, block_acts *a, const float *in, const float *ctx, const block_dims *d) {
+    const int N = d->R * d->S, C = d->C;
+    const size_t NC = (size_t)N * C;
+    attention_shape self = {d->R, d->S, d->S, d->H, C / d->H, 3 * C, 3 * C, 1};
+
+    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, w->ln1_w, w->ln1_b, N, C);
+    linear_forward(a->qkv, a->ln1, w->qkv_w, w->qkv_b, N, C, 3 * C);
+    attention_forward(a->atty, a->att_lse, a->qkv, a->qkv + C, a->qkv + 2 * C, &self);
+    linear_forward(a->res_att, a->atty, w->attn_proj_w, w->attn_proj_b, N, C, C);
+    residual_forward(a->res_att, in, a->res_att, NC);
+
+    const float *x = a->res_att;
+    if (d->P > 0) {
+        attention_shape cross = {d->R, d->S, d->P, d->H, C / d->H, C, 2 * C, 0};
+        layernorm_forward(a->lnx, a->lnx_mean, a->lnx_rstd, x, w->lnx_w, w->lnx_b, N, C);
+        linear_forward(a->xq, a->lnx, w->xq_w, w->xq_b, N, C, C);
+        linear_forward(a->xkv, ctx, w->xkv_w, w->xkv_b, d->R * d->P, C, 2 * C);
+        attention_forward(a->xatty, a->xatt_lse, a->xq, a->xkv, a->xkv + C, &cross);
+        linear_forward(a->res_x, a->xatty, w->xproj_w, w->xproj_b, N, C, C);
+        residual_forward(a->res_x, x, a->res_x, NC);
+        x = a->res_x;
+    }
+
+    layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, x, w->ln2_w, w->ln2_b, N, C);
+    linear_forward(a->fch, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C);
+    gelu_forward(a->fch_gelu, a->fch, (size_t)N * 4 * C);
+    linear_forward(a->out, a->fch_gelu, w->fc_proj_w, w->fc_proj_b, N, 4 * C, C);
+    residual_forward(a->out, x, a->out, NC);
+}
+
+static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
+
+void block_backward(const block_weights *w, const block_weights *g, const block_acts *a, block_scratch *s,
+                    float *dresid, const float *in, const float *ctx, float *dctx, const block_dims *d) {
+    const int N = d->R * d->S, C = d->C;
+    const size_t NC = (size_t)N * C;
+    const float *x_mlp = d->P > 0 ? a->res_x : a->res_att; /* input of the MLP branch */
+
+    /* MLP branch: out = x_mlp + fc_proj(gelu(fc(ln_2(x_mlp)))) */
+    zero(s->dfch_gelu, (size_t)N * 4 * C);
+    linear_backward(s->dfch_gelu, g->fc_proj_w, g->fc_proj_b, dresid, a->fch_gelu, w->fc_proj_w, N, 4 * C, C);
+    zero(s->dfch, (size_t)N * 4 * C);
+    gelu_backward(s->dfch, a->fch, s->dfch_gelu, (size_t)N * 4 * C);
+    zero(s->dln, NC);
+    linear_backward(s->dln, g->fc_w, g->fc_b, s->dfch, a->ln2, w->fc_w, N, C, 4 * C);
+    layernorm_backward(dresid, g->ln2_w, g->ln2_b, s->dln, x_mlp, w->ln2_w, a->ln2_mean, a->ln2_rstd, N, C);
+
+    if (d->P > 0) { /* cross-attention branch: res_x = res_att + xproj(xattn(ln_x(res_att), ctx)) */
+        attention_shape cross = {d->R, d->S, d->P, d->H, C / d->H, C, 2 * C, 0};
+        size_t Nc2 = (size_t)d->R * d->P * 2 * C;
+        zero(s->datty, NC);
+        linear_backward(s->datty, g->xproj_w, g->xproj_b, dresid, a->xatty, w->xproj_w, N, C, C);
+        zero(s->dxq, NC);
+        zero(s->dxkv, Nc2);
+        attention_backward(s->dxq, s->dxkv, s->dxkv + C, s->datty, a->xatty, a->xatt_lse, a->xq, a->xkv,
+                           a->xkv + C, &cross);
+        linear_backward(dctx, g->xkv_w, g->xkv_b, s->dxkv, ctx, w->xkv_w, d->R * d->P, C, 2 * C);
+        zero(s->dln, NC);
+        linear_backward(s->dln, g->xq_w, g->xq_b, s->dxq, a->lnx, w->xq_w, N, C, C);
+        layernorm_backward(dresid, g->lnx_w, g->lnx_b, s->dln, a->res_att, w->lnx_w, a->lnx_mean, a->lnx_rstd, N,
+                           C);
+    }
+
+    /* self-attention branch: res_att = in + attn_proj(attn(qkv(ln_1(in)))) */
+    attention_shape self = {d->R, d->S, d->S, d->H, C / d->H, 3 * C, 3 * C, 1};
+    zero(s->datty, NC);
+    linear_backward(s->datty, g->attn_proj_w, g->attn_proj_b, dresid, a->atty, w->attn_proj_w, N, C, C);
+    zero(s->dqkv, NC * 3);
+    attention_backward(s->dqkv, s->dqkv + C, s->dqkv + 2 * C, s->datty, a->atty, a->att_lse, a->qkv, a->qkv + C,
+                       a->qkv + 2 * C, &self);
+    zero(s->dln, NC);
+    linear_backward(s->dln, g->qkv_w, g->qkv_b, s->dqkv, a->ln1, w->qkv_w, N, C, 3 * C);
+    layernorm_backward(dresid, g->ln1_w, g->ln1_b, s->dln, in, w->ln1_w, a->ln1_mean, a->ln1_rstd, N, C);
+}

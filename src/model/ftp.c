@@ -1,0 +1,179 @@
+/* The FTP head (DESIGN.md 1.2): for each chosen encoder position t, the state
+ * vector h_t is projected to a pseudo-sequence s_t of P vectors; a small
+ * decoder reads x_t..x_{t+N-1}, cross-attends to s_t only, and predicts
+ * x_{t+1}..x_{t+N}; step j's cross-entropy is weighted by gamma^j.
+ *
+ * All decoder sequences of a batch are one stack of R independent sequences of
+ * N rows, so every product is one large matrix multiply over R*N rows. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "model/model.h"
+#include "util/mem.h"
+
+static block_dims dec_dims(const fl_model *m, int R) {
+    block_dims d = {R, m->cfg.n_future, m->cfg.n_embd, m->cfg.dec_heads, m->cfg.pseudo_len};
+    return d;
+}
+
+/* One list drives both sizing and binding. */
+static size_t ftp_layout(fl_model *m, float *mem, int R) {
+    const size_t C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, RN = (size_t)R * N;
+    ftp_acts *a = &m->ftp;
+    block_dims d = dec_dims(m, R);
+    float *p = mem;
+    size_t count = 0;
+#define TAKE(dst, n)                                                                                                 \
+    do {                                                                                                             \
+        size_t n_ = fl_round_floats(n);                                                                              \
+        if (mem) { dst = (void *)p; p += n_; }                                                                       \
+        count += n_;                                                                                                 \
+    } while (0)
+    TAKE(a->pos, (size_t)R);
+    TAKE(a->h_sel, (size_t)R * C);
+    TAKE(a->ctx, (size_t)R * P * C);
+    TAKE(a->tokens, RN);
+    TAKE(a->targets, RN);
+    TAKE(a->weights, RN);
+    TAKE(a->encoded, RN * C);
+    for (int l = 0; l < m->cfg.dec_layers; l++) {
+        size_t n = block_acts_floats(&d);
+        if (mem) block_acts_bind(&a->blocks[l], p, &d), p += n;
+        count += n;
+    }
+    TAKE(a->lnf, RN * C);
+    TAKE(a->lnf_mean, RN);
+    TAKE(a->lnf_rstd, RN);
+    TAKE(a->dresid, RN * C);
+    TAKE(a->dctx, (size_t)R * P * C);
+    TAKE(a->dh_sel, (size_t)R * C);
+    {
+        size_t n = block_scratch_floats(&d);
+        if (mem) block_scratch_bind(&m->dec_scratch, p, &d), p += n;
+        count += n;
+    }
+#undef TAKE
+    return count;
+}
+
+size_t ftp_acts_floats(const fl_model *m, int B, int T, int R) {
+    (void)B;
+    (void)T;
+    return ftp_layout((fl_model *)m, NULL, R);
+}
+
+float *ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R) {
+    (void)B;
+    (void)T;
+    return mem + ftp_layout(m, mem, R);
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Decoder forward (and backward) over R sequences whose encoder rows are a->pos. */
+static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double norm, int want_grad,
+                      double *offset_sum) {
+    const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, W = T + N, RN = R * N;
+    ftp_acts *a = &m->ftp;
+    block_dims d = dec_dims(m, R);
+
+    for (int i = 0; i < R; i++) {
+        int row = a->pos[i], b = row / T, t = row % T;
+        memcpy(a->h_sel + (size_t)i * C, m->trunk.lnf + (size_t)row * C, (size_t)C * sizeof(float));
+        const int32_t *win = tokens + (size_t)b * W + t;
+        for (int j = 0; j < N; j++) {
+            a->tokens[i * N + j] = win[j];
+            a->targets[i * N + j] = win[j + 1];
+        }
+    }
+    double gsum = 0.0;
+    for (int j = 0; j < N; j++) gsum += pow(m->cfg.gamma, j);
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) a->weights[i * N + j] = (float)(pow(m->cfg.gamma, j) / (norm * gsum));
+
+    linear_forward(a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C);
+    embedding_forward(a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C);
+    const float *x = a->encoded;
+    for (int l = 0; l < m->cfg.dec_layers; l++) {
+        block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, &d);
+        x = a->blocks[l].out;
+    }
+    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, RN, C);
+
+    /* The decoder's head gradient lands in dec_scratch.dln, free until the blocks' backward. */
+    float *dlnf = m->dec_scratch.dln;
+    float *g_wte = m->grads + (m->wte - m->params);
+    if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
+    lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL, want_grad ? g_wte : NULL, RN);
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) offset_sum[j] += m->losses[i * N + j];
+    if (!want_grad) return;
+
+    memset(a->dresid, 0, (size_t)RN * C * sizeof(float));
+    layernorm_backward(a->dresid, m->grads + (m->dec_lnf_w - m->params), m->grads + (m->dec_lnf_b - m->params), dlnf,
+                       x, m->dec_lnf_w, a->lnf_mean, a->lnf_rstd, RN, C);
+    memset(a->dctx, 0, (size_t)R * P * C * sizeof(float));
+    for (int l = m->cfg.dec_layers - 1; l >= 0; l--) {
+        const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
+        block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx,
+                       &d);
+    }
+    embedding_backward(g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
+    memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
+    linear_backward(a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
+                    a->h_sel, m->proj_w, R, C, P * C);
+    for (int i = 0; i < R; i++) {
+        float *dst = m->dlnf + (size_t)a->pos[i] * C;
+        const float *src = a->dh_sel + (size_t)i * C;
+        for (int c = 0; c < C; c++) dst[c] += src[c];
+    }
+}
+
+void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, fl_losses *out) {
+    const int N = m->cfg.n_future;
+    const int K = m->cfg.positions;
+    double offset_sum[FL_MAX_FUTURE] = {0};
+    double count;
+    ftp_acts *a = &m->ftp;
+    if (train && K > 0 && K < T) {
+        /* K distinct positions per sequence, uniform without replacement: draw and
+         * reject repeats (no buffer needed; O(K^2) compares, trivial next to the step). */
+        for (int b = 0; b < B; b++) {
+            int32_t *sel = a->pos + b * K;
+            for (int i = 0; i < K; i++) {
+                int pick;
+                for (;;) {
+                    pick = (int)fl_rng_below(&m->pos_rng, (uint64_t)T);
+                    int dup = 0;
+                    for (int q = 0; q < i; q++) dup |= sel[q] == b * T + pick;
+                    if (!dup) break;
+                }
+                sel[i] = b * T + pick;
+            }
+            qsort(sel, (size_t)K, sizeof *sel, cmp_int);
+        }
+        count = (double)B * K;
+        run_chunk(m, tokens, T, B * K, count, want_grad, offset_sum);
+    } else {
+        count = (double)B * T;
+        for (int r0 = 0; r0 < B * T; r0 += m->R) {
+            int R = B * T - r0 < m->R ? B * T - r0 : m->R;
+            for (int i = 0; i < R; i++) a->pos[i] = r0 + i;
+            run_chunk(m, tokens, T, R, count, want_grad, offset_sum);
+        }
+    }
+    double gsum = 0.0, total = 0.0;
+    for (int j = 0; j < N; j++) {
+        out->offset_loss[j] = (float)(offset_sum[j] / count);
+        total += pow(m->cfg.gamma, j) * offset_sum[j] / count;
+        gsum += pow(m->cfg.gamma, j);
+    }
+    out->n_offsets = N;
+    out->loss = (float)(total / gsum);
+    out->next_token_loss = out->offset_loss[0];
+}

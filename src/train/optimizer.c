@@ -1,0 +1,82 @@
+/* AdamW state and global-norm clipping over a model's single gradient buffer. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "futurelm.h"
+#include "kernels/kernels.h"
+#include "util/error.h"
+#include "util/mem.h"
+
+struct fl_adamw {
+    float *m, *v; /* laid out like the parameter buffer */
+    size_t n;
+    long t;       /* steps taken */
+};
+
+void fl_adamw_config_default(fl_adamw_config *c) {
+    c->lr = 6e-4f;
+    c->beta1 = 0.9f;
+    c->beta2 = 0.95f;
+    c->eps = 1e-8f;
+    c->weight_decay = 0.1f;
+}
+
+fl_status fl_adamw_create(const fl_model *model, fl_adamw **out, fl_error *err) {
+    *out = NULL;
+    fl_adamw *o = calloc(1, sizeof *o);
+    if (!o) return fl_fail(err, FL_ERR_NOMEM, "out of memory for the optimizer");
+    /* sized to the whole buffer (padding between tensors included), so the
+     * update is one flat loop per tensor at the tensor's own offset */
+    const fl_tensor *last = fl_model_tensor(model, fl_model_num_tensors(model) - 1);
+    o->n = (size_t)(last->data - fl_model_params((fl_model *)model)) + last->numel;
+    o->m = fl_alloc(o->n, sizeof(float));
+    o->v = fl_alloc(o->n, sizeof(float));
+    if (!o->m || !o->v) {
+        size_t n = o->n;
+        fl_adamw_free(o);
+        return fl_fail(err, FL_ERR_NOMEM, "out of memory for AdamW moments (%zu parameters)", n);
+    }
+    *out = o;
+    return FL_OK;
+}
+
+void fl_adamw_free(fl_adamw *o) {
+    if (!o) return;
+    fl_free(o->m);
+    fl_free(o->v);
+    free(o);
+}
+
+void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) {
+    o->t++;
+    float *base = fl_model_params(model);
+    for (int i = 0; i < fl_model_num_tensors(model); i++) {
+        const fl_tensor *t = fl_model_tensor(model, i);
+        size_t off = (size_t)(t->data - base);
+        adamw_update(t->data, t->grad, o->m + off, o->v + off, t->numel, c->lr, c->beta1, c->beta2, c->eps,
+                     t->decay ? c->weight_decay : 0.0f, o->t);
+    }
+}
+
+long fl_adamw_steps_taken(const fl_adamw *o) { return o->t; }
+void fl_adamw_set_steps(fl_adamw *o, long steps) { o->t = steps; }
+float *fl_adamw_m(fl_adamw *o) { return o->m; }
+float *fl_adamw_v(fl_adamw *o) { return o->v; }
+
+float fl_clip_grad_norm(fl_model *model, float max_norm) {
+    double ss = 0.0;
+    for (int i = 0; i < fl_model_num_tensors(model); i++) {
+        const fl_tensor *t = fl_model_tensor(model, i);
+        ss += sum_of_squares(t->grad, t->numel);
+    }
+    float norm = (float)sqrt(ss);
+    if (max_norm > 0.0f && isfinite(norm)) {
+        float coef = max_norm / (norm + 1e-6f);
+        if (coef < 1.0f)
+            for (int i = 0; i < fl_model_num_tensors(model); i++) {
+                const fl_tensor *t = fl_model_tensor(model, i);
+                scale_inplace(t->grad, t->numel, coef);
+            }
+    }
+    return norm;
+}
