@@ -134,15 +134,17 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     }
 }
 
-void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, fl_losses *out) {
+void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+              int K, fl_losses *out) {
     const int N = m->cfg.n_future;
-    const int K = m->cfg.positions;
     double offset_sum[FL_MAX_FUTURE] = {0};
     double count;
     ftp_acts *a = &m->ftp;
-    if (train && K > 0 && K < T) {
-        /* K distinct positions per sequence, uniform without replacement: draw and
-         * reject repeats (no buffer needed; O(K^2) compares, trivial next to the step). */
+    if (!positions && train && m->cfg.positions > 0 && m->cfg.positions < T) {
+        /* ftp.positions: K distinct positions per sequence, uniform without
+         * replacement, drawn by rejecting repeats (no buffer; O(K^2) compares,
+         * trivial next to the step), then sorted for memory locality. */
+        K = m->cfg.positions;
         for (int b = 0; b < B; b++) {
             int32_t *sel = a->pos + b * K;
             for (int i = 0; i < K; i++) {
@@ -157,6 +159,13 @@ void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int w
             }
             qsort(sel, (size_t)K, sizeof *sel, cmp_int);
         }
+        positions = a->pos;
+    } else if (positions) {
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < K; i++) a->pos[b * K + i] = b * T + positions[b * K + i];
+        positions = a->pos;
+    }
+    if (positions) {
         count = (double)B * K;
         run_chunk(m, tokens, T, B * K, count, want_grad, offset_sum);
     } else {

@@ -165,6 +165,7 @@ fl_status fl_model_create(const fl_model_config *cfg, fl_model **out, fl_error *
     grad_views(m, m->enc_w, m->enc_g, L);
     grad_views(m, m->dec_w, m->dec_g, Ld);
     free(init);
+    fl_rng_seed(&m->pos_rng, 0); /* a valid state even before fl_model_init_weights */
     *out = m;
     return FL_OK;
 }
@@ -319,10 +320,17 @@ static fl_status check_batch(fl_model *m, const int32_t *tokens, int B, int T, f
     return FL_OK;
 }
 
-static fl_status run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, fl_losses *out,
-                     fl_error *err) {
+fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
+                    fl_losses *out, fl_error *err) {
     fl_status st = check_batch(m, tokens, B, T, err);
     if (st) return st;
+    if (positions) {
+        if (m->cfg.type != FL_MODEL_FTP || K < 1 || B * K > m->R)
+            return fl_fail(err, FL_ERR_ARG, "explicit positions need an FTP model and 1 <= K <= %d", m->R / B);
+        for (int i = 0; i < B * K; i++)
+            if (positions[i] < 0 || positions[i] >= T)
+                return fl_fail(err, FL_ERR_ARG, "position %d is outside 0..%d", positions[i], T - 1);
+    }
     memset(out, 0, sizeof *out);
     const int W = fl_model_window_len(m, T);
     for (int b = 0; b < B; b++)
@@ -341,7 +349,7 @@ static fl_status run(fl_model *m, const int32_t *tokens, int B, int T, int want_
         out->loss = out->next_token_loss = out->offset_loss[0] = (float)(sum / BT);
         out->n_offsets = 1;
     } else {
-        ftp_head(m, tokens, B, T, want_grad, want_grad, out);
+        ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
     }
     if (!isfinite(out->loss)) return fl_fail(err, FL_ERR_NONFINITE, "the loss is not finite (%g)", (double)out->loss);
     if (want_grad) trunk_backward(m, B, T);
@@ -349,10 +357,10 @@ static fl_status run(fl_model *m, const int32_t *tokens, int B, int T, int want_
 }
 
 fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out, fl_error *err) {
-    return run(m, tokens, B, T, 0, out, err);
+    return model_run(m, tokens, B, T, 0, NULL, 0, out, err);
 }
 
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err) {
-    return run(m, tokens, B, T, 1, out, err);
+    return model_run(m, tokens, B, T, 1, NULL, 0, out, err);
 }

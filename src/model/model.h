@@ -76,8 +76,15 @@ void trunk_forward(fl_model *m, const int32_t *inputs, int B, int T);
 /* Backward from m->dlnf (gradient at h) down to the embeddings. */
 void trunk_backward(fl_model *m, int B, int T);
 
-/* FTP head: loss terms and (with grad) backward into m->dlnf. */
-void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, fl_losses *out);
+/* FTP head: loss terms and (with grad) backward into m->dlnf. With train and
+ * ftp.positions = K < T it draws K positions per sequence; tests may instead
+ * pass positions [B,K] (t indices, K <= the reserved K). Otherwise all T. */
+void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+              int K, fl_losses *out);
+
+/* The body of fl_model_forward[_backward], with the FTP positions hook. */
+fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
+                    fl_losses *out, fl_error *err);
 size_t ftp_acts_floats(const fl_model *m, int B, int T, int R);
 float *ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R);
 

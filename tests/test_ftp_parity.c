@@ -1,0 +1,136 @@
+/* FTP parity with the PyTorch reference (tests/reference/make_ftp_fixture.py):
+ * weighted and per-offset losses, every decoder logit, every gradient, 10 AdamW
+ * steps, the loss over given positions, and ftp.positions sampling. */
+#include "parity.h"
+
+static fl_model_config fixture_config(const fl_st_file *f) {
+    fl_model_config cfg;
+    fl_model_config_default(&cfg, FL_MODEL_FTP);
+    cfg.vocab_size = (int)meta_num(f, "vocab_size");
+    cfg.block_size = (int)meta_num(f, "block_size");
+    cfg.n_layer = (int)meta_num(f, "n_layer");
+    cfg.n_head = (int)meta_num(f, "n_head");
+    cfg.n_embd = (int)meta_num(f, "n_embd");
+    cfg.n_future = (int)meta_num(f, "n_future");
+    cfg.pseudo_len = (int)meta_num(f, "pseudo_len");
+    cfg.gamma = (float)meta_num(f, "gamma");
+    cfg.dec_layers = (int)meta_num(f, "dec_layers");
+    cfg.dec_heads = (int)meta_num(f, "dec_heads");
+    cfg.positions = 0;
+    return cfg;
+}
+
+int main(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/ftp_small.safetensors", fixture_dir());
+    fl_error err = {0};
+    fl_st_file *f;
+    if (fl_st_open(path, &f, &err)) {
+        check(0, "ftp fixture loads", "%s (run tests/reference/make_ftp_fixture.py)", err.msg);
+        return 1;
+    }
+    fl_model_config cfg = fixture_config(f);
+    const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size, steps = (int)meta_num(f, "steps");
+    const int N = cfg.n_future, K = (int)meta_num(f, "K");
+    fl_model *m;
+    if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, T, &err)) {
+        check(0, "ftp model builds", "%s", err.msg);
+        return 1;
+    }
+    if (load_params(m, f)) return 1;
+    const int W = fl_model_window_len(m, T), Vp = m->Vp;
+    const int32_t *tokens = need(f, "tokens")->data;
+
+    float *logits = calloc((size_t)B * T * N * Vp, sizeof(float));
+    m->debug_logits = logits;
+    fl_losses L;
+    fl_model_zero_grad(m);
+    fl_status st = fl_model_forward_backward(m, tokens, B, T, &L, &err);
+    m->debug_logits = NULL;
+    check(st == FL_OK, "ftp forward_backward runs", "%s", err.msg);
+    double e, r;
+    max_err(logits, need(f, "logits")->data, (size_t)B * T * N * Vp, &e, &r);
+    check(e <= 1e-4 * r, "ftp decoder logits within 1e-4 x max|ref|", "max|d| %.3g, max|ref| %.3g", e, r);
+    printf("# ftp logits: max|d| %.3g (%.3g of max|ref|)\n", e, e / r);
+    double ref_loss = ((const float *)need(f, "loss")->data)[0];
+    check(fabs(L.loss - ref_loss) <= 1e-5, "ftp weighted loss within 1e-5", "C %.7f torch %.7f", L.loss, ref_loss);
+    printf("# ftp loss: C %.7f torch %.7f |d| %.3g\n", L.loss, ref_loss, fabs(L.loss - ref_loss));
+    const float *ref_off = need(f, "offset_losses")->data;
+    double worst_off = 0;
+    for (int j = 0; j < N; j++)
+        if (fabs(L.offset_loss[j] - ref_off[j]) > worst_off) worst_off = fabs(L.offset_loss[j] - ref_off[j]);
+    check(L.n_offsets == N && worst_off <= 1e-5, "ftp per-offset losses within 1e-5", "worst |d| %.3g", worst_off);
+    check(L.next_token_loss == L.offset_loss[0], "ftp next-token loss is the j=0 term", "%g vs %g",
+          L.next_token_loss, L.offset_loss[0]);
+    check_grads(m, f, 1e-4, "ftp");
+
+    /* loss over explicit positions [B,K] */
+    fl_losses Lp;
+    const int32_t *pos = need(f, "positions")->data;
+    st = model_run(m, tokens, B, T, 0, pos, K, &Lp, &err);
+    double ref_ploss = ((const float *)need(f, "positions_loss")->data)[0];
+    check(st == FL_OK && fabs(Lp.loss - ref_ploss) <= 1e-5, "ftp loss over given positions within 1e-5",
+          "C %.7f torch %.7f (%s)", Lp.loss, ref_ploss, err.msg);
+
+    /* 10 AdamW steps */
+    load_params(m, f);
+    fl_adamw *opt;
+    fl_adamw_create(m, &opt, &err);
+    fl_adamw_config oc = {(float)meta_num(f, "lr"), (float)meta_num(f, "beta1"), (float)meta_num(f, "beta2"),
+                          (float)meta_num(f, "eps"), (float)meta_num(f, "weight_decay")};
+    const float clip = (float)meta_num(f, "grad_clip");
+    const int32_t *batches = need(f, "train_tokens")->data;
+    const float *ref_steps = need(f, "step_losses")->data;
+    double worst = 0;
+    int ok = 1;
+    for (int s = 0; s < steps; s++) {
+        fl_model_zero_grad(m);
+        fl_model_forward_backward(m, batches + (size_t)s * B * W, B, T, &L, &err);
+        fl_clip_grad_norm(m, clip);
+        fl_adamw_step(opt, m, &oc);
+        double d = fabs(L.loss - ref_steps[s]);
+        if (!(d <= worst)) worst = d;
+        if (!(d <= 1e-4)) ok = 0, printf("# step %d: C %.7f torch %.7f\n", s + 1, L.loss, ref_steps[s]);
+    }
+    check(ok, "ftp 10 AdamW step losses within 1e-4", "worst |d| %.3g", worst);
+    printf("# ftp step losses: worst |d| %.3g over %d steps\n", worst, steps);
+    fl_adamw_free(opt);
+
+    /* ftp.positions = K: the training loss is the average over exactly the drawn
+     * positions (K distinct per sequence), i.e. equals the loss at those positions. */
+    fl_model_config pc = cfg;
+    pc.positions = K;
+    fl_model *mp;
+    if (fl_model_create(&pc, &mp, &err) || fl_model_reserve(mp, B, T, &err)) {
+        check(0, "ftp model with positions builds", "%s", err.msg);
+        return 1;
+    }
+    load_params(mp, f);
+    fl_model_init_weights(m, 7); /* unrelated: only to leave m different */
+    fl_losses Ld, Lr;
+    fl_model_zero_grad(mp);
+    fl_model_forward_backward(mp, tokens, B, T, &Ld, &err);
+    int32_t drawn[1024];
+    int distinct = 1;
+    for (int b = 0; b < B; b++)
+        for (int i = 0; i < K; i++) {
+            int row = mp->ftp.pos[b * K + i];
+            drawn[b * K + i] = row - b * T;
+            if (row / T != b) distinct = 0;
+            for (int q = 0; q < i; q++) distinct &= mp->ftp.pos[b * K + q] != row;
+        }
+    check(distinct, "ftp.positions draws K distinct positions inside each sequence", "duplicates or out of range");
+    model_run(mp, tokens, B, T, 0, drawn, K, &Lr, &err);
+    check(Ld.loss == Lr.loss && Ld.next_token_loss == Lr.next_token_loss,
+          "ftp.positions training loss == loss recomputed over exactly the drawn positions", "%.7f vs %.7f", Ld.loss,
+          Lr.loss);
+    fl_losses Lall;
+    fl_model_forward(mp, tokens, B, T, &Lall, &err);
+    check(fabs(Lall.loss - ref_loss) <= 1e-5, "ftp.positions model evaluates on all T positions", "%.7f vs %.7f",
+          Lall.loss, ref_loss);
+    fl_model_free(mp);
+    free(logits);
+    fl_model_free(m);
+    fl_st_close(f);
+    return check_exit();
+}
