@@ -1,0 +1,138 @@
+// Tokenizer oracle: compares futurelm's ids with tiktoken's own Rust encoder (npm
+// tiktoken, WebAssembly). Used by tests/test_tokenizer_oracle.sh; prints TAP-like lines.
+//
+//   node tests/oracle.cjs compare DATA RANKS NAME LIST BIN
+//       LIST: files, one a line; BIN: futurelm's ids for them (per file: int32 n, n int32).
+//       Prints one "ok - NAME ..." or "not ok - NAME: ..." line.
+//   node tests/oracle.cjs testplans DATA OUTDIR
+//       Writes each r50k_base sample of gpt-tokenizer's TestPlans.txt to OUTDIR/NNN.txt,
+//       OUTDIR/list and OUTDIR/expected.json (the published ids).
+//   node tests/oracle.cjs check-plans DATA OUTDIR BIN
+//       Compares futurelm's ids of the samples with the published ids and with tiktoken.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+function loadTiktoken(data, ranksPath) {
+  const tk = require(path.resolve(data, "tiktoken/package/tiktoken.cjs"));
+  const ranks = fs.readFileSync(ranksPath, "utf8");
+  let special = null;
+  const side = ranksPath + ".json";
+  if (fs.existsSync(side)) {
+    const j = JSON.parse(fs.readFileSync(side, "utf8"));
+    if (j.pattern !== PATTERN) throw new Error("unexpected pattern in " + side);
+    special = j.special_tokens;
+  } else {
+    let max = -1;
+    for (const line of ranks.split("\n")) if (line) max = Math.max(max, +line.split(" ")[1]);
+    special = { "<|endoftext|>": max + 1 };
+  }
+  return new tk.Tiktoken(ranks, special, PATTERN);
+}
+
+function readBin(bin) {
+  const buf = fs.readFileSync(bin);
+  const out = [];
+  for (let o = 0; o < buf.length;) {
+    const n = buf.readInt32LE(o);
+    o += 4;
+    out.push(new Int32Array(buf.buffer.slice(buf.byteOffset + o, buf.byteOffset + o + 4 * n)));
+    o += 4 * n;
+  }
+  return out;
+}
+
+function firstDiff(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function compare(data, ranksPath, name, list, bin) {
+  const enc = loadTiktoken(data, ranksPath);
+  const files = fs.readFileSync(list, "utf8").split("\n").filter((l) => l);
+  const ours = readBin(bin);
+  if (ours.length !== files.length) {
+    console.log(`not ok - ${name}: futurelm encoded ${ours.length} files, the list has ${files.length}`);
+    return;
+  }
+  let tokens = 0, bytes = 0, invalid = 0, bad = [];
+  const t0 = Date.now();
+  for (let i = 0; i < files.length; i++) {
+    const raw = fs.readFileSync(files[i]);
+    bytes += raw.length;
+    let text;
+    try {
+      text = utf8.decode(raw);
+    } catch (e) {
+      invalid++; // not UTF-8: JavaScript cannot hand tiktoken these bytes; round-trip is checked instead
+      continue;
+    }
+    const theirs = enc.encode_ordinary(text);
+    tokens += theirs.length;
+    const d = firstDiff(ours[i], theirs);
+    if (d >= 0) bad.push(`${files[i]} (first difference at token ${d}: futurelm ${ours[i][d]}, tiktoken ${theirs[d]})`);
+  }
+  enc.free();
+  const secs = (Date.now() - t0) / 1000;
+  const what = `${files.length - invalid} files, ${tokens} tokens, ${(bytes / 1e6).toFixed(1)} MB` +
+    (invalid ? `; ${invalid} files not UTF-8 (round-trip only)` : "; all files valid UTF-8") + `; tiktoken ${secs.toFixed(1)} s`;
+  if (bad.length === 0) console.log(`ok - ${name}: ids equal tiktoken's token for token (${what})`);
+  else console.log(`not ok - ${name}: ${bad.length} files differ (${what}); e.g. ${bad.slice(0, 3).join("; ")}`);
+}
+
+function parsePlans(data) {
+  const txt = fs.readFileSync(path.join(data, "gpt-tokenizer/TestPlans.txt"), "utf8");
+  const plans = [];
+  for (const block of txt.split(/\n\n(?=EncodingName:)/)) {
+    const m = block.match(/^EncodingName: (\S+)\nSample: ([\s\S]*)\nEncoded: (\[[^\]]*\])/);
+    if (m && m[1] === "r50k_base") plans.push({ sample: m[2], expected: JSON.parse(m[3]) });
+  }
+  return plans;
+}
+
+function testplans(data, outdir) {
+  const plans = parsePlans(data);
+  fs.mkdirSync(outdir, { recursive: true });
+  const list = [];
+  plans.forEach((p, i) => {
+    const f = path.join(outdir, String(i).padStart(3, "0") + ".txt");
+    fs.writeFileSync(f, p.sample);
+    list.push(f);
+  });
+  fs.writeFileSync(path.join(outdir, "list"), list.join("\n") + "\n");
+  fs.writeFileSync(path.join(outdir, "expected.json"), JSON.stringify(plans.map((p) => p.expected)));
+}
+
+function checkPlans(data, outdir, bin) {
+  const expected = JSON.parse(fs.readFileSync(path.join(outdir, "expected.json"), "utf8"));
+  const ours = readBin(bin);
+  const enc = loadTiktoken(data, path.join(data, "gpt-tokenizer/r50k_base.tiktoken"));
+  const list = fs.readFileSync(path.join(outdir, "list"), "utf8").split("\n").filter((l) => l);
+  let same = 0, sameTk = 0, bad = [];
+  for (let i = 0; i < expected.length; i++) {
+    if (firstDiff(ours[i] || [], expected[i]) < 0) same++;
+    else bad.push(i);
+    const tk = enc.encode_ordinary(fs.readFileSync(list[i], "utf8"));
+    if (firstDiff(ours[i] || [], tk) < 0) sameTk++;
+  }
+  enc.free();
+  const n = expected.length;
+  if (n === 64 && same === n) console.log(`ok - TestPlans.txt r50k_base: ${same}/${n} cases match the published ids`);
+  else console.log(`not ok - TestPlans.txt r50k_base: ${same}/${n} cases match (expected 64); failing cases ${bad.join(",")}`);
+  if (sameTk === n) console.log(`ok - TestPlans.txt r50k_base: ${sameTk}/${n} cases match tiktoken (WASM)`);
+  else console.log(`not ok - TestPlans.txt r50k_base: only ${sameTk}/${n} cases match tiktoken (WASM)`);
+}
+
+const [cmd, ...args] = process.argv.slice(2);
+if (cmd === "compare") compare(...args);
+else if (cmd === "testplans") testplans(...args);
+else if (cmd === "check-plans") checkPlans(...args);
+else {
+  console.error("usage: see the comment at the top of tests/oracle.cjs");
+  process.exit(2);
+}
