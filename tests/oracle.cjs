@@ -7,6 +7,12 @@
 //   node tests/oracle.cjs testplans DATA OUTDIR
 //       Writes each r50k_base sample of gpt-tokenizer's TestPlans.txt to OUTDIR/NNN.txt,
 //       OUTDIR/list and OUTDIR/expected.json (the published ids).
+//   node tests/oracle.cjs mkinvalid LIST N OUTDIR
+//       Writes N files that are not valid UTF-8 (Latin-1 bytes of the first N texts of LIST,
+//       with stray bytes inserted) to OUTDIR and their names to OUTDIR/list.
+//   node tests/oracle.cjs replaced LIST OUTDIR
+//       Writes each file of LIST decoded as UTF-8 with U+FFFD replacement (what a JavaScript
+//       caller hands tiktoken) to OUTDIR and their names to OUTDIR/list.
 //   node tests/oracle.cjs check-plans DATA OUTDIR BIN
 //       Compares futurelm's ids of the samples with the published ids and with tiktoken.
 "use strict";
@@ -60,7 +66,7 @@ function compare(data, ranksPath, name, list, bin) {
     console.log(`not ok - ${name}: futurelm encoded ${ours.length} files, the list has ${files.length}`);
     return;
   }
-  let tokens = 0, bytes = 0, invalid = 0, bad = [];
+  let tokens = 0, bytes = 0, invalid = 0, fffd = 0, bad = [];
   const t0 = Date.now();
   for (let i = 0; i < files.length; i++) {
     const raw = fs.readFileSync(files[i]);
@@ -72,6 +78,7 @@ function compare(data, ranksPath, name, list, bin) {
       invalid++; // not UTF-8: JavaScript cannot hand tiktoken these bytes; round-trip is checked instead
       continue;
     }
+    if (text.includes("\ufffd")) fffd++;
     const theirs = enc.encode_ordinary(text);
     tokens += theirs.length;
     const d = firstDiff(ours[i], theirs);
@@ -80,7 +87,8 @@ function compare(data, ranksPath, name, list, bin) {
   enc.free();
   const secs = (Date.now() - t0) / 1000;
   const what = `${files.length - invalid} files, ${tokens} tokens, ${(bytes / 1e6).toFixed(1)} MB` +
-    (invalid ? `; ${invalid} files not UTF-8 (round-trip only)` : "; all files valid UTF-8") + `; tiktoken ${secs.toFixed(1)} s`;
+    (invalid ? `; ${invalid} files not UTF-8 (round-trip only)` : "; all files valid UTF-8") +
+    (fffd ? `, ${fffd} contain U+FFFD` : "") + `; tiktoken ${secs.toFixed(1)} s`;
   if (bad.length === 0) console.log(`ok - ${name}: ids equal tiktoken's token for token (${what})`);
   else console.log(`not ok - ${name}: ${bad.length} files differ (${what}); e.g. ${bad.slice(0, 3).join("; ")}`);
 }
@@ -128,10 +136,41 @@ function checkPlans(data, outdir, bin) {
   else console.log(`not ok - TestPlans.txt r50k_base: only ${sameTk}/${n} cases match tiktoken (WASM)`);
 }
 
+function mkinvalid(list, n, outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const files = fs.readFileSync(list, "utf8").split("\n").filter((l) => l).slice(0, +n);
+  const out = [];
+  files.forEach((f, i) => {
+    const text = fs.readFileSync(f, "utf8");
+    const mid = text.length >> 1;
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, mid), "latin1"),
+      Buffer.from([0xff, 0x20, 0xc3, 0x28, 0xe2, 0x82, 0x20, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98, 0x20, 0xe9, 0x74, 0xe9]),
+      Buffer.from(text.slice(mid), "latin1")]);
+    const name = path.join(outdir, String(i).padStart(4, "0") + ".txt");
+    fs.writeFileSync(name, bytes);
+    out.push(name);
+  });
+  fs.writeFileSync(path.join(outdir, "list"), out.join("\n") + "\n");
+}
+
+function replaced(list, outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const loose = new TextDecoder("utf-8");
+  const out = [];
+  fs.readFileSync(list, "utf8").split("\n").filter((l) => l).forEach((f, i) => {
+    const name = path.join(outdir, String(i).padStart(4, "0") + ".txt");
+    fs.writeFileSync(name, loose.decode(fs.readFileSync(f)));
+    out.push(name);
+  });
+  fs.writeFileSync(path.join(outdir, "list"), out.join("\n") + "\n");
+}
+
 const [cmd, ...args] = process.argv.slice(2);
 if (cmd === "compare") compare(...args);
 else if (cmd === "testplans") testplans(...args);
 else if (cmd === "check-plans") checkPlans(...args);
+else if (cmd === "mkinvalid") mkinvalid(...args);
+else if (cmd === "replaced") replaced(...args);
 else {
   console.error("usage: see the comment at the top of tests/oracle.cjs");
   process.exit(2);
