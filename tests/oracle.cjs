@@ -13,6 +13,8 @@
 //   node tests/oracle.cjs replaced LIST OUTDIR
 //       Writes each file of LIST decoded as UTF-8 with U+FFFD replacement (what a JavaScript
 //       caller hands tiktoken) to OUTDIR and their names to OUTDIR/list.
+//   node tests/oracle.cjs mklong OUTDIR
+//       Writes 40 files of very long pre-token pieces to OUTDIR and OUTDIR/list.
 //   node tests/oracle.cjs check-plans DATA OUTDIR BIN
 //       Compares futurelm's ids of the samples with the published ids and with tiktoken.
 "use strict";
@@ -153,6 +155,29 @@ function mkinvalid(list, n, outdir) {
   fs.writeFileSync(path.join(outdir, "list"), out.join("\n") + "\n");
 }
 
+// Long pre-token pieces (runs of letters, digits, punctuation, whitespace; up to 5000
+// characters) exercise the heap-based merge that futurelm uses above 128 bytes.
+function mklong(outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  let seed = 12345;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pools = ["etaoinshrdlucmfwypvbgkjqxz", "ETAOINSHRDLU", "0123456789", "=-_*#.!?/+", " ", "\n", "éüßçøåñ", "абвгде", "的一是不了人"];
+  const out = [];
+  for (let f = 0; f < 40; f++) {
+    let text = "";
+    for (let k = 0; k < 6; k++) {
+      const pool = pools[rnd(pools.length)], len = 1 + rnd(f < 5 ? 5000 : 1500);
+      let run = "";
+      for (let i = 0; i < len; i++) run += pool[rnd(f % 2 ? pool.length : Math.min(3, pool.length))];
+      text += run + (rnd(2) ? " " : "");
+    }
+    const name = path.join(outdir, String(f).padStart(4, "0") + ".txt");
+    fs.writeFileSync(name, text);
+    out.push(name);
+  }
+  fs.writeFileSync(path.join(outdir, "list"), out.join("\n") + "\n");
+}
+
 function replaced(list, outdir) {
   fs.mkdirSync(outdir, { recursive: true });
   const loose = new TextDecoder("utf-8");
@@ -171,6 +196,7 @@ else if (cmd === "testplans") testplans(...args);
 else if (cmd === "check-plans") checkPlans(...args);
 else if (cmd === "mkinvalid") mkinvalid(...args);
 else if (cmd === "replaced") replaced(...args);
+else if (cmd === "mklong") mklong(...args);
 else {
   console.error("usage: see the comment at the top of tests/oracle.cjs");
   process.exit(2);

@@ -74,6 +74,14 @@ else
     echo "not ok - non-UTF-8 mails: round trip failed: $(tail -n 3 "$T/err" | tr '\n' ' ')"
 fi
 
+# 2c. very long pieces (the heap-based merge path)
+node tests/oracle.cjs mklong "$T/long"
+if "$FL" tokenizer encode --tokenizer "$R50K" --files-from "$T/long/list" --binary "$T/long.bin" --verify 2>"$T/err"; then
+    node tests/oracle.cjs compare "$DATA" "$R50K" "long pieces (runs up to 5000 characters)" "$T/long/list" "$T/long.bin"
+else
+    echo "not ok - long pieces: $(cat "$T/err")"
+fi
+
 # 3. a vocabulary trained by futurelm (SOTU, 8192 tokens) in tiktoken, on held-out text
 start=$(date +%s)
 if "$FL" tokenizer train --vocab-size 8192 --input "$DATA/sotu/text" --out "$T/sotu8k.tiktoken" >/dev/null 2>"$T/err"; then

@@ -427,6 +427,10 @@ typedef struct {
 } part;
 
 #define NO_RANK INT32_MAX
+/* Pieces longer than this use the heap-based merge (same result, O(n log n)). */
+#ifndef FL_LONG_PIECE
+#define FL_LONG_PIECE 128
+#endif
 
 static inline int32_t pair_rank(const fl_tokenizer *t, const unsigned char *p, const part *parts, size_t nparts,
                                 size_t i) {
@@ -445,6 +449,81 @@ static inline fl_status reserve(fl_tokvec *v, size_t extra, fl_error *err) {
     return FL_OK;
 }
 
+/* Long pieces: the same merge order with a heap, O(n log n) instead of O(n^2),
+ * so hostile input (a megabyte of letters without a space) cannot stall encoding.
+ * Parts are named by their first byte; the pair (p, nxt[p]) spans
+ * [p, nxt[nxt[p]]). A heap entry (rank, p, end) is current while p is alive and
+ * its pair still ends at end (merges only ever grow parts). Ties go to the
+ * smallest p, which is tiktoken's leftmost-first. */
+typedef struct {
+    int32_t rank;
+    uint32_t p, end;
+} mentry;
+
+static inline int mless(mentry a, mentry b) { return a.rank != b.rank ? a.rank < b.rank : a.p < b.p; }
+
+static void mpush(mentry *h, size_t *n, mentry e) {
+    size_t i = (*n)++;
+    while (i > 0 && mless(e, h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = e;
+}
+
+static mentry mpop(mentry *h, size_t *n) {
+    mentry top = h[0], e = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && mless(h[c + 1], h[c])) c++;
+        if (!mless(h[c], e)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n) h[i] = e;
+    return top;
+}
+
+static fl_status encode_long(const fl_tokenizer *t, const unsigned char *p, size_t n, fl_tokvec *out, fl_error *err) {
+    uint32_t *nxt = malloc((n + 1) * sizeof *nxt), *prv = malloc((n + 1) * sizeof *prv);
+    unsigned char *alive = malloc(n + 1);
+    mentry *heap = malloc(2 * (n + 1) * sizeof *heap); /* n pairs at first, at most 2 pushes a merge */
+    if (!nxt || !prv || !alive || !heap) {
+        free(nxt), free(prv), free(alive), free(heap);
+        return fl_fail(err, FL_ERR_NOMEM, "out of memory encoding a %zu-byte piece", n);
+    }
+    size_t nh = 0;
+    for (size_t i = 0; i <= n; i++) nxt[i] = (uint32_t)(i + 1), prv[i] = (uint32_t)(i ? i - 1 : 0), alive[i] = 1;
+    for (size_t i = 0; i + 1 < n; i++) {
+        int32_t r = lookup(t, p + i, 2);
+        if (r >= 0) mpush(heap, &nh, (mentry){r, (uint32_t)i, (uint32_t)(i + 2)});
+    }
+    while (nh > 0) {
+        mentry e = mpop(heap, &nh);
+        uint32_t a = e.p;
+        if (!alive[a] || nxt[a] >= n || nxt[nxt[a]] != e.end) continue; /* stale */
+        uint32_t b = nxt[a];
+        alive[b] = 0;
+        nxt[a] = nxt[b];
+        if (nxt[a] < n) prv[nxt[a]] = a;
+        if (nxt[a] < n) { /* the new part with its right neighbour */
+            uint32_t end = nxt[nxt[a]];
+            int32_t r = lookup(t, p + a, end - a);
+            if (r >= 0) mpush(heap, &nh, (mentry){r, a, end});
+        }
+        if (a > 0) { /* its left neighbour with the new part */
+            uint32_t l = prv[a];
+            int32_t r = lookup(t, p + l, nxt[a] - l);
+            if (r >= 0) mpush(heap, &nh, (mentry){r, l, nxt[a]});
+        }
+    }
+    for (uint32_t i = 0; i < n; i = nxt[i]) out->data[out->len++] = lookup(t, p + i, nxt[i] - i);
+    free(nxt), free(prv), free(alive), free(heap);
+    return FL_OK;
+}
+
 /* tiktoken's byte_pair_merge: start from single bytes and repeatedly merge the
  * adjacent pair whose concatenation has the lowest rank (leftmost on ties). */
 static fl_status encode_piece(const fl_tokenizer *t, const unsigned char *p, size_t n, fl_tokvec *out, fl_error *err) {
@@ -459,12 +538,8 @@ static fl_status encode_piece(const fl_tokenizer *t, const unsigned char *p, siz
         out->data[out->len++] = whole;
         return FL_OK;
     }
-    part stack_parts[258];
-    part *parts = stack_parts;
-    if (n + 1 > sizeof stack_parts / sizeof stack_parts[0]) {
-        parts = malloc((n + 1) * sizeof *parts);
-        if (!parts) return fl_fail(err, FL_ERR_NOMEM, "out of memory encoding a %zu-byte piece", n);
-    }
+    if (n > FL_LONG_PIECE) return encode_long(t, p, n, out, err);
+    part parts[FL_LONG_PIECE + 1];
     size_t np = n + 1;
     for (size_t i = 0; i < np; i++) parts[i].start = (uint32_t)i;
     for (size_t i = 0; i < np; i++) parts[i].rank = pair_rank(t, p, parts, np, i);
@@ -481,7 +556,6 @@ static fl_status encode_piece(const fl_tokenizer *t, const unsigned char *p, siz
     }
     for (size_t i = 0; i + 1 < np; i++)
         out->data[out->len++] = lookup(t, p + parts[i].start, parts[i + 1].start - parts[i].start);
-    if (parts != stack_parts) free(parts);
     return FL_OK;
 }
 
