@@ -254,7 +254,7 @@ static int run_batch(const fl_tokenizer *tok, const batch_opts *bo, int special,
                 bad++;
             }
             int32_t n = (int32_t)ids.len;
-            if (!rc && (fwrite(&n, 4, 1, out) != 1 || fwrite(ids.data, 4, ids.len, out) != ids.len))
+            if (!rc && (fwrite(&n, 4, 1, out) != 1 || (ids.len && fwrite(ids.data, 4, ids.len, out) != ids.len)))
                 rc = fail("cannot write the --binary output");
             files++, bytes += len, tokens += ids.len;
             fl_tokvec_free(&ids);
