@@ -115,45 +115,53 @@ void fl_inputs_free(fl_input_list *l) {
     memset(l, 0, sizeof *l);
 }
 
+/* One JSONL line: hand its "text" to fn. */
+static fl_status jsonl_line(const fl_input_file *f, size_t lineno, const char *line, size_t n, fl_doc_fn fn, void *user,
+                            size_t *ndocs, fl_error *err) {
+    size_t a = 0;
+    while (a < n && (line[a] == ' ' || line[a] == '\t' || line[a] == '\r' || line[a] == '\n')) a++;
+    if (a == n) return FL_OK;
+    char msg[200];
+    fl_json_doc *doc = fl_json_parse(line + a, n - a, msg, sizeof msg);
+    const fl_json *root = fl_json_root(doc);
+    const fl_json *t = root && root->type == FL_JSON_OBJECT ? fl_json_get(root, "text") : NULL;
+    fl_status st = FL_OK;
+    if (!doc)
+        st = fl_fail(err, FL_ERR_FORMAT, "%s:%zu: not valid JSON (%s)", f->path, lineno, msg);
+    else if (!t || t->type != FL_JSON_STRING)
+        st = fl_fail(err, FL_ERR_FORMAT, "%s:%zu: each JSONL line needs a string field \"text\"", f->path, lineno);
+    else if (t->len > 0) {
+        st = fn(t->str, t->len, user, err);
+        if (!st) (*ndocs)++;
+    }
+    fl_json_free(doc);
+    return st;
+}
+
 fl_status fl_inputs_read_docs(const fl_input_file *f, fl_doc_fn fn, void *user, size_t *ndocs, fl_error *err) {
     *ndocs = 0;
-    char *data;
-    size_t len;
-    fl_status st = fl_read_file(f->path, &data, &len, err);
-    if (st) return st;
-    if (!f->jsonl) {
+    fl_status st = FL_OK;
+    if (f->jsonl) { /* streamed line by line: JSONL files may be larger than memory */
+        FILE *fp = fopen(f->path, "rb");
+        if (!fp) return fl_fail(err, FL_ERR_IO, "cannot open '%s': %s", f->path, strerror(errno));
+        char *line = NULL;
+        size_t cap = 0, lineno = 0;
+        ssize_t n;
+        while (!st && (n = getline(&line, &cap, fp)) >= 0)
+            st = jsonl_line(f, ++lineno, line, (size_t)n, fn, user, ndocs, err);
+        if (!st && ferror(fp)) st = fl_fail(err, FL_ERR_IO, "cannot read '%s'", f->path);
+        free(line);
+        fclose(fp);
+    } else {
+        char *data;
+        size_t len;
+        if ((st = fl_read_file(f->path, &data, &len, err))) return st;
         if (len > 0) {
             st = fn(data, len, user, err);
             if (!st) *ndocs = 1;
         }
-    } else {
-        size_t lineno = 0;
-        for (size_t i = 0; i < len && !st;) {
-            size_t e = i;
-            while (e < len && data[e] != '\n') e++;
-            lineno++;
-            size_t a = i;
-            while (a < e && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r')) a++;
-            if (a < e) {
-                char msg[200];
-                fl_json_doc *doc = fl_json_parse(data + a, e - a, msg, sizeof msg);
-                const fl_json *root = fl_json_root(doc);
-                const fl_json *t = root && root->type == FL_JSON_OBJECT ? fl_json_get(root, "text") : NULL;
-                if (!doc)
-                    st = fl_fail(err, FL_ERR_FORMAT, "%s:%zu: not valid JSON (%s)", f->path, lineno, msg);
-                else if (!t || t->type != FL_JSON_STRING)
-                    st = fl_fail(err, FL_ERR_FORMAT, "%s:%zu: each JSONL line needs a string field \"text\"", f->path,
-                                 lineno);
-                else if (t->len > 0) {
-                    st = fn(t->str, t->len, user, err);
-                    if (!st) (*ndocs)++;
-                }
-                fl_json_free(doc);
-            }
-            i = e + 1;
-        }
+        free(data);
     }
-    free(data);
     if (!st && *ndocs == 0 && f->explicit_)
         st = fl_fail(err, FL_ERR_FORMAT, "input '%s' is empty (no text to use)", f->path);
     return st;
