@@ -573,6 +573,8 @@ static fl_status encode_ordinary(const fl_tokenizer *t, const unsigned char *s, 
 fl_status fl_tokenizer_encode(const fl_tokenizer *t, const void *text, size_t n, int allow_special, fl_tokvec *out,
                               fl_error *err) {
     const unsigned char *s = text;
+    if (n > (size_t)UINT32_MAX - 2)
+        return fl_fail(err, FL_ERR_ARG, "a text of %zu bytes is too large to encode in one call (at most 4 GB)", n);
     if (!allow_special || t->n_spec == 0) return encode_ordinary(t, s, n, out, err);
     size_t i = 0;
     while (i < n) {
