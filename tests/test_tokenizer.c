@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "data/loader.h"
+#include "data/manifest.h"
 #include "data/prepare.h"
 #include "data/shard.h"
 #include "tokenizer/sha256.h"
@@ -486,6 +487,14 @@ static void test_prepare(void) {
                     fl_shard_get(&s, 0) == fl_tokenizer_eot(tok);
     fl_shard_close(&s);
     check(first_eot, "documents start with <|endoftext|>", "%s", err.msg);
+    fl_manifest man;
+    int mok = fl_manifest_read(tmp_path("out"), &man, &err) == FL_OK;
+    check(mok && man.vocab_size == 400 && man.eot == 399 && man.token_bytes == 2 &&
+              !strcmp(man.sha256, fl_tokenizer_sha256(tok)) && man.tokens[0] == res.tokens[0] &&
+              man.documents[1] == res.documents[1] && man.seed == 1,
+          "manifest reads back (vocab, eot, width, tokenizer sha256, counts)", "%s", err.msg);
+    check(fl_manifest_read(TMP, &man, &err) == FL_ERR_IO && strstr(err.msg, "manifest.json"),
+          "a folder without a manifest is reported", "%s", err.msg);
     /* the same seed gives the same split */
     o.out_dir = tmp_path("out2");
     fl_prepare_result res2;
