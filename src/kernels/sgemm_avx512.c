@@ -1,0 +1,104 @@
+/* AVX-512 SGEMM micro-kernel (see sgemm_kernels.h for the contract).
+ * Compiled with a target attribute, so it builds without -march (PORTABLE=1)
+ * and is only called after a run-time CPU check. */
+#include "kernels/sgemm_kernels.h"
+
+#ifdef FL_SGEMM_X86
+#include <immintrin.h>
+
+#define FL_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2,avx")))
+
+/* MR rows x NV*16 columns. Called with constant MR/NV, so the compiler fully
+ * unrolls the tile loops and keeps acc[][] in zmm registers. Each packed A
+ * value is broadcast straight from memory into the FMA. */
+static inline __attribute__((always_inline)) FL_AVX512 void ukr_avx512(const int MR, const int NV, int kc,
+                                                                      const float *restrict a,
+                                                                      const float *restrict b, float *restrict c,
+                                                                      int ldc, int mr, int nr, int accum) {
+    __m512 acc[16][4]; /* fixed size (not a VLA) so it can live in registers */
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+
+    /* Prefetch the C tile now; it is needed only after the K loop. */
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+        if (i < mr) {
+            const char *row = (const char *)(c + (long)i * ldc);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) _mm_prefetch(row + 64 * v, _MM_HINT_T0);
+        }
+    }
+
+    const int NR = NV * 16;
+    int k = 0;
+    for (; k + 2 <= kc; k += 2) {
+#pragma GCC unroll 2
+        for (int u = 0; u < 2; u++) {
+            __m512 bv[4];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + (long)(k + u) * NR + 16 * v);
+#pragma GCC unroll 16
+            for (int i = 0; i < MR; i++) {
+                __m512 av = _mm512_set1_ps(a[(long)(k + u) * MR + i]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+            }
+        }
+    }
+    for (; k < kc; k++) {
+        __m512 bv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + (long)k * NR + 16 * v);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            __m512 av = _mm512_set1_ps(a[(long)k * MR + i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+    }
+
+    __mmask16 m[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+        int cols = nr - 16 * v;
+        m[v] = cols >= 16 ? (__mmask16)0xFFFF : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1u);
+    }
+    if (nr == NR) {
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            if (i < mr) {
+                float *row = c + (long)i * ldc;
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; v++) {
+                    __m512 r = acc[i][v];
+                    if (accum) r = _mm512_add_ps(_mm512_loadu_ps(row + 16 * v), r);
+                    _mm512_storeu_ps(row + 16 * v, r);
+                }
+            }
+        }
+    } else {
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            if (i < mr) {
+                float *row = c + (long)i * ldc;
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; v++) {
+                    __m512 r = acc[i][v];
+                    if (accum) r = _mm512_add_ps(_mm512_maskz_loadu_ps(m[v], row + 16 * v), r);
+                    _mm512_mask_storeu_ps(row + 16 * v, m[v], r);
+                }
+            }
+        }
+    }
+}
+
+FL_AVX512 void fl_sgemm_ukr_avx512_12x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr,
+                                         int accum) {
+    ukr_avx512(12, 2, kc, a, b, c, ldc, mr, nr, accum);
+}
+
+#else
+typedef int fl_sgemm_avx512_unused; /* ISO C forbids an empty translation unit */
+#endif
