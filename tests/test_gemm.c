@@ -18,6 +18,33 @@
 #include "check.h"
 #include "kernels/gemm.h"
 
+/* With our own SGEMM (no BLAS=...), every kernel the CPU has is tested, not
+ * only the one fl_sgemm picks. */
+#if !defined(FL_BLAS_OPENBLAS) && !defined(FL_BLAS_BLIS)
+#define TEST_KERNELS 1
+#include "kernels/sgemm_kernels.h"
+#endif
+
+static int kernel = -1; /* -1: fl_sgemm itself */
+
+static void gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+                 float *C, int ldc) {
+#ifdef TEST_KERNELS
+    if (kernel >= 0) {
+        fl_sgemm_kernel(kernel, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#endif
+    fl_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+static const char *kernel_name(void) {
+#ifdef TEST_KERNELS
+    if (kernel >= 0) return fl_sgemm_kernel_name(kernel);
+#endif
+    return fl_sgemm_backend();
+}
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -50,7 +77,7 @@ static int run_case(int ta, int tb, int M, int N, int K, int pad_a, int pad_b, i
         for (size_t i = 0; i < (size_t)M * ldc; i++) C[i] = NAN;
     memcpy(C0, C, (size_t)M * ldc * sizeof(float));
 
-    fl_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 
     const double u = ldexp(1.0, -24);
     double n = K + 2.0, gamma = 2.0 * n * u / (1.0 - n * u);
@@ -116,7 +143,8 @@ static void test_shapes(void) {
                                 fails++;
                             }
                         }
-                snprintf(name, sizeof name, "sgemm trans_a=%d trans_b=%d beta=%d, %d shapes", ta, tb, bi, cases);
+                snprintf(name, sizeof name, "%s trans_a=%d trans_b=%d beta=%d, %d shapes", kernel_name(), ta, tb, bi,
+                         cases);
                 check(fails == 0, name, "%d of %d shapes failed, first: %s", fails, cases, first);
             }
         }
@@ -138,7 +166,9 @@ static void test_model_shapes(void) {
     char why[256];
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
         int ok = run_case(cs[i].ta, cs[i].tb, cs[i].M, cs[i].N, cs[i].K, 0, 0, 0, cs[i].beta, why, sizeof why);
-        check(ok, cs[i].what, "%s", why);
+        char name[200];
+        snprintf(name, sizeof name, "%s %s", kernel_name(), cs[i].what);
+        check(ok, name, "%s", why);
     }
 }
 
@@ -163,11 +193,11 @@ static void test_determinism(void) {
             int saved = omp_get_max_threads();
             omp_set_num_threads(1);
 #endif
-            fl_sgemm(ta, tb, M, N, K, A, lda, B, ldb, (float)beta, C1, N);
+            gemm(ta, tb, M, N, K, A, lda, B, ldb, (float)beta, C1, N);
 #ifdef _OPENMP
             omp_set_num_threads(2);
 #endif
-            fl_sgemm(ta, tb, M, N, K, A, lda, B, ldb, (float)beta, C2, N);
+            gemm(ta, tb, M, N, K, A, lda, B, ldb, (float)beta, C2, N);
 #ifdef _OPENMP
             omp_set_num_threads(saved);
 #endif
@@ -182,17 +212,32 @@ static void test_determinism(void) {
         free(C1);
         free(C2);
     }
+    char name[200];
 #ifdef _OPENMP
-    check(all, "sgemm bit-identical at 1 and 2 threads", "%s", why);
+    snprintf(name, sizeof name, "%s bit-identical at 1 and 2 threads", kernel_name());
 #else
-    check(all, "sgemm repeatable (built without OpenMP)", "%s", why);
+    snprintf(name, sizeof name, "%s repeatable (built without OpenMP)", kernel_name());
 #endif
+    check(all, name, "%s", why);
+}
+
+static void test_all(void) {
+    test_shapes();
+    test_model_shapes();
+    test_determinism();
 }
 
 int main(void) {
     printf("# sgemm backend: %s\n", fl_sgemm_backend());
-    test_shapes();
-    test_model_shapes();
-    test_determinism();
+    kernel = -1;
+    test_all();
+#ifdef TEST_KERNELS
+    /* the other kernels this CPU can run (the best one was just tested as fl_sgemm) */
+    for (int id = 0; id < FL_SGEMM_N_KERNELS; id++) {
+        if (!fl_sgemm_kernel_available(id) || !strcmp(fl_sgemm_kernel_name(id), fl_sgemm_backend())) continue;
+        kernel = id;
+        test_all();
+    }
+#endif
     return check_exit();
 }

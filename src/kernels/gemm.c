@@ -81,19 +81,40 @@ typedef struct {
     const char *name;
 } sgemm_cfg;
 
-static sgemm_cfg pick_cfg(void) {
+static int cpu_has(int id) {
+    if (id == FL_SGEMM_PORTABLE) return 1;
 #ifdef FL_SGEMM_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma"))
-        return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12, 32, 256, 192, 3072, "futurelm-avx512"};
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 120, 3072, "futurelm-avx2"};
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (id == FL_SGEMM_AVX2) return avx2;
+    if (id == FL_SGEMM_AVX512)
+        return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
 #endif
+    return 0;
+}
+
+int fl_sgemm_kernel_available(int id) { return id >= 0 && id < FL_SGEMM_N_KERNELS && cpu_has(id); }
+
+static sgemm_cfg cfg_of(int id) {
+#ifdef FL_SGEMM_X86
+    if (id == FL_SGEMM_AVX512) return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12, 32, 256, 192, 3072, "futurelm-avx512"};
+    if (id == FL_SGEMM_AVX2) return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 120, 3072, "futurelm-avx2"};
+#endif
+    (void)id;
     return (sgemm_cfg){ukr_portable_4x16, P_MR, P_NR, 256, 128, 2048, "futurelm-portable"};
 }
 
-const char *fl_sgemm_backend(void) { return pick_cfg().name; }
+/* The best kernel this CPU runs. */
+static int best_kernel(void) {
+    for (int id = FL_SGEMM_N_KERNELS - 1; id > 0; id--)
+        if (cpu_has(id)) return id;
+    return FL_SGEMM_PORTABLE;
+}
+
+const char *fl_sgemm_kernel_name(int id) { return cfg_of(id).name; }
+
+const char *fl_sgemm_backend(void) { return cfg_of(best_kernel()).name; }
 
 /* ------------------------------------------------------------ scratch */
 
@@ -204,6 +225,11 @@ static void sgemm_unpacked(int ta, int tb, int M, int N, int K, const float *A, 
 
 void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
+    fl_sgemm_kernel(best_kernel(), trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
+                     const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
     /* beta outside {0,1}: scale once, then accumulate. */
     if (beta != 0.0f && beta != 1.0f) {
@@ -217,12 +243,12 @@ void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int
         return;
     }
 
-    const sgemm_cfg cfg = pick_cfg();
+    const sgemm_cfg cfg = cfg_of(fl_sgemm_kernel_available(kernel) ? kernel : FL_SGEMM_PORTABLE);
     const int MR = cfg.mr, NR = cfg.nr, KC = cfg.kc;
     const int first_accum = beta != 0.0f;
 
-    int nthreads = 1;
 #ifdef _OPENMP
+    int nthreads = 1;
     {
         double flops = 2.0 * M * N * K;
         nthreads = omp_in_parallel() ? 1 : omp_get_max_threads();

@@ -23,4 +23,12 @@ void fl_sgemm_ukr_avx512_12x32(int kc, const float *a, const float *b, float *c,
 void fl_sgemm_ukr_avx2_6x16(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr, int accum);
 #endif
 
+/* Kernel choice, for tests and benchmarks; fl_sgemm uses the best the CPU has. */
+enum { FL_SGEMM_PORTABLE = 0, FL_SGEMM_AVX2 = 1, FL_SGEMM_AVX512 = 2, FL_SGEMM_N_KERNELS = 3 };
+int fl_sgemm_kernel_available(int kernel);
+const char *fl_sgemm_kernel_name(int kernel);
+/* fl_sgemm with a given kernel (the portable one if the CPU lacks it). */
+void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
+                     const float *B, int ldb, float beta, float *C, int ldc);
+
 #endif
