@@ -55,7 +55,7 @@ else ifeq ($(BLAS),blis)
   LIB_SRC := $(filter-out src/kernels/gemm.c,$(LIB_SRC)) src/kernels/gemm_blas.c
   # Debian puts BLIS's headers (blis.h and its cblas.h) in a per-threading-variant directory.
   BLIS_INC := $(firstword $(wildcard /usr/include/blis $(foreach v,openmp pthread serial,/usr/include/$(shell $(CC) -dumpmachine)/blis-$(v))))
-  CFLAGS  += -DFL_BLAS_BLIS $(if $(BLIS_INC),-I$(BLIS_INC))
+  CFLAGS  += -DFL_BLAS_BLIS $(if $(BLIS_INC),-isystem $(BLIS_INC))
   LDLIBS  += -lblis
 else
   $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
