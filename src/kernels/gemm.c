@@ -96,13 +96,26 @@ static int cpu_has(int id) {
 
 int fl_sgemm_kernel_available(int id) { return id >= 0 && id < FL_SGEMM_N_KERNELS && cpu_has(id); }
 
+/* AVX-512 blocking; -D overrides are for tuning experiments only. KC is part of
+ * the summation order, so changing it changes results (on every thread count alike). */
+#ifndef FL_AVX512_KC
+#define FL_AVX512_KC 256
+#endif
+#ifndef FL_AVX512_MC
+#define FL_AVX512_MC 96
+#endif
+#ifndef FL_AVX512_NC
+#define FL_AVX512_NC 3072
+#endif
+
 static sgemm_cfg cfg_of(int id) {
 #ifdef FL_SGEMM_X86
-    if (id == FL_SGEMM_AVX512) return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12, 32, 256, 192, 3072, "futurelm-avx512"};
-    if (id == FL_SGEMM_AVX2) return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 120, 3072, "futurelm-avx2"};
+    if (id == FL_SGEMM_AVX512) return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12, 32, FL_AVX512_KC, FL_AVX512_MC, FL_AVX512_NC,
+                                   "futurelm-avx512"};
+    if (id == FL_SGEMM_AVX2) return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 96, 3072, "futurelm-avx2"};
 #endif
     (void)id;
-    return (sgemm_cfg){ukr_portable_4x16, P_MR, P_NR, 256, 128, 2048, "futurelm-portable"};
+    return (sgemm_cfg){ukr_portable_4x16, P_MR, P_NR, 256, 96, 2048, "futurelm-portable"};
 }
 
 /* The best kernel this CPU runs. */
@@ -274,9 +287,8 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
 #endif
     {
-        int tid = 0, nth = 1;
+        int nth = 1;
 #ifdef _OPENMP
-        tid = omp_get_thread_num();
         nth = omp_get_num_threads();
 #endif
         /* Row blocks: as many as MC allows, rounded up to a multiple of the team
@@ -303,7 +315,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
             const int nc = N - jc < nc_max ? N - jc : nc_max;
             const int n_jr = ceil_div(nc, NR);
             /* Split the panel's columns when there are too few row blocks. */
-            int n_sub = n_ic >= nth ? 1 : ceil_div(nth, n_ic);
+            int n_sub = n_ic >= 2 * nth ? 1 : ceil_div(2 * nth, n_ic);
             if (n_sub > n_jr) n_sub = n_jr;
             const int n_tasks = n_ic * n_sub;
 
@@ -311,14 +323,21 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                 const int kc = K - pc < KC ? K - pc : KC;
                 const int accum = pc > 0 || first_accum;
 
-                for (int q = tid; q < n_jr; q += nth) {
+                /* Work is handed out dynamically: on a shared machine one thread
+                 * may run slower, and a static split would make the whole team
+                 * wait for it at every barrier. Who does a task never changes
+                 * how it is computed. (Each "omp for" ends with a barrier.) */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 2)
+#endif
+                for (int q = 0; q < n_jr; q++) {
                     int cols = nc - q * NR < NR ? nc - q * NR : NR;
                     pack_b_panel(trans_b, B, ldb, jc + q * NR, cols, pc, kc, NR, bp + (size_t)q * NR * kc);
                 }
 #ifdef _OPENMP
-#pragma omp barrier
+#pragma omp for schedule(dynamic, 1)
 #endif
-                for (int t = tid; t < n_tasks; t += nth) {
+                for (int t = 0; t < n_tasks; t++) {
                     const int ib = t / n_sub, sb = t % n_sub;
                     const int ic = ib * mc;
                     const int mcur = M - ic < mc ? M - ic : mc;
@@ -334,9 +353,6 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                         }
                     }
                 }
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
             }
         }
     }
