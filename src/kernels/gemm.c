@@ -78,6 +78,8 @@ typedef struct {
     int kc;     /* K block: fixes the summation order, so never varies with threads */
     int mc;     /* max rows of op(A) per packed block (multiple of mr) */
     int nc;     /* max columns of op(B) per packed panel (multiple of nr) */
+    /* optional 16x16 transpose for packing (see sgemm_kernels.h); NULL: scalar */
+    void (*t16)(const float *src, long lds, int rows, float *dst, long ldd, int nout);
     const char *name;
 } sgemm_cfg;
 
@@ -110,12 +112,12 @@ int fl_sgemm_kernel_available(int id) { return id >= 0 && id < FL_SGEMM_N_KERNEL
 
 static sgemm_cfg cfg_of(int id) {
 #ifdef FL_SGEMM_X86
-    if (id == FL_SGEMM_AVX512) return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12, 32, FL_AVX512_KC, FL_AVX512_MC, FL_AVX512_NC,
-                                   "futurelm-avx512"};
-    if (id == FL_SGEMM_AVX2) return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 96, 3072, "futurelm-avx2"};
+    if (id == FL_SGEMM_AVX512) return (sgemm_cfg){fl_sgemm_ukr_avx512_12x32, 12,   32, FL_AVX512_KC, FL_AVX512_MC, FL_AVX512_NC,
+                                   fl_sgemm_transpose16_avx512, "futurelm-avx512"};
+    if (id == FL_SGEMM_AVX2) return (sgemm_cfg){fl_sgemm_ukr_avx2_6x16, 6, 16, 256, 96, 3072, NULL, "futurelm-avx2"};
 #endif
     (void)id;
-    return (sgemm_cfg){ukr_portable_4x16, P_MR, P_NR, 256, 96, 2048, "futurelm-portable"};
+    return (sgemm_cfg){ukr_portable_4x16, P_MR, P_NR, 256, 96, 2048, NULL, "futurelm-portable"};
 }
 
 /* The best kernel this CPU runs. */
@@ -154,16 +156,38 @@ static float *scratch_get(scratch *s, size_t nfloat) {
 
 /* ------------------------------------------------------------ packing */
 
+/* Copy n floats, n a compile-time constant after inlining, so the compiler
+ * emits a few vector moves instead of a memcpy call per k step. */
+#define COPY_FIXED(dst, src, n)                                                                                       \
+    do {                                                                                                              \
+        for (int c_ = 0; c_ < (n); c_++) (dst)[c_] = (src)[c_];                                                       \
+    } while (0)
+
 /* op(A)[i0:i0+mc, k0:k0+kc] -> micro-panels of mr rows: dst[p*kc*mr + k*mr + r]. */
-static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int mr, float *restrict dst) {
+static void pack_a(const sgemm_cfg *cfg, int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int mr,
+                   float *restrict dst) {
     for (int p = 0; p < mc; p += mr) {
         int rows = mc - p < mr ? mc - p : mr;
         float *d = dst + (size_t)p * kc;
         if (!ta) {
             /* rows of A are contiguous in k: gather mr of them per k step */
             const float *src = A + (size_t)(i0 + p) * lda + k0;
-            if (rows == mr) {
-                for (int k = 0; k < kc; k++)
+            if (cfg->t16 && mr <= 16) {
+                int k = 0;
+                for (; k + 16 <= kc; k += 16) cfg->t16(src + k, lda, rows, d + (size_t)k * mr, mr, mr);
+                for (; k < kc; k++) {
+                    for (int r = 0; r < rows; r++) d[(size_t)k * mr + r] = src[(size_t)r * lda + k];
+                    for (int r = rows; r < mr; r++) d[(size_t)k * mr + r] = 0.0f;
+                }
+            } else if (rows == mr) {
+                /* blocks of 8 k: 8 contiguous reads per row, writes within a few lines */
+                int k = 0;
+                for (; k + 8 <= kc; k += 8)
+                    for (int r = 0; r < mr; r++) {
+                        const float *s = src + (size_t)r * lda + k;
+                        for (int u = 0; u < 8; u++) d[(size_t)(k + u) * mr + r] = s[u];
+                    }
+                for (; k < kc; k++)
                     for (int r = 0; r < mr; r++) d[(size_t)k * mr + r] = src[(size_t)r * lda + k];
             } else {
                 for (int k = 0; k < kc; k++) {
@@ -174,21 +198,35 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
         } else {
             /* A is K x M: each k step is a contiguous run of rows */
             const float *src = A + (size_t)k0 * lda + i0 + p;
-            for (int k = 0; k < kc; k++) {
-                const float *s = src + (size_t)k * lda;
-                float *dk = d + (size_t)k * mr;
-                for (int r = 0; r < rows; r++) dk[r] = s[r];
-                for (int r = rows; r < mr; r++) dk[r] = 0.0f;
+            if (rows == mr && mr == 12) {
+                for (int k = 0; k < kc; k++) COPY_FIXED(d + (size_t)k * 12, src + (size_t)k * lda, 12);
+            } else if (rows == mr && mr == 6) {
+                for (int k = 0; k < kc; k++) COPY_FIXED(d + (size_t)k * 6, src + (size_t)k * lda, 6);
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    const float *s = src + (size_t)k * lda;
+                    float *dk = d + (size_t)k * mr;
+                    for (int r = 0; r < rows; r++) dk[r] = s[r];
+                    for (int r = rows; r < mr; r++) dk[r] = 0.0f;
+                }
             }
         }
     }
 }
 
 /* One micro-panel of op(B)[k0:k0+kc, j0:j0+cols] -> dst[k*nr + c], zero-padded to nr. */
-static void pack_b_panel(int tb, const float *B, int ldb, int j0, int cols, int k0, int kc, int nr,
-                         float *restrict dst) {
+static void pack_b_panel(const sgemm_cfg *cfg, int tb, const float *B, int ldb, int j0, int cols, int k0, int kc,
+                         int nr, float *restrict dst) {
     if (!tb) {
         const float *src = B + (size_t)k0 * ldb + j0;
+        if (cols == nr && nr == 32) {
+            for (int k = 0; k < kc; k++) COPY_FIXED(dst + (size_t)k * 32, src + (size_t)k * ldb, 32);
+            return;
+        }
+        if (cols == nr && nr == 16) {
+            for (int k = 0; k < kc; k++) COPY_FIXED(dst + (size_t)k * 16, src + (size_t)k * ldb, 16);
+            return;
+        }
         for (int k = 0; k < kc; k++) {
             const float *s = src + (size_t)k * ldb;
             float *dk = dst + (size_t)k * nr;
@@ -199,7 +237,16 @@ static void pack_b_panel(int tb, const float *B, int ldb, int j0, int cols, int 
         /* B is N x K: column j of op(B) is row j of B, contiguous in k. Work in
          * chunks of 8 k so the reads of each row stream while the writes stay in L1. */
         const float *src = B + (size_t)j0 * ldb + k0;
-        for (int kb = 0; kb < kc; kb += 8) {
+        int k16 = 0;
+        if (cfg->t16 && nr % 16 == 0) {
+            /* 16 columns at a time (missing ones come out as zeros) */
+            for (; k16 + 16 <= kc; k16 += 16)
+                for (int h = 0; h < nr; h += 16) {
+                    int rows = cols - h < 0 ? 0 : cols - h > 16 ? 16 : cols - h;
+                    cfg->t16(rows ? src + (size_t)h * ldb + k16 : src, ldb, rows, dst + (size_t)k16 * nr + h, nr, 16);
+                }
+        }
+        for (int kb = k16; kb < kc; kb += 8) {
             int ke = kb + 8 < kc ? kb + 8 : kc;
             for (int c = 0; c < cols; c++) {
                 const float *s = src + (size_t)c * ldb;
@@ -332,7 +379,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
 #endif
                 for (int q = 0; q < n_jr; q++) {
                     int cols = nc - q * NR < NR ? nc - q * NR : NR;
-                    pack_b_panel(trans_b, B, ldb, jc + q * NR, cols, pc, kc, NR, bp + (size_t)q * NR * kc);
+                    pack_b_panel(&cfg, trans_b, B, ldb, jc + q * NR, cols, pc, kc, NR, bp + (size_t)q * NR * kc);
                 }
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -342,7 +389,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                     const int ic = ib * mc;
                     const int mcur = M - ic < mc ? M - ic : mc;
                     const int q0 = (int)((long)n_jr * sb / n_sub), q1 = (int)((long)n_jr * (sb + 1) / n_sub);
-                    pack_a(trans_a, A, lda, ic, mcur, pc, kc, MR, ap);
+                    pack_a(&cfg, trans_a, A, lda, ic, mcur, pc, kc, MR, ap);
                     for (int q = q0; q < q1; q++) {
                         const int j = jc + q * NR;
                         const int nr = N - j < NR ? N - j : NR;

@@ -19,6 +19,8 @@ typedef void (*fl_sgemm_ukr)(int kc, const float *a, const float *b, float *c, i
 #define FL_SGEMM_X86 1
 /* 12 x 32 tile: 24 zmm accumulators. */
 void fl_sgemm_ukr_avx512_12x32(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr, int accum);
+/* dst[k*ldd + r] = src[r*lds + k] for k < 16, r < nout (rows >= `rows` read as 0). */
+void fl_sgemm_transpose16_avx512(const float *src, long lds, int rows, float *dst, long ldd, int nout);
 /* 6 x 16 tile: 12 ymm accumulators. */
 void fl_sgemm_ukr_avx2_6x16(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr, int accum);
 #endif
