@@ -323,8 +323,11 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
     /* Shared B panel: at most KC x NC, in the calling thread's scratch. */
     const int nc_max = N < cfg.nc ? ceil_div(N, NR) * NR : cfg.nc;
     const int kc_max = K < KC ? K : KC;
-    float *bp = scratch_get(&tl_b, (size_t)kc_max * nc_max);
-    if (!bp) {
+    /* Two B panels used alternately: packing the next one may start while
+     * others still compute on the current one, so one barrier per K block. */
+    const size_t bsize = (size_t)kc_max * nc_max;
+    float *bp2 = scratch_get(&tl_b, 2 * bsize);
+    if (!bp2) {
         sgemm_unpacked(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, KC, first_accum);
         return;
     }
@@ -373,7 +376,10 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                 /* Work is handed out dynamically: on a shared machine one thread
                  * may run slower, and a static split would make the whole team
                  * wait for it at every barrier. Who does a task never changes
-                 * how it is computed. (Each "omp for" ends with a barrier.) */
+                 * how it is computed. The barrier that ends the packing loop
+                 * also guarantees everyone is done with the panel packed two
+                 * K blocks ago, the one about to be overwritten next time. */
+                float *bp = bp2 + (((jc / nc_max) * ceil_div(K, KC) + pc / KC) & 1) * bsize;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 2)
 #endif
@@ -382,7 +388,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                     pack_b_panel(&cfg, trans_b, B, ldb, jc + q * NR, cols, pc, kc, NR, bp + (size_t)q * NR * kc);
                 }
 #ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
 #endif
                 for (int t = 0; t < n_tasks; t++) {
                     const int ib = t / n_sub, sb = t % n_sub;

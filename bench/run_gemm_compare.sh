@@ -1,0 +1,23 @@
+#!/bin/sh
+# The comparison behind docs/performance.md: futurelm's SGEMM against Debian's
+# OpenBLAS (OpenMP and pthread builds) and BLIS, all in one process per run.
+#   sh bench/run_gemm_compare.sh [BUILD_DIR]     (after `make build/opt/bench/bench_gemm`)
+# Debian's OpenBLAS 0.3.21 does not recognise this CPU (Sapphire Rapids) and
+# falls back to a slow generic kernel unless told OPENBLAS_CORETYPE=SkylakeX.
+B=${1:-build/opt}/bench/bench_gemm
+L=/usr/lib/$(cc -dumpmachine)
+LIBS="--blas openblas-omp=$L/openblas-openmp/libopenblas.so.0 --blas openblas-pth=$L/openblas-pthread/libopenblas.so.0"
+for v in openmp pthread serial; do
+    [ -f "$L/blis-$v/libblis.so.4" ] && { LIBS="$LIBS --blas blis-$v=$L/blis-$v/libblis.so.4"; break; }
+done
+set -x
+date -u
+nproc; uptime
+# OpenBLAS as Debian ships it (no CPU override), 2 threads
+OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --quick $LIBS
+export OPENBLAS_CORETYPE=SkylakeX
+for th in 2 1; do
+    OMP_NUM_THREADS=$th OPENBLAS_NUM_THREADS=$th BLIS_NUM_THREADS=$th $B --reps 9 --rows 2048 $LIBS
+done
+OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --rows 16384 --quick $LIBS
+uptime
