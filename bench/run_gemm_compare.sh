@@ -16,8 +16,12 @@ nproc; uptime
 # OpenBLAS as Debian ships it (no CPU override), 2 threads
 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --quick $LIBS
 export OPENBLAS_CORETYPE=SkylakeX
-for th in 2 1; do
-    OMP_NUM_THREADS=$th OPENBLAS_NUM_THREADS=$th BLIS_NUM_THREADS=$th $B --reps 9 --rows 2048 $LIBS
-done
-OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --rows 16384 --quick $LIBS
+# 2 threads with libgomp's default (spinning) waits, then with sleeping waits
+# (OMP_WAIT_POLICY=passive), which matters when another process holds a core;
+# then 1 thread.
+OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 9 --rows 2048 $LIBS
+OMP_WAIT_POLICY=passive OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 9 --rows 2048 $LIBS
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 BLIS_NUM_THREADS=1 $B --reps 9 --rows 2048 $LIBS
+# the FTP decoder's row count (and K = 16384 for dW)
+OMP_WAIT_POLICY=passive OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --rows 16384 --quick $LIBS
 uptime

@@ -117,10 +117,10 @@ static int run_case(int ta, int tb, int M, int N, int K, int pad_a, int pad_b, i
 
 static void test_shapes(void) {
     /* Sizes around every tile and block edge of the kernels (MR 4/6/12, NR 16/32,
-     * KC 256, MC up to 192) and a few model-like sizes. */
+     * KC 256 or 512, MC up to 96) and a few model-like sizes. */
     static const int ms[] = {1, 2, 5, 11, 12, 13, 25, 97, 193, 200};
     static const int ns[] = {1, 3, 15, 16, 17, 31, 33, 64, 65, 130};
-    static const int ks[] = {0, 1, 7, 64, 255, 256, 257, 600};
+    static const int ks[] = {0, 1, 7, 64, 255, 256, 257, 513, 1030};
     char name[160], why[256];
     /* first[] holds a prefix plus why[] */
     for (int ta = 0; ta < 2; ta++) {

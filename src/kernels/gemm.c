@@ -101,7 +101,7 @@ int fl_sgemm_kernel_available(int id) { return id >= 0 && id < FL_SGEMM_N_KERNEL
 /* AVX-512 blocking; -D overrides are for tuning experiments only. KC is part of
  * the summation order, so changing it changes results (on every thread count alike). */
 #ifndef FL_AVX512_KC
-#define FL_AVX512_KC 256
+#define FL_AVX512_KC 512
 #endif
 #ifndef FL_AVX512_MC
 #define FL_AVX512_MC 96
