@@ -166,6 +166,20 @@ static float *scratch_get(scratch *s, size_t nfloat) {
 /* op(A)[i0:i0+mc, k0:k0+kc] -> micro-panels of mr rows: dst[p*kc*mr + k*mr + r]. */
 static void pack_a(const sgemm_cfg *cfg, int ta, const float *A, int lda, int i0, int mc, int k0, int kc, int mr,
                    float *restrict dst) {
+    if (ta && mc % mr == 0 && (mr == 12 || mr == 6)) {
+        /* A is K x M and every panel is full: walk each row of A once, left to
+         * right, dealing its mc values out to the panels. */
+        const int np = mc / mr;
+        for (int k = 0; k < kc; k++) {
+            const float *s = A + (size_t)(k0 + k) * lda + i0;
+            float *dk = dst + (size_t)k * mr;
+            if (mr == 12)
+                for (int p = 0; p < np; p++) COPY_FIXED(dk + (size_t)p * kc * 12, s + p * 12, 12);
+            else
+                for (int p = 0; p < np; p++) COPY_FIXED(dk + (size_t)p * kc * 6, s + p * 6, 6);
+        }
+        return;
+    }
     for (int p = 0; p < mc; p += mr) {
         int rows = mc - p < mr ? mc - p : mr;
         float *d = dst + (size_t)p * kc;
