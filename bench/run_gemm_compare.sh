@@ -3,7 +3,8 @@
 # OpenBLAS (OpenMP and pthread builds) and BLIS, all in one process per run.
 #   sh bench/run_gemm_compare.sh [BUILD_DIR]     (after `make build/opt/bench/bench_gemm`)
 # Debian's OpenBLAS 0.3.21 does not recognise this CPU (Sapphire Rapids) and
-# falls back to a slow generic kernel unless told OPENBLAS_CORETYPE=SkylakeX.
+# falls back to a slow generic kernel unless told OPENBLAS_CORETYPE=SkylakeX;
+# BLIS 0.9 picks its Haswell (AVX2) kernels unless told BLIS_ARCH_TYPE=skx.
 B=${1:-build/opt}/bench/bench_gemm
 L=/usr/lib/$(cc -dumpmachine)
 LIBS="--blas openblas-omp=$L/openblas-openmp/libopenblas.so.0 --blas openblas-pth=$L/openblas-pthread/libopenblas.so.0"
@@ -13,9 +14,9 @@ done
 set -x
 date -u
 nproc; uptime
-# OpenBLAS as Debian ships it (no CPU override), 2 threads
+# the libraries as Debian ships them (no CPU override), 2 threads
 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 BLIS_NUM_THREADS=2 $B --reps 5 --quick $LIBS
-export OPENBLAS_CORETYPE=SkylakeX
+export OPENBLAS_CORETYPE=SkylakeX BLIS_ARCH_TYPE=skx
 # 2 threads with libgomp's default (spinning) waits, then with sleeping waits
 # (OMP_WAIT_POLICY=passive), which matters when another process holds a core;
 # then 1 thread.
