@@ -104,6 +104,10 @@ tests-only: $(TEST_BIN)
 #   make bench-gemm                       ours only
 #   make bench-gemm BLAS=openblas         ours vs OpenBLAS (and BLIS: BENCH_BLAS+=blis=libblis.so.4)
 #   make bench-gemm BENCH_ARGS="--rows 2048 --rows 16384 --reps 15"
+# On CPUs newer than the BLAS build knows (e.g. Sapphire Rapids with Debian's
+# OpenBLAS 0.3.21 / BLIS 0.9), give it its AVX-512 kernels by hand:
+#   OPENBLAS_CORETYPE=SkylakeX BLIS_ARCH_TYPE=skx make bench-gemm BLAS=openblas
+# bench/run_gemm_compare.sh runs the full comparison of docs/performance.md.
 BENCH_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
 BENCH_ARGS    ?= --rows 2048
 OPENBLAS_LIB  ?= libopenblas.so.0

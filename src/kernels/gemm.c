@@ -4,14 +4,14 @@
  *
  *   for jc over N in NC columns:
  *     for pc over K in KC steps:                       (in increasing order)
- *       pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide micro-panels   (shared, all threads)
+ *       pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide micro-panels  (shared; two
+ *         buffers used alternately, so the barrier below is the only one per block)
  *       barrier
- *       for each task (ic block of MC rows x range of micro-panels) of this thread:
+ *       for each task (ic block of MC rows x range of micro-panels), handed out dynamically:
  *         pack op(A)[ic:ic+mc, pc:pc+kc] into MR-tall micro-panels  (private)
- *         for jr over the task's B micro-panels:   (one KC x NR panel stays in L1)
+ *         for jr over the task's B micro-panels:   (one KC x NR panel stays in L1/L2)
  *           for ir over the A micro-panels:       (the MC x KC block stays in L2)
  *             micro-kernel: MR x NR tile += a_panel · b_panel
- *       barrier
  *
  * Packing reads op(A) and op(B) through their transposes, so no transposed copy
  * of an operand is ever made, and pads edge panels with zeros so the micro-kernel
@@ -29,8 +29,9 @@
  * for a given machine.
  *
  * Scratch: each thread keeps its packing buffers in thread-local storage,
- * allocated on its first call at the kernel's fixed maximum size and reused
- * after that, so the hot path never allocates.
+ * grown to what a call needs (bounded by the configuration's MC, KC, NC) and
+ * reused after that, so once the largest shape has been seen the hot path never
+ * allocates.
  */
 #include "kernels/gemm.h"
 
