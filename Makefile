@@ -53,7 +53,9 @@ else ifeq ($(BLAS),openblas)
   LDLIBS  += $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 else ifeq ($(BLAS),blis)
   LIB_SRC := $(filter-out src/kernels/gemm.c,$(LIB_SRC)) src/kernels/gemm_blas.c
-  CFLAGS  += -DFL_BLAS_BLIS -I/usr/include/blis
+  # Debian puts BLIS's headers (blis.h and its cblas.h) in a per-threading-variant directory.
+  BLIS_INC := $(firstword $(wildcard /usr/include/blis $(foreach v,openmp pthread serial,/usr/include/$(shell $(CC) -dumpmachine)/blis-$(v))))
+  CFLAGS  += -DFL_BLAS_BLIS $(if $(BLIS_INC),-isystem $(BLIS_INC))
   LDLIBS  += -lblis
 else
   $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
@@ -66,7 +68,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
-.PHONY: all test tests clean fixtures demo
+.PHONY: all test tests clean fixtures demo bench-gemm
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
@@ -96,6 +98,30 @@ test: tests futurelm
 	@PYTHON=$(PYTHON) sh tests/run.sh $(BUILD) $(NOOMP_BUILD)
 
 tests-only: $(TEST_BIN)
+
+# SGEMM benchmark: our kernels (always compiled in, whatever BLAS says) against
+# the BLAS libraries named in BENCH_BLAS, loaded at run time (see bench/bench_gemm.c).
+#   make bench-gemm                       ours only
+#   make bench-gemm BLAS=openblas         ours vs OpenBLAS (and BLIS: BENCH_BLAS+=blis=libblis.so.4)
+#   make bench-gemm BENCH_ARGS="--rows 2048 --rows 16384 --reps 15"
+# On CPUs newer than the BLAS build knows (e.g. Sapphire Rapids with Debian's
+# OpenBLAS 0.3.21 / BLIS 0.9), give it its AVX-512 kernels by hand:
+#   OPENBLAS_CORETYPE=SkylakeX BLIS_ARCH_TYPE=skx make bench-gemm BLAS=openblas
+# bench/run_gemm_compare.sh runs the full comparison of docs/performance.md.
+BENCH_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
+BENCH_ARGS    ?= --rows 2048
+OPENBLAS_LIB  ?= libopenblas.so.0
+BLIS_LIB      ?= libblis.so.4
+BENCH_BLAS    ?= $(if $(filter openblas,$(BLAS)),openblas=$(OPENBLAS_LIB))$(if $(filter blis,$(BLAS)),blis=$(BLIS_LIB))
+GEMM_SRC      := src/kernels/gemm.c $(sort $(wildcard src/kernels/sgemm_*.c))
+
+$(BUILD)/bench/bench_gemm: bench/bench_gemm.c $(GEMM_SRC) src/kernels/gemm.h src/kernels/sgemm_kernels.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/bench_gemm.c $(GEMM_SRC) -ldl -lm
+
+bench-gemm: $(BUILD)/bench/bench_gemm
+	OMP_NUM_THREADS=$(BENCH_THREADS) OPENBLAS_NUM_THREADS=$(BENCH_THREADS) BLIS_NUM_THREADS=$(BENCH_THREADS) \
+	  $< $(BENCH_ARGS) $(foreach b,$(BENCH_BLAS),--blas $(b))
 
 clean:
 	rm -rf build futurelm
