@@ -19,6 +19,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${FL_DATA_DIR:-$ROOT/data}
+mkdir -p "$DATA" && DATA=$(cd "$DATA" && pwd)  # absolute: later steps cd into temp folders
 
 # name -> npm spec and the sha256 of the tarball observed when this script was written.
 spec_of() {
@@ -55,7 +56,7 @@ done
 
 mkdir -p "$DATA"
 TMP=""
-cleanup() { [ -n "$TMP" ] && rm -rf "$TMP"; }
+cleanup() { if [ -n "$TMP" ]; then rm -rf "$TMP"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
