@@ -68,7 +68,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
-.PHONY: all test tests clean fixtures demo bench-gemm
+.PHONY: all test tests clean fixtures demo bench-gemm bench-memory
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
@@ -127,3 +127,10 @@ clean:
 	rm -rf build futurelm
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Peak RSS of a training step against the activation-memory formula (docs/memory.md).
+bench-memory: $(BUILD)/bench_memory
+	$(BUILD)/bench_memory gpt
+	$(BUILD)/bench_memory ftp
+$(BUILD)/bench_memory: bench/memory.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
