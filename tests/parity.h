@@ -86,4 +86,39 @@ static void check_grads(fl_model *m, const fl_st_file *f, double rel_tol, const 
              worst_name, worst);
     check(all_ok, name, "see the lines above");
 }
+/* From the fixture's weights, steps of clip + AdamW on the fixture's batches;
+ * each step's loss within 1e-4 of PyTorch's. */
+static void check_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, const char *label) {
+    fl_error err = {0};
+    load_params(m, f);
+    fl_adamw *opt;
+    if (fl_adamw_create(m, &opt, &err)) {
+        check(0, label, "%s", err.msg);
+        return;
+    }
+    fl_adamw_config oc = {(float)meta_num(f, "lr"), (float)meta_num(f, "beta1"), (float)meta_num(f, "beta2"),
+                          (float)meta_num(f, "eps"), (float)meta_num(f, "weight_decay")};
+    const float clip = (float)meta_num(f, "grad_clip");
+    const int steps = (int)meta_num(f, "steps"), W = fl_model_window_len(m, T);
+    const int32_t *batches = need(f, "train_tokens")->data;
+    const float *ref_steps = need(f, "step_losses")->data;
+    double worst = 0;
+    int ok = 1;
+    fl_losses L = {0};
+    for (int s = 0; s < steps; s++) {
+        fl_model_zero_grad(m);
+        fl_model_forward_backward(m, batches + (size_t)s * B * W, B, T, &L, &err);
+        fl_clip_grad_norm(m, clip);
+        fl_adamw_step(opt, m, &oc);
+        double d = fabs(L.loss - ref_steps[s]);
+        if (!(d <= worst)) worst = d;
+        if (!(d <= 1e-4)) ok = 0, printf("# %s step %d: C %.7f torch %.7f\n", label, s + 1, L.loss, ref_steps[s]);
+    }
+    char name[128];
+    snprintf(name, sizeof name, "%s %d AdamW step losses within 1e-4", label, steps);
+    check(ok, name, "worst |d| %.3g", worst);
+    printf("# %s step losses: worst |d| %.3g over %d steps (final C %.6f torch %.6f)\n", label, worst, steps, L.loss,
+           ref_steps[steps - 1]);
+    fl_adamw_free(opt);
+}
 #endif

@@ -30,7 +30,7 @@ int main(void) {
         return 1;
     }
     fl_model_config cfg = fixture_config(f);
-    const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size, steps = (int)meta_num(f, "steps");
+    const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size;
     const int N = cfg.n_future, K = (int)meta_num(f, "K");
     fl_model *m;
     if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, T, &err)) {
@@ -38,7 +38,7 @@ int main(void) {
         return 1;
     }
     if (load_params(m, f)) return 1;
-    const int W = fl_model_window_len(m, T), Vp = m->Vp;
+    const int Vp = m->Vp;
     const int32_t *tokens = need(f, "tokens")->data;
 
     float *logits = calloc((size_t)B * T * N * Vp, sizeof(float));
@@ -73,28 +73,7 @@ int main(void) {
           "C %.7f torch %.7f (%s)", Lp.loss, ref_ploss, err.msg);
 
     /* 10 AdamW steps */
-    load_params(m, f);
-    fl_adamw *opt;
-    fl_adamw_create(m, &opt, &err);
-    fl_adamw_config oc = {(float)meta_num(f, "lr"), (float)meta_num(f, "beta1"), (float)meta_num(f, "beta2"),
-                          (float)meta_num(f, "eps"), (float)meta_num(f, "weight_decay")};
-    const float clip = (float)meta_num(f, "grad_clip");
-    const int32_t *batches = need(f, "train_tokens")->data;
-    const float *ref_steps = need(f, "step_losses")->data;
-    double worst = 0;
-    int ok = 1;
-    for (int s = 0; s < steps; s++) {
-        fl_model_zero_grad(m);
-        fl_model_forward_backward(m, batches + (size_t)s * B * W, B, T, &L, &err);
-        fl_clip_grad_norm(m, clip);
-        fl_adamw_step(opt, m, &oc);
-        double d = fabs(L.loss - ref_steps[s]);
-        if (!(d <= worst)) worst = d;
-        if (!(d <= 1e-4)) ok = 0, printf("# step %d: C %.7f torch %.7f\n", s + 1, L.loss, ref_steps[s]);
-    }
-    check(ok, "ftp 10 AdamW step losses within 1e-4", "worst |d| %.3g", worst);
-    printf("# ftp step losses: worst |d| %.3g over %d steps\n", worst, steps);
-    fl_adamw_free(opt);
+    check_adamw_steps(m, f, B, T, "ftp");
 
     /* ftp.positions = K: the training loss is the average over exactly the drawn
      * positions (K distinct per sequence), i.e. equals the loss at those positions. */

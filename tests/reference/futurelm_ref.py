@@ -156,10 +156,25 @@ def ftp_loss(p, cfg, window, positions=None):
     return loss, ce.mean(dim=0), logits
 
 
-def adamw_groups(params):
+def train_steps(params, loss_fn, batches, opt_cfg):
+    """One clip + AdamW step per batch (decay on 2-D weights only); returns each step's loss.
+    loss_fn(batch) returns the scalar loss as its first value."""
+    for t in params.values():
+        t.grad = None
     decay = [t for t in params.values() if t.dim() == 2]
     no_decay = [t for t in params.values() if t.dim() != 2]
-    return decay, no_decay
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": opt_cfg["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=opt_cfg["lr"], betas=(opt_cfg["beta1"], opt_cfg["beta2"]), eps=opt_cfg["eps"])
+    losses = []
+    for batch in batches:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(batch)[0]
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(params.values()), opt_cfg["grad_clip"])
+        opt.step()
+        losses.append(loss.item())
+    return losses
 
 
 # ------------------------------------------------------------------ safetensors

@@ -43,20 +43,7 @@ def main(outdir):
     out["positions_loss"] = ploss.reshape(1)
     out["positions_offset_losses"] = poffsets
 
-    for t in p.values():
-        t.grad = None
-    decay, no_decay = ref.adamw_groups(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
-    step_losses = []
-    for s in range(STEPS):
-        opt.zero_grad(set_to_none=True)
-        loss, _, _ = ref.ftp_loss(p, CFG, batches[s])
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(p.values()), OPT["grad_clip"])
-        opt.step()
-        step_losses.append(loss.item())
+    step_losses = ref.train_steps(p, lambda batch: ref.ftp_loss(p, CFG, batch), batches, OPT)
     out["train_tokens"] = batches.to(torch.int32)
     out["step_losses"] = torch.tensor(step_losses, dtype=torch.float32)
     meta = {**CFG, **OPT, "batch_size": B, "steps": STEPS, "K": K}

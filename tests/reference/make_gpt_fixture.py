@@ -33,25 +33,12 @@ def main(outdir):
     for name, t in p.items():
         out["grad." + name] = t.grad.detach().clone()
 
-    for t in p.values():
-        t.grad = None
-    decay, no_decay = ref.adamw_groups(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": OPT["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=OPT["lr"], betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"])
-    step_losses = []
-    for s in range(STEPS):
-        opt.zero_grad(set_to_none=True)
-        loss, _ = ref.gpt_loss(p, CFG, batches[s])
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(p.values()), OPT["grad_clip"])
-        opt.step()
-        step_losses.append(loss.item())
+    step_losses = ref.train_steps(p, lambda batch: ref.gpt_loss(p, CFG, batch), batches, OPT)
     out["train_tokens"] = batches.to(torch.int32)
     out["step_losses"] = torch.tensor(step_losses, dtype=torch.float32)
     meta = {**{k: v for k, v in CFG.items()}, **OPT, "batch_size": B, "steps": STEPS}
     ref.write_safetensors(os.path.join(outdir, "gpt_small.safetensors"), out, meta)
-    print(f"ok - gpt reference fixture written (loss {loss.item():.6f}, {len(p)} tensors)")
+    print(f"ok - gpt reference fixture written (loss {step_losses[0]:.6f}, {len(p)} tensors)")
 
 
 if __name__ == "__main__":
