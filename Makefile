@@ -123,6 +123,10 @@ bench-gemm: $(BUILD)/bench/bench_gemm
 	OMP_NUM_THREADS=$(BENCH_THREADS) OPENBLAS_NUM_THREADS=$(BENCH_THREADS) BLIS_NUM_THREADS=$(BENCH_THREADS) \
 	  $< $(BENCH_ARGS) $(foreach b,$(BENCH_BLAS),--blas $(b))
 
+# The README's main job: fetch Moby-Dick, train a vocabulary, a small GPT and a small FTP, sample both.
+demo: futurelm
+	sh scripts/demo.sh
+
 clean:
 	rm -rf build futurelm
 

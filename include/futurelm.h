@@ -119,6 +119,15 @@ fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, i
                                     fl_error *err);
 void fl_model_zero_grad(fl_model *m);
 
+/* The model's own generator (draws ftp.positions); checkpoints save and restore it. */
+void fl_model_get_rng(const fl_model *m, uint64_t state[4]);
+void fl_model_set_rng(fl_model *m, const uint64_t state[4]);
+
+/* Logits [Vp] of the next token after tokens[0..n) (1 <= n <= block_size), from the
+ * last position: GPT's head, or FTP's decoder step 0. Recomputes the whole prefix;
+ * reserves activations for (1, n) as needed. */
+fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float *logits, fl_error *err);
+
 /* ---------------------------------------------------------------- optimizer */
 
 typedef struct {

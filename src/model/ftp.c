@@ -186,3 +186,21 @@ void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int w
     out->loss = (float)(total / gsum);
     out->next_token_loss = out->offset_loss[0];
 }
+
+const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
+    const int C = m->cfg.n_embd, P = m->cfg.pseudo_len;
+    ftp_acts *a = &m->ftp;
+    /* one sequence of one step: every buffer reserved for R x N rows is large enough */
+    block_dims d = {1, 1, C, m->cfg.dec_heads, P};
+    linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
+    embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
+    const float *x = a->encoded;
+    for (int l = 0; l < m->cfg.dec_layers; l++) {
+        block_acts acts;
+        block_acts_bind(&acts, (float *)a->blocks[l].ln1, &d); /* re-pack for S = 1 inside the same region */
+        block_forward(&m->dec_w[l], &acts, x, a->ctx, &d);
+        x = acts.out;
+    }
+    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, 1, C);
+    return a->lnf;
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -363,4 +364,26 @@ fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err) {
     return model_run(m, tokens, B, T, 1, NULL, 0, out, err);
+}
+
+void fl_model_get_rng(const fl_model *m, uint64_t state[4]) { memcpy(state, m->pos_rng.s, sizeof m->pos_rng.s); }
+void fl_model_set_rng(fl_model *m, const uint64_t state[4]) { memcpy(m->pos_rng.s, state, sizeof m->pos_rng.s); }
+
+fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float *logits, fl_error *err) {
+    if (n < 1 || n > m->cfg.block_size)
+        return fl_fail(err, FL_ERR_ARG, "context of %d tokens: need 1..%d (model.block_size)", n, m->cfg.block_size);
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size)
+            return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", tokens[i],
+                           m->cfg.vocab_size - 1);
+    fl_status st = fl_model_reserve(m, 1, n, err);
+    if (st) return st;
+    memcpy(m->trunk.inputs, tokens, (size_t)n * sizeof *tokens);
+    trunk_forward(m, m->trunk.inputs, 1, n);
+    const int C = m->cfg.n_embd;
+    const float *h = m->trunk.lnf + (size_t)(n - 1) * C;
+    if (m->cfg.type == FL_MODEL_FTP) h = ftp_decoder_step0(m, h, tokens[n - 1]);
+    fl_sgemm(0, 1, 1, m->Vp, C, h, C, m->wte, C, 0.0f, logits, m->Vp);
+    for (int v = m->cfg.vocab_size; v < m->Vp; v++) logits[v] = -INFINITY;
+    return FL_OK;
 }

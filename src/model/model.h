@@ -85,6 +85,9 @@ void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int w
 /* The body of fl_model_forward[_backward], with the FTP positions hook. */
 fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
                     fl_losses *out, fl_error *err);
+/* Decoder step 0 for one state vector h (its pseudo-sequence) and input token x_t:
+ * returns the decoder's final-LayerNorm output row, ready for the tied head. */
+const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token);
 size_t ftp_acts_floats(const fl_model *m, int B, int T, int R);
 float *ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R);
 

@@ -1,0 +1,95 @@
+#include "cli/options.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
+
+int cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "futurelm: error: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 1;
+}
+
+void cli_config_init(cli_config *c, fl_model_type type) {
+    memset(c, 0, sizeof *c);
+    fl_model_config_default(&c->model, type);
+    fl_train_config_default(&c->train);
+}
+
+static int apply(cli_config *c, const char *key, const char *value, const char *origin) {
+    fl_error err = {0};
+    fl_status st;
+    if (!strncmp(key, "train.", 6)) st = fl_train_config_set(&c->train, key, value, &err);
+    else st = fl_model_config_set(&c->model, key, value, &err);
+    if (st) return cli_error("%s (%s)", err.msg, origin);
+    return 0;
+}
+
+static int walk(cli_config *c, const fl_json *obj, const char *prefix, const char *path) {
+    for (const fl_json *v = obj->child; v; v = v->next) {
+        char key[256];
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", v->key);
+        if (v->type == FL_JSON_OBJECT) {
+            if (walk(c, v, key, path)) return 1;
+        } else if (v->type == FL_JSON_NUMBER) {
+            if (apply(c, key, v->num_text, path)) return 1;
+        } else if (v->type == FL_JSON_STRING) {
+            if (apply(c, key, v->str, path)) return 1;
+        } else {
+            return cli_error("%s: key %s must be a number or a string", path, key);
+        }
+    }
+    return 0;
+}
+
+int cli_config_file(cli_config *c, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cli_error("cannot open config file %s", path);
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n > cap) {
+            cap = (len + n) * 2;
+            char *p = realloc(buf, cap);
+            if (!p) { free(buf); fclose(f); return cli_error("out of memory"); }
+            buf = p;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    char msg[160];
+    fl_json_doc *doc = fl_json_parse(buf ? buf : "", len, msg, sizeof msg);
+    free(buf);
+    if (!doc) return cli_error("config file %s is not valid JSON: %s", path, msg);
+    const fl_json *root = fl_json_root(doc);
+    int rc = root->type == FL_JSON_OBJECT ? walk(c, root, "", path)
+                                          : cli_error("config file %s must hold a JSON object", path);
+    fl_json_free(doc);
+    return rc;
+}
+
+int cli_config_set(cli_config *c, const char *kv) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) return cli_error("--set expects key=value (got '%s')", kv);
+    if (c->n_sets >= CLI_MAX_SETS) return cli_error("too many --set options");
+    char *key = strndup(kv, (size_t)(eq - kv)), *val = strdup(eq + 1);
+    c->owned[c->n_owned++] = key;
+    c->owned[c->n_owned++] = val;
+    c->sets[2 * c->n_sets] = key;
+    c->sets[2 * c->n_sets + 1] = val;
+    c->n_sets++;
+    return apply(c, key, val, "--set");
+}
+
+void cli_config_free(cli_config *c) {
+    for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);
+}

@@ -1,0 +1,26 @@
+/* Shared option handling: --config FILE (JSON, dotted or nested keys) and
+ * --set key=value, routed to the model (model.*, ftp.*) or training (train.*). */
+#ifndef FL_CLI_OPTIONS_H
+#define FL_CLI_OPTIONS_H
+#include "futurelm.h"
+#include "train/train_config.h"
+
+#define CLI_MAX_SETS 128
+typedef struct {
+    fl_model_config model;
+    fl_train_config train;
+    const char *sets[2 * CLI_MAX_SETS]; /* key, value pairs given with --set (after the config file) */
+    int n_sets;
+    char *owned[2 * CLI_MAX_SETS];
+    int n_owned;
+} cli_config;
+
+void cli_config_init(cli_config *c, fl_model_type type);
+/* Applies a JSON config file: {"model.n_layer": 4} or {"model": {"n_layer": 4}}. */
+int cli_config_file(cli_config *c, const char *path);
+/* Applies one "key=value". */
+int cli_config_set(cli_config *c, const char *kv);
+void cli_config_free(cli_config *c);
+/* Prints "futurelm: error: ..." and returns 1. */
+int cli_error(const char *fmt, ...);
+#endif

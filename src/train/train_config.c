@@ -1,0 +1,121 @@
+#include "train/train_config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+void fl_train_config_default(fl_train_config *c) {
+    memset(c, 0, sizeof *c);
+    c->batch_size = 8;
+    c->grad_accum = 1;
+    c->lr = 6e-4f;
+    c->min_lr = 6e-5f;
+    c->warmup_steps = 100;
+    c->max_steps = 1000;
+    c->weight_decay = 0.1f;
+    c->beta1 = 0.9f;
+    c->beta2 = 0.95f;
+    c->grad_clip = 1.0f;
+    c->eval_every = 100;
+    c->eval_batches = 20;
+    c->ckpt_every = 500;
+    c->keep_last = 3;
+    c->seed = 1337;
+    c->threads = 0;
+    c->max_nonfinite = 5;
+}
+
+typedef struct {
+    const char *key;
+    size_t off;
+    char kind; /* i int, f float, l long long */
+} key_def;
+
+static const key_def KEYS[] = {
+    {"train.batch_size", offsetof(fl_train_config, batch_size), 'i'},
+    {"train.grad_accum", offsetof(fl_train_config, grad_accum), 'i'},
+    {"train.lr", offsetof(fl_train_config, lr), 'f'},
+    {"train.min_lr", offsetof(fl_train_config, min_lr), 'f'},
+    {"train.warmup_steps", offsetof(fl_train_config, warmup_steps), 'i'},
+    {"train.max_steps", offsetof(fl_train_config, max_steps), 'i'},
+    {"train.weight_decay", offsetof(fl_train_config, weight_decay), 'f'},
+    {"train.beta1", offsetof(fl_train_config, beta1), 'f'},
+    {"train.beta2", offsetof(fl_train_config, beta2), 'f'},
+    {"train.grad_clip", offsetof(fl_train_config, grad_clip), 'f'},
+    {"train.eval_every", offsetof(fl_train_config, eval_every), 'i'},
+    {"train.eval_batches", offsetof(fl_train_config, eval_batches), 'i'},
+    {"train.ckpt_every", offsetof(fl_train_config, ckpt_every), 'i'},
+    {"train.keep_last", offsetof(fl_train_config, keep_last), 'i'},
+    {"train.seed", offsetof(fl_train_config, seed), 'l'},
+    {"train.threads", offsetof(fl_train_config, threads), 'i'},
+    {"train.max_nonfinite", offsetof(fl_train_config, max_nonfinite), 'i'},
+};
+
+fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *value, fl_error *err) {
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        if (strcmp(key, KEYS[i].key)) continue;
+        char *end;
+        errno = 0;
+        void *dst = (char *)c + KEYS[i].off;
+        if (KEYS[i].kind == 'f') {
+            double v = strtod(value, &end);
+            if (errno || end == value || *end || !isfinite(v))
+                return fl_fail(err, FL_ERR_CONFIG, "%s: '%s' is not a finite number", key, value);
+            *(float *)dst = (float)v;
+        } else {
+            long long v = strtoll(value, &end, 10);
+            if (errno || end == value || *end || (KEYS[i].kind == 'i' && (v < -2147483647LL || v > 2147483647LL)))
+                return fl_fail(err, FL_ERR_CONFIG, "%s: '%s' is not an integer", key, value);
+            if (KEYS[i].kind == 'i') *(int *)dst = (int)v;
+            else *(long long *)dst = v;
+        }
+        return FL_OK;
+    }
+    return fl_fail(err, FL_ERR_CONFIG, "unknown training key '%s' (see docs/training.md for the train.* keys)", key);
+}
+
+#define REQUIRE(cond, ...)                                                                                           \
+    do {                                                                                                             \
+        if (!(cond)) return fl_fail(err, FL_ERR_CONFIG, __VA_ARGS__);                                                \
+    } while (0)
+
+fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err) {
+    REQUIRE(c->batch_size >= 1, "train.batch_size must be >= 1");
+    REQUIRE(c->grad_accum >= 1, "train.grad_accum must be >= 1");
+    REQUIRE(c->lr > 0, "train.lr must be > 0");
+    REQUIRE(c->min_lr >= 0 && c->min_lr <= c->lr, "train.min_lr must be in 0..train.lr");
+    REQUIRE(c->warmup_steps >= 0, "train.warmup_steps must be >= 0");
+    REQUIRE(c->max_steps >= 1, "train.max_steps must be >= 1");
+    REQUIRE(c->weight_decay >= 0, "train.weight_decay must be >= 0");
+    REQUIRE(c->beta1 >= 0 && c->beta1 < 1, "train.beta1 must be in [0, 1)");
+    REQUIRE(c->beta2 >= 0 && c->beta2 < 1, "train.beta2 must be in [0, 1)");
+    REQUIRE(c->grad_clip >= 0, "train.grad_clip must be >= 0 (0 turns clipping off)");
+    REQUIRE(c->eval_every >= 0 && c->eval_batches >= 1, "train.eval_every must be >= 0 and train.eval_batches >= 1");
+    REQUIRE(c->ckpt_every >= 0, "train.ckpt_every must be >= 0 (0: only at the end)");
+    REQUIRE(c->keep_last >= 1, "train.keep_last must be >= 1");
+    REQUIRE(c->threads >= 0, "train.threads must be >= 0 (0: all cores)");
+    REQUIRE(c->max_nonfinite >= 1, "train.max_nonfinite must be >= 1");
+    return FL_OK;
+}
+
+void fl_train_config_json(const fl_train_config *c, FILE *f) {
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        const void *src = (const char *)c + KEYS[i].off;
+        fprintf(f, "%s\"%s\":", i ? "," : "", KEYS[i].key);
+        if (KEYS[i].kind == 'f') fprintf(f, "%.9g", (double)*(const float *)src);
+        else if (KEYS[i].kind == 'i') fprintf(f, "%d", *(const int *)src);
+        else fprintf(f, "%lld", *(const long long *)src);
+    }
+}
+
+float fl_train_lr(const fl_train_config *c, int step) {
+    if (step < c->warmup_steps) return c->lr * (float)(step + 1) / (float)c->warmup_steps;
+    if (c->max_steps <= c->warmup_steps) return c->lr;
+    double progress = (double)(step - c->warmup_steps) / (double)(c->max_steps - c->warmup_steps);
+    if (progress > 1) progress = 1;
+    return (float)(c->min_lr + 0.5 * (c->lr - c->min_lr) * (1.0 + cos(3.14159265358979323846 * progress)));
+}

@@ -1,0 +1,27 @@
+/* train.* configuration keys (DESIGN.md 3): defaults, parsing, validation, JSON. */
+#ifndef FL_TRAIN_CONFIG_H
+#define FL_TRAIN_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+
+#include "futurelm.h"
+
+typedef struct {
+    int batch_size, grad_accum;
+    float lr, min_lr;
+    int warmup_steps, max_steps;
+    float weight_decay, beta1, beta2, grad_clip;
+    int eval_every, eval_batches, ckpt_every, keep_last;
+    long long seed;
+    int threads;       /* 0: OpenMP's default */
+    int max_nonfinite; /* stop after this many non-finite steps in a row */
+} fl_train_config;
+
+void fl_train_config_default(fl_train_config *c);
+fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *value, fl_error *err);
+fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err);
+/* "train.key": value pairs, comma separated, no braces. */
+void fl_train_config_json(const fl_train_config *c, FILE *f);
+/* Learning rate at 0-based step: linear warmup, then cosine decay to min_lr at max_steps. */
+float fl_train_lr(const fl_train_config *c, int step);
+#endif

@@ -1,0 +1,421 @@
+#include "train/trainer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "data/loader.h"
+#include "data/manifest.h"
+#include "io/safetensors.h"
+#include "train/checkpoint.h"
+#include "util/error.h"
+#include "util/json.h"
+
+typedef struct {
+    fl_model *m;
+    fl_adamw *adam;
+    fl_train_config tc;
+    fl_manifest man;
+    fl_loader *train, *val;
+    int32_t *tokens;
+    int B, T;
+    long step;          /* optimizer steps done */
+    long long tokens_seen;
+    double last_val;    /* NaN until the first evaluation */
+    fl_losses last_val_losses;
+    FILE *metrics;
+    const fl_train_options *opt;
+    fl_loader_state pending; /* loader position from a resumed checkpoint */
+    int resumed;
+} session;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---------------------------------------------------------------- state.json */
+
+static char *state_json(const session *s) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    fl_loader_state ls;
+    fl_loader_get_state(s->train, &ls);
+    uint64_t rng[4];
+    fl_model_get_rng(s->m, rng);
+    fprintf(f, "{\n  \"format\": \"futurelm-state\",\n  \"step\": %ld,\n  \"tokens_seen\": %lld,\n", s->step,
+            s->tokens_seen);
+    fprintf(f, "  \"loader\": {\"seed\": \"%" PRIu64 "\", \"epoch\": \"%" PRIu64 "\", \"cursor\": \"%" PRIu64
+               "\", \"n_windows\": \"%" PRIu64 "\"},\n",
+            ls.seed, ls.epoch, ls.cursor, ls.n_windows);
+    fprintf(f, "  \"rng\": [\"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\"],\n", rng[0], rng[1],
+            rng[2], rng[3]);
+    fprintf(f, "  \"tokenizer\": {\"path\": \"");
+    for (const char *p = s->man.tokenizer; *p; p++) fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
+    fprintf(f, "\", \"sha256\": \"%s\", \"eot\": %d},\n", s->man.sha256, s->man.eot);
+    fprintf(f, "  \"data_dir\": \"");
+    for (const char *p = s->opt->data_dir; *p; p++) fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
+    fprintf(f, "\",\n  \"train\": {");
+    fl_train_config_json(&s->tc, f);
+    fprintf(f, "},\n  \"metrics\": {\"last_val_loss\": ");
+    if (isfinite(s->last_val)) {
+        fprintf(f, "%.9g, \"last_val_offsets\": [", s->last_val);
+        for (int j = 0; j < s->last_val_losses.n_offsets; j++)
+            fprintf(f, "%s%.9g", j ? ", " : "", (double)s->last_val_losses.offset_loss[j]);
+        fprintf(f, "]");
+    } else {
+        fprintf(f, "null");
+    }
+    fprintf(f, "}\n}\n");
+    fclose(f);
+    return buf;
+}
+
+static uint64_t json_u64(const fl_json *v) {
+    if (!v) return 0;
+    if (v->type == FL_JSON_STRING) return strtoull(v->str, NULL, 10);
+    if (v->type == FL_JSON_NUMBER) return (uint64_t)v->num;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Keeps the newest keep_last step_* directories. */
+static void prune(const session *s) {
+    DIR *d = opendir(s->opt->run_dir);
+    if (!d) return;
+    char *names[4096];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 4096)
+        if (!strncmp(e->d_name, "step_", 5) && !strchr(e->d_name, '.')) names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    for (int i = 0; i < n; i++) {
+        if (i < n - s->tc.keep_last) {
+            char p[4200], f[4300];
+            snprintf(p, sizeof p, "%s/%s", s->opt->run_dir, names[i]);
+            const char *files[] = {"model.safetensors", "optimizer.safetensors", "state.json"};
+            for (int k = 0; k < 3; k++) snprintf(f, sizeof f, "%s/%s", p, files[k]), unlink(f);
+            rmdir(p);
+        }
+        free(names[i]);
+    }
+}
+
+static fl_status save(session *s, char *where, size_t where_len, fl_error *err) {
+    char name[64], dir[4200], tmp[4300], latest[4300];
+    snprintf(name, sizeof name, "step_%08ld", s->step);
+    snprintf(dir, sizeof dir, "%s/%s", s->opt->run_dir, name);
+    char *st = state_json(s);
+    if (!st) return fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json");
+    fl_status rc = ckpt_save(dir, s->m, s->adam, st, err);
+    free(st);
+    if (rc) return rc;
+    /* the latest pointer: a one-line file, replaced atomically */
+    snprintf(tmp, sizeof tmp, "%s/latest.tmp-%ld", s->opt->run_dir, (long)getpid());
+    snprintf(latest, sizeof latest, "%s/latest", s->opt->run_dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%s\n", name) < 0 || fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, latest)) {
+        unlink(tmp);
+        return fl_fail(err, FL_ERR_IO, "cannot update %s: %s", latest, strerror(errno));
+    }
+    prune(s);
+    snprintf(where, where_len, "%s", dir);
+    return FL_OK;
+}
+
+/* A run dir resolves to its latest checkpoint. */
+static void resolve_ckpt(const char *path, char *out, size_t n) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/latest", path);
+    FILE *f = fopen(p, "r");
+    if (f) {
+        char name[256] = "";
+        if (fgets(name, sizeof name, f)) {
+            name[strcspn(name, "\r\n")] = 0;
+            snprintf(out, n, "%s/%s", path, name);
+            fclose(f);
+            return;
+        }
+        fclose(f);
+    }
+    snprintf(out, n, "%s", path);
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
+    fl_loader_state zero = {0};
+    fl_loader_get_state(s->val, &zero);
+    zero.epoch = 0;
+    zero.cursor = 0;
+    fl_loader_set_state(s->val, &zero, err); /* every evaluation reads the same first windows */
+    double sum[FL_MAX_FUTURE] = {0}, loss = 0, next = 0;
+    int n = 0;
+    uint64_t avail = fl_loader_batches_per_epoch(s->val);
+    int batches = (uint64_t)s->tc.eval_batches < avail ? s->tc.eval_batches : (int)avail;
+    fl_losses L;
+    for (int b = 0; b < batches; b++) {
+        fl_loader_next(s->val, s->tokens);
+        fl_status st = fl_model_forward(s->m, s->tokens, s->B, s->T, &L, err);
+        if (st) return st;
+        loss += L.loss, next += L.next_token_loss, n++;
+        for (int j = 0; j < L.n_offsets; j++) sum[j] += L.offset_loss[j];
+    }
+    memset(out, 0, sizeof *out);
+    if (!n) return fl_fail(err, FL_ERR_ARG, "the validation split has no window of %d tokens", s->T);
+    out->loss = (float)(loss / n);
+    out->next_token_loss = (float)(next / n);
+    out->n_offsets = L.n_offsets;
+    for (int j = 0; j < L.n_offsets; j++) out->offset_loss[j] = (float)(sum[j] / n);
+    return FL_OK;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static fl_status apply_state(session *s, const char *ckpt, const char *const *overrides, int n_over,
+                             fl_error *err) {
+    char *text;
+    fl_status st = ckpt_read_state(ckpt, &text, err);
+    if (st) return st;
+    char msg[128];
+    fl_json_doc *doc = fl_json_parse(text, strlen(text), msg, sizeof msg);
+    free(text);
+    if (!doc) return fl_fail(err, FL_ERR_FORMAT, "%s/state.json: %s", ckpt, msg);
+    const fl_json *root = fl_json_root(doc), *tr = fl_json_get(root, "train");
+    for (const fl_json *c = tr ? tr->child : NULL; c && !st; c = c->next)
+        if (c->type == FL_JSON_NUMBER) st = fl_train_config_set(&s->tc, c->key, c->num_text, err);
+    for (int i = 0; i < n_over && !st; i++) /* explicit --set train.* wins (e.g. more max_steps) */
+        if (!strncmp(overrides[2 * i], "train.", 6)) st = fl_train_config_set(&s->tc, overrides[2 * i], overrides[2 * i + 1], err);
+    int64_t v = 0;
+    fl_json_int64(fl_json_get(root, "step"), &v);
+    s->step = (long)v;
+    fl_json_int64(fl_json_get(root, "tokens_seen"), &v);
+    s->tokens_seen = v;
+    const fl_json *ld = fl_json_get(root, "loader"), *rng = fl_json_get(root, "rng");
+    s->resumed = 1;
+    s->pending.seed = json_u64(fl_json_get(ld, "seed"));
+    s->pending.epoch = json_u64(fl_json_get(ld, "epoch"));
+    s->pending.cursor = json_u64(fl_json_get(ld, "cursor"));
+    s->pending.n_windows = json_u64(fl_json_get(ld, "n_windows"));
+    if (rng && rng->type == FL_JSON_ARRAY && rng->count == 4) {
+        uint64_t r[4];
+        int i = 0;
+        for (const fl_json *c = rng->child; c; c = c->next) r[i++] = json_u64(c);
+        fl_model_set_rng(s->m, r);
+    }
+    const fl_json *met = fl_json_get(root, "metrics"), *lv = fl_json_get(met, "last_val_loss");
+    s->last_val = lv && lv->type == FL_JSON_NUMBER ? lv->num : NAN;
+    if (!ld) st = fl_fail(err, FL_ERR_FORMAT, "%s/state.json has no loader position; cannot resume exactly", ckpt);
+    fl_json_free(doc);
+    return st;
+}
+
+static void progress(session *s, double loss, double tps, double eta, int skipped) {
+    FILE *f = s->opt->log;
+    if (s->opt->progress_bar) {
+        int width = 24, done = (int)(width * (double)s->step / s->tc.max_steps);
+        fprintf(f, "\r[");
+        for (int i = 0; i < width; i++) fputc(i < done ? '#' : '.', f);
+        fprintf(f, "] %ld/%d loss %.4f  %.0f tok/s  ETA %.0fs%s   ", s->step, s->tc.max_steps, loss, tps, eta,
+                skipped ? "  (skipped: non-finite)" : "");
+    } else {
+        fprintf(f, "step %ld/%d loss %.4f lr %.3g %.0f tok/s ETA %.0fs%s\n", s->step, s->tc.max_steps, loss,
+                (double)fl_train_lr(&s->tc, (int)s->step - 1), tps, eta, skipped ? " (skipped: non-finite)" : "");
+    }
+    fflush(f);
+}
+
+static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
+    const fl_train_options *o = s->opt;
+    fl_status st = fl_manifest_read(o->data_dir, &s->man, err);
+    if (st) return st;
+    if (o->resume) {
+        char ck[4200];
+        resolve_ckpt(o->resume, ck, sizeof ck);
+        st = ckpt_load_model(ck, &s->m, err);
+        if (!st) st = apply_state(s, ck, over, n_over, err);
+        if (!st) st = fl_adamw_create(s->m, &s->adam, err);
+        if (!st) st = ckpt_load_optimizer(ck, s->m, s->adam, err);
+        if (!st) fprintf(o->log, "resuming %s at step %ld\n", ck, s->step);
+    } else {
+        fl_model_config c = *mc;
+        st = fl_model_create(&c, &s->m, err);
+        if (!st) fl_model_init_weights(s->m, (uint64_t)s->tc.seed);
+        if (!st) st = fl_adamw_create(s->m, &s->adam, err);
+        if (!st && o->init_from) {
+            char ck[4200];
+            resolve_ckpt(o->init_from, ck, sizeof ck);
+            fl_model *src;
+            st = ckpt_load_model(ck, &src, err);
+            int copied = 0;
+            for (int i = 0; !st && i < fl_model_num_tensors(src); i++) {
+                const fl_tensor *a = fl_model_tensor(src, i), *b = fl_model_find_tensor(s->m, a->name);
+                if (b && b->numel == a->numel && b->shape[0] == a->shape[0])
+                    memcpy(b->data, a->data, a->numel * sizeof(float)), copied++;
+            }
+            if (!st) fprintf(o->log, "initialised %d tensors from %s\n", copied, ck);
+            fl_model_free(src);
+        }
+    }
+    if (st) return st;
+    const fl_model_config *c = fl_model_get_config(s->m);
+    if (s->man.vocab_size > c->vocab_size)
+        return fl_fail(err, FL_ERR_CONFIG,
+                       "the data in %s uses %d token ids but model.vocab_size is %d; set model.vocab_size=%d",
+                       o->data_dir, s->man.vocab_size, c->vocab_size, s->man.vocab_size);
+    if ((st = fl_train_config_validate(&s->tc, err))) return st;
+#ifdef _OPENMP
+    if (s->tc.threads > 0) omp_set_num_threads(s->tc.threads);
+#endif
+    s->B = s->tc.batch_size;
+    s->T = c->block_size;
+    int extra = c->type == FL_MODEL_FTP ? c->n_future : 1;
+    fl_loader_config lc = {s->B, s->T, extra, 0, 1, 1, (uint64_t)s->tc.seed, c->vocab_size};
+    if ((st = fl_loader_open(o->data_dir, "train", &lc, &s->train, err))) return st;
+    if (s->resumed && (st = fl_loader_set_state(s->train, &s->pending, err))) return st;
+    lc.shuffle = 0;
+    if (fl_loader_open(o->data_dir, "val", &lc, &s->val, err) != FL_OK) {
+        fprintf(o->log, "note: no usable validation split (%s); evaluation is off\n", err->msg);
+        s->val = NULL;
+    }
+    if ((st = fl_model_reserve(s->m, s->B, s->T, err))) return st;
+    s->tokens = malloc(sizeof(int32_t) * (size_t)s->B * fl_model_window_len(s->m, s->T));
+    if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    mkdir(o->run_dir, 0755);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
+    s->metrics = fopen(path, "a");
+    if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    fprintf(o->log, "%s model: %zu parameters; %s train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
+            c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m), "", s->T, s->B, s->tc.grad_accum,
+            o->run_dir);
+    return FL_OK;
+}
+
+static void teardown(session *s) {
+    if (s->metrics) fclose(s->metrics);
+    fl_loader_free(s->train);
+    fl_loader_free(s->val);
+    fl_adamw_free(s->adam);
+    fl_model_free(s->m);
+    free(s->tokens);
+}
+
+fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *train_cfg,
+                       const char *const *overrides, int n_overrides, const fl_train_options *opt, fl_error *err) {
+    session s;
+    memset(&s, 0, sizeof s);
+    s.opt = opt;
+    s.tc = *train_cfg;
+    s.last_val = NAN;
+    fl_status st = setup(&s, model_cfg, overrides, n_overrides, err);
+    if (st) {
+        teardown(&s);
+        return st;
+    }
+    const fl_model_config *mc = fl_model_get_config(s.m);
+    int nonfinite = 0, ran = 0;
+    double t0 = now();
+    char where[4200] = "";
+    while (s.step < s.tc.max_steps) {
+        double ts = now();
+        fl_model_zero_grad(s.m);
+        double loss = 0, next = 0;
+        fl_losses L;
+        for (int a = 0; a < s.tc.grad_accum && !st; a++) {
+            fl_loader_next(s.train, s.tokens);
+            st = fl_model_forward_backward(s.m, s.tokens, s.B, s.T, &L, err);
+            if (st == FL_ERR_NONFINITE) st = FL_OK, L.loss = NAN; /* handled below */
+            loss += L.loss / s.tc.grad_accum;
+            next += L.next_token_loss / s.tc.grad_accum;
+        }
+        if (st) break;
+        if (s.tc.grad_accum > 1) {
+            float *g = fl_model_grads(s.m);
+            const fl_tensor *last = fl_model_tensor(s.m, fl_model_num_tensors(s.m) - 1);
+            size_t n = (size_t)(last->grad - g) + last->numel;
+            for (size_t i = 0; i < n; i++) g[i] /= (float)s.tc.grad_accum;
+        }
+        float norm = fl_clip_grad_norm(s.m, s.tc.grad_clip);
+        int skipped = !isfinite(loss) || !isfinite(norm);
+        float lr = fl_train_lr(&s.tc, (int)s.step);
+        if (!skipped) {
+            fl_adamw_config ac = {lr, s.tc.beta1, s.tc.beta2, 1e-8f, s.tc.weight_decay};
+            fl_adamw_step(s.adam, s.m, &ac);
+            nonfinite = 0;
+        } else {
+            nonfinite++;
+        }
+        s.step++;
+        ran++;
+        s.tokens_seen += (long long)s.B * s.T * s.tc.grad_accum;
+        double dt = now() - ts, tps = (double)s.B * s.T * s.tc.grad_accum / dt;
+        fprintf(s.metrics,
+                "{\"step\":%ld,\"loss\":%.9g,\"next_token_loss\":%.9g,\"lr\":%.9g,\"grad_norm\":%.9g,\"tokens\":%lld,"
+                "\"tokens_per_s\":%.1f,\"skipped\":%s}\n",
+                s.step, loss, next, (double)lr, (double)norm, s.tokens_seen, tps, skipped ? "true" : "false");
+        fflush(s.metrics);
+        double eta = (now() - t0) / ran * (s.tc.max_steps - s.step);
+        progress(&s, loss, tps, eta, skipped);
+        if (skipped) {
+            fprintf(opt->log, "%sstep %ld: non-finite %s; update skipped (%d in a row)\n", opt->progress_bar ? "\n" : "",
+                    s.step, isfinite(loss) ? "gradient" : "loss", nonfinite);
+            if (nonfinite >= s.tc.max_nonfinite) {
+                st = fl_fail(err, FL_ERR_NONFINITE,
+                             "%d non-finite steps in a row at step %ld: lower train.lr or raise train.warmup_steps "
+                             "(the last good checkpoint is in %s)",
+                             nonfinite, s.step, opt->run_dir);
+                break;
+            }
+        }
+        int last = s.step == s.tc.max_steps || (opt->steps_this_run && ran >= opt->steps_this_run) ||
+                   (opt->stop && *opt->stop);
+        if (s.val && ((s.tc.eval_every && s.step % s.tc.eval_every == 0) || last)) {
+            fl_losses V;
+            if ((st = evaluate(&s, &V, err))) break;
+            s.last_val = V.next_token_loss;
+            s.last_val_losses = V;
+            fprintf(s.metrics, "{\"step\":%ld,\"val_loss\":%.9g,\"val_next_token_loss\":%.9g,\"val_offsets\":[", s.step,
+                    (double)V.loss, (double)V.next_token_loss);
+            for (int j = 0; j < V.n_offsets; j++) fprintf(s.metrics, "%s%.9g", j ? "," : "", (double)V.offset_loss[j]);
+            fprintf(s.metrics, "]}\n");
+            fflush(s.metrics);
+            fprintf(opt->log, "%sstep %ld: validation next-token loss %.4f%s", opt->progress_bar ? "\n" : "", s.step,
+                    (double)V.next_token_loss, mc->type == FL_MODEL_FTP ? " (offsets" : "\n");
+            if (mc->type == FL_MODEL_FTP) {
+                for (int j = 0; j < V.n_offsets; j++) fprintf(opt->log, " %.3f", (double)V.offset_loss[j]);
+                fprintf(opt->log, ")\n");
+            }
+        }
+        if ((s.tc.ckpt_every && s.step % s.tc.ckpt_every == 0) || last) {
+            if (!skipped || !last) {
+                if ((st = save(&s, where, sizeof where, err))) break;
+            }
+        }
+        if (last) break;
+    }
+    if (opt->progress_bar) fprintf(opt->log, "\n");
+    if (!st) {
+        if (opt->stop && *opt->stop) fprintf(opt->log, "stopped by signal after step %ld; ", s.step);
+        if (where[0]) fprintf(opt->log, "checkpoint: %s\n", where);
+        if (isfinite(s.last_val)) fprintf(opt->log, "last validation next-token loss: %.4f\n", s.last_val);
+    }
+    teardown(&s);
+    return st;
+}

@@ -1,0 +1,97 @@
+#!/bin/sh
+# Training command line: init/info, exact resume (k steps + resume k == 2k steps, bit for bit,
+# both models), SIGINT writes a loadable checkpoint and exits 0, non-finite steps are skipped
+# and stop the run with a clear message, bad options are refused.
+cd "$(dirname "$0")/.." || exit 1
+FL=${FL_BUILD:-build/opt}/futurelm
+[ -x "$FL" ] || FL=./futurelm
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+ok() { echo "ok - $1"; }
+bad() { echo "not ok - $1"; }
+
+# a small corpus of our own text, cut into documents
+mkdir -p "$T/docs"
+i=0
+for f in README.md docs/*.md src/model/*.c src/kernels/*.c; do
+    i=$((i + 1))
+    cp "$f" "$T/docs/doc$i.txt"
+done
+$FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
+    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
+    { bad "prepare a test corpus"; exit 1; }
+
+SMALL="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
+       --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=8
+       --set train.eval_every=4 --set train.eval_batches=2 --set train.lr=3e-3 --set train.threads=2"
+FTP="--set ftp.n_future=3 --set ftp.pseudo_len=2 --set ftp.dec_layers=1 --set ftp.positions=8"
+
+losses() { grep '"loss"' "$1/metrics.jsonl" | sed 's/.*"step":\([0-9]*\),"loss":\([^,]*\),.*/\1 \2/'; }
+
+for model in gpt ftp; do
+    extra=""
+    [ $model = ftp ] && extra=$FTP
+    $FL train --model $model --data "$T/data" --out "$T/$model-full" $SMALL $extra 2>"$T/log" ||
+        { bad "$model: 8 uninterrupted steps"; cat "$T/log"; continue; }
+    $FL train --model $model --data "$T/data" --out "$T/$model-split" $SMALL $extra --steps 4 2>>"$T/log" &&
+        $FL train --data "$T/data" --out "$T/$model-split" --resume "$T/$model-split" 2>>"$T/log" ||
+        { bad "$model: 4 steps then resume"; cat "$T/log"; continue; }
+    losses "$T/$model-full" >"$T/a"
+    losses "$T/$model-split" >"$T/b"
+    if [ "$(wc -l <"$T/a")" -eq 8 ] && cmp -s "$T/a" "$T/b"; then
+        ok "$model: 4 steps + resume 4 == 8 uninterrupted steps, losses bit for bit ($(tail -n 1 "$T/a"))"
+    else
+        bad "$model: resumed losses differ"
+        paste "$T/a" "$T/b"
+    fi
+    if $FL info "$T/$model-split" --json | grep -q '"step":8'; then ok "$model: info reports step 8"; else bad "$model: info"; fi
+    n=$(ls -d "$T/$model-full"/step_* | wc -l)
+    [ "$n" -le 3 ] && ok "$model: keep_last bounds the checkpoints ($n kept)" || bad "$model: $n checkpoints kept"
+done
+
+# GPT checkpoint initialises an FTP encoder
+if $FL train --model ftp --data "$T/data" --out "$T/ftp-init" $SMALL $FTP --steps 1 --init-from "$T/gpt-full" 2>"$T/log" &&
+    grep -q "initialised 28 tensors" "$T/log"; then
+    ok "an FTP encoder initialised from a GPT checkpoint (every encoder tensor copied)"
+else
+    bad "init-from: $(cat "$T/log")"
+fi
+
+# SIGINT: finish the step, write a checkpoint, exit 0
+$FL train --model gpt --data "$T/data" --out "$T/sig" $SMALL --set train.max_steps=100000 --set train.ckpt_every=0 \
+    --set train.eval_every=0 2>"$T/siglog" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && grep -q "stopped by signal" "$T/siglog" && $FL info "$T/sig" >/dev/null 2>&1; then
+    ok "SIGINT: checkpoint written and loadable, exit 0 ($(grep -o 'checkpoint: .*' "$T/siglog" | sed 's|.*/||'))"
+else
+    bad "SIGINT: rc $rc, $(tail -n 2 "$T/siglog")"
+fi
+
+# non-finite: an absurd learning rate blows up; steps are skipped, the run stops with a message
+$FL train --model gpt --data "$T/data" --out "$T/nan" $SMALL --set train.lr=1e30 --set train.min_lr=0 \
+    --set train.warmup_steps=0 --set train.max_steps=50 --set train.max_nonfinite=3 2>"$T/nanlog"
+rc=$?
+if [ $rc -ne 0 ] && grep -q "non-finite steps in a row" "$T/nanlog"; then
+    ok "non-finite steps skipped, the run stops after train.max_nonfinite with a clear message"
+else
+    bad "non-finite handling: rc $rc $(tail -n 1 "$T/nanlog")"
+fi
+if ls "$T/nan"/step_* >/dev/null 2>&1; then
+    good=1
+    for d in "$T/nan"/step_*; do $FL info "$d" >/dev/null 2>&1 || good=0; done
+    [ $good = 1 ] && ok "every checkpoint of the blown-up run loads" || bad "a checkpoint of the blown-up run fails to load"
+else
+    ok "no checkpoint was written from non-finite weights"
+fi
+
+# bad input
+$FL train --data "$T/data" --out "$T/x" --set model.n_head=5 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error: .*model.n_head" "$T/e" && ok "bad config refused naming the key" || bad "bad config: $(cat "$T/e")"
+$FL train --data "$T/nope" --out "$T/x" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "missing data dir refused" || bad "missing data: $(cat "$T/e")"
+$FL info "$T/nope" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "info on a missing checkpoint is an error, not a crash" || bad "info missing"
