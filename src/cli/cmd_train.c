@@ -24,7 +24,8 @@ static void usage(FILE *f) {
             "newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint, exits 0.\n"
             "  --resume     continue a run exactly (a run dir means its latest checkpoint); --set train.* still applies\n"
             "  --init-from  copy same-named tensors from a checkpoint (a GPT checkpoint initialises an FTP encoder)\n"
-            "  --steps N    stop after N steps of this invocation (with a checkpoint), keeping the schedule of max_steps\n");
+            "  --steps N    stop after N steps of this invocation (with a checkpoint), keeping the schedule of max_steps\n"
+            "  --dump-batches FILE  append every batch (int32 tokens) to FILE (used by the PyTorch reference test)\n");
 }
 
 int cmd_train(int argc, char **argv) {
@@ -55,6 +56,9 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--resume")) o.resume = v;
         else if (!strcmp(a, "--init-from")) o.init_from = v;
         else if (!strcmp(a, "--steps")) o.steps_this_run = atoi(v);
+        else if (!strcmp(a, "--dump-batches")) { /* for the PyTorch reference trainer test */
+            if (!(o.dump_batches = fopen(v, "wb"))) rc = cli_error("cannot create %s", v);
+        }
         else rc = cli_error("unknown option %s (see futurelm train --help)", a);
         i++;
     }
@@ -68,6 +72,7 @@ int cmd_train(int argc, char **argv) {
         fl_error err = {0};
         if (fl_train_run(&cc.model, &cc.train, cc.sets, cc.n_sets, &o, &err)) rc = cli_error("%s", err.msg);
     }
+    if (o.dump_batches) fclose(o.dump_batches);
     cli_config_free(&cc);
     return rc;
 }

@@ -340,6 +340,8 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         fl_losses L;
         for (int a = 0; a < s.tc.grad_accum && !st; a++) {
             fl_loader_next(s.train, s.tokens);
+            if (opt->dump_batches)
+                fwrite(s.tokens, sizeof(int32_t), (size_t)s.B * fl_model_window_len(s.m, s.T), opt->dump_batches);
             st = fl_model_forward_backward(s.m, s.tokens, s.B, s.T, &L, err);
             if (st == FL_ERR_NONFINITE) st = FL_OK, L.loss = NAN; /* handled below */
             loss += L.loss / s.tc.grad_accum;

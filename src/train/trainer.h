@@ -17,6 +17,7 @@ typedef struct {
     volatile sig_atomic_t *stop; /* set by a signal handler: finish the step, checkpoint, return */
     FILE *log;                 /* progress and messages (stderr) */
     int progress_bar;          /* 1: live bar (terminal), 0: plain lines */
+    FILE *dump_batches;        /* tests: every batch's int32 tokens appended here, or NULL */
 } fl_train_options;
 
 /* model_cfg: used for a fresh run; ignored when resuming (the checkpoint's config rules).

@@ -1,0 +1,45 @@
+#!/bin/sh
+# 50 steps of `futurelm train` against the PyTorch reference trainer
+# (tests/reference/train_reference.py): same initial weights (futurelm init, same seed),
+# same batches (--dump-batches), same schedule, clipping and AdamW. Every step's loss
+# must agree within 1e-3 relative, for GPT and for FTP.
+cd "$(dirname "$0")/.." || exit 1
+FL=${FL_BUILD:-build/opt}/futurelm
+[ -x "$FL" ] || FL=./futurelm
+PY=${PYTHON:-/usr/bin/python3}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/docs"
+i=0
+for f in README.md docs/*.md src/model/*.c src/kernels/*.c src/train/*.c; do
+    i=$((i + 1))
+    cp "$f" "$T/docs/doc$i.txt"
+done
+$FL tokenizer train --vocab-size 300 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
+    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.1 >/dev/null 2>&1 ||
+    { echo "not ok - prepare a test corpus"; exit 1; }
+STEPS=50 B=4 LR=3e-3 MIN=3e-4 WARM=5 WD=0.1 CLIP=1.0
+ARGS="--set model.vocab_size=300 --set model.block_size=24 --set model.n_layer=2 --set model.n_head=2
+      --set model.n_embd=32 --set train.seed=7"
+TRAIN="--set train.batch_size=$B --set train.max_steps=$STEPS --set train.lr=$LR --set train.min_lr=$MIN
+       --set train.warmup_steps=$WARM --set train.weight_decay=$WD --set train.grad_clip=$CLIP
+       --set train.eval_every=0 --set train.ckpt_every=0"
+for model in gpt ftp; do
+    extra=""
+    [ $model = ftp ] && extra="--set ftp.n_future=3 --set ftp.pseudo_len=2 --set ftp.dec_layers=1"
+    $FL init --model $model $ARGS $extra --out "$T/$model-init" >/dev/null &&
+        $FL train --model $model --data "$T/data" --out "$T/$model" $ARGS $extra $TRAIN \
+            --dump-batches "$T/$model.batches" 2>"$T/log" ||
+        { echo "not ok - $model: futurelm init/train: $(tail -n 1 "$T/log")"; continue; }
+    grep '"loss"' "$T/$model/metrics.jsonl" | sed 's/.*"step":\([0-9]*\),"loss":\([^,]*\),.*/\1 \2/' >"$T/c"
+    "$PY" tests/reference/train_reference.py "$T/$model-init" "$T/$model.batches" $STEPS $B $LR $MIN $WARM $WD $CLIP \
+        >"$T/t" 2>"$T/pylog" || { echo "not ok - $model: reference trainer failed: $(tail -n 1 "$T/pylog")"; continue; }
+    paste -d' ' "$T/c" "$T/t" | awk -v m=$model -v n=$STEPS '
+        { d = $2 - $4; if (d < 0) d = -d; r = d / $4; if (r > worst) { worst = r; at = $1 }; c++; last = $2 " vs " $4 }
+        END {
+            if (c == n && worst <= 1e-3)
+                printf "ok - %s: %d training steps match PyTorch within 1e-3 relative (worst %.2g at step %d; final %s)\n", m, c, worst, at, last
+            else
+                printf "not ok - %s: %d of %d steps, worst relative difference %.3g at step %d\n", m, c, n, worst, at
+        }'
+done
