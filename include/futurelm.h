@@ -125,7 +125,7 @@ void fl_model_set_rng(fl_model *m, const uint64_t state[4]);
 
 /* Logits [Vp] of the next token after tokens[0..n) (1 <= n <= block_size), from the
  * last position: GPT's head, or FTP's decoder step 0. Recomputes the whole prefix;
- * reserves activations for (1, n) as needed. */
+ * reserves activations for (1, block_size) unless B = 1 and T >= n are reserved. */
 fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float *logits, fl_error *err);
 
 /* ---------------------------------------------------------------- optimizer */

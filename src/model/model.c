@@ -376,8 +376,12 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
         if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size)
             return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", tokens[i],
                            m->cfg.vocab_size - 1);
-    fl_status st = fl_model_reserve(m, 1, n, err);
-    if (st) return st;
+    /* Reserve once for the longest context: with B = 1 every buffer laid out for
+     * (1, T) also holds a shorter prefix, so generation allocates nothing per token. */
+    if (!(m->act_mem && m->B == 1 && m->T >= n)) {
+        fl_status st = fl_model_reserve(m, 1, m->cfg.block_size, err);
+        if (st) return st;
+    }
     memcpy(m->trunk.inputs, tokens, (size_t)n * sizeof *tokens);
     trunk_forward(m, m->trunk.inputs, 1, n);
     const int C = m->cfg.n_embd;

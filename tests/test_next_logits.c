@@ -1,0 +1,51 @@
+/* fl_model_next_logits (used by generate) equals the training forward's logits
+ * at the last position: GPT's head, and FTP's decoder step 0. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "futurelm.h"
+#include "model/model.h"
+
+static void run(fl_model_type type) {
+    fl_model_config cfg;
+    fl_model_config_default(&cfg, type);
+    cfg.vocab_size = 70, cfg.block_size = 12, cfg.n_layer = 2, cfg.n_head = 2, cfg.n_embd = 16;
+    cfg.n_future = 3, cfg.pseudo_len = 2, cfg.dec_layers = 2;
+    fl_model *m;
+    fl_error err;
+    if (fl_model_create(&cfg, &m, &err)) {
+        check(0, "model", "%s", err.msg);
+        return;
+    }
+    fl_model_init_weights(m, 5);
+    const int T = 9, W = fl_model_window_len(m, T), Vp = fl_padded_vocab(cfg.vocab_size), N = cfg.n_future;
+    int32_t tok[32];
+    for (int i = 0; i < W; i++) tok[i] = (int32_t)((i * 37 + 11) % cfg.vocab_size);
+    int rows = type == FL_MODEL_FTP ? T * N : T;
+    float *full = calloc((size_t)rows * Vp, sizeof(float)), *next = calloc((size_t)Vp, sizeof(float));
+    fl_losses L;
+    fl_model_reserve(m, 1, T, &err);
+    m->debug_logits = full;
+    fl_model_forward(m, tok, 1, T, &L, &err);
+    m->debug_logits = NULL;
+    fl_status st = fl_model_next_logits(m, tok, T, next, &err);
+    const float *ref = full + (size_t)(type == FL_MODEL_FTP ? (T - 1) * N : T - 1) * Vp;
+    double e = 0, r = 0;
+    for (int v = 0; v < cfg.vocab_size; v++) e = fmax(e, fabs(next[v] - ref[v])), r = fmax(r, fabs(ref[v]));
+    int pad = 1;
+    for (int v = cfg.vocab_size; v < Vp; v++) pad &= isinf(next[v]) && next[v] < 0;
+    char name[96];
+    snprintf(name, sizeof name, "%s next-token logits == training forward's last position (max|d| %.2g)",
+             type == FL_MODEL_FTP ? "ftp decoder step 0" : "gpt", e);
+    check(st == FL_OK && e <= 1e-5 * r && pad, name, "max|d| %.3g of max|ref| %.3g (%s)", e, r, err.msg);
+    free(full);
+    free(next);
+    fl_model_free(m);
+}
+
+int main(void) {
+    run(FL_MODEL_GPT);
+    run(FL_MODEL_FTP);
+    return check_exit();
+}
