@@ -5,11 +5,11 @@
 #  3. train a 2,048-token BPE vocabulary on it and prepare train/val shards
 #  4. train a small GPT and a small FTP model (same encoder) for DEMO_STEPS steps each
 #  5. print greedy samples from both
-# Outputs: runs/demo/{tokenizer,data,gpt,ftp}. DEMO_STEPS (default 1000) sets the length.
+# Outputs: runs/demo/{tokenizer,data,gpt,ftp}. DEMO_STEPS (default 600) sets the length.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=runs/demo
-STEPS=${DEMO_STEPS:-1000}
+STEPS=${DEMO_STEPS:-600}
 FL=./futurelm
 start=$(date +%s)
 echo "== demo: fetching Moby-Dick"
@@ -22,7 +22,7 @@ $FL tokenizer train --vocab-size 2048 --input "$OUT/docs" --out "$OUT/tokenizer.
 $FL prepare --tokenizer "$OUT/tokenizer.tiktoken" --input "$OUT/docs" --out "$OUT/data" --val-fraction 0.1
 COMMON="--set model.vocab_size=2048 --set model.block_size=64 --set model.n_layer=4 --set model.n_head=4
         --set model.n_embd=128 --set train.batch_size=16 --set train.max_steps=$STEPS --set train.warmup_steps=30
-        --set train.lr=2e-3 --set train.min_lr=2e-4 --set train.eval_every=250 --set train.eval_batches=8
+        --set train.lr=2e-3 --set train.min_lr=2e-4 --set train.eval_every=200 --set train.eval_batches=8
         --set train.ckpt_every=$STEPS"
 echo "== demo: training GPT ($STEPS steps)"
 $FL train --model gpt --data "$OUT/data" --out "$OUT/gpt" $COMMON

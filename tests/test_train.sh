@@ -95,3 +95,23 @@ $FL train --data "$T/nope" --out "$T/x" 2>"$T/e"; rc=$?
 [ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "missing data dir refused" || bad "missing data: $(cat "$T/e")"
 $FL info "$T/nope" 2>"$T/e"; rc=$?
 [ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "info on a missing checkpoint is an error, not a crash" || bad "info missing"
+$FL train --data "$T/data" --out "$T/x" --set train.lrr=1 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "did you mean 'train.lr'" "$T/e" && ok "unknown key: the nearest key is suggested" || bad "unknown key: $(cat "$T/e")"
+$FL train --data "$T/data" --out "$T/x" --set train.batch_size=two 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "train.batch_size" "$T/e" && ok "value of the wrong type refused" || bad "wrong type: $(cat "$T/e")"
+$FL train --model ftp --data "$T/data" --out "$T/gpt-full" --resume "$T/gpt-full" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "disagrees with model.type=ftp" "$T/e" && ok "resume with another model type refused" || bad "resume other model: $(cat "$T/e")"
+$FL train --data "$T/data" --out "$T/gpt-full" --resume "$T/gpt-full" --set model.n_layer=3 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "model.n_layer=3" "$T/e" && ok "resume with another config refused" || bad "resume other config: $(cat "$T/e")"
+ck=$(ls -d "$T/gpt-full"/step_* | tail -n 1)
+cp -r "$ck" "$T/trunc"
+size=$(wc -c <"$T/trunc/model.safetensors")
+head -c $((size - 100)) "$ck/model.safetensors" >"$T/trunc/model.safetensors"
+$FL info "$T/trunc" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error: .*model.safetensors" "$T/e" && ok "truncated safetensors refused ($(sed 's/.*safetensors: //' "$T/e"))" || bad "truncated: $(cat "$T/e")"
+printf 'garbage' | dd of="$T/trunc/model.safetensors" bs=1 seek=8 conv=notrunc 2>/dev/null
+$FL info "$T/trunc" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "corrupted safetensors header refused" || bad "corrupted: $(cat "$T/e")"
+mkdir -p "$T/empty"
+$FL train --data "$T/empty" --out "$T/x" 2>"$T/e"; rc=$?
+[ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "data directory without shards refused" || bad "no shards: $(cat "$T/e")"

@@ -48,7 +48,10 @@ int cmd_train(int argc, char **argv) {
         }
         if (!v) { rc = cli_error("%s needs a value (see futurelm train --help)", a); break; }
         if (!strcmp(a, "--model")) {
+            char kv[32];
+            snprintf(kv, sizeof kv, "model.type=%s", v);
             if (strcmp(v, "gpt") && strcmp(v, "ftp")) rc = cli_error("--model must be gpt or ftp");
+            else rc = cli_config_set(&cc, kv);
         } else if (!strcmp(a, "--config")) rc = cli_config_file(&cc, v);
         else if (!strcmp(a, "--set")) rc = cli_config_set(&cc, v);
         else if (!strcmp(a, "--data")) o.data_dir = v;

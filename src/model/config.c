@@ -7,6 +7,7 @@
 
 #include "futurelm.h"
 #include "util/error.h"
+#include "util/suggest.h"
 
 int fl_padded_vocab(int vocab_size) { return (vocab_size + 63) / 64 * 64; }
 
@@ -72,7 +73,11 @@ fl_status fl_model_config_set(fl_model_config *cfg, const char *key, const char 
     if (!strcmp(key, "ftp.gamma")) return parse_float(key, value, &cfg->gamma, err);
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (!strcmp(key, ints[i].key)) return parse_int(key, value, (int *)((char *)cfg + ints[i].offset), err);
-    return fl_fail(err, FL_ERR_CONFIG, "unknown model key '%s' (model.* and ftp.* keys are listed in docs/config.md)",
+    const char *names[sizeof ints / sizeof ints[0] + 2] = {"model.type", "ftp.gamma"};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) names[i + 2] = ints[i].key;
+    const char *near = fl_nearest(key, names, sizeof names / sizeof names[0]);
+    if (near) return fl_fail(err, FL_ERR_CONFIG, "unknown key '%s'; did you mean '%s'?", key, near);
+    return fl_fail(err, FL_ERR_CONFIG, "unknown key '%s' (the model.*, ftp.* and train.* keys are listed in docs/training.md)",
                    key);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/suggest.h"
 
 void fl_train_config_default(fl_train_config *c) {
     memset(c, 0, sizeof *c);
@@ -75,6 +76,10 @@ fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *v
         }
         return FL_OK;
     }
+    const char *names[sizeof KEYS / sizeof KEYS[0]];
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) names[i] = KEYS[i].key;
+    const char *near = fl_nearest(key, names, sizeof names / sizeof names[0]);
+    if (near) return fl_fail(err, FL_ERR_CONFIG, "unknown key '%s'; did you mean '%s'?", key, near);
     return fl_fail(err, FL_ERR_CONFIG, "unknown training key '%s' (see docs/training.md for the train.* keys)", key);
 }
 

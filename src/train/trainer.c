@@ -249,6 +249,19 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
         char ck[4200];
         resolve_ckpt(o->resume, ck, sizeof ck);
         st = ckpt_load_model(ck, &s->m, err);
+        if (!st) { /* a resume continues the checkpoint's model: a conflicting --model/--set is an error */
+            const fl_model_config *have = fl_model_get_config(s->m);
+            for (int i = 0; i < n_over && !st; i++) {
+                if (!strncmp(over[2 * i], "train.", 6)) continue;
+                fl_model_config want = *have;
+                fl_error e2;
+                if (fl_model_config_set(&want, over[2 * i], over[2 * i + 1], &e2) || memcmp(&want, have, sizeof want))
+                    st = fl_fail(err, FL_ERR_CONFIG,
+                                 "%s is a %s model whose config disagrees with %s=%s; a resume keeps the checkpoint's "
+                                 "model (drop that option, or start a new run with --init-from)",
+                                 ck, have->type == FL_MODEL_FTP ? "ftp" : "gpt", over[2 * i], over[2 * i + 1]);
+            }
+        }
         if (!st) st = apply_state(s, ck, over, n_over, err);
         if (!st) st = fl_adamw_create(s->m, &s->adam, err);
         if (!st) st = ckpt_load_optimizer(ck, s->m, s->adam, err);
