@@ -115,3 +115,21 @@ $FL info "$T/trunc" 2>"$T/e"; rc=$?
 mkdir -p "$T/empty"
 $FL train --data "$T/empty" --out "$T/x" 2>"$T/e"; rc=$?
 [ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/e" && ok "data directory without shards refused" || bad "no shards: $(cat "$T/e")"
+
+# full disk while writing a checkpoint: a clear error, the previous checkpoint intact, no debris
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=900k tmpfs "$T/small" 2>/dev/null; then
+    $FL train --model gpt --data "$T/data" --out "$T/small/run" $SMALL --set train.ckpt_every=2 \
+        --set train.eval_every=0 2>"$T/e"
+    rc=$?
+    latest=$(cat "$T/small/run/latest" 2>/dev/null)
+    debris=$(ls -d "$T/small/run"/*.tmp-* 2>/dev/null | wc -l)
+    if [ $rc -ne 0 ] && grep -q "futurelm: error: .*No space left" "$T/e" && [ "$latest" = step_00000002 ] &&
+        [ "$debris" -eq 0 ] && $FL info "$T/small/run" >/dev/null 2>&1; then
+        ok "full disk: clear error, the previous checkpoint ($latest) still loads, no partial files"
+    else
+        bad "full disk: rc $rc, latest '$latest', $debris partial, $(tail -n 1 "$T/e")"
+    fi
+    umount "$T/small"
+else
+    echo "# full-disk test skipped: needs root and a tmpfs mount"
+fi
