@@ -103,9 +103,9 @@ int cmd_generate(int argc, char **argv) {
     const fl_model_config *c = fl_model_get_config(m);
     fl_tokvec ids = {0};
     int rc = 0;
-    if (prompt[0]) {
-        if (fl_tokenizer_encode(tok, prompt, strlen(prompt), 1, &ids, &err)) rc = cli_error("%s", err.msg);
-    } else if (fl_tokvec_push(&ids, fl_tokenizer_eot(tok), &err)) rc = cli_error("%s", err.msg);
+    /* Training documents start with <|endoftext|>, so a prompt starts a document the same way. */
+    if (fl_tokvec_push(&ids, fl_tokenizer_eot(tok), &err)) rc = cli_error("%s", err.msg);
+    if (!rc && prompt[0] && fl_tokenizer_encode(tok, prompt, strlen(prompt), 1, &ids, &err)) rc = cli_error("%s", err.msg);
     float *logits = malloc(sizeof(float) * (size_t)fl_padded_vocab(c->vocab_size));
     fl_rng rng;
     fl_rng_seed(&rng, seed);
