@@ -119,6 +119,10 @@ fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, i
                                     fl_error *err);
 void fl_model_zero_grad(fl_model *m);
 
+/* The top-layer vectors h_t (after ln_f; FTP's semantic state vectors) of the last
+ * forward pass: [B*T, n_embd], row b*T + t; valid until the next pass. NULL before any. */
+const float *fl_model_hidden(const fl_model *m);
+
 /* The model's own generator (draws ftp.positions); checkpoints save and restore it. */
 void fl_model_get_rng(const fl_model *m, uint64_t state[4]);
 void fl_model_set_rng(fl_model *m, const uint64_t state[4]);

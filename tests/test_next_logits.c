@@ -29,6 +29,18 @@ static void run(fl_model_type type) {
     m->debug_logits = full;
     fl_model_forward(m, tok, 1, T, &L, &err);
     m->debug_logits = NULL;
+    /* h_t exposed for the evaluations: for GPT, logits = h_t · wteᵀ exactly what the head computed */
+    if (type == FL_MODEL_GPT) {
+        const float *h = fl_model_hidden(m), *wte = fl_model_find_tensor(m, "wte")->data;
+        double worst = 0;
+        for (int t = 0; t < T; t++)
+            for (int v = 0; v < cfg.vocab_size; v++) {
+                double acc = 0;
+                for (int c = 0; c < cfg.n_embd; c++) acc += (double)h[(size_t)t * cfg.n_embd + c] * wte[(size_t)v * cfg.n_embd + c];
+                worst = fmax(worst, fabs(acc - full[(size_t)t * Vp + v]));
+            }
+        check(worst < 1e-5, "gpt: fl_model_hidden rows are the head's input h_t", "max|d| %.3g", worst);
+    }
     fl_status st = fl_model_next_logits(m, tok, T, next, &err);
     const float *ref = full + (size_t)(type == FL_MODEL_FTP ? (T - 1) * N : T - 1) * Vp;
     double e = 0, r = 0;

@@ -391,3 +391,5 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
     for (int v = m->cfg.vocab_size; v < m->Vp; v++) logits[v] = -INFINITY;
     return FL_OK;
 }
+
+const float *fl_model_hidden(const fl_model *m) { return m->act_mem ? m->trunk.lnf : NULL; }
