@@ -70,12 +70,8 @@ int cmd_generate(int argc, char **argv) {
     }
     if (!ckpt) return cli_error("usage: futurelm generate CKPT [--prompt TEXT] ...");
     if (max_tokens < 0 || temperature < 0) return cli_error("--max-tokens and --temperature must be >= 0");
-    char dir[4200], name[256] = "";
-    snprintf(dir, sizeof dir, "%s/latest", ckpt);
-    FILE *lf = fopen(dir, "r");
-    if (lf && fgets(name, sizeof name, lf)) name[strcspn(name, "\r\n")] = 0, snprintf(dir, sizeof dir, "%s/%s", ckpt, name);
-    else snprintf(dir, sizeof dir, "%s", ckpt);
-    if (lf) fclose(lf);
+    char dir[4200];
+    ckpt_resolve(ckpt, dir, sizeof dir);
     fl_error err = {0};
     fl_model *m;
     if (ckpt_load_model(dir, &m, &err)) return cli_error("%s", err.msg);

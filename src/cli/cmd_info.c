@@ -21,16 +21,7 @@ int cmd_info(int argc, char **argv) {
     }
     if (!path) return cli_error("usage: futurelm info CKPT [--json]");
     char dir[4200];
-    snprintf(dir, sizeof dir, "%s/latest", path);
-    FILE *lf = fopen(dir, "r");
-    char name[256] = "";
-    if (lf && fgets(name, sizeof name, lf)) {
-        name[strcspn(name, "\r\n")] = 0;
-        snprintf(dir, sizeof dir, "%s/%s", path, name);
-    } else {
-        snprintf(dir, sizeof dir, "%s", path);
-    }
-    if (lf) fclose(lf);
+    ckpt_resolve(path, dir, sizeof dir);
     fl_model *m;
     fl_error err = {0};
     if (ckpt_load_model(dir, &m, &err)) return cli_error("%s", err.msg);

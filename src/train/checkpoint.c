@@ -239,3 +239,14 @@ fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
     *json = buf;
     return FL_OK;
 }
+
+void ckpt_resolve(const char *path, char *out, size_t n) {
+    char p[4200], name[256] = "";
+    snprintf(p, sizeof p, "%s/latest", path);
+    FILE *f = fopen(p, "r");
+    if (f && fgets(name, sizeof name, f) && (name[strcspn(name, "\r\n")] = 0, name[0]))
+        snprintf(out, n, "%s/%s", path, name);
+    else
+        snprintf(out, n, "%s", path);
+    if (f) fclose(f);
+}

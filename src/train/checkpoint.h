@@ -3,6 +3,8 @@
  * crash never leaves a half checkpoint under the final name. */
 #ifndef FL_TRAIN_CHECKPOINT_H
 #define FL_TRAIN_CHECKPOINT_H
+#include <stddef.h>
+
 #include "futurelm.h"
 
 /* opt may be NULL (model only); state_json is written verbatim as state.json. */
@@ -11,6 +13,9 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const cha
 fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err);
 /* Loads AdamW moments saved with the same tensor names. */
 fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err);
+/* A run directory names its newest checkpoint in RUN/latest: resolve PATH to a
+ * checkpoint directory (PATH itself when it has no latest file). */
+void ckpt_resolve(const char *path, char *out, size_t n);
 /* Reads DIR/state.json into a malloc'd NUL-terminated string. */
 fl_status ckpt_read_state(const char *dir, char **json, fl_error *err);
 /* Writes the model's config keys as "key" "value" pairs into meta (at most 32 pairs). */

@@ -139,24 +139,6 @@ static fl_status save(session *s, char *where, size_t where_len, fl_error *err) 
     return FL_OK;
 }
 
-/* A run dir resolves to its latest checkpoint. */
-static void resolve_ckpt(const char *path, char *out, size_t n) {
-    char p[4200];
-    snprintf(p, sizeof p, "%s/latest", path);
-    FILE *f = fopen(p, "r");
-    if (f) {
-        char name[256] = "";
-        if (fgets(name, sizeof name, f)) {
-            name[strcspn(name, "\r\n")] = 0;
-            snprintf(out, n, "%s/%s", path, name);
-            fclose(f);
-            return;
-        }
-        fclose(f);
-    }
-    snprintf(out, n, "%s", path);
-}
-
 /* ---------------------------------------------------------------- evaluation */
 
 static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
@@ -247,7 +229,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (st) return st;
     if (o->resume) {
         char ck[4200];
-        resolve_ckpt(o->resume, ck, sizeof ck);
+        ckpt_resolve(o->resume, ck, sizeof ck);
         st = ckpt_load_model(ck, &s->m, err);
         if (!st) { /* a resume continues the checkpoint's model: a conflicting --model/--set is an error */
             const fl_model_config *have = fl_model_get_config(s->m);
@@ -273,7 +255,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
         if (!st) st = fl_adamw_create(s->m, &s->adam, err);
         if (!st && o->init_from) {
             char ck[4200];
-            resolve_ckpt(o->init_from, ck, sizeof ck);
+            ckpt_resolve(o->init_from, ck, sizeof ck);
             fl_model *src;
             st = ckpt_load_model(ck, &src, err);
             int copied = 0;
@@ -315,9 +297,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
     s->metrics = fopen(path, "a");
     if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    fprintf(o->log, "%s model: %zu parameters; %s train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
-            c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m), "", s->T, s->B, s->tc.grad_accum,
-            o->run_dir);
+    fprintf(o->log, "%s model: %zu parameters; %llu train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
+            c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m),
+            (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
     return FL_OK;
 }
 
