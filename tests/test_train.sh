@@ -71,6 +71,33 @@ else
     bad "SIGINT: rc $rc, $(tail -n 2 "$T/siglog")"
 fi
 
+# kill -9 at any moment: every checkpoint directory under a final name loads
+$FL train --model gpt --data "$T/data" --out "$T/k9" $SMALL --set train.max_steps=100000 --set train.ckpt_every=1 \
+    --set train.eval_every=0 2>/dev/null &
+pid=$!
+sleep 3
+kill -9 $pid
+wait $pid 2>/dev/null
+good=0 total=0
+for d in "$T/k9"/step_*; do
+    case "$d" in *.tmp-*) continue ;; esac
+    total=$((total + 1))
+    $FL info "$d" >/dev/null 2>&1 && good=$((good + 1))
+done
+if [ $total -gt 0 ] && [ $good -eq $total ] && $FL info "$T/k9" >/dev/null 2>&1; then
+    ok "kill -9 mid-run: all $total checkpoints under final names load, and so does latest"
+else
+    bad "kill -9: $good of $total checkpoints load"
+fi
+
+# gradient accumulation: two micro-batches a step
+if $FL train --model gpt --data "$T/data" --out "$T/acc" $SMALL --set train.grad_accum=2 --set train.max_steps=2 \
+    2>"$T/log" && grep -q '"step":2,.*"tokens":512,' "$T/acc/metrics.jsonl"; then
+    ok "train.grad_accum=2: two micro-batches of 4x32 tokens a step (512 tokens after 2 steps)"
+else
+    bad "grad_accum: $(tail -n 1 "$T/log")"
+fi
+
 # non-finite: an absurd learning rate blows up; steps are skipped, the run stops with a message
 $FL train --model gpt --data "$T/data" --out "$T/nan" $SMALL --set train.lr=1e30 --set train.min_lr=0 \
     --set train.warmup_steps=0 --set train.max_steps=50 --set train.max_nonfinite=3 2>"$T/nanlog"
