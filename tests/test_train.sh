@@ -8,6 +8,8 @@ FL=${FL_BUILD:-build/opt}/futurelm
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 ok() { echo "ok - $1"; }
+# waits (up to 60 s) until a file exists: signals are sent once training is under way
+wait_for() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 bad() { echo "not ok - $1"; }
 
 # a small corpus of our own text, cut into documents
@@ -61,7 +63,8 @@ fi
 $FL train --model gpt --data "$T/data" --out "$T/sig" $SMALL --set train.max_steps=100000 --set train.ckpt_every=0 \
     --set train.eval_every=0 2>"$T/siglog" &
 pid=$!
-sleep 2
+wait_for "$T/sig/metrics.jsonl"
+sleep 0.5
 kill -INT $pid
 wait $pid
 rc=$?
@@ -75,7 +78,8 @@ fi
 $FL train --model gpt --data "$T/data" --out "$T/k9" $SMALL --set train.max_steps=100000 --set train.ckpt_every=1 \
     --set train.eval_every=0 2>/dev/null &
 pid=$!
-sleep 3
+wait_for "$T/k9/latest"
+sleep 1
 kill -9 $pid
 wait $pid 2>/dev/null
 good=0 total=0
