@@ -84,7 +84,7 @@ kill -9 $pid
 wait $pid 2>/dev/null
 good=0 total=0
 for d in "$T/k9"/step_*; do
-    case "$d" in *.tmp-*) continue ;; esac
+    case "${d##*/}" in *.*) continue ;; esac # step_N.tmp-PID / .del-PID: never a final name
     total=$((total + 1))
     $FL info "$d" >/dev/null 2>&1 && good=$((good + 1))
 done

@@ -78,6 +78,14 @@ static void remove_tree(const char *dir) {
     rmdir(dir);
 }
 
+/* Removes a checkpoint directory without ever exposing a half-deleted one under
+ * its final name: rename it aside first (atomic), then delete. */
+void ckpt_remove(const char *dir) {
+    char aside[4200];
+    snprintf(aside, sizeof aside, "%s.del-%ld", dir, (long)getpid());
+    if (rename(dir, aside) == 0) remove_tree(aside);
+}
+
 static int all_finite(const float *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(p[i])) return 0;
@@ -142,7 +150,7 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const cha
     if (!st) {
         int fd = open(tmp, O_RDONLY);
         if (fd >= 0) fsync(fd), close(fd);
-        remove_tree(dir); /* an older checkpoint of the same name is replaced */
+        ckpt_remove(dir); /* an older checkpoint of the same name is replaced */
         if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
     }
     if (st) remove_tree(tmp);

@@ -13,6 +13,9 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const cha
 fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err);
 /* Loads AdamW moments saved with the same tensor names. */
 fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err);
+/* Deletes a checkpoint directory: renamed aside first, so no half-deleted one ever
+ * stands under a final name. */
+void ckpt_remove(const char *dir);
 /* A run directory names its newest checkpoint in RUN/latest: resolve PATH to a
  * checkpoint directory (PATH itself when it has no latest file). */
 void ckpt_resolve(const char *path, char *out, size_t n);

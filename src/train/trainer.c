@@ -107,11 +107,9 @@ static void prune(const session *s) {
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         if (i < n - s->tc.keep_last) {
-            char p[4200], f[4300];
+            char p[4200];
             snprintf(p, sizeof p, "%s/%s", s->opt->run_dir, names[i]);
-            const char *files[] = {"model.safetensors", "optimizer.safetensors", "state.json"};
-            for (int k = 0; k < 3; k++) snprintf(f, sizeof f, "%s/%s", p, files[k]), unlink(f);
-            rmdir(p);
+            ckpt_remove(p);
         }
         free(names[i]);
     }
