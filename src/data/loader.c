@@ -23,19 +23,10 @@ struct fl_loader {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static uint64_t mix64(uint64_t h) {
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
-}
-
 static void make_perm(fl_loader *l, uint64_t epoch) {
     if (!l->cfg.shuffle || (l->perm_valid && l->perm_epoch == epoch)) return;
     fl_rng r;
-    fl_rng_seed(&r, l->cfg.seed ^ mix64(epoch + 0x9e3779b97f4a7c15ull));
+    fl_rng_seed(&r, l->cfg.seed ^ fl_mix64(epoch + 0x9e3779b97f4a7c15ull));
     for (uint64_t i = 0; i < l->n_windows; i++) l->perm[i] = (uint32_t)i;
     for (uint64_t i = l->n_windows; i > 1; i--) {
         uint64_t j = fl_rng_below(&r, i);

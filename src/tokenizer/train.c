@@ -9,27 +9,19 @@
 
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
-
-static inline uint64_t mix64(uint64_t h) {
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
-}
+#include "util/rng.h"
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull ^ n;
     while (n >= 8) {
         uint64_t x;
         memcpy(&x, p, 8);
-        h = mix64(h ^ x);
+        h = fl_mix64(h ^ x);
         p += 8, n -= 8;
     }
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++) x |= (uint64_t)p[i] << (8 * i);
-    return mix64(h ^ x ^ 0x5555555555555555ull);
+    return fl_mix64(h ^ x ^ 0x5555555555555555ull);
 }
 
 /* A growable byte arena with a hash set on top: distinct chunks (with counts)
@@ -205,7 +197,7 @@ static int pairs_rehash(fl_bpe_trainer *tr, size_t cap) {
     tr->pkeys = keys, tr->pvals = vals, tr->pmask = cap - 1;
     for (size_t k = 0; k < tr->npairs; k++) {
         uint64_t key = pkey(tr->pairs[k].a, tr->pairs[k].b);
-        size_t i = mix64(key) & tr->pmask;
+        size_t i = fl_mix64(key) & tr->pmask;
         while (tr->pkeys[i] != UINT64_MAX) i = (i + 1) & tr->pmask;
         tr->pkeys[i] = key, tr->pvals[i] = (uint32_t)k;
     }
@@ -215,7 +207,7 @@ static int pairs_rehash(fl_bpe_trainer *tr, size_t cap) {
 /* Index of pair (a, b), created when missing; -1 when out of memory. */
 static long pair_get(fl_bpe_trainer *tr, int32_t a, int32_t b) {
     uint64_t key = pkey(a, b);
-    size_t i = mix64(key) & tr->pmask;
+    size_t i = fl_mix64(key) & tr->pmask;
     for (; tr->pkeys[i] != UINT64_MAX; i = (i + 1) & tr->pmask)
         if (tr->pkeys[i] == key) return tr->pvals[i];
     if (tr->npairs == tr->cappairs) {

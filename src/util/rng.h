@@ -9,6 +9,16 @@ typedef struct {
     uint64_t s[4];
 } fl_rng;
 
+/* splitmix64's finaliser: a fast, well-mixing 64-bit hash (seeds, hash tables). */
+static inline uint64_t fl_mix64(uint64_t h) {
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return h;
+}
+
 void fl_rng_seed(fl_rng *r, uint64_t seed);
 uint64_t fl_rng_next(fl_rng *r);
 /* Uniform in [0, 1) with 53 random bits. */
