@@ -23,39 +23,27 @@ static size_t ftp_layout(fl_model *m, float *mem, int R) {
     const size_t C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, RN = (size_t)R * N;
     ftp_acts *a = &m->ftp;
     block_dims d = dec_dims(m, R);
-    float *p = mem;
-    size_t count = 0;
-#define TAKE(dst, n)                                                                                                 \
-    do {                                                                                                             \
-        size_t n_ = fl_round_floats(n);                                                                              \
-        if (mem) { dst = (void *)p; p += n_; }                                                                       \
-        count += n_;                                                                                                 \
-    } while (0)
-    TAKE(a->pos, (size_t)R);
-    TAKE(a->h_sel, (size_t)R * C);
-    TAKE(a->ctx, (size_t)R * P * C);
-    TAKE(a->tokens, RN);
-    TAKE(a->targets, RN);
-    TAKE(a->weights, RN);
-    TAKE(a->encoded, RN * C);
+    fl_carver cv = {mem, 0};
+    a->pos = fl_carve(&cv, (size_t)R);
+    a->h_sel = fl_carve(&cv, (size_t)R * C);
+    a->ctx = fl_carve(&cv, (size_t)R * P * C);
+    a->tokens = fl_carve(&cv, RN);
+    a->targets = fl_carve(&cv, RN);
+    a->weights = fl_carve(&cv, RN);
+    a->encoded = fl_carve(&cv, RN * C);
     for (int l = 0; l < m->cfg.dec_layers; l++) {
-        size_t n = block_acts_floats(&d);
-        if (mem) block_acts_bind(&a->blocks[l], p, &d), p += n;
-        count += n;
+        float *blk = fl_carve(&cv, block_acts_floats(&d));
+        if (blk) block_acts_bind(&a->blocks[l], blk, &d);
     }
-    TAKE(a->lnf, RN * C);
-    TAKE(a->lnf_mean, RN);
-    TAKE(a->lnf_rstd, RN);
-    TAKE(a->dresid, RN * C);
-    TAKE(a->dctx, (size_t)R * P * C);
-    TAKE(a->dh_sel, (size_t)R * C);
-    {
-        size_t n = block_scratch_floats(&d);
-        if (mem) block_scratch_bind(&m->dec_scratch, p, &d), p += n;
-        count += n;
-    }
-#undef TAKE
-    return count;
+    a->lnf = fl_carve(&cv, RN * C);
+    a->lnf_mean = fl_carve(&cv, RN);
+    a->lnf_rstd = fl_carve(&cv, RN);
+    a->dresid = fl_carve(&cv, RN * C);
+    a->dctx = fl_carve(&cv, (size_t)R * P * C);
+    a->dh_sel = fl_carve(&cv, (size_t)R * C);
+    float *scratch = fl_carve(&cv, block_scratch_floats(&d));
+    if (scratch) block_scratch_bind(&m->dec_scratch, scratch, &d);
+    return cv.floats;
 }
 
 size_t ftp_acts_floats(const fl_model *m, int B, int T, int R) {

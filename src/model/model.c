@@ -236,53 +236,39 @@ int fl_model_window_len(const fl_model *m, int T) { return T + (m->cfg.type == F
 static size_t layout(fl_model *m, float *mem, int B, int T) {
     const fl_model_config *c = &m->cfg;
     const size_t C = c->n_embd, BT = (size_t)B * T;
-    float *base = mem, *p = mem;
-    size_t count = 0;
-#define TAKE(dst, n)                                                                                                 \
-    do {                                                                                                             \
-        size_t n_ = fl_round_floats(n);                                                                              \
-        if (mem) { dst = (void *)p; p += n_; }                                                                       \
-        count += n_;                                                                                                 \
-    } while (0)
+    fl_carver cv = {mem, 0};
     block_dims ed = {B, T, (int)C, c->n_head, 0};
-    TAKE(m->trunk.inputs, BT);
-    TAKE(m->trunk.encoded, BT * C);
+    m->trunk.inputs = fl_carve(&cv, BT);
+    m->trunk.encoded = fl_carve(&cv, BT * C);
     for (int l = 0; l < c->n_layer; l++) {
-        size_t n = block_acts_floats(&ed);
-        if (mem) block_acts_bind(&m->trunk.blocks[l], p, &ed), p += n;
-        count += n;
+        float *blk = fl_carve(&cv, block_acts_floats(&ed));
+        if (blk) block_acts_bind(&m->trunk.blocks[l], blk, &ed);
     }
-    TAKE(m->trunk.lnf, BT * C);
-    TAKE(m->trunk.lnf_mean, BT);
-    TAKE(m->trunk.lnf_rstd, BT);
-    TAKE(m->trunk.dresid, BT * C);
-    TAKE(m->dlnf, BT * C);
-    TAKE(m->row_w, BT);
-    TAKE(m->targets, BT);
-    {
-        size_t n = block_scratch_floats(&ed);
-        if (mem) block_scratch_bind(&m->enc_scratch, p, &ed), p += n;
-        count += n;
-    }
+    m->trunk.lnf = fl_carve(&cv, BT * C);
+    m->trunk.lnf_mean = fl_carve(&cv, BT);
+    m->trunk.lnf_rstd = fl_carve(&cv, BT);
+    m->trunk.dresid = fl_carve(&cv, BT * C);
+    m->dlnf = fl_carve(&cv, BT * C);
+    m->row_w = fl_carve(&cv, BT);
+    m->targets = fl_carve(&cv, BT);
+    float *scratch = fl_carve(&cv, block_scratch_floats(&ed));
+    if (scratch) block_scratch_bind(&m->enc_scratch, scratch, &ed);
     size_t head_rows = BT;
     if (c->type == FL_MODEL_FTP) {
         int K = c->positions > 0 && c->positions < T ? c->positions : T;
         m->R = B * K;
         head_rows = (size_t)m->R * c->n_future;
-        size_t n = ftp_acts_floats(m, B, T, m->R);
-        if (mem) ftp_acts_bind(m, p, B, T, m->R), p += n;
-        count += n;
+        float *ftp = fl_carve(&cv, ftp_acts_floats(m, B, T, m->R));
+        if (ftp) ftp_acts_bind(m, ftp, B, T, m->R);
     }
     /* logits chunk: about 4M floats (16 MiB), never fewer than 32 rows */
     size_t chunk = (size_t)(4u << 20) / (size_t)m->Vp;
     if (chunk < 32) chunk = 32;
     if (chunk > head_rows) chunk = head_rows;
     m->chunk = (int)chunk;
-    TAKE(m->logits, chunk * m->Vp);
-    TAKE(m->losses, head_rows > BT ? head_rows : BT);
-#undef TAKE
-    (void)base;
-    return count;
+    m->logits = fl_carve(&cv, chunk * m->Vp);
+    m->losses = fl_carve(&cv, head_rows > BT ? head_rows : BT);
+    return cv.floats;
 }
 
 fl_status fl_model_reserve(fl_model *m, int B, int T, fl_error *err) {
