@@ -132,6 +132,96 @@ void fl_model_set_rng(fl_model *m, const uint64_t state[4]);
  * reserves activations for (1, block_size) unless B = 1 and T >= n are reserved. */
 fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float *logits, fl_error *err);
 
+/* ---------------------------------------------------------------- inference */
+
+/* A generation session: key/value caches over one context of up to block_size
+ * positions, for the encoder (GPT's trunk) and for the FTP decoder, plus the
+ * model's weights packed for decoding. It only reads the model, which must
+ * outlive it; several sessions may share one model. */
+typedef struct fl_session fl_session;
+
+/* max_rows: the most positions whose next-token logits one append returns (and,
+ * for FTP, the decoder slots kept): 1 for plain decoding, the draft depth for
+ * speculative decoding. 1 <= max_rows <= block_size. */
+fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, fl_error *err);
+void fl_session_free(fl_session *s);
+/* Positions currently cached. */
+int fl_session_len(const fl_session *s);
+/* Forget every position >= len (rejected drafts; restarting a window). */
+void fl_session_truncate(fl_session *s, int len);
+/* Run the encoder over n new tokens at positions len..len+n-1 (one batched pass,
+ * len + n <= block_size) and write the next-token logits [n_out, Vp] of the last
+ * n_out of them (0 <= n_out <= min(n, max_rows); padded columns are -inf). For
+ * FTP these are decoder step 0 at each position, and decoder slot i keeps the
+ * state of the i-th of those positions for fl_session_decode. */
+fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fl_error *err);
+/* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token
+ * `token` (the token drafted at the previous step): logits [Vp] of the token
+ * step+1 places after the slot's position. Steps of a slot go in order. */
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, float *logits, fl_error *err);
+/* h_t rows [n, n_embd] of the last append. */
+const float *fl_session_hidden(const fl_session *s);
+
+/* Token samplers, applied in this fixed order to the logits of the real
+ * vocabulary: repetition penalty (on the last repeat_window tokens of the
+ * context; positive logits divided by it, negative ones multiplied), temperature,
+ * top-k, top-p (nucleus), min-p (relative to the most likely token), then one
+ * seeded draw. temperature 0 is greedy: the most likely token after the
+ * penalty, lowest id on ties, no random draw. */
+typedef struct {
+    float temperature;    /* >= 0; 0 = greedy (default 0) */
+    int top_k;            /* 0 = off */
+    float top_p;          /* (0, 1]; 1 = off */
+    float min_p;          /* [0, 1); 0 = off */
+    float repeat_penalty; /* >= 1 would be typical; > 0; 1 = off */
+    int repeat_window;    /* last tokens penalised (default 64; 0 = the whole context) */
+    uint64_t seed;
+} fl_sampler_config;
+void fl_sampler_config_default(fl_sampler_config *c);
+/* Refuses nonsense with the valid range in the message. */
+fl_status fl_sampler_config_validate(const fl_sampler_config *c, fl_error *err);
+
+/* How FTP models generate (GPT models have only ar):
+ *  AR    one encoder step per token; the token is sampled from decoder step 0.
+ *  BLOCK the decoder writes N tokens from one state vector, then the encoder
+ *        catches up over all of them in one pass (faster; a different distribution).
+ *  SPEC  self-speculative: the decoder drafts up to `draft` tokens, one batched
+ *        encoder pass with decoder step 0 at every drafted position verifies them,
+ *        and the speculative-sampling rule accepts or resamples, so the output
+ *        distribution is exactly AR's (token-identical at temperature 0). */
+typedef enum { FL_GEN_AR = 0, FL_GEN_BLOCK = 1, FL_GEN_SPEC = 2 } fl_gen_mode;
+
+typedef struct {
+    fl_sampler_config sampler;
+    fl_gen_mode mode;
+    int draft; /* SPEC: tokens proposed per encoder pass, 2..N (0 = N) */
+} fl_gen_config;
+
+typedef struct {
+    long prompt_tokens, generated_tokens;
+    double prompt_seconds, generate_seconds;
+    long encoder_passes;       /* batched encoder passes after the prompt */
+    long window_slides;        /* times the context window moved */
+    int max_depth;             /* SPEC: draft depth in use */
+    long drafted[FL_MAX_FUTURE];  /* SPEC: drafts checked at depth d (d = 1 is the second token of a round) */
+    long accepted[FL_MAX_FUTURE]; /* SPEC: of those, accepted */
+} fl_gen_stats;
+
+typedef struct fl_generator fl_generator;
+fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_generator **out, fl_error *err);
+void fl_generator_free(fl_generator *g);
+/* Start from a prompt of n >= 1 tokens (a document starts with <|endoftext|>).
+ * The model sees at most block_size tokens: the context is a window that starts
+ * at 0 and, once full, moves forward by block_size/2 tokens (a fresh batched
+ * pass over the tokens it keeps). A longer prompt is cut the same way, and
+ * *dropped receives how many prompt tokens fell out of the window. */
+fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int *dropped, fl_error *err);
+/* Generate at least one and at most cap tokens (one round: a token in AR, a
+ * block in BLOCK, the accepted drafts plus one in SPEC) into out; *n_out gets
+ * the count. */
+fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err);
+void fl_generator_stats(const fl_generator *g, fl_gen_stats *st);
+
 /* ---------------------------------------------------------------- optimizer */
 
 typedef struct {

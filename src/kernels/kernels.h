@@ -27,6 +27,14 @@ void linear_forward(float *out, const float *x, const float *w, const float *b, 
 void linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
                      int OC);
 
+/* ---- linear_packed.c: the inference form of linear_forward, on a weight packed
+ * once by linear_pack (linear_pack_floats(C, OC) floats). Every output element is
+ * summed in the same order for any N and thread count, so a row's result does
+ * not depend on which rows it is batched with. */
+size_t linear_pack_floats(int C, int OC);
+void linear_pack(float *packed, const float *w, int C, int OC);
+void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC);
+
 /* ---- attention.c: multi-head scaled dot-product attention over R independent
  * sequences, Sq queries and Sk keys each, H heads of size hs (C = H*hs).
  * Row s of sequence r starts at q + (r*Sq + s)*q_stride (likewise k, v with kv_stride
@@ -43,6 +51,13 @@ void attention_forward(float *out, float *lse, const float *q, const float *k, c
 /* dq, dk, dv use the same strides as q, k, v (they may alias one qkv gradient buffer). */
 void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
                         const float *q, const float *k, const float *v, const attention_shape *sh);
+
+/* ---- attention_cached.c: nq new queries (rows q + i*q_stride, heads concatenated)
+ * against cached keys/values (rows k/v + j*kv_stride). With causal, query i sits
+ * at position first + i and sees keys 0..first+i; otherwise it sees keys 0..nk-1.
+ * out is [nq, H*hs]. Forward only (inference). */
+void attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
+                      int first, int nk, int causal, int H, int hs);
 
 /* ---- gelu.c: tanh approximation, elementwise over n values. */
 void gelu_forward(float *out, const float *x, size_t n);

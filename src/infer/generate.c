@@ -1,0 +1,266 @@
+/* Token generation over a session: the AR, BLOCK and SPEC modes of futurelm.h,
+ * the sliding context window, and the statistics --stats prints.
+ *
+ * State between rounds: hist[0..hlen) holds every token so far (prompt and
+ * output). The cache holds hist[base .. base + len) at positions 0..len-1, and
+ * `target` holds the sampler distribution's logits for the token after the last
+ * cached one, whose FTP decoder state sits in slot `slot`. `forced` >= 0 means
+ * the last token of hist was chosen by a rejected speculative round and is not
+ * cached yet.
+ *
+ * The window: the token at index i is conditioned on hist[window_base(i) .. i),
+ * a function of i alone, so every mode sees exactly the same context for the
+ * same token, and speculative rounds are cut short rather than let a draft
+ * straddle a move of the window. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infer/infer.h"
+#include "model/model.h"
+#include "util/error.h"
+
+struct fl_generator {
+    const fl_model *m;
+    fl_gen_config cfg;
+    fl_session *s;
+    int T, V, Vp, depth, stride;
+    fl_rng rng;
+    int32_t *hist;
+    long hlen, hcap;
+    long base;
+    int slot;
+    int forced; /* 1 when hist's last token is not cached yet */
+    int started;
+    float *logits; /* [depth, Vp] from the last append */
+    float *target; /* [Vp] */
+    float *p, *q;  /* [V] target probabilities, [depth, V] draft probabilities */
+    sampler_ws ws;
+    fl_gen_stats st;
+};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* First context index of the window that conditions the token at index i. */
+static long window_base(const fl_generator *g, long i) {
+    if (i <= g->T) return 0;
+    return ((i - g->T - 1) / g->stride + 1) * g->stride;
+}
+
+fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_generator **out, fl_error *err) {
+    *out = NULL;
+    fl_status st = fl_sampler_config_validate(&cfg->sampler, err);
+    if (st) return st;
+    const fl_model_config *c = fl_model_get_config(m);
+    int depth = 1;
+    if (cfg->mode != FL_GEN_AR) {
+        if (c->type != FL_MODEL_FTP)
+            return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
+                           cfg->mode == FL_GEN_SPEC ? "spec" : "block");
+        depth = cfg->mode == FL_GEN_BLOCK || cfg->draft == 0 ? c->n_future : cfg->draft;
+        if (cfg->mode == FL_GEN_SPEC && (depth < 2 || depth > c->n_future))
+            return fl_fail(err, FL_ERR_ARG, "draft %d: need 2..%d (ftp.n_future of this model)", depth, c->n_future);
+    } else if (cfg->mode != FL_GEN_AR) {
+        return fl_fail(err, FL_ERR_ARG, "unknown generation mode %d", (int)cfg->mode);
+    }
+    fl_generator *g = calloc(1, sizeof *g);
+    if (!g) return fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
+    g->m = m;
+    g->cfg = *cfg;
+    g->T = c->block_size;
+    g->V = c->vocab_size;
+    g->Vp = fl_padded_vocab(c->vocab_size);
+    g->depth = depth;
+    g->stride = g->T / 2 > 0 ? g->T / 2 : 1;
+    fl_rng_seed(&g->rng, cfg->sampler.seed);
+    /* Only SPEC needs logits at several positions; BLOCK needs the last one. */
+    int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
+    st = fl_session_create(m, rows, &g->s, err);
+    if (!st) st = sampler_ws_init(&g->ws, g->V, err);
+    if (!st) {
+        g->logits = malloc(sizeof(float) * (size_t)rows * g->Vp);
+        g->target = malloc(sizeof(float) * (size_t)g->Vp);
+        g->p = malloc(sizeof(float) * (size_t)g->V);
+        g->q = malloc(sizeof(float) * (size_t)depth * g->V);
+        if (!g->logits || !g->target || !g->p || !g->q) st = fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
+    }
+    if (st) {
+        fl_generator_free(g);
+        return st;
+    }
+    g->st.max_depth = cfg->mode == FL_GEN_SPEC ? depth : 0;
+    *out = g;
+    return FL_OK;
+}
+
+void fl_generator_free(fl_generator *g) {
+    if (!g) return;
+    fl_session_free(g->s);
+    sampler_ws_free(&g->ws);
+    free(g->hist);
+    free(g->logits);
+    free(g->target);
+    free(g->p);
+    free(g->q);
+    free(g);
+}
+
+void fl_generator_stats(const fl_generator *g, fl_gen_stats *st) { *st = g->st; }
+
+static fl_status reserve_hist(fl_generator *g, long n, fl_error *err) {
+    if (n <= g->hcap) return FL_OK;
+    long cap = g->hcap ? g->hcap : 256;
+    while (cap < n) cap *= 2;
+    int32_t *h = realloc(g->hist, sizeof(int32_t) * (size_t)cap);
+    if (!h) return fl_fail(err, FL_ERR_NOMEM, "out of memory for the token history");
+    g->hist = h;
+    g->hcap = cap;
+    return FL_OK;
+}
+
+/* Recompute the cache for the window of the token at index hlen: one batched
+ * pass; target and slot 0 then describe the last token. */
+static fl_status refill(fl_generator *g, fl_error *err) {
+    g->base = window_base(g, g->hlen);
+    fl_session_truncate(g->s, 0);
+    fl_status st = fl_session_append(g->s, g->hist + g->base, (int)(g->hlen - g->base), 1, g->target, err);
+    g->slot = 0;
+    g->forced = 0;
+    return st;
+}
+
+fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int *dropped, fl_error *err) {
+    if (n < 1) return fl_fail(err, FL_ERR_ARG, "the prompt has no tokens; start it with <|endoftext|> at least");
+    for (int i = 0; i < n; i++)
+        if (prompt[i] < 0 || prompt[i] >= g->V)
+            return fl_fail(err, FL_ERR_ARG, "prompt token %d is outside the vocabulary (0..%d)", prompt[i], g->V - 1);
+    fl_status st = reserve_hist(g, n + g->depth + 1, err);
+    if (st) return st;
+    memcpy(g->hist, prompt, sizeof(int32_t) * (size_t)n);
+    g->hlen = n;
+    memset(&g->st, 0, sizeof g->st);
+    g->st.max_depth = g->cfg.mode == FL_GEN_SPEC ? g->depth : 0;
+    double t0 = now();
+    st = refill(g, err);
+    g->st.prompt_seconds = now() - t0;
+    g->st.prompt_tokens = n - g->base;
+    if (dropped) *dropped = (int)g->base;
+    g->started = !st;
+    return st;
+}
+
+/* The sampler distribution for the token at index i (history hist[0..i)). */
+static void probs_at(fl_generator *g, const float *logits, long i, float *probs) {
+    long from = window_base(g, i);
+    sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
+}
+
+
+fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err) {
+    *n_out = 0;
+    if (!g->started) return fl_fail(err, FL_ERR_STATE, "fl_generator_start must come before fl_generator_next");
+    if (cap < 1) return fl_fail(err, FL_ERR_ARG, "cap %d: need >= 1", cap);
+    double t0 = now();
+    int emitted = 0;
+    fl_status st = reserve_hist(g, g->hlen + g->depth + 2, err); /* y1 and the drafts go past hlen */
+    if (st) goto done;
+
+    for (;;) {
+        /* y1: the token after the last cached one, unless a rejected round already chose it */
+        if (!g->forced) {
+            probs_at(g, g->target, g->hlen, g->p);
+            int y1 = sampler_draw(g->p, g->V, &g->rng);
+            g->hist[g->hlen++] = y1;
+            out[emitted++] = y1;
+        }
+        long len = g->hlen - g->base - 1; /* cached positions; hist[hlen-1] is not cached */
+        if (window_base(g, g->hlen) != g->base) { /* the window moves: refill it, then go on */
+            g->st.window_slides++;
+            if ((st = refill(g, err))) goto done;
+            g->st.encoder_passes++;
+            if (emitted > 0) goto done;
+            continue;
+        }
+        /* drafts y2..yK: limited by the mode's depth, the cap, and the window */
+        int K = g->depth;
+        if (K > cap - emitted + 1) K = cap - emitted + 1; /* y1 is out already, or was out last round */
+        long room = (g->base + g->T) - (g->hlen - 1); /* tokens that fit from hist[hlen-1] on */
+        if (K > room) K = (int)room;
+        for (int k = 2; k <= K; k++)
+            if (window_base(g, g->hlen + k - 1) != g->base) { K = k - 1; break; }
+        if (K < 1) K = 1;
+
+        for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
+            const int32_t prev = g->hist[g->hlen + k - 3];
+            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->logits, err))) goto done;
+            float *q = g->q + (size_t)(k - 1) * g->V;
+            probs_at(g, g->logits, g->hlen + k - 2, q);
+            g->hist[g->hlen + k - 2] = sampler_draw(q, g->V, &g->rng); /* tentative, past hlen */
+        }
+
+        if (g->cfg.mode != FL_GEN_SPEC) {
+            /* AR (K = 1) and BLOCK: every token stands; one pass catches the encoder up */
+            for (int k = 2; k <= K; k++) {
+                int32_t t = g->hist[g->hlen];
+                g->hlen++;
+                out[emitted++] = t;
+            }
+            if ((st = fl_session_append(g->s, g->hist + g->hlen - K, K, 1, g->target, err))) goto done;
+            g->slot = 0;
+            g->forced = 0;
+            g->st.encoder_passes++;
+            goto done;
+        }
+
+        /* SPEC: verify y1..yK in one pass; row r of the logits predicts the token after y(r+1) */
+        if ((st = fl_session_append(g->s, g->hist + g->hlen - 1, K, K, g->logits, err))) goto done;
+        g->st.encoder_passes++;
+        int k;
+        for (k = 2; k <= K; k++) {
+            const float *row = g->logits + (size_t)(k - 2) * g->Vp;
+            const float *q = g->q + (size_t)(k - 1) * g->V;
+            const int32_t y = g->hist[g->hlen];
+            probs_at(g, row, g->hlen, g->p);
+            g->st.drafted[k - 1]++;
+            /* accept with probability min(1, p(y) / q(y)) */
+            if (q[y] > 0.0f && (g->p[y] >= q[y] || fl_rng_uniform(&g->rng) * q[y] < g->p[y])) {
+                g->st.accepted[k - 1]++;
+                g->hlen++;
+                out[emitted++] = y;
+                continue;
+            }
+            /* rejected: draw from the residual max(0, p - q), renormalised */
+            double mass = 0.0;
+            for (int v = 0; v < g->V; v++) {
+                float r = g->p[v] - q[v];
+                g->p[v] = r > 0.0f ? r : 0.0f;
+                mass += g->p[v];
+            }
+            if (!(mass > 0.0)) probs_at(g, row, g->hlen, g->p); /* p == q up to rounding: p itself */
+            int32_t r = sampler_draw(g->p, g->V, &g->rng);
+            g->hist[g->hlen++] = r;
+            out[emitted++] = r;
+            break;
+        }
+        if (k <= K) { /* stopped at draft k: keep y1..y(k-1) cached; slot k-2 holds y(k-1)'s state */
+            fl_session_truncate(g->s, (int)(len + k - 1));
+            g->slot = k - 2;
+            g->forced = 1;
+        } else {
+            memcpy(g->target, g->logits + (size_t)(K - 1) * g->Vp, sizeof(float) * (size_t)g->Vp);
+            g->slot = K - 1;
+            g->forced = 0;
+        }
+        goto done;
+    }
+done:
+    *n_out = emitted;
+    g->st.generated_tokens += emitted;
+    g->st.generate_seconds += now() - t0;
+    return st;
+}

@@ -1,0 +1,384 @@
+/* Generation: the KV-cached session against full recomputation, greedy
+ * speculative decoding against greedy AR token for token, the sampler chain on
+ * known answers, and a chi-square test that SPEC samples AR's distribution
+ * (while BLOCK, which accepts every draft, is caught by the same test). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "futurelm.h"
+#include "infer/infer.h"
+#include "model/model.h"
+
+static fl_model *tiny(fl_model_type type, int V, int T, int C, int N, float scale, uint64_t seed) {
+    fl_model_config cfg;
+    fl_model_config_default(&cfg, type);
+    cfg.vocab_size = V, cfg.block_size = T, cfg.n_layer = 2, cfg.n_head = 2, cfg.n_embd = C;
+    cfg.n_future = N, cfg.pseudo_len = 3, cfg.dec_layers = 2, cfg.dec_heads = 2;
+    fl_model *m;
+    fl_error err;
+    if (fl_model_create(&cfg, &m, &err)) {
+        check(0, "create model", "%s", err.msg);
+        exit(1);
+    }
+    fl_model_init_weights(m, seed);
+    /* GPT-2's init is nearly uniform over the vocabulary; scaling the weights
+     * makes the distributions peaked, so the decoder's drafts and the encoder's
+     * verdicts disagree often enough for the tests to see mistakes. */
+    if (scale != 1.0f)
+        for (int i = 0; i < fl_model_num_tensors(m); i++) {
+            const fl_tensor *t = fl_model_tensor(m, i);
+            if (t->ndim == 2)
+                for (size_t j = 0; j < t->numel; j++) t->data[j] *= scale;
+        }
+    return m;
+}
+
+static double rel_err(const float *a, const float *ref, int V) {
+    double e = 0, r = 1e-30;
+    for (int v = 0; v < V; v++) e = fmax(e, fabs(a[v] - ref[v])), r = fmax(r, fabs(ref[v]));
+    return e / r;
+}
+
+/* Cached logits (one token at a time, in batches, after a truncation) equal
+ * fl_model_next_logits, which recomputes the whole prefix with the training code. */
+static void cached_vs_recompute(fl_model_type type, int C) {
+    const int V = 50, T = 20, Vp = fl_padded_vocab(V);
+    fl_model *m = tiny(type, V, T, C, 4, 3.0f, 11);
+    const char *name = type == FL_MODEL_FTP ? "ftp" : "gpt";
+    fl_session *s;
+    fl_error err;
+    if (fl_session_create(m, 4, &s, &err)) {
+        check(0, "session", "%s", err.msg);
+        return;
+    }
+    int32_t tok[20];
+    for (int i = 0; i < T; i++) tok[i] = (int32_t)((i * 29 + 7) % V);
+    float *ref = malloc(sizeof(float) * Vp), *got = malloc(sizeof(float) * Vp * 4);
+    double worst = 0;
+    /* prompt of 5, then 1, then batches of 3 with logits at all 3, then 1s */
+    int at = 0, steps[] = {5, 1, 3, 3, 1, 1, 4, 2};
+    int ok = 1;
+    for (size_t k = 0; k < sizeof steps / sizeof *steps && ok; k++) {
+        int n = steps[k], n_out = n < 4 ? n : 4;
+        ok &= fl_session_append(s, tok + at, n, n_out, got, &err) == FL_OK;
+        for (int r = 0; r < n_out && ok; r++) {
+            int prefix = at + n - n_out + r + 1;
+            ok &= fl_model_next_logits(m, tok, prefix, ref, &err) == FL_OK;
+            worst = fmax(worst, rel_err(got + (size_t)r * Vp, ref, V));
+        }
+        at += n;
+    }
+    char label[128];
+    snprintf(label, sizeof label, "%s C=%d: cached logits == full recompute over %d positions (worst %.2g rel)", name,
+             C, at, worst);
+    check(ok && worst <= 1e-5, label, "worst rel %.3g (%s)", worst, err.msg);
+
+    /* truncate and continue with other tokens */
+    fl_session_truncate(s, 6);
+    int32_t alt[6];
+    for (int i = 0; i < 6; i++) alt[i] = (int32_t)((i * 13 + 3) % V);
+    ok = fl_session_append(s, alt, 6, 1, got, &err) == FL_OK;
+    int32_t full[12];
+    memcpy(full, tok, 6 * sizeof(int32_t));
+    memcpy(full + 6, alt, 6 * sizeof(int32_t));
+    ok &= fl_model_next_logits(m, full, 12, ref, &err) == FL_OK;
+    double e = rel_err(got, ref, V);
+    snprintf(label, sizeof label, "%s: after truncation the cache continues correctly (%.2g rel)", name, e);
+    check(ok && e <= 1e-5, label, "rel %.3g", e);
+
+    /* a position's logits are bit-identical whether appended alone or in a batch */
+    fl_session_truncate(s, 0);
+    fl_session_append(s, tok, 8, 3, got, &err);
+    float *batch = malloc(sizeof(float) * Vp * 3);
+    memcpy(batch, got, sizeof(float) * Vp * 3);
+    fl_session_truncate(s, 0);
+    fl_session_append(s, tok, 5, 0, NULL, &err);
+    int same = 1;
+    for (int i = 5; i < 8; i++) {
+        fl_session_append(s, tok + i, 1, 1, got, &err);
+        same &= !memcmp(got, batch + (size_t)(i - 5) * Vp, sizeof(float) * Vp);
+    }
+    snprintf(label, sizeof label, "%s: batched and one-at-a-time logits are bit-identical", name);
+    check(same, label, "differ");
+
+    if (type == FL_MODEL_FTP) {
+        /* decoder steps 1..N-1 against the training forward's teacher-forced decoder */
+        const int N = 4, Tw = 12, W = Tw + N;
+        float *all = malloc(sizeof(float) * (size_t)Tw * N * Vp);
+        fl_losses L;
+        fl_model_reserve(m, 1, Tw, &err);
+        m->debug_logits = all;
+        fl_model_forward(m, tok, 1, Tw, &L, &err);
+        m->debug_logits = NULL;
+        (void)W;
+        double w = 0;
+        int good = 1;
+        for (int t = 0; t < Tw; t += 3) {
+            fl_session_truncate(s, 0);
+            good &= fl_session_append(s, tok, t + 1, 1, got, &err) == FL_OK;
+            w = fmax(w, rel_err(got, all + (size_t)t * N * Vp, V));
+            for (int j = 1; j < N; j++) {
+                good &= fl_session_decode(s, 0, j, tok[t + j], got, &err) == FL_OK;
+                w = fmax(w, rel_err(got, all + ((size_t)t * N + j) * Vp, V));
+            }
+        }
+        snprintf(label, sizeof label, "ftp: cached decoder steps 0..N-1 == training decoder (worst %.2g rel)", w);
+        check(good && w <= 1e-5, label, "worst %.3g (%s)", w, err.msg);
+        free(all);
+    }
+    free(batch);
+    free(ref);
+    free(got);
+    fl_session_free(s);
+    fl_model_free(m);
+}
+
+static int generate(const fl_model *m, fl_gen_mode mode, int draft, const fl_sampler_config *sc, const int32_t *prompt,
+                    int n, int32_t *out, int max, fl_gen_stats *st) {
+    fl_gen_config gc = {*sc, mode, draft};
+    fl_generator *g;
+    fl_error err;
+    if (fl_generator_create(m, &gc, &g, &err)) return -1;
+    int got = 0, k;
+    if (fl_generator_start(g, prompt, n, NULL, &err)) got = -1;
+    while (got >= 0 && got < max) {
+        if (fl_generator_next(g, out + got, max - got, &k, &err)) { got = -1; break; }
+        got += k;
+    }
+    if (st) fl_generator_stats(g, st);
+    fl_generator_free(g);
+    return got;
+}
+
+/* Greedy SPEC is token-identical to greedy AR, across window slides, with and
+ * without a repetition penalty, at every draft depth. */
+static void greedy_spec_equals_ar(void) {
+    const int V = 40, T = 24;
+    fl_model *m = tiny(FL_MODEL_FTP, V, T, 32, 4, 3.0f, 21);
+    int prompts = 0, identical = 0, tokens = 0;
+    long drafted = 0, accepted = 0;
+    for (int p = 0; p < 24; p++) {
+        int32_t prompt[30], a[80], b[80];
+        int n = 1 + p % 29;
+        for (int i = 0; i < n; i++) prompt[i] = (int32_t)((p * 7 + i * 11 + 1) % V);
+        fl_sampler_config sc;
+        fl_sampler_config_default(&sc);
+        if (p % 3 == 1) sc.repeat_penalty = 1.5f;
+        int draft = 2 + p % 3;
+        fl_gen_stats st;
+        int na = generate(m, FL_GEN_AR, 0, &sc, prompt, n, a, 70, NULL);
+        int nb = generate(m, FL_GEN_SPEC, draft, &sc, prompt, n, b, 70, &st);
+        prompts++;
+        tokens += na;
+        identical += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
+        for (int d = 0; d < FL_MAX_FUTURE; d++) drafted += st.drafted[d], accepted += st.accepted[d];
+    }
+    check(identical == prompts, "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide)",
+          "%d of %d identical", identical, prompts);
+    check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
+          "accepted %ld of %ld", accepted, drafted);
+    (void)tokens;
+    fl_model_free(m);
+}
+
+/* ---------------------------------------------------------------- sampler */
+
+static void sampler_known_answers(void) {
+    sampler_ws ws;
+    fl_error err;
+    sampler_ws_init(&ws, 4, &err);
+    fl_sampler_config c;
+    fl_sampler_config_default(&c);
+    float probs[4];
+    /* logits with softmax exactly 0.5, 0.3, 0.15, 0.05 */
+    float lg[4] = {logf(0.5f), logf(0.3f), logf(0.15f), logf(0.05f)};
+    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    check(probs[0] == 1 && probs[1] == 0, "greedy: one-hot at the argmax", "%g %g", probs[0], probs[1]);
+    float tie[4] = {1, 3, 3, 0};
+    sampler_probs(&c, tie, 4, NULL, 0, probs, &ws);
+    check(probs[1] == 1, "greedy: ties go to the lowest id", "%g %g", probs[1], probs[2]);
+
+    c.temperature = 1;
+    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    check(fabsf(probs[0] - 0.5f) < 1e-6 && fabsf(probs[3] - 0.05f) < 1e-6, "temperature 1: the softmax", "%g %g",
+          probs[0], probs[3]);
+    c.top_k = 2;
+    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    check(fabsf(probs[0] - 0.625f) < 1e-6 && fabsf(probs[1] - 0.375f) < 1e-6 && probs[2] == 0,
+          "top-k 2 keeps and renormalises the two most likely", "%g %g %g", probs[0], probs[1], probs[2]);
+    c.top_k = 0, c.top_p = 0.9f;
+    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    check(fabsf(probs[2] - 0.15f / 0.95f) < 1e-6 && probs[3] == 0, "top-p 0.9 keeps 0.5+0.3+0.15", "%g %g", probs[2],
+          probs[3]);
+    c.top_p = 1, c.min_p = 0.5f;
+    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    check(fabsf(probs[1] - 0.375f) < 1e-6 && probs[2] == 0, "min-p 0.5 keeps p >= 0.25", "%g %g", probs[1], probs[2]);
+    c.min_p = 0, c.temperature = 2;
+    float two[2] = {0, logf(4.0f)};
+    sampler_probs(&c, two, 2, NULL, 0, probs, &ws);
+    check(fabsf(probs[1] - 2.0f / 3.0f) < 1e-6, "temperature 2 halves the logits (odds 4 -> 2)", "%g", probs[1]);
+    c.temperature = 0, c.repeat_penalty = 2;
+    float rp[4] = {2, -1, 1.5f, 0};
+    int32_t hist[3] = {0, 1, 0};
+    sampler_probs(&c, rp, 4, hist, 3, probs, &ws);
+    check(probs[2] == 1, "repetition penalty 2: logit 2 -> 1 falls below an unseen 1.5", "%g %g", probs[0], probs[2]);
+    c.repeat_window = 1; /* only token 0 (the last) is penalised; token 1 keeps -1 */
+    float rp2[4] = {2, -1, 1.5f, 0};
+    int32_t hist2[2] = {2, 0};
+    sampler_probs(&c, rp2, 4, hist2, 2, probs, &ws);
+    check(probs[2] == 1, "repetition window 1 penalises only the last token", "%g", probs[2]);
+    int counts[4] = {0};
+    fl_rng rng;
+    fl_rng_seed(&rng, 3);
+    float dist[4] = {0.5f, 0.3f, 0.15f, 0.05f};
+    for (int i = 0; i < 100000; i++) counts[sampler_draw(dist, 4, &rng)]++;
+    check(abs(counts[0] - 50000) < 800 && abs(counts[3] - 5000) < 400, "draws follow the distribution",
+          "%d %d %d %d", counts[0], counts[1], counts[2], counts[3]);
+    sampler_ws_free(&ws);
+
+    /* nonsense values are refused, naming the range */
+    fl_sampler_config bad;
+    fl_sampler_config_default(&bad), bad.temperature = -1;
+    check(fl_sampler_config_validate(&bad, &err) && strstr(err.msg, ">= 0"), "temperature -1 refused", "%s", err.msg);
+    fl_sampler_config_default(&bad), bad.top_p = 0;
+    check(fl_sampler_config_validate(&bad, &err) && strstr(err.msg, "0 < top-p <= 1"), "top-p 0 refused", "%s",
+          err.msg);
+    fl_sampler_config_default(&bad), bad.min_p = 1;
+    check(fl_sampler_config_validate(&bad, &err) && strstr(err.msg, "min-p < 1"), "min-p 1 refused", "%s", err.msg);
+    fl_sampler_config_default(&bad), bad.repeat_penalty = 0;
+    check(fl_sampler_config_validate(&bad, &err) != FL_OK, "repeat penalty 0 refused", "%s", err.msg);
+    fl_sampler_config_default(&bad), bad.temperature = NAN;
+    check(fl_sampler_config_validate(&bad, &err) != FL_OK, "temperature NaN refused", "%s", err.msg);
+}
+
+/* ---------------------------------------------------------------- chi-square */
+
+/* Upper 0.1% point of chi-square with df degrees of freedom (Wilson-Hilferty). */
+static double chi2_crit(int df) {
+    double z = 3.0902, a = 2.0 / (9.0 * df), b = 1 - a + z * sqrt(a);
+    return df * b * b * b;
+}
+
+/* Exact AR distribution of the tokens at offsets 1 and 2 after a prompt (the
+ * first generated token comes from the same distribution in every mode, so the
+ * test looks at the two that drafts and verification decide), by enumeration. */
+static void exact_pair(fl_model *m, const fl_sampler_config *sc, const int32_t *prompt, int n, int V, double *pair) {
+    fl_error err;
+    const int Vp = fl_padded_vocab(V);
+    float *lg = malloc(sizeof(float) * Vp), *p0 = malloc(sizeof(float) * V), *p1 = malloc(sizeof(float) * V),
+          *p2 = malloc(sizeof(float) * V);
+    sampler_ws ws;
+    sampler_ws_init(&ws, V, &err);
+    int32_t ctx[64];
+    memcpy(ctx, prompt, sizeof(int32_t) * n);
+    fl_model_next_logits(m, ctx, n, lg, &err);
+    sampler_probs(sc, lg, V, ctx, n, p0, &ws);
+    memset(pair, 0, sizeof(double) * V * V);
+    for (int a = 0; a < V; a++) {
+        if (p0[a] == 0) continue;
+        ctx[n] = a;
+        fl_model_next_logits(m, ctx, n + 1, lg, &err);
+        sampler_probs(sc, lg, V, ctx, n + 1, p1, &ws);
+        for (int b = 0; b < V; b++) {
+            if (p1[b] == 0) continue;
+            ctx[n + 1] = b;
+            fl_model_next_logits(m, ctx, n + 2, lg, &err);
+            sampler_probs(sc, lg, V, ctx, n + 2, p2, &ws);
+            for (int c = 0; c < V; c++) pair[b * V + c] += (double)p0[a] * p1[b] * p2[c];
+        }
+    }
+    sampler_ws_free(&ws);
+    free(lg), free(p0), free(p1), free(p2);
+}
+
+static double chi2_of(const long *counts, const double *expect_p, int cells, long draws, int *df, long *impossible) {
+    double x2 = 0;
+    *df = -1;
+    *impossible = 0;
+    for (int i = 0; i < cells; i++) {
+        double e = expect_p[i] * draws;
+        if (expect_p[i] == 0) {
+            *impossible += counts[i];
+            continue;
+        }
+        x2 += (counts[i] - e) * (counts[i] - e) / e;
+        (*df)++;
+    }
+    return x2;
+}
+
+static void chi_square(void) {
+    const int V = 6, D = 20000;
+    fl_model *m = tiny(FL_MODEL_FTP, V, 16, 16, 4, 6.0f, 5);
+    fl_sampler_config sc;
+    fl_sampler_config_default(&sc);
+    sc.temperature = 1.0f;
+    sc.top_k = 5;
+    sc.repeat_penalty = 1.3f;
+    const int32_t prompt[3] = {1, 4, 2};
+    double exact[36];
+    exact_pair(m, &sc, prompt, 3, V, exact);
+    double emin = 1;
+    for (int i = 0; i < 36; i++)
+        if (exact[i] > 0) emin = fmin(emin, exact[i]);
+    fl_gen_mode modes[3] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_BLOCK};
+    const char *names[3] = {"ar", "spec", "block"};
+    double x2s[3];
+    for (int k = 0; k < 3; k++) {
+        fl_gen_config gc = {sc, modes[k], 4};
+        gc.sampler.seed = 1000 + k;
+        fl_generator *g;
+        fl_error err;
+        long counts[36] = {0};
+        if (fl_generator_create(m, &gc, &g, &err)) {
+            check(0, "generator", "%s", err.msg);
+            continue;
+        }
+        long done = 0;
+        for (int d = 0; d < D; d++) {
+            int32_t out[8];
+            int got = 0, n;
+            if (fl_generator_start(g, prompt, 3, NULL, &err)) break;
+            while (got < 3) {
+                if (fl_generator_next(g, out + got, 3 - got, &n, &err)) break;
+                got += n;
+            }
+            if (got != 3) break;
+            counts[out[1] * V + out[2]]++;
+            done++;
+        }
+        fl_generator_free(g);
+        int df;
+        long impossible;
+        x2s[k] = chi2_of(counts, exact, 36, done, &df, &impossible);
+        double crit = chi2_crit(df);
+        char label[160];
+        if (k < 2) {
+            snprintf(label, sizeof label,
+                     "%s: chi-square of tokens 2-3 vs the exact AR distribution, %ld draws: %.1f < %.1f (df %d, p=0.001)",
+                     names[k], done, x2s[k], crit, df);
+            check(done == D && impossible == 0 && x2s[k] < crit, label, "x2 %.1f, %ld impossible draws", x2s[k],
+                  impossible);
+        } else {
+            snprintf(label, sizeof label,
+                     "block (accepts every draft, a wrong rule for ar's distribution) fails the same test: %.1f > %.1f",
+                     x2s[k], crit);
+            check(x2s[k] > crit || impossible > 0, label, "x2 %.1f: the test has no power here", x2s[k]);
+        }
+    }
+    check(emin * D >= 5, "chi-square cells expect >= 5 draws", "smallest expectation %.2f", emin * D);
+    fl_model_free(m);
+}
+
+int main(void) {
+    cached_vs_recompute(FL_MODEL_GPT, 32);
+    cached_vs_recompute(FL_MODEL_GPT, 24);
+    cached_vs_recompute(FL_MODEL_FTP, 32);
+    cached_vs_recompute(FL_MODEL_FTP, 40);
+    sampler_known_answers();
+    greedy_spec_equals_ar();
+    chi_square();
+    return check_exit();
+}
