@@ -195,6 +195,11 @@ typedef struct {
     fl_sampler_config sampler;
     fl_gen_mode mode;
     int draft; /* SPEC: tokens proposed per encoder pass, 2..N (0 = N) */
+    /* SPEC: stop drafting a round after a draft whose probability under the
+     * decoder's own (temperature 1, unfiltered) softmax is below this; 0 always
+     * drafts `draft` tokens. Drafting costs a decoder step per token, so cutting
+     * unlikely drafts saves work; the output distribution does not change. */
+    float draft_confidence;
 } fl_gen_config;
 
 typedef struct {

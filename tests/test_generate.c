@@ -135,9 +135,9 @@ static void cached_vs_recompute(fl_model_type type, int C) {
     fl_model_free(m);
 }
 
-static int generate(const fl_model *m, fl_gen_mode mode, int draft, const fl_sampler_config *sc, const int32_t *prompt,
-                    int n, int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft};
+static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, const fl_sampler_config *sc,
+                    const int32_t *prompt, int n, int32_t *out, int max, fl_gen_stats *st) {
+    fl_gen_config gc = {*sc, mode, draft, confidence};
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -168,14 +168,16 @@ static void greedy_spec_equals_ar(void) {
         if (p % 3 == 1) sc.repeat_penalty = 1.5f;
         int draft = 2 + p % 3;
         fl_gen_stats st;
-        int na = generate(m, FL_GEN_AR, 0, &sc, prompt, n, a, 70, NULL);
-        int nb = generate(m, FL_GEN_SPEC, draft, &sc, prompt, n, b, 70, &st);
+        int na = generate(m, FL_GEN_AR, 0, 0, &sc, prompt, n, a, 70, NULL);
+        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, &sc, prompt, n, b, 70, &st);
         prompts++;
         tokens += na;
         identical += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
         for (int d = 0; d < FL_MAX_FUTURE; d++) drafted += st.drafted[d], accepted += st.accepted[d];
     }
-    check(identical == prompts, "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide)",
+    check(identical == prompts,
+          "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide, draft 2-4, "
+          "with and without a draft confidence cut)",
           "%d of %d identical", identical, prompts);
     check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
           "accepted %ld of %ld", accepted, drafted);
@@ -323,11 +325,11 @@ static void chi_square(void) {
     double emin = 1;
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
-    fl_gen_mode modes[3] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_BLOCK};
-    const char *names[3] = {"ar", "spec", "block"};
-    double x2s[3];
-    for (int k = 0; k < 3; k++) {
-        fl_gen_config gc = {sc, modes[k], 4};
+    fl_gen_mode modes[4] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
+    const char *names[4] = {"ar", "spec", "spec with draft confidence 0.6", "block"};
+    double x2s[4];
+    for (int k = 0; k < 4; k++) {
+        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f};
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;
@@ -355,7 +357,7 @@ static void chi_square(void) {
         x2s[k] = chi2_of(counts, exact, 36, done, &df, &impossible);
         double crit = chi2_crit(df);
         char label[160];
-        if (k < 2) {
+        if (k < 3) {
             snprintf(label, sizeof label,
                      "%s: chi-square of tokens 2-3 vs the exact AR distribution, %ld draws: %.1f < %.1f (df %d, p=0.001)",
                      names[k], done, x2s[k], crit, df);

@@ -1,7 +1,6 @@
-/* futurelm generate CKPT: basic sampling (greedy, or temperature with top-k),
- * recomputing the prefix each token. FTP models sample from decoder step 0
- * (the 'ar' mode). The KV cache, the other samplers and the FTP block/spec modes
- * are issue 6's. */
+/* futurelm generate CKPT: sample text from a checkpoint, streaming tokens to
+ * stdout as they are produced. A thin front end over fl_generator (src/infer/). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,115 +11,316 @@
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint.h"
 #include "util/json.h"
-#include "util/rng.h"
 
-static int sample(const float *logits, int V, float temperature, int top_k, fl_rng *rng) {
-    int best = 0;
-    for (int v = 1; v < V; v++)
-        if (logits[v] > logits[best]) best = v;
-    if (temperature <= 0) return best;
-    /* top-k threshold: the k-th largest logit (k = V when off) */
-    float thresh = -INFINITY;
-    if (top_k > 0 && top_k < V) {
-        float *tmp = malloc(sizeof *tmp * (size_t)V);
-        memcpy(tmp, logits, sizeof *tmp * (size_t)V);
-        for (int i = 0; i < top_k; i++) { /* partial selection: k passes, fine for k << V */
-            int arg = i;
-            for (int v = i + 1; v < V; v++)
-                if (tmp[v] > tmp[arg]) arg = v;
-            float t = tmp[i];
-            tmp[i] = tmp[arg];
-            tmp[arg] = t;
-        }
-        thresh = tmp[top_k - 1];
-        free(tmp);
-    }
-    double sum = 0;
-    for (int v = 0; v < V; v++)
-        if (logits[v] >= thresh) sum += exp((logits[v] - logits[best]) / temperature);
-    double u = fl_rng_uniform(rng) * sum, acc = 0;
-    for (int v = 0; v < V; v++)
-        if (logits[v] >= thresh && (acc += exp((logits[v] - logits[best]) / temperature)) >= u) return v;
-    return best;
+static const char USAGE[] =
+    "usage: futurelm generate CKPT|RUN_DIR [--prompt TEXT | --prompt-file FILE|-] [--max-tokens N]\n"
+    "                         [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R]\n"
+    "                         [--repeat-window W] [--seed S] [--mode ar|block|spec] [--draft K]\n"
+    "                         [--draft-confidence C]\n"
+    "                         [--stats] [--json] [--ignore-eot] [--tokenizer TOK]\n"
+    "\n"
+    "Samples a continuation of the prompt and streams it to stdout (the prompt is printed first).\n"
+    "\n"
+    "  --prompt TEXT        the prompt (default: empty, i.e. the start of a new document)\n"
+    "  --prompt-file FILE   read the prompt from FILE ('-' reads stdin)\n"
+    "  --max-tokens N       tokens to generate (default 128); past the context the window slides\n"
+    "  --temperature T      0 = greedy (default), deterministic; T > 0 samples\n"
+    "  --top-k K            keep the K most likely tokens (0 = off)\n"
+    "  --top-p P            keep the smallest set with probability >= P, 0 < P <= 1 (1 = off)\n"
+    "  --min-p M            keep tokens at least M times as likely as the best, 0 <= M < 1 (0 = off)\n"
+    "  --repeat-penalty R   divide positive / multiply negative logits of recent tokens by R > 0 (1 = off)\n"
+    "  --repeat-window W    how many recent tokens the penalty looks at (default 64; 0 = the context)\n"
+    "  --seed S             seed of the random draws (default 1)\n"
+    "  --mode M             FTP models: ar (default), block or spec; GPT models: ar\n"
+    "  --draft K            spec: tokens proposed per encoder pass, 2..ftp.n_future (default n_future)\n"
+    "  --draft-confidence C spec: end a round's drafting after a draft the decoder gives probability < C\n"
+    "                       (default 0: always draft K); saves decoder steps, never changes the output\n"
+    "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
+    "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
+    "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
+    "  --tokenizer TOK      tokenizer file or 'gpt2' (default: the one the checkpoint was trained with)\n"
+    "\n"
+    "Samplers apply in this order: repetition penalty, temperature, top-k, top-p, min-p, seeded draw.\n"
+    "Modes: ar samples every token from the model's next-token distribution (FTP: decoder step 0).\n"
+    "block lets the FTP decoder write ftp.n_future tokens from one state vector, then the encoder\n"
+    "catches up (faster, a different distribution). spec drafts with the decoder and verifies the drafts\n"
+    "in one encoder pass, accepting by the speculative-sampling rule: the output has ar's distribution\n"
+    "exactly, and at temperature 0 the same tokens as ar.\n"
+    "\n"
+    "The prompt starts with <|endoftext|>, as training documents do; an empty prompt samples a new\n"
+    "document. The model sees at most model.block_size tokens: a longer prompt keeps its end (with a\n"
+    "warning), and generation past the context moves the window forward by half a context at a time.\n"
+    "Threads: OMP_NUM_THREADS.\n";
+
+/* Strict number parsing: the whole argument must be a number in range. */
+static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return cli_error("%s '%s': need an integer in %ld..%ld", opt, v, lo, hi);
+    *out = x;
+    return 0;
+}
+static int parse_float(const char *opt, const char *v, float *out) {
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(x)) return cli_error("%s '%s': need a number", opt, v);
+    *out = (float)x;
+    return 0;
 }
 
-int cmd_generate(int argc, char **argv) {
-    const char *ckpt = NULL, *prompt = "", *tok_path = NULL;
-    int max_tokens = 64, top_k = 0;
-    float temperature = 0;
-    unsigned long long seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: futurelm generate CKPT [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K]\n"
-                   "                         [--seed S] [--tokenizer TOK]\n"
-                   "Temperature 0 (the default) is greedy. The tokenizer defaults to the one the run was trained with.\n");
-            return 0;
-        }
-        if (a[0] != '-') { ckpt = a; continue; }
-        if (!v) return cli_error("%s needs a value", a);
-        if (!strcmp(a, "--prompt")) prompt = v;
-        else if (!strcmp(a, "--max-tokens")) max_tokens = atoi(v);
-        else if (!strcmp(a, "--temperature")) temperature = (float)atof(v);
-        else if (!strcmp(a, "--top-k")) top_k = atoi(v);
-        else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--tokenizer")) tok_path = cli_tokenizer_path(v);
-        else return cli_error("unknown option %s (see futurelm generate --help)", a);
-        i++;
+static char *read_all(FILE *f, size_t *len) {
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (!nb) { free(buf); return NULL; }
+        buf = nb, cap *= 2;
     }
-    if (!ckpt) return cli_error("usage: futurelm generate CKPT [--prompt TEXT] ...");
-    if (max_tokens < 0 || temperature < 0) return cli_error("--max-tokens and --temperature must be >= 0");
-    char dir[4200];
-    ckpt_resolve(ckpt, dir, sizeof dir);
+    if (buf) buf[n] = 0, *len = n;
+    return buf;
+}
+
+typedef struct {
+    const char *ckpt, *prompt, *prompt_file, *tok_path;
+    long max_tokens;
+    fl_gen_config gen;
+    int stats, json, ignore_eot;
+} gen_args;
+
+static int parse_args(int argc, char **argv, gen_args *a) {
+    memset(a, 0, sizeof *a);
+    a->max_tokens = 128;
+    fl_sampler_config_default(&a->gen.sampler);
+    a->gen.mode = FL_GEN_AR;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long x = 0;
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+            fputs(USAGE, stdout);
+            exit(0);
+        }
+        if (!strcmp(o, "--stats")) { a->stats = 1; continue; }
+        if (!strcmp(o, "--json")) { a->json = 1; continue; }
+        if (!strcmp(o, "--ignore-eot")) { a->ignore_eot = 1; continue; }
+        if (o[0] != '-' || !o[1]) {
+            if (a->ckpt) return cli_error("two checkpoints given ('%s' and '%s'); see futurelm generate --help", a->ckpt, o);
+            a->ckpt = o;
+            continue;
+        }
+        if (!v) return cli_error("%s needs a value (see futurelm generate --help)", o);
+        i++;
+        if (!strcmp(o, "--prompt")) a->prompt = v;
+        else if (!strcmp(o, "--prompt-file")) a->prompt_file = v;
+        else if (!strcmp(o, "--tokenizer")) a->tok_path = cli_tokenizer_path(v);
+        else if (!strcmp(o, "--max-tokens")) { if (parse_long(o, v, 0, 100000000, &a->max_tokens)) return 1; }
+        else if (!strcmp(o, "--temperature")) { if (parse_float(o, v, &a->gen.sampler.temperature)) return 1; }
+        else if (!strcmp(o, "--top-p")) { if (parse_float(o, v, &a->gen.sampler.top_p)) return 1; }
+        else if (!strcmp(o, "--min-p")) { if (parse_float(o, v, &a->gen.sampler.min_p)) return 1; }
+        else if (!strcmp(o, "--repeat-penalty")) { if (parse_float(o, v, &a->gen.sampler.repeat_penalty)) return 1; }
+        else if (!strcmp(o, "--top-k")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.top_k = (int)x; }
+        else if (!strcmp(o, "--repeat-window")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.repeat_window = (int)x; }
+        else if (!strcmp(o, "--draft-confidence")) { if (parse_float(o, v, &a->gen.draft_confidence)) return 1; }
+        else if (!strcmp(o, "--draft")) { if (parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
+        else if (!strcmp(o, "--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || end == v || *end || v[0] == '-') return cli_error("--seed '%s': need a non-negative integer", v);
+            a->gen.sampler.seed = s;
+        } else if (!strcmp(o, "--mode")) {
+            if (!strcmp(v, "ar")) a->gen.mode = FL_GEN_AR;
+            else if (!strcmp(v, "block")) a->gen.mode = FL_GEN_BLOCK;
+            else if (!strcmp(v, "spec")) a->gen.mode = FL_GEN_SPEC;
+            else return cli_error("--mode '%s': need ar, block or spec", v);
+        } else {
+            return cli_error("unknown option %s (see futurelm generate --help)", o);
+        }
+    }
+    if (!a->ckpt) return cli_error("no checkpoint given; usage: futurelm generate CKPT [--prompt TEXT] ...");
+    if (a->prompt && a->prompt_file) return cli_error("give the prompt with --prompt or --prompt-file, not both");
+    fl_error err;
+    if (fl_sampler_config_validate(&a->gen.sampler, &err)) return cli_error("%s", err.msg);
+    return 0;
+}
+
+/* The tokenizer named in the run's state.json, unless --tokenizer overrides it. */
+static int load_tokenizer(const char *dir, const char *path, fl_tokenizer **tok) {
+    char buf[1024] = "";
     fl_error err = {0};
-    fl_model *m;
-    if (ckpt_load_model(dir, &m, &err)) return cli_error("%s", err.msg);
-    char tokbuf[1024] = "";
-    if (!tok_path) {
+    if (!path) {
         char *state;
         if (!ckpt_read_state(dir, &state, &err)) {
             fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
             const fl_json *p = fl_json_get(fl_json_get(fl_json_root(doc), "tokenizer"), "path");
-            if (p && p->type == FL_JSON_STRING) snprintf(tokbuf, sizeof tokbuf, "%s", p->str);
+            if (p && p->type == FL_JSON_STRING) snprintf(buf, sizeof buf, "%s", p->str);
             fl_json_free(doc);
             free(state);
         }
-        if (!tokbuf[0]) {
-            fl_model_free(m);
-            return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", dir);
+        if (!buf[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", dir);
+        path = buf;
+    }
+    if (fl_tokenizer_load(path, tok, &err)) return cli_error("%s", err.msg);
+    return 0;
+}
+
+static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int json) {
+    double ptps = s->prompt_seconds > 0 ? s->prompt_tokens / s->prompt_seconds : 0;
+    double gtps = s->generate_seconds > 0 ? s->generated_tokens / s->generate_seconds : 0;
+    double per_pass = s->encoder_passes > 0 ? (double)s->generated_tokens / s->encoder_passes : 0;
+    if (json) {
+        fprintf(f, "{\"mode\":\"%s\",\"prompt_tokens\":%ld,\"prompt_seconds\":%.6f,\"prompt_tokens_per_s\":%.2f,"
+                   "\"generated_tokens\":%ld,\"generate_seconds\":%.6f,\"generated_tokens_per_s\":%.2f,"
+                   "\"encoder_passes\":%ld,\"tokens_per_encoder_pass\":%.4f,\"window_slides\":%ld",
+                mode, s->prompt_tokens, s->prompt_seconds, ptps, s->generated_tokens, s->generate_seconds, gtps,
+                s->encoder_passes, per_pass, s->window_slides);
+        if (s->max_depth > 0) {
+            fprintf(f, ",\"draft\":%d,\"acceptance\":[", s->max_depth);
+            for (int d = 1; d < s->max_depth; d++)
+                fprintf(f, "%s{\"depth\":%d,\"drafted\":%ld,\"accepted\":%ld,\"rate\":%.4f}", d > 1 ? "," : "", d + 1,
+                        s->drafted[d], s->accepted[d], s->drafted[d] ? (double)s->accepted[d] / s->drafted[d] : 0.0);
+            fprintf(f, "]");
         }
-        tok_path = tokbuf;
+        fprintf(f, "}");
+        return;
     }
-    fl_tokenizer *tok;
-    if (fl_tokenizer_load(tok_path, &tok, &err)) {
-        fl_model_free(m);
-        return cli_error("%s", err.msg);
+    fprintf(f, "mode %s: prompt %ld tokens in %.3f s (%.1f tok/s); generated %ld tokens in %.3f s (%.1f tok/s)\n",
+            mode, s->prompt_tokens, s->prompt_seconds, ptps, s->generated_tokens, s->generate_seconds, gtps);
+    fprintf(f, "encoder passes %ld, %.2f tokens per pass, window slides %ld\n", s->encoder_passes, per_pass,
+            s->window_slides);
+    if (s->max_depth > 0) {
+        fprintf(f, "acceptance by draft position (token k of a round; token 1 is always the model's own):\n");
+        for (int d = 1; d < s->max_depth; d++)
+            fprintf(f, "  token %d: %ld of %ld drafts accepted (%.1f%%)\n", d + 1, s->accepted[d], s->drafted[d],
+                    s->drafted[d] ? 100.0 * s->accepted[d] / s->drafted[d] : 0.0);
     }
-    const fl_model_config *c = fl_model_get_config(m);
-    fl_tokvec ids = {0};
+}
+
+int cmd_generate(int argc, char **argv) {
+    gen_args a;
+    if (parse_args(argc, argv, &a)) return 1;
+    static const char *mode_names[] = {"ar", "block", "spec"};
+
+    char *prompt = NULL;
+    size_t plen = 0;
+    if (a.prompt_file) {
+        FILE *f = strcmp(a.prompt_file, "-") ? fopen(a.prompt_file, "rb") : stdin;
+        if (!f) return cli_error("cannot read the prompt file %s: %s", a.prompt_file, strerror(errno));
+        prompt = read_all(f, &plen);
+        if (f != stdin) fclose(f);
+        if (!prompt) return cli_error("out of memory reading the prompt file %s", a.prompt_file);
+    } else {
+        const char *p = a.prompt ? a.prompt : "";
+        plen = strlen(p);
+        prompt = malloc(plen + 1);
+        if (!prompt) return cli_error("out of memory");
+        memcpy(prompt, p, plen + 1);
+    }
+
+    char dir[4200];
+    ckpt_resolve(a.ckpt, dir, sizeof dir);
+    fl_error err = {0};
+    fl_model *m = NULL;
+    fl_tokenizer *tok = NULL;
+    fl_generator *g = NULL;
+    fl_tokvec ids = {0}, outv = {0};
     int rc = 0;
-    /* Training documents start with <|endoftext|>, so a prompt starts a document the same way. */
-    if (fl_tokvec_push(&ids, fl_tokenizer_eot(tok), &err)) rc = cli_error("%s", err.msg);
-    if (!rc && prompt[0] && fl_tokenizer_encode(tok, prompt, strlen(prompt), 1, &ids, &err)) rc = cli_error("%s", err.msg);
-    float *logits = malloc(sizeof(float) * (size_t)fl_padded_vocab(c->vocab_size));
-    fl_rng rng;
-    fl_rng_seed(&rng, seed);
-    fputs(prompt, stdout);
-    for (int i = 0; i < max_tokens && !rc; i++) {
-        int n = (int)ids.len < c->block_size ? (int)ids.len : c->block_size;
-        if (fl_model_next_logits(m, ids.data + ids.len - n, n, logits, &err)) { rc = cli_error("%s", err.msg); break; }
-        int next = sample(logits, c->vocab_size, temperature, top_k, &rng);
-        if (fl_tokvec_push(&ids, next, &err)) { rc = cli_error("%s", err.msg); break; }
-        if (next == fl_tokenizer_eot(tok)) break;
-        fl_bytebuf out = {0};
-        if (!fl_tokenizer_decode(tok, &ids.data[ids.len - 1], 1, &out, &err)) fwrite(out.data, 1, out.len, stdout);
-        fl_bytebuf_free(&out);
-        fflush(stdout);
+    if (ckpt_load_model(dir, &m, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    if ((rc = load_tokenizer(dir, a.tok_path, &tok))) goto out;
+    const fl_model_config *c = fl_model_get_config(m);
+    if (c->vocab_size < fl_tokenizer_vocab_size(tok)) {
+        rc = cli_error("the tokenizer has %d tokens but the model only %d; pass the tokenizer it was trained with",
+                       fl_tokenizer_vocab_size(tok), c->vocab_size);
+        goto out;
     }
-    printf("\n");
-    free(logits);
+    const int eot = fl_tokenizer_eot(tok);
+    /* Training documents start with <|endoftext|>, so a prompt starts a document the same way.
+     * The prompt is plain text: special-token names in it are encoded as text. */
+    if ((eot >= 0 && fl_tokvec_push(&ids, eot, &err)) || fl_tokenizer_encode(tok, prompt, plen, 0, &ids, &err)) {
+        rc = cli_error("%s", err.msg);
+        goto out;
+    }
+    if (ids.len == 0) {
+        rc = cli_error("the prompt is empty and the tokenizer has no <|endoftext|> to start a document; give --prompt");
+        goto out;
+    }
+    if (fl_generator_create(m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    int dropped = 0;
+    if (fl_generator_start(g, ids.data, (int)ids.len, &dropped, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    if (dropped > 0)
+        fprintf(stderr,
+                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size); "
+                "the model sees its last %zu\n",
+                ids.len, c->block_size, ids.len - (size_t)dropped);
+
+    if (!a.json) fwrite(prompt, 1, plen, stdout), fflush(stdout);
+    const char *stop = "max_tokens";
+    int32_t round[FL_MAX_FUTURE + 1];
+    fl_bytebuf piece = {0};
+    while ((long)outv.len < a.max_tokens && !rc) {
+        int n;
+        long left = a.max_tokens - (long)outv.len;
+        if (fl_generator_next(g, round, left < FL_MAX_FUTURE ? (int)left : FL_MAX_FUTURE, &n, &err)) {
+            rc = cli_error("%s", err.msg);
+            break;
+        }
+        int end = 0;
+        for (int i = 0; i < n && !end; i++) {
+            if (eot >= 0 && round[i] == eot && !a.ignore_eot) {
+                stop = "eot";
+                end = 1;
+                break;
+            }
+            if (fl_tokvec_push(&outv, round[i], &err)) { rc = cli_error("%s", err.msg); break; }
+            if (!a.json) {
+                piece.len = 0;
+                if (!fl_tokenizer_decode(tok, &round[i], 1, &piece, &err)) fwrite(piece.data, 1, piece.len, stdout);
+            }
+        }
+        if (!a.json) fflush(stdout);
+        if (end) break;
+    }
+    fl_bytebuf_free(&piece);
+    if (rc) goto out;
+
+    fl_gen_stats st;
+    fl_generator_stats(g, &st);
+    if (a.json) {
+        fl_bytebuf text = {0};
+        if (outv.len && fl_tokenizer_decode(tok, outv.data, outv.len, &text, &err)) {
+            rc = cli_error("%s", err.msg);
+            goto out;
+        }
+        printf("{\"checkpoint\":");
+        fl_json_write_string(stdout, dir, strlen(dir));
+        printf(",\"model\":\"%s\",\"mode\":\"%s\",\"prompt\":", c->type == FL_MODEL_FTP ? "ftp" : "gpt",
+               mode_names[a.gen.mode]);
+        fl_json_write_string(stdout, prompt, plen);
+        printf(",\"text\":");
+        fl_json_write_string(stdout, text.len ? (const char *)text.data : "", text.len);
+        printf(",\"prompt_token_ids\":[");
+        for (size_t i = 0; i < ids.len; i++) printf("%s%d", i ? "," : "", ids.data[i]);
+        printf("],\"token_ids\":[");
+        for (size_t i = 0; i < outv.len; i++) printf("%s%d", i ? "," : "", outv.data[i]);
+        printf("],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,\"stats\":", stop, dropped);
+        print_stats(stdout, &st, mode_names[a.gen.mode], 1);
+        printf("}\n");
+        fl_bytebuf_free(&text);
+    } else {
+        printf("\n");
+        if (a.stats) print_stats(stderr, &st, mode_names[a.gen.mode], 0);
+    }
+out:
+    fl_generator_free(g);
     fl_tokvec_free(&ids);
+    fl_tokvec_free(&outv);
     fl_tokenizer_free(tok);
     fl_model_free(m);
+    free(prompt);
     return rc;
 }

@@ -41,8 +41,10 @@ int cmd_info(int argc, char **argv) {
     const char *meta[80];
     int n = ckpt_config_meta(c, buf, meta);
     if (json) {
-        printf("{\"checkpoint\":\"%s\",\"parameters\":%zu,\"step\":%.0f,\"tokens_seen\":%.0f,\"last_val_loss\":", dir,
-               fl_model_num_params(m), step, tokens);
+        printf("{\"checkpoint\":");
+        fl_json_write_string(stdout, dir, strlen(dir));
+        printf(",\"parameters\":%zu,\"step\":%.0f,\"tokens_seen\":%.0f,\"last_val_loss\":", fl_model_num_params(m),
+               step, tokens);
         if (val >= 0) printf("%.6f", val);
         else printf("null");
         printf(",\"config\":{");

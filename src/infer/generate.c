@@ -58,6 +58,9 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(m);
     int depth = 1;
+    if (!(cfg->draft_confidence >= 0.0f && cfg->draft_confidence < 1.0f))
+        return fl_fail(err, FL_ERR_ARG, "draft confidence %g: need 0 <= c < 1 (0 = always draft the full depth)",
+                       cfg->draft_confidence);
     if (cfg->mode != FL_GEN_AR) {
         if (c->type != FL_MODEL_FTP)
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
@@ -154,6 +157,15 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
     return st;
 }
 
+/* Probability of token y under softmax(logits[0..V)): the decoder's own confidence. */
+static float softmax_at(const float *logits, int V, int32_t y) {
+    float mx = logits[0];
+    for (int v = 1; v < V; v++) mx = logits[v] > mx ? logits[v] : mx;
+    double sum = 0.0;
+    for (int v = 0; v < V; v++) sum += expf(logits[v] - mx);
+    return (float)(expf(logits[y] - mx) / sum);
+}
+
 /* The sampler distribution for the token at index i (history hist[0..i)). */
 static void probs_at(fl_generator *g, const float *logits, long i, float *probs) {
     long from = window_base(g, i);
@@ -200,7 +212,10 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->logits, err))) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
             probs_at(g, g->logits, g->hlen + k - 2, q);
-            g->hist[g->hlen + k - 2] = sampler_draw(q, g->V, &g->rng); /* tentative, past hlen */
+            const int32_t y = sampler_draw(q, g->V, &g->rng);
+            g->hist[g->hlen + k - 2] = y; /* tentative, past hlen */
+            if (g->cfg.mode == FL_GEN_SPEC && g->cfg.draft_confidence > 0.0f && k < K && softmax_at(g->logits, g->V, y) < g->cfg.draft_confidence)
+                K = k; /* an unlikely draft: verify what we have rather than build on it */
         }
 
         if (g->cfg.mode != FL_GEN_SPEC) {

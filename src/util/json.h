@@ -6,6 +6,7 @@
 #define FL_UTIL_JSON_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum { FL_JSON_NULL, FL_JSON_BOOL, FL_JSON_NUMBER, FL_JSON_STRING, FL_JSON_ARRAY, FL_JSON_OBJECT } fl_json_type;
 
@@ -33,4 +34,8 @@ void fl_json_free(fl_json_doc *doc);
 const fl_json *fl_json_get(const fl_json *obj, const char *key);
 /* Integer value of a NUMBER that is exactly an integer; returns 0 on success. */
 int fl_json_int64(const fl_json *v, int64_t *out);
+
+/* Write text[0..n) as a JSON string literal (quotes included): escapes what
+ * JSON requires and replaces bytes that are not valid UTF-8 with U+FFFD. */
+void fl_json_write_string(FILE *f, const char *text, size_t n);
 #endif

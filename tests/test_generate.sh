@@ -1,0 +1,132 @@
+#!/bin/sh
+# futurelm generate from the command line: deterministic greedy output, --json,
+# the prompt from a flag, a file or stdin, greedy spec == greedy ar, and the bad
+# inputs of issue 6: an empty prompt, a prompt longer than the context, bytes the
+# tokenizer must byte-fallback, --max-tokens past the context, nonsense sampler values.
+cd "$(dirname "$0")/.." || exit 1
+FL=${FL_BUILD:-build/opt}/futurelm
+[ -x "$FL" ] || FL=./futurelm
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+ok() { echo "ok - $1"; }
+bad() { echo "not ok - $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# json FILE EXPR: evaluate a JavaScript expression over the parsed JSON in FILE (j)
+json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=eval(process.argv[2]); process.stdout.write(String(r));' "$1" "$2"; }
+
+mkdir -p "$T/docs"
+i=0
+for f in README.md docs/*.md src/model/*.c src/infer/*.c; do
+    i=$((i + 1))
+    cp "$f" "$T/docs/doc$i.txt"
+done
+$FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
+    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
+    { bad "prepare a test corpus"; exit 1; }
+SMALL="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
+       --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=6
+       --set train.eval_every=6 --set train.eval_batches=1 --set train.lr=1e-2"
+$FL train --model gpt --data "$T/data" --out "$T/gpt" $SMALL >/dev/null 2>&1 &&
+    $FL train --model ftp --data "$T/data" --out "$T/ftp" $SMALL --set ftp.n_future=3 --set ftp.pseudo_len=2 \
+        --set ftp.dec_layers=1 >/dev/null 2>&1 || { bad "train two tiny models"; exit 1; }
+
+# --help documents the sampler order and the window
+"$FL" generate --help >"$T/help" 2>&1
+check "generate --help shows the sampler order and what happens past the context" \
+    'grep -q "repetition penalty, temperature, top-k, top-p, min-p, seeded draw" "$T/help" && grep -q "window" "$T/help"'
+
+# greedy is deterministic; the output starts with the prompt
+"$FL" generate "$T/gpt" --prompt "The model" --max-tokens 20 >"$T/a" 2>&1
+"$FL" generate "$T/gpt" --prompt "The model" --max-tokens 20 >"$T/b" 2>&1
+check "gpt greedy: the same text twice, starting with the prompt" 'cmp -s "$T/a" "$T/b" && head -c 9 "$T/a" | grep -q "The model"'
+
+# --json is one valid object with the fields scripts need
+"$FL" generate "$T/gpt" --prompt "The model" --max-tokens 20 --ignore-eot --json >"$T/j" 2>"$T/err"
+check "--json: valid JSON with text, token ids (20) and stats" \
+    '[ "$(json "$T/j" "j.token_ids.length + \" \" + typeof j.text + \" \" + (j.stats.generated_tokens >= 20)")" = "20 string true" ]'
+
+# prompt from a file and from stdin give what --prompt gives
+printf 'The model' >"$T/prompt.txt"
+"$FL" generate "$T/gpt" --prompt-file "$T/prompt.txt" --max-tokens 20 >"$T/c" 2>&1
+printf 'The model' | "$FL" generate "$T/gpt" --prompt-file - --max-tokens 20 >"$T/d" 2>&1
+check "prompt from --prompt-file and from stdin == --prompt" 'cmp -s "$T/a" "$T/c" && cmp -s "$T/a" "$T/d"'
+
+# an empty prompt samples a new document
+check "empty prompt: generates from <|endoftext|>" \
+    '"$FL" generate "$T/gpt" --prompt "" --max-tokens 5 --ignore-eot --json >"$T/j" 2>&1 && [ "$(json "$T/j" "j.token_ids.length")" = 5 ]'
+
+# a prompt longer than the context: kept from the end, with a warning
+long=""
+for w in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do long="$long word$w and"; done
+"$FL" generate "$T/gpt" --prompt "$long" --max-tokens 5 --json >"$T/j" 2>"$T/err"
+rc=$?
+check "prompt longer than the context: warns, keeps the end, exit 0" \
+    '[ $rc = 0 ] && grep -q "warning: the prompt is .* tokens, more than the context of 32" "$T/err" && [ "$(json "$T/j" "j.prompt_tokens_dropped > 0")" = true ]'
+
+# bytes the tokenizer must byte-fallback (invalid UTF-8, control bytes, an emoji)
+printf 'caf\351 \001\002 \360\237\220\263 \377end' >"$T/bytes.txt"
+"$FL" generate "$T/ftp" --prompt-file "$T/bytes.txt" --max-tokens 5 --json >"$T/j" 2>"$T/err"
+rc=$?
+check "prompt with invalid UTF-8 and control bytes: byte fallback, valid JSON out" \
+    '[ $rc = 0 ] && [ "$(json "$T/j" "j.prompt_token_ids.length > 10")" = true ]'
+
+# --max-tokens far past the context: the window slides, no out-of-bounds reads
+for mode in ar spec block; do
+    "$FL" generate "$T/ftp" --max-tokens 100 --ignore-eot --mode $mode --json >"$T/j" 2>"$T/err"
+    check "ftp $mode: 100 tokens with a 32-token context (window slides)" \
+        '[ "$(json "$T/j" "j.token_ids.length + \" \" + (j.stats.window_slides > 0)")" = "100 true" ]'
+done
+
+# greedy spec == greedy ar from the command line, several prompts and depths
+same=0
+for p in "The" "int main" "model.c says" "a b c d e f g"; do
+    "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --json >"$T/ar" 2>/dev/null
+    for k in 2 3; do
+        "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --mode spec --draft $k --json >"$T/sp" 2>/dev/null
+        [ "$(json "$T/ar" "j.token_ids.join()")" = "$(json "$T/sp" "j.token_ids.join()")" ] && same=$((same + 1))
+    done
+done
+check "greedy spec == greedy ar token for token (4 prompts x 2 depths x 60 tokens)" '[ $same = 8 ]'
+
+"$FL" generate "$T/ftp" --max-tokens 30 --ignore-eot --mode spec --stats >/dev/null 2>"$T/err"
+check "--stats: tokens/s, tokens per encoder pass, acceptance per draft position" \
+    'grep -q "tok/s" "$T/err" && grep -q "tokens per pass" "$T/err" && grep -q "token 2: .* drafts accepted" "$T/err"'
+
+# sampling with a seed is reproducible, and a different seed differs
+s1=$("$FL" generate "$T/ftp" --temperature 1 --top-k 50 --top-p 0.95 --min-p 0.01 --repeat-penalty 1.1 --seed 7 --max-tokens 30 --ignore-eot --mode spec 2>&1)
+s2=$("$FL" generate "$T/ftp" --temperature 1 --top-k 50 --top-p 0.95 --min-p 0.01 --repeat-penalty 1.1 --seed 7 --max-tokens 30 --ignore-eot --mode spec 2>&1)
+s3=$("$FL" generate "$T/ftp" --temperature 1 --top-k 50 --top-p 0.95 --min-p 0.01 --repeat-penalty 1.1 --seed 8 --max-tokens 30 --ignore-eot --mode spec 2>&1)
+check "sampling: the same seed repeats, another seed differs" '[ "$s1" = "$s2" ] && [ "$s1" != "$s3" ]'
+
+# nonsense values are refused with the valid range, before any work
+refuse() { # name, expected message fragment, args...
+    name=$1 frag=$2
+    shift 2
+    "$FL" generate "$T/ftp" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc -ne 0 ] && grep -q "futurelm: error:" "$T/err" && grep -q -- "$frag" "$T/err" && [ ! -s "$T/out" ]; then
+        ok "refused: $name"
+    else
+        bad "refused: $name (rc $rc: $(cat "$T/err"))"
+    fi
+}
+refuse "temperature -1" "finite value >= 0" --temperature -1
+refuse "temperature abc" "need a number" --temperature abc
+refuse "top-p 0" "0 < top-p <= 1" --top-p 0
+refuse "top-p 1.5" "0 < top-p <= 1" --top-p 1.5
+refuse "min-p 1" "0 <= min-p < 1" --min-p 1
+refuse "top-k -3" "integer in 0.." --top-k -3
+refuse "repeat penalty 0" "> 0" --repeat-penalty 0
+refuse "max-tokens 12x" "integer in 0.." --max-tokens 12x
+refuse "mode foo" "need ar, block or spec" --mode foo
+refuse "draft 1" "integer in 2.." --mode spec --draft 1
+refuse "draft 9 on an N=3 model" "need 2..3" --mode spec --draft 9
+refuse "draft confidence 1" "0 <= c < 1" --mode spec --draft-confidence 1
+refuse "seed -1" "non-negative integer" --seed -1
+refuse "unknown option" "unknown option --topk" --topk 5
+"$FL" generate "$T/gpt" --mode spec >"$T/out" 2>"$T/err"
+check "refused: spec on a GPT model" '[ $? -ne 0 ] && grep -q "needs an FTP model" "$T/err"'
+"$FL" generate "$T/nothing" >"$T/out" 2>"$T/err"
+check "refused: a missing checkpoint, named" '[ $? -ne 0 ] && grep -q "futurelm: error:.*nothing" "$T/err"'
+"$FL" generate "$T/gpt" --prompt-file "$T/none.txt" >"$T/out" 2>"$T/err"
+check "refused: a missing prompt file, named" '[ $? -ne 0 ] && grep -q "none.txt" "$T/err"'
