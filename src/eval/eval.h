@@ -95,8 +95,9 @@ typedef struct {
 } fl_probe_result;
 
 /* The whole probe of DESIGN.md 4.3: fit on train for every lambda of the grid,
- * keep the one with the best validation accuracy (ties: the larger penalty, the
- * simpler model), score that fit on test with a bootstrap interval. */
+ * keep the one with the best validation accuracy (ties: the better validation
+ * log-likelihood, then the larger penalty), score that fit on test with a
+ * bootstrap interval. */
 fl_status fl_probe_run(const fl_probe_split *train, const fl_probe_split *val, const fl_probe_split *test, int d, int K,
                        const fl_probe_opts *o, fl_probe_result *r, fl_error *err);
 
