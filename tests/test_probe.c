@@ -31,7 +31,7 @@ int main(void) {
     for (int s = 0; s < 3; s++) clusters(&r, X[s], y[s], ns[s], D, 3, 12, 0);
     fl_probe_split tr = {X[0], y[0], NTR}, va = {X[1], y[1], NVA}, te = {X[2], y[2], NTE};
     fl_probe_result res;
-    fl_status st = fl_probe_run(&tr, &va, &te, D, 3, &o, &res, &err);
+    fl_status st = fl_probe_run(&tr, &va, &te, D, 3, &o, &res, NULL, &err);
     check(st == FL_OK && res.test_accuracy == 1.0 && res.train_accuracy == 1.0,
           "a linearly separable set gives probe accuracy 1", "st %d (%s) test %.4f train %.4f", st, err.msg,
           res.test_accuracy, res.train_accuracy);
@@ -42,7 +42,7 @@ int main(void) {
 
     /* random labels: about chance */
     for (int s = 0; s < 3; s++) clusters(&r, X[s], y[s], ns[s], D, 4, 0, 1);
-    st = fl_probe_run(&tr, &va, &te, D, 4, &o, &res, &err);
+    st = fl_probe_run(&tr, &va, &te, D, 4, &o, &res, NULL, &err);
     check(st == FL_OK && fabs(res.test_accuracy - 0.25) < 0.05, "random labels give about chance (0.25 of 4)",
           "test %.4f", res.test_accuracy);
     check(res.ci_lo <= res.test_accuracy && res.test_accuracy <= res.ci_hi && res.ci_lo < 0.25 + 0.05 &&
@@ -54,7 +54,7 @@ int main(void) {
 
     /* a noisy but learnable set: the chosen penalty is on the grid, val accuracy is the best of the grid */
     for (int s = 0; s < 3; s++) clusters(&r, X[s], y[s], ns[s], D, 3, 1.5, 0);
-    st = fl_probe_run(&tr, &va, &te, D, 3, &o, &res, &err);
+    st = fl_probe_run(&tr, &va, &te, D, 3, &o, &res, NULL, &err);
     double best = 0;
     for (int i = 0; i < o.n_lambdas; i++) best = fmax(best, res.grid_val_accuracy[i]);
     check(st == FL_OK && res.val_accuracy == best && res.test_accuracy > 0.6 && res.test_accuracy < 1,

@@ -94,12 +94,13 @@ typedef struct {
     int n_train, n_val, n_test;
 } fl_probe_result;
 
-/* The whole probe of DESIGN.md 4.3: fit on train for every lambda of the grid,
- * keep the one with the best validation accuracy (ties: the better validation
- * log-likelihood, then the larger penalty), score that fit on test with a
- * bootstrap interval. */
+/* The whole probe of DESIGN.md 4.3: fit on train for every lambda of the grid
+ * (largest first, each fit warm-started from the last), keep the one with the
+ * best validation accuracy (ties: the better validation log-likelihood, then the
+ * larger penalty), score that fit on test with a bootstrap interval. test may be
+ * NULL (then only the selection runs); model (may be NULL) receives the chosen fit. */
 fl_status fl_probe_run(const fl_probe_split *train, const fl_probe_split *val, const fl_probe_split *test, int d, int K,
-                       const fl_probe_opts *o, fl_probe_result *r, fl_error *err);
+                       const fl_probe_opts *o, fl_probe_result *r, fl_logreg **model, fl_error *err);
 
 /* ================================================================ bow_probe.c */
 

@@ -354,11 +354,13 @@ static double accuracy(const int *pred, const int *y, int n) {
 }
 
 fl_status fl_probe_run(const fl_probe_split *tr, const fl_probe_split *va, const fl_probe_split *te, int d, int K,
-                       const fl_probe_opts *o, fl_probe_result *r, fl_error *err) {
+                       const fl_probe_opts *o, fl_probe_result *r, fl_logreg **model, fl_error *err) {
     memset(r, 0, sizeof *r);
+    if (model) *model = NULL;
+    static const fl_probe_split none = {NULL, NULL, 0};
+    if (!te) te = &none;
     fl_status st = check_shape(tr->n, d, K, err);
-    if (!st && (va->n < 1 || te->n < 1))
-        st = fl_fail(err, FL_ERR_ARG, "probe: the validation and test splits need rows (got %d and %d)", va->n, te->n);
+    if (!st && va->n < 1) st = fl_fail(err, FL_ERR_ARG, "probe: the validation split has no rows");
     if (!st && (o->n_lambdas < 1 || o->n_lambdas > FL_PROBE_MAX_GRID))
         st = fl_fail(err, FL_ERR_ARG, "probe: the penalty grid has %d values (1..%d)", o->n_lambdas, FL_PROBE_MAX_GRID);
     if (!st) st = check_labels(tr->y, tr->n, K, err);
@@ -372,13 +374,13 @@ fl_status fl_probe_run(const fl_probe_split *tr, const fl_probe_split *va, const
     int nmax = tr->n > va->n ? tr->n : va->n;
     if (te->n > nmax) nmax = te->n;
     int *pred = malloc(sizeof(int) * (size_t)nmax);
-    unsigned char *hit = malloc((size_t)te->n);
+    unsigned char *hit = malloc((size_t)te->n + 1);
     float *Ztr = NULL, *Zva = NULL, *Zte = NULL;
     if (m) {
         fit_scaler(tr->X, tr->n, d, m->mean, m->scale);
         Ztr = standardise(tr->X, tr->n, d, m->mean, m->scale);
         Zva = standardise(va->X, va->n, d, m->mean, m->scale);
-        Zte = standardise(te->X, te->n, d, m->mean, m->scale);
+        Zte = te->n ? standardise(te->X, te->n, d, m->mean, m->scale) : malloc(1);
     }
     if (!m || !best || !pred || !hit || !Ztr || !Zva || !Zte) st = fl_fail(err, FL_ERR_NOMEM, "probe: out of memory");
     /* Largest penalty first, each fit warm-started from the previous solution (the
@@ -418,9 +420,9 @@ fl_status fl_probe_run(const fl_probe_split *tr, const fl_probe_split *va, const
         r->val_accuracy = best_acc;
         st = predict_z(m, Ztr, tr->n, NULL, pred, NULL, NULL, err);
         if (!st) r->train_accuracy = accuracy(pred, tr->y, tr->n);
-        if (!st) st = predict_z(m, Zte, te->n, te->y, pred, NULL, &r->test_loglik, err);
+        if (!st && te->n) st = predict_z(m, Zte, te->n, te->y, pred, NULL, &r->test_loglik, err);
     }
-    if (!st) {
+    if (!st && te->n) {
         for (int i = 0; i < te->n; i++) hit[i] = pred[i] == te->y[i];
         r->test_accuracy = accuracy(pred, te->y, te->n);
         st = fl_bootstrap_accuracy(hit, te->n, o->n_boot, o->conf, o->seed, &r->ci_lo, &r->ci_hi, err);
@@ -436,7 +438,8 @@ fl_status fl_probe_run(const fl_probe_split *tr, const fl_probe_split *va, const
             free(cnt);
         }
     }
-    fl_logreg_free(m);
+    if (!st && model) *model = m;
+    else fl_logreg_free(m);
     free(best);
     free(pred);
     free(hit);
