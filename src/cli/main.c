@@ -12,6 +12,7 @@ static const cli_command COMMANDS[] = {
     {"info", "print a checkpoint's config, size, step and last validation loss", cmd_info},
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},
+    {"countdown", "generate countdown-program training data; check programs", cmd_countdown},
 };
 
 static void usage(FILE *f) {

@@ -1,5 +1,7 @@
-/* Reading DATA_DIR/manifest.json written by `futurelm prepare`: what a trainer needs
- * to check before loading shards (vocabulary size, <|endoftext|> id, tokenizer hash). */
+/* DATA_DIR/manifest.json: reading it (what a trainer needs to check before loading
+ * shards: vocabulary size, <|endoftext|> id, tokenizer hash) and writing a whole
+ * data folder (train/val shards + manifest), shared by `futurelm prepare` and
+ * `futurelm countdown generate` so both produce exactly what `train --data` reads. */
 #ifndef FL_DATA_MANIFEST_H
 #define FL_DATA_MANIFEST_H
 #include <stdint.h>
@@ -19,5 +21,38 @@ typedef struct {
 } fl_manifest;
 
 fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err);
+
+/* ---- writing a data folder.
+ * Token streams go to DIR.tmp.PID/{train,val}_NNNNNN.bin (a new shard every
+ * max_shard_tokens tokens); finish() writes manifest.json and renames the folder
+ * to DIR, so a failure never leaves a partial DIR. */
+typedef struct {
+    const char *out_dir;
+    const char *tokenizer_path;   /* recorded in the manifest */
+    const char *tokenizer_sha256; /* 64 hex digits */
+    int vocab_size;
+    int eot;
+    double val_fraction;
+    uint64_t seed;
+    uint64_t max_shard_tokens; /* 0: FL_SHARD_MAX_TOKENS */
+} fl_dataset_info;
+
+typedef struct fl_dataset_writer fl_dataset_writer;
+
+fl_status fl_dataset_writer_open(const fl_dataset_info *info, fl_dataset_writer **out, fl_error *err);
+/* One document's tokens (its separator included) into split 0 (train) or 1 (val). */
+fl_status fl_dataset_writer_put_doc(fl_dataset_writer *w, int split, const int32_t *ids, size_t n, fl_error *err);
+/* A "sources" entry of the manifest: where documents came from and how many went to val. */
+fl_status fl_dataset_writer_add_source(fl_dataset_writer *w, const char *path, uint64_t documents, uint64_t tokens,
+                                       uint64_t val_documents, uint64_t val_tokens, fl_error *err);
+/* Path of an extra file to write into the folder before finish() (e.g. held-out specs). */
+char *fl_dataset_writer_file(const fl_dataset_writer *w, const char *name, char *buf, size_t len);
+/* Totals so far: documents, tokens and shards of a split. */
+void fl_dataset_writer_counts(const fl_dataset_writer *w, int split, uint64_t *documents, uint64_t *tokens,
+                              int *shards);
+/* Close the shards, write manifest.json, rename into place; frees w (also on failure). */
+fl_status fl_dataset_writer_finish(fl_dataset_writer *w, fl_error *err);
+/* Drop everything written; frees w. */
+void fl_dataset_writer_abort(fl_dataset_writer *w);
 
 #endif
