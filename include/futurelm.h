@@ -157,8 +157,11 @@ void fl_session_truncate(fl_session *s, int len);
 fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fl_error *err);
 /* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token
  * `token` (the token drafted at the previous step): logits [Vp] of the token
- * step+1 places after the slot's position. Steps of a slot go in order. */
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, float *logits, fl_error *err);
+ * step+1 places after the slot's position. Steps of a slot go in order. With
+ * 0 < vocab_limit < vocab_size only ids below vocab_limit get logits and the
+ * rest are -inf: a cheaper head for drafts. */
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int vocab_limit, float *logits,
+                            fl_error *err);
 /* h_t rows [n, n_embd] of the last append. */
 const float *fl_session_hidden(const fl_session *s);
 
@@ -200,6 +203,11 @@ typedef struct {
      * drafts `draft` tokens. Drafting costs a decoder step per token, so cutting
      * unlikely drafts saves work; the output distribution does not change. */
     float draft_confidence;
+    /* SPEC: draft over the first draft_vocab token ids only (0 = all). BPE ids
+     * come roughly in order of frequency, so a short list covers most drafts for
+     * a fraction of the head's cost; the verdicts still use the whole vocabulary,
+     * so the output distribution does not change. */
+    int draft_vocab;
 } fl_gen_config;
 
 typedef struct {

@@ -120,7 +120,7 @@ static void cached_vs_recompute(fl_model_type type, int C) {
             good &= fl_session_append(s, tok, t + 1, 1, got, &err) == FL_OK;
             w = fmax(w, rel_err(got, all + (size_t)t * N * Vp, V));
             for (int j = 1; j < N; j++) {
-                good &= fl_session_decode(s, 0, j, tok[t + j], got, &err) == FL_OK;
+                good &= fl_session_decode(s, 0, j, tok[t + j], 0, got, &err) == FL_OK;
                 w = fmax(w, rel_err(got, all + ((size_t)t * N + j) * Vp, V));
             }
         }
@@ -135,9 +135,9 @@ static void cached_vs_recompute(fl_model_type type, int C) {
     fl_model_free(m);
 }
 
-static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, const fl_sampler_config *sc,
-                    const int32_t *prompt, int n, int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft, confidence};
+static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, int draft_vocab,
+                    const fl_sampler_config *sc, const int32_t *prompt, int n, int32_t *out, int max, fl_gen_stats *st) {
+    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab};
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -168,8 +168,8 @@ static void greedy_spec_equals_ar(void) {
         if (p % 3 == 1) sc.repeat_penalty = 1.5f;
         int draft = 2 + p % 3;
         fl_gen_stats st;
-        int na = generate(m, FL_GEN_AR, 0, 0, &sc, prompt, n, a, 70, NULL);
-        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, &sc, prompt, n, b, 70, &st);
+        int na = generate(m, FL_GEN_AR, 0, 0, 0, &sc, prompt, n, a, 70, NULL);
+        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, &sc, prompt, n, b, 70, &st);
         prompts++;
         tokens += na;
         identical += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
@@ -177,7 +177,7 @@ static void greedy_spec_equals_ar(void) {
     }
     check(identical == prompts,
           "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide, draft 2-4, "
-          "with and without a draft confidence cut)",
+          "with and without a draft confidence cut and a draft vocabulary of 24 of 40)",
           "%d of %d identical", identical, prompts);
     check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
           "accepted %ld of %ld", accepted, drafted);
@@ -325,11 +325,12 @@ static void chi_square(void) {
     double emin = 1;
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
-    fl_gen_mode modes[4] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
-    const char *names[4] = {"ar", "spec", "spec with draft confidence 0.6", "block"};
-    double x2s[4];
-    for (int k = 0; k < 4; k++) {
-        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f};
+    fl_gen_mode modes[5] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
+    const char *names[5] = {"ar", "spec", "spec with draft confidence 0.6", "spec drafting over 4 of 6 tokens",
+                            "block"};
+    double x2s[5];
+    for (int k = 0; k < 5; k++) {
+        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f, k == 3 ? 4 : 0};
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;
@@ -357,7 +358,7 @@ static void chi_square(void) {
         x2s[k] = chi2_of(counts, exact, 36, done, &df, &impossible);
         double crit = chi2_crit(df);
         char label[160];
-        if (k < 3) {
+        if (k < 4) {
             snprintf(label, sizeof label,
                      "%s: chi-square of tokens 2-3 vs the exact AR distribution, %ld draws: %.1f < %.1f (df %d, p=0.001)",
                      names[k], done, x2s[k], crit, df);

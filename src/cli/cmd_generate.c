@@ -16,7 +16,7 @@ static const char USAGE[] =
     "usage: futurelm generate CKPT|RUN_DIR [--prompt TEXT | --prompt-file FILE|-] [--max-tokens N]\n"
     "                         [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R]\n"
     "                         [--repeat-window W] [--seed S] [--mode ar|block|spec] [--draft K]\n"
-    "                         [--draft-confidence C]\n"
+    "                         [--draft-confidence C] [--draft-vocab S]\n"
     "                         [--stats] [--json] [--ignore-eot] [--tokenizer TOK]\n"
     "\n"
     "Samples a continuation of the prompt and streams it to stdout (the prompt is printed first).\n"
@@ -35,6 +35,8 @@ static const char USAGE[] =
     "  --draft K            spec: tokens proposed per encoder pass, 2..ftp.n_future (default n_future)\n"
     "  --draft-confidence C spec: end a round's drafting after a draft the decoder gives probability < C\n"
     "                       (default 0: always draft K); saves decoder steps, never changes the output\n"
+    "  --draft-vocab S      spec: drafts choose among token ids < S only (0 = all; BPE ids come roughly\n"
+    "                       by frequency); a cheaper draft head, never changes the output\n"
     "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
     "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
     "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
@@ -125,6 +127,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         else if (!strcmp(o, "--repeat-penalty")) { if (parse_float(o, v, &a->gen.sampler.repeat_penalty)) return 1; }
         else if (!strcmp(o, "--top-k")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.top_k = (int)x; }
         else if (!strcmp(o, "--repeat-window")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.repeat_window = (int)x; }
+        else if (!strcmp(o, "--draft-vocab")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.draft_vocab = (int)x; }
         else if (!strcmp(o, "--draft-confidence")) { if (parse_float(o, v, &a->gen.draft_confidence)) return 1; }
         else if (!strcmp(o, "--draft")) { if (parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
         else if (!strcmp(o, "--seed")) {

@@ -61,6 +61,8 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     if (!(cfg->draft_confidence >= 0.0f && cfg->draft_confidence < 1.0f))
         return fl_fail(err, FL_ERR_ARG, "draft confidence %g: need 0 <= c < 1 (0 = always draft the full depth)",
                        cfg->draft_confidence);
+    if (cfg->draft_vocab < 0)
+        return fl_fail(err, FL_ERR_ARG, "draft vocabulary %d: need >= 0 (0 = the whole vocabulary)", cfg->draft_vocab);
     if (cfg->mode != FL_GEN_AR) {
         if (c->type != FL_MODEL_FTP)
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
@@ -209,7 +211,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 
         for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
             const int32_t prev = g->hist[g->hlen + k - 3];
-            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->logits, err))) goto done;
+            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_vocab : 0, g->logits, err))) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
             probs_at(g, g->logits, g->hlen + k - 2, q);
             const int32_t y = sampler_draw(q, g->V, &g->rng);

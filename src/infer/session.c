@@ -168,11 +168,21 @@ static void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* Tied head over n rows of final-LayerNorm output; the padded columns are -inf. */
-static void head_logits(const fl_session *s, const float *x, int n, float *logits) {
-    linear_packed_forward(logits, x, s->head, NULL, n, s->C, s->Vp);
+/* Tied head over n rows of final-LayerNorm output (rows Vp apart), for token
+ * ids below `limit` (0 = all): whole 32-column packed panels are computed, then
+ * the skipped and the padded columns are set to -inf. */
+static void head_logits(const fl_session *s, const float *x, int n, int limit, float *logits) {
+    if (limit <= 0 || limit > s->V) limit = s->V;
+    int cols = (limit + 31) / 32 * 32;
+    if (cols > s->Vp) cols = s->Vp;
+    if (cols == s->Vp) {
+        linear_packed_forward(logits, x, s->head, NULL, n, s->C, s->Vp);
+    } else {
+        for (int i = 0; i < n; i++) /* one row at a time: the output stride is Vp, not cols */
+            linear_packed_forward(logits + (size_t)i * s->Vp, x + (size_t)i * s->C, s->head, NULL, 1, s->C, cols);
+    }
     for (int i = 0; i < n; i++)
-        for (int v = s->V; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
+        for (int v = limit; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
 }
 
 /* The MLP half of a block, in place on x [n, C]. */
@@ -191,7 +201,7 @@ static void mlp(const block_weights *w, const packed_block *p, float *x, float *
  * logits [n, Vp]. Step 0 also derives each slot's pseudo-sequence and
  * cross-attention keys/values from the state vectors h0 [n, C]. */
 static void decoder_step(fl_session *s, const int *slots, int n, int step, const int32_t *tokens, const float *h0,
-                         float *logits) {
+                         int vocab_limit, float *logits) {
     const fl_model *m = s->m;
     const int C = s->C, P = s->P, N = s->N, Hd = s->Hd, hs = C / Hd;
     const size_t slot_x = (size_t)s->Ld * P * C, slot_s = (size_t)s->Ld * N * C;
@@ -246,7 +256,7 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         mlp(w, p, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
     }
     layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
-    head_logits(s, s->dln, n, logits);
+    head_logits(s, s->dln, n, vocab_limit, logits);
 }
 
 /* ---------------------------------------------------------------- encoder */
@@ -290,25 +300,28 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
 
     const float *h_out = s->h + (size_t)(n - n_out) * C;
     if (s->N == 0) {
-        head_logits(s, h_out, n_out, logits);
+        head_logits(s, h_out, n_out, 0, logits);
         return FL_OK;
     }
     int slots[64];
     for (int i0 = 0; i0 < n_out; i0 += 64) { /* slot i is the i-th output position */
         int k = n_out - i0 < 64 ? n_out - i0 : 64;
         for (int i = 0; i < k; i++) slots[i] = i0 + i;
-        decoder_step(s, slots, k, 0, tokens + (n - n_out) + i0, h_out + (size_t)i0 * C, logits + (size_t)i0 * s->Vp);
+        decoder_step(s, slots, k, 0, tokens + (n - n_out) + i0, h_out + (size_t)i0 * C, 0,
+                     logits + (size_t)i0 * s->Vp);
     }
     return FL_OK;
 }
 
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, float *logits, fl_error *err) {
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int vocab_limit, float *logits,
+                            fl_error *err) {
     if (s->N == 0) return fl_fail(err, FL_ERR_ARG, "decoder steps need an FTP model; this is a GPT model");
     if (slot < 0 || slot >= s->rows) return fl_fail(err, FL_ERR_ARG, "decoder slot %d: need 0..%d", slot, s->rows - 1);
     if (step < 1 || step >= s->N)
         return fl_fail(err, FL_ERR_ARG, "decoder step %d: need 1..%d (ftp.n_future - 1)", step, s->N - 1);
     if (token < 0 || token >= s->V)
         return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", token, s->V - 1);
-    decoder_step(s, &slot, 1, step, &token, NULL, logits);
+    if (vocab_limit < 0) return fl_fail(err, FL_ERR_ARG, "vocab_limit %d: need >= 0 (0 = all)", vocab_limit);
+    decoder_step(s, &slot, 1, step, &token, NULL, vocab_limit, logits);
     return FL_OK;
 }

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Generation speed, side by side in one run on the same machine and threads:
+# GPT (KV cache, ar), FTP ar, FTP spec (self-speculative) and FTP block, greedy,
+# over several prompts, modes interleaved per prompt so machine noise hits all alike.
+#
+#   bench/generate.sh GPT_RUN FTP_RUN [MAX_TOKENS] [DRAFTS]
+#
+# MAX_TOKENS (default 256) tokens per prompt, generated past <|endoftext|>.
+# DRAFTS (default "2 3 4"): spec draft depths to try. Environment: PROMPTS, a file of
+# prompts one per line (default: built-in prose openings); SPEC_CONFIDENCE (default
+# 0.3) for the spec rows that stop drafting after an unlikely draft; DRAFT_VOCAB
+# (default 512) for the rows whose drafts use only the first ids' head columns.
+# Prints medians of tokens/s per mode, the ratio of each FTP mode to FTP ar, tokens
+# per encoder pass and the acceptance rate at each draft position; the JSON of every
+# run goes to bench-generate.jsonl in the current directory.
+set -eu
+FL=${FL:-./futurelm}
+GPT=$1
+FTP=$2
+MAX=${3:-256}
+DRAFTS=${4:-"2 3 4"}
+CONF=${SPEC_CONFIDENCE:-0.3}
+DV=${DRAFT_VOCAB:-512}
+LOG=bench-generate.jsonl
+: >"$LOG"
+P=$(mktemp)
+trap 'rm -f "$P"' EXIT
+if [ -n "${PROMPTS:-}" ]; then cp "$PROMPTS" "$P"; else
+    cat >"$P" <<'PROMPTS'
+The President said that the Congress
+In the last year our country has
+The people of the United States
+It was a cold morning when
+The committee reported that the new
+We must never forget that
+Our foreign policy
+The economy of the nation
+PROMPTS
+fi
+echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x $MAX tokens, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+while IFS= read -r prompt; do
+    [ -n "$prompt" ] || continue
+    run() { # label, run dir, extra args
+        label=$1 dir=$2
+        shift 2
+        "$FL" generate "$dir" --prompt "$prompt" --max-tokens "$MAX" --ignore-eot --json "$@" |
+            node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);j.label=process.argv[1];console.log(JSON.stringify(j));})' "$label" >>"$LOG"
+    }
+    run "gpt ar" "$GPT"
+    run "ftp ar" "$FTP" --mode ar
+    for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
+    for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
+    for k in $DRAFTS; do run "ftp spec K=$k c=$CONF v=$DV" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF" --draft-vocab "$DV"; done
+    run "ftp block" "$FTP" --mode block
+done <"$P"
+node - "$LOG" <<'JS'
+const fs = require("fs");
+const runs = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map(l => JSON.parse(l));
+const median = a => { const s = [...a].sort((x, y) => x - y), n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+const labels = [...new Set(runs.map(r => r.label))];
+const tps = l => median(runs.filter(r => r.label === l).map(r => r.stats.generated_tokens_per_s));
+const base = tps("ftp ar");
+console.log("\nmode                    tok/s (median)  x ftp ar  tokens/encoder pass  acceptance at draft position 2, 3, ...");
+for (const l of labels) {
+  const rs = runs.filter(r => r.label === l), t = tps(l);
+  const perPass = rs.reduce((a, r) => a + r.stats.generated_tokens, 0) / rs.reduce((a, r) => a + r.stats.encoder_passes, 0);
+  let acc = "";
+  if (rs[0].stats.acceptance) {
+    const depths = rs[0].stats.acceptance.length, parts = [];
+    for (let d = 0; d < depths; d++) {
+      const dr = rs.reduce((a, r) => a + r.stats.acceptance[d].drafted, 0), ac = rs.reduce((a, r) => a + r.stats.acceptance[d].accepted, 0);
+      parts.push(dr ? `${(100 * ac / dr).toFixed(1)}% of ${dr}` : "-");
+    }
+    acc = parts.join(", ");
+  }
+  console.log(`${l.padEnd(24)}${t.toFixed(1).padStart(14)}  ${(t / base).toFixed(2).padStart(8)}  ${perPass.toFixed(2).padStart(19)}  ${acc}`);
+}
+const ar = runs.filter(r => r.label === "ftp ar"), sp = runs.filter(r => r.label.startsWith("ftp spec"));
+const same = sp.every(s => { const a = ar.find(r => r.prompt === s.prompt); return a && a.token_ids.join() === s.token_ids.join(); });
+console.log(`\ngreedy spec output identical to greedy ar on every prompt: ${same ? "yes" : "NO"}`);
+JS
