@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "eval/eval.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint.h"
 #include "util/json.h"
@@ -40,7 +41,8 @@ static const char USAGE[] =
     "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
     "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
     "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
-    "  --tokenizer TOK      tokenizer file or 'gpt2' (default: the one the checkpoint was trained with)\n"
+    "  --tokenizer TOK      tokenizer file, 'gpt2', or 'countdown' (the countdown task's words); default:\n"
+    "                       the one the checkpoint was trained with\n"
     "\n"
     "Samplers apply in this order: repetition penalty, temperature, top-k, top-p, min-p, seeded draw.\n"
     "Modes: ar samples every token from the model's next-token distribution (FTP: decoder step 0).\n"
@@ -152,10 +154,21 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     return 0;
 }
 
+/* The text side of a model: a BPE tokenizer, or the countdown task's fixed
+ * word vocabulary (DESIGN.md 4.5), which runs trained on `futurelm countdown
+ * generate` data name in their state.json. */
+typedef struct {
+    fl_tokenizer *bpe; /* NULL: countdown */
+    int vocab_size, eot;
+} gen_vocab;
+
+static int is_countdown(const char *path) { return !strncmp(path, "countdown", 9); }
+
 /* The tokenizer named in the run's state.json, unless --tokenizer overrides it. */
-static int load_tokenizer(const char *dir, const char *path, fl_tokenizer **tok) {
+static int load_vocab(const char *dir, const char *path, gen_vocab *v) {
     char buf[1024] = "";
     fl_error err = {0};
+    memset(v, 0, sizeof *v);
     if (!path) {
         char *state;
         if (!ckpt_read_state(dir, &state, &err)) {
@@ -168,8 +181,38 @@ static int load_tokenizer(const char *dir, const char *path, fl_tokenizer **tok)
         if (!buf[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", dir);
         path = buf;
     }
-    if (fl_tokenizer_load(path, tok, &err)) return cli_error("%s", err.msg);
+    if (is_countdown(path)) {
+        v->vocab_size = FL_CD_VOCAB;
+        v->eot = FL_CD_EOT;
+        return 0;
+    }
+    if (fl_tokenizer_load(path, &v->bpe, &err)) return cli_error("%s", err.msg);
+    v->vocab_size = fl_tokenizer_vocab_size(v->bpe);
+    v->eot = fl_tokenizer_eot(v->bpe);
     return 0;
+}
+
+static fl_status vocab_encode(const gen_vocab *v, const char *text, size_t len, fl_tokvec *ids, fl_error *err) {
+    if (v->bpe) return fl_tokenizer_encode(v->bpe, text, len, 0, ids, err);
+    int32_t buf[4096];
+    int n = 0;
+    fl_status st = fl_cd_tokenize(text, buf, 4096, &n, err);
+    for (int i = 0; i < n && !st; i++) st = fl_tokvec_push(ids, buf[i], err);
+    return st;
+}
+
+/* Bytes of ids[0..n); countdown words are separated by spaces (a leading one
+ * when `lead`, so streamed words do not run together). */
+static fl_status vocab_decode(const gen_vocab *v, const int32_t *ids, size_t n, int lead, fl_bytebuf *out,
+                              fl_error *err) {
+    if (v->bpe) return fl_tokenizer_decode(v->bpe, ids, n, out, err);
+    fl_status st = FL_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        const char *w = fl_cd_token_text(ids[i]);
+        if ((i > 0 || lead) && !st) st = fl_bytebuf_append(out, " ", 1, err);
+        if (!st) st = fl_bytebuf_append(out, w, strlen(w), err);
+    }
+    return st;
 }
 
 static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int json) {
@@ -229,22 +272,22 @@ int cmd_generate(int argc, char **argv) {
     ckpt_resolve(a.ckpt, dir, sizeof dir);
     fl_error err = {0};
     fl_model *m = NULL;
-    fl_tokenizer *tok = NULL;
+    gen_vocab voc = {0};
     fl_generator *g = NULL;
     fl_tokvec ids = {0}, outv = {0};
     int rc = 0;
     if (ckpt_load_model(dir, &m, &err)) { rc = cli_error("%s", err.msg); goto out; }
-    if ((rc = load_tokenizer(dir, a.tok_path, &tok))) goto out;
+    if ((rc = load_vocab(dir, a.tok_path, &voc))) goto out;
     const fl_model_config *c = fl_model_get_config(m);
-    if (c->vocab_size < fl_tokenizer_vocab_size(tok)) {
+    if (c->vocab_size < voc.vocab_size) {
         rc = cli_error("the tokenizer has %d tokens but the model only %d; pass the tokenizer it was trained with",
-                       fl_tokenizer_vocab_size(tok), c->vocab_size);
+                       voc.vocab_size, c->vocab_size);
         goto out;
     }
-    const int eot = fl_tokenizer_eot(tok);
+    const int eot = voc.eot;
     /* Training documents start with <|endoftext|>, so a prompt starts a document the same way.
      * The prompt is plain text: special-token names in it are encoded as text. */
-    if ((eot >= 0 && fl_tokvec_push(&ids, eot, &err)) || fl_tokenizer_encode(tok, prompt, plen, 0, &ids, &err)) {
+    if ((eot >= 0 && fl_tokvec_push(&ids, eot, &err)) || vocab_encode(&voc, prompt, plen, &ids, &err)) {
         rc = cli_error("%s", err.msg);
         goto out;
     }
@@ -282,7 +325,7 @@ int cmd_generate(int argc, char **argv) {
             if (fl_tokvec_push(&outv, round[i], &err)) { rc = cli_error("%s", err.msg); break; }
             if (!a.json) {
                 piece.len = 0;
-                if (!fl_tokenizer_decode(tok, &round[i], 1, &piece, &err)) fwrite(piece.data, 1, piece.len, stdout);
+                if (!vocab_decode(&voc, &round[i], 1, !voc.bpe, &piece, &err)) fwrite(piece.data, 1, piece.len, stdout);
             }
         }
         if (!a.json) fflush(stdout);
@@ -295,7 +338,7 @@ int cmd_generate(int argc, char **argv) {
     fl_generator_stats(g, &st);
     if (a.json) {
         fl_bytebuf text = {0};
-        if (outv.len && fl_tokenizer_decode(tok, outv.data, outv.len, &text, &err)) {
+        if (outv.len && vocab_decode(&voc, outv.data, outv.len, 0, &text, &err)) {
             rc = cli_error("%s", err.msg);
             goto out;
         }
@@ -322,7 +365,7 @@ out:
     fl_generator_free(g);
     fl_tokvec_free(&ids);
     fl_tokvec_free(&outv);
-    fl_tokenizer_free(tok);
+    fl_tokenizer_free(voc.bpe);
     fl_model_free(m);
     free(prompt);
     return rc;
