@@ -43,6 +43,10 @@ endif
 ifeq ($(OPENMP),1)
   CFLAGS  += -fopenmp
   LDFLAGS += -fopenmp
+else
+  # no threads, but the same '#pragma omp simd' vectorisation (and so the same
+  # summation order in vectorised reductions) as the OpenMP build
+  CFLAGS  += -fopenmp-simd
 endif
 
 LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -name 'gemm_*.c' | sort)

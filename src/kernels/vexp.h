@@ -1,4 +1,4 @@
-/* exp(x) for float, written so that GCC/Clang vectorise a loop that calls it
+/* exp(x) (and tanh) for float, written so that GCC/Clang vectorise a loop that calls it
  * (no libm call, no branches: the compiler turns it into a handful of FMAs
  * and integer ops per 16 lanes). libm's expf is a scalar call; in the
  * attention softmax, the cross-entropy over an 8192-wide vocabulary and the
@@ -7,7 +7,7 @@
  * Method (Cephes' expf): x = n ln2 + r with n = round(x / ln2) and |r| <= ln2/2
  * (ln2 split in two so that n ln2 is exact), exp(r) by a degree-7 polynomial,
  * then 2^n is added into the exponent bits. Relative error <= 2 ulp over the
- * whole range (checked against expf in tests/test_gradcheck.c). Inputs below
+ * whole range (tests/test_vexp.c checks it against libm). Inputs below
  * FL_EXP_LO (exp < 4e-38, under every softmax row's largest term by far more
  * than float precision) give exactly 0, so exp(-inf) = 0 as a mask needs;
  * inputs above 88 saturate at exp(88). NaN is not propagated (no caller
@@ -42,6 +42,17 @@ static inline float fl_expf(float x) {
     float out;
     memcpy(&out, &pi, sizeof out);
     return x < FL_EXP_LO ? 0.0f : out;
+}
+
+/* tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)), vectorisable like fl_expf.
+ * Absolute error <= ~3e-7 (it is computed as a difference from 1, so tiny |x|
+ * lose relative accuracy, not absolute): exact enough for the GELU, whose
+ * output 0.5 x (1 + tanh) and derivative only ever use tanh next to 1. */
+static inline float fl_tanhf(float x) {
+    float ax = x < 0.0f ? -x : x;
+    float e = fl_expf(2.0f * (ax > 44.0f ? 44.0f : ax));
+    float t = 1.0f - 2.0f / (e + 1.0f);
+    return x < 0.0f ? -t : t;
 }
 
 #endif
