@@ -12,6 +12,7 @@ static const cli_command COMMANDS[] = {
     {"info", "print a checkpoint's config, size, step and last validation loss", cmd_info},
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},
+    {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
 };
 
 static void usage(FILE *f) {
