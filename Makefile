@@ -43,6 +43,10 @@ endif
 ifeq ($(OPENMP),1)
   CFLAGS  += -fopenmp
   LDFLAGS += -fopenmp
+else
+  # no threads, but the same '#pragma omp simd' vectorisation (and so the same
+  # summation order in vectorised reductions) as the OpenMP build
+  CFLAGS  += -fopenmp-simd
 endif
 
 LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -name 'gemm_*.c' | sort)
@@ -68,7 +72,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
-.PHONY: all test tests clean fixtures demo bench-gemm bench-memory
+.PHONY: all test tests clean fixtures demo bench-gemm bench-memory bench-attention
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
@@ -137,4 +141,10 @@ bench-memory: $(BUILD)/bench_memory
 	$(BUILD)/bench_memory gpt
 	$(BUILD)/bench_memory ftp
 $(BUILD)/bench_memory: bench/memory.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# Attention kernel at the reference shapes (GPT T=256; FTP decoder self- and cross-attention).
+bench-attention: $(BUILD)/bench_attention
+	OMP_NUM_THREADS=$(BENCH_THREADS) $(BUILD)/bench_attention
+$(BUILD)/bench_attention: bench/bench_attention.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)

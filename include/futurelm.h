@@ -257,6 +257,41 @@ void fl_adamw_set_steps(fl_adamw *opt, long steps);
  * Returns the norm before clipping (NaN/Inf when a gradient is not finite). */
 float fl_clip_grad_norm(fl_model *m, float max_norm);
 
+/* ---------------------------------------------------------------- profiling */
+
+/* Where a training step's time goes, opt-in: a caller-owned fl_profile given to
+ * fl_model_set_profile accumulates wall-clock seconds of every following
+ * forward/backward pass, per phase and per op category, until it is set back
+ * to NULL (off, the default: no timer is read). The model only adds to it, so
+ * it may be shared across steps and reset by the caller with memset. */
+typedef enum {
+    FL_PROF_GEMM,         /* linear layers and the tied head's products (bias adds included) */
+    FL_PROF_ATTENTION,
+    FL_PROF_LAYERNORM,
+    FL_PROF_GELU,
+    FL_PROF_CROSSENTROPY,
+    FL_PROF_EMBEDDING,
+    FL_PROF_ADAMW,        /* filled by callers that time their optimizer step */
+    FL_PROF_OTHER,        /* residual adds, zeroing, gathers: the phase time not in the others */
+    FL_PROF_OPS
+} fl_prof_op;
+typedef enum {
+    FL_PHASE_ENCODER,   /* embeddings, blocks and ln_f of the trunk, forward and backward */
+    FL_PHASE_DECODER,   /* FTP: projection, decoder blocks and dec.ln_f, forward and backward */
+    FL_PHASE_LM_HEAD,   /* tied head + cross-entropy (GPT's, or the FTP decoder's), both directions */
+    FL_PHASE_OPTIMIZER, /* filled by callers: clipping and AdamW */
+    FL_PHASES
+} fl_prof_phase;
+typedef struct {
+    double seconds[FL_PHASES][FL_PROF_OPS]; /* time in each op category within each phase */
+    double phase_seconds[FL_PHASES];        /* whole phases (>= the sum of their ops) */
+} fl_profile;
+void fl_model_set_profile(fl_model *m, fl_profile *p);
+const char *fl_prof_op_name(int op);       /* "gemm", "attention", ... */
+const char *fl_prof_phase_name(int phase); /* "encoder", "decoder", "lm_head", "optimizer" */
+/* Wall-clock seconds from a monotonic clock, for callers timing with the profile. */
+double fl_wall_seconds(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@ static const cli_command COMMANDS[] = {
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},
     {"countdown", "generate countdown-program training data; check programs", cmd_countdown},
+    {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
 };
 
 static void usage(FILE *f) {

@@ -4,25 +4,44 @@
 #include <math.h>
 
 #include "kernels/kernels.h"
+#include "kernels/vexp.h"
 
-/* max and log-sum-exp of one row's first V logits, sums in double so the loss
- * is accurate to float precision even over 50k columns. */
-static void row_stats(const float *x, int V, float *max_out, double *sum_out) {
+/* max of one row's first V logits. */
+static float row_max(const float *x, int V) {
     float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
     for (int i = 0; i < V; i++) mx = x[i] > mx ? x[i] : mx;
+    return mx;
+}
+
+/* sum of exp(x - mx) over the first V logits, in double so the loss is
+ * accurate to float precision even over 50k columns. The exp is vexp.h's
+ * vectorisable fl_expf (libm's expf, one call per logit, cost more than the
+ * LM head's matrix products); the vector lanes' partial sums are combined in
+ * an order fixed by the build, never by the thread count. With e != NULL the
+ * exponentials are also stored there (e may alias x). */
+static double row_sumexp(const float *x, float mx, int V, float *e) {
     double sum = 0.0;
-    for (int i = 0; i < V; i++) sum += expf(x[i] - mx);
-    *max_out = mx;
-    *sum_out = sum;
+    if (e) {
+#pragma omp simd reduction(+ : sum)
+        for (int i = 0; i < V; i++) {
+            float ei = fl_expf(x[i] - mx);
+            e[i] = ei;
+            sum += ei;
+        }
+    } else {
+#pragma omp simd reduction(+ : sum)
+        for (int i = 0; i < V; i++) sum += fl_expf(x[i] - mx);
+    }
+    return sum;
 }
 
 void crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * Vp;
-        float mx;
-        double sum;
-        row_stats(x, V, &mx, &sum);
+        float mx = row_max(x, V);
+        double sum = row_sumexp(x, mx, V, NULL);
         losses[n] = (float)((double)mx + log(sum) - (double)x[targets[n]]);
     }
 }
@@ -33,11 +52,11 @@ void crossentropy_backward(float *dlogits, const float *logits, const int32_t *t
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * Vp;
         float *g = dlogits + (size_t)n * Vp;
-        float mx;
-        double sum;
-        row_stats(x, V, &mx, &sum);
+        float mx = row_max(x, V);
+        double sum = row_sumexp(x, mx, V, g); /* g = exp(x - mx); safe in place: x[i] read first */
         float inv = (float)(1.0 / sum), w = weight[n];
-        for (int i = 0; i < V; i++) g[i] = w * expf(x[i] - mx) * inv; /* safe in place: x[i] read first */
+#pragma omp simd
+        for (int i = 0; i < V; i++) g[i] = w * g[i] * inv;
         g[targets[n]] -= w;
         for (int i = V; i < Vp; i++) g[i] = 0.0f;
     }

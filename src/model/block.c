@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "model/profile.h"
 #include "util/mem.h"
 
 typedef struct {
@@ -76,28 +77,36 @@ void block_forward(const block_weights *w, block_acts *a, const float *in, const
     const size_t NC = (size_t)N * C;
     attention_shape self = {d->R, d->S, d->S, d->H, C / d->H, 3 * C, 3 * C, 1};
 
-    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, w->ln1_w, w->ln1_b, N, C);
-    linear_forward(a->qkv, a->ln1, w->qkv_w, w->qkv_b, N, C, 3 * C);
-    attention_forward(a->atty, a->att_lse, a->qkv, a->qkv + C, a->qkv + 2 * C, &self);
-    linear_forward(a->res_att, a->atty, w->attn_proj_w, w->attn_proj_b, N, C, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+            layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, w->ln1_w, w->ln1_b, N, C));
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM, linear_forward(a->qkv, a->ln1, w->qkv_w, w->qkv_b, N, C, 3 * C));
+    PROF_OP(d->prof, d->phase, FL_PROF_ATTENTION,
+            attention_forward(a->atty, a->att_lse, a->qkv, a->qkv + C, a->qkv + 2 * C, &self));
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_forward(a->res_att, a->atty, w->attn_proj_w, w->attn_proj_b, N, C, C));
     residual_forward(a->res_att, in, a->res_att, NC);
 
     const float *x = a->res_att;
     if (d->P > 0) {
         attention_shape cross = {d->R, d->S, d->P, d->H, C / d->H, C, 2 * C, 0};
-        layernorm_forward(a->lnx, a->lnx_mean, a->lnx_rstd, x, w->lnx_w, w->lnx_b, N, C);
-        linear_forward(a->xq, a->lnx, w->xq_w, w->xq_b, N, C, C);
-        linear_forward(a->xkv, ctx, w->xkv_w, w->xkv_b, d->R * d->P, C, 2 * C);
-        attention_forward(a->xatty, a->xatt_lse, a->xq, a->xkv, a->xkv + C, &cross);
-        linear_forward(a->res_x, a->xatty, w->xproj_w, w->xproj_b, N, C, C);
+        PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+                layernorm_forward(a->lnx, a->lnx_mean, a->lnx_rstd, x, w->lnx_w, w->lnx_b, N, C));
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM, linear_forward(a->xq, a->lnx, w->xq_w, w->xq_b, N, C, C));
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+                linear_forward(a->xkv, ctx, w->xkv_w, w->xkv_b, d->R * d->P, C, 2 * C));
+        PROF_OP(d->prof, d->phase, FL_PROF_ATTENTION,
+                attention_forward(a->xatty, a->xatt_lse, a->xq, a->xkv, a->xkv + C, &cross));
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM, linear_forward(a->res_x, a->xatty, w->xproj_w, w->xproj_b, N, C, C));
         residual_forward(a->res_x, x, a->res_x, NC);
         x = a->res_x;
     }
 
-    layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, x, w->ln2_w, w->ln2_b, N, C);
-    linear_forward(a->fch, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C);
-    gelu_forward(a->fch_gelu, a->fch, (size_t)N * 4 * C);
-    linear_forward(a->out, a->fch_gelu, w->fc_proj_w, w->fc_proj_b, N, 4 * C, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+            layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, x, w->ln2_w, w->ln2_b, N, C));
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM, linear_forward(a->fch, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C));
+    PROF_OP(d->prof, d->phase, FL_PROF_GELU, gelu_forward(a->fch_gelu, a->fch, (size_t)N * 4 * C));
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_forward(a->out, a->fch_gelu, w->fc_proj_w, w->fc_proj_b, N, 4 * C, C));
     residual_forward(a->out, x, a->out, NC);
 }
 
@@ -111,37 +120,49 @@ void block_backward(const block_weights *w, const block_weights *g, const block_
 
     /* MLP branch: out = x_mlp + fc_proj(gelu(fc(ln_2(x_mlp)))) */
     zero(s->dfch_gelu, (size_t)N * 4 * C);
-    linear_backward(s->dfch_gelu, g->fc_proj_w, g->fc_proj_b, dresid, a->fch_gelu, w->fc_proj_w, N, 4 * C, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_backward(s->dfch_gelu, g->fc_proj_w, g->fc_proj_b, dresid, a->fch_gelu, w->fc_proj_w, N, 4 * C, C));
     zero(s->dfch, (size_t)N * 4 * C);
-    gelu_backward(s->dfch, a->fch, s->dfch_gelu, (size_t)N * 4 * C);
+    PROF_OP(d->prof, d->phase, FL_PROF_GELU, gelu_backward(s->dfch, a->fch, s->dfch_gelu, (size_t)N * 4 * C));
     zero(s->dln, NC);
-    linear_backward(s->dln, g->fc_w, g->fc_b, s->dfch, a->ln2, w->fc_w, N, C, 4 * C);
-    layernorm_backward(dresid, g->ln2_w, g->ln2_b, s->dln, x_mlp, w->ln2_w, a->ln2_mean, a->ln2_rstd, N, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_backward(s->dln, g->fc_w, g->fc_b, s->dfch, a->ln2, w->fc_w, N, C, 4 * C));
+    PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+            layernorm_backward(dresid, g->ln2_w, g->ln2_b, s->dln, x_mlp, w->ln2_w, a->ln2_mean, a->ln2_rstd, N, C));
 
     if (d->P > 0) { /* cross-attention branch: res_x = res_att + xproj(xattn(ln_x(res_att), ctx)) */
         attention_shape cross = {d->R, d->S, d->P, d->H, C / d->H, C, 2 * C, 0};
         size_t Nc2 = (size_t)d->R * d->P * 2 * C;
         zero(s->datty, NC);
-        linear_backward(s->datty, g->xproj_w, g->xproj_b, dresid, a->xatty, w->xproj_w, N, C, C);
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+                linear_backward(s->datty, g->xproj_w, g->xproj_b, dresid, a->xatty, w->xproj_w, N, C, C));
         zero(s->dxq, NC);
         zero(s->dxkv, Nc2);
-        attention_backward(s->dxq, s->dxkv, s->dxkv + C, s->datty, a->xatty, a->xatt_lse, a->xq, a->xkv,
-                           a->xkv + C, &cross);
-        linear_backward(dctx, g->xkv_w, g->xkv_b, s->dxkv, ctx, w->xkv_w, d->R * d->P, C, 2 * C);
+        PROF_OP(d->prof, d->phase, FL_PROF_ATTENTION,
+                attention_backward(s->dxq, s->dxkv, s->dxkv + C, s->datty, a->xatty, a->xatt_lse, a->xq, a->xkv,
+                                   a->xkv + C, &cross));
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+                linear_backward(dctx, g->xkv_w, g->xkv_b, s->dxkv, ctx, w->xkv_w, d->R * d->P, C, 2 * C));
         zero(s->dln, NC);
-        linear_backward(s->dln, g->xq_w, g->xq_b, s->dxq, a->lnx, w->xq_w, N, C, C);
-        layernorm_backward(dresid, g->lnx_w, g->lnx_b, s->dln, a->res_att, w->lnx_w, a->lnx_mean, a->lnx_rstd, N,
-                           C);
+        PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+                linear_backward(s->dln, g->xq_w, g->xq_b, s->dxq, a->lnx, w->xq_w, N, C, C));
+        PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+                layernorm_backward(dresid, g->lnx_w, g->lnx_b, s->dln, a->res_att, w->lnx_w, a->lnx_mean, a->lnx_rstd,
+                                   N, C));
     }
 
     /* self-attention branch: res_att = in + attn_proj(attn(qkv(ln_1(in)))) */
     attention_shape self = {d->R, d->S, d->S, d->H, C / d->H, 3 * C, 3 * C, 1};
     zero(s->datty, NC);
-    linear_backward(s->datty, g->attn_proj_w, g->attn_proj_b, dresid, a->atty, w->attn_proj_w, N, C, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_backward(s->datty, g->attn_proj_w, g->attn_proj_b, dresid, a->atty, w->attn_proj_w, N, C, C));
     zero(s->dqkv, NC * 3);
-    attention_backward(s->dqkv, s->dqkv + C, s->dqkv + 2 * C, s->datty, a->atty, a->att_lse, a->qkv, a->qkv + C,
-                       a->qkv + 2 * C, &self);
+    PROF_OP(d->prof, d->phase, FL_PROF_ATTENTION,
+            attention_backward(s->dqkv, s->dqkv + C, s->dqkv + 2 * C, s->datty, a->atty, a->att_lse, a->qkv, a->qkv + C,
+                               a->qkv + 2 * C, &self));
     zero(s->dln, NC);
-    linear_backward(s->dln, g->qkv_w, g->qkv_b, s->dqkv, a->ln1, w->qkv_w, N, C, 3 * C);
-    layernorm_backward(dresid, g->ln1_w, g->ln1_b, s->dln, in, w->ln1_w, a->ln1_mean, a->ln1_rstd, N, C);
+    PROF_OP(d->prof, d->phase, FL_PROF_GEMM,
+            linear_backward(s->dln, g->qkv_w, g->qkv_b, s->dqkv, a->ln1, w->qkv_w, N, C, 3 * C));
+    PROF_OP(d->prof, d->phase, FL_PROF_LAYERNORM,
+            layernorm_backward(dresid, g->ln1_w, g->ln1_b, s->dln, in, w->ln1_w, a->ln1_mean, a->ln1_rstd, N, C));
 }

@@ -9,6 +9,8 @@
 #define FL_MODEL_BLOCK_H
 #include <stddef.h>
 
+#include "futurelm.h"
+
 /* Pointers into the parameter (or gradient) buffer. The x* members are NULL
  * for encoder blocks, which have no cross-attention. */
 typedef struct {
@@ -32,6 +34,8 @@ typedef struct {
 typedef struct {
     int R, S, C, H;
     int P;     /* context tokens per sequence for cross-attention (0: none) */
+    fl_profile *prof; /* the model's profile (NULL: not timing) and the phase to book under */
+    int phase;
 } block_dims;
 
 /* Floats of activations one block needs, and floats of scratch a stack needs. */

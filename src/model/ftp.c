@@ -11,10 +11,11 @@
 
 #include "kernels/kernels.h"
 #include "model/model.h"
+#include "model/profile.h"
 #include "util/mem.h"
 
 static block_dims dec_dims(const fl_model *m, int R) {
-    block_dims d = {R, m->cfg.n_future, m->cfg.n_embd, m->cfg.dec_heads, m->cfg.pseudo_len};
+    block_dims d = {R, m->cfg.n_future, m->cfg.n_embd, m->cfg.dec_heads, m->cfg.pseudo_len, m->prof, FL_PHASE_DECODER};
     return d;
 }
 
@@ -69,6 +70,8 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, W = T + N, RN = R * N;
     ftp_acts *a = &m->ftp;
     block_dims d = dec_dims(m, R);
+    fl_profile *p = m->prof;
+    double t0 = prof_start(p); /* decoder phase; the LM head books its own */
 
     for (int i = 0; i < R; i++) {
         int row = a->pos[i], b = row / T, t = row % T;
@@ -84,42 +87,51 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     for (int i = 0; i < R; i++)
         for (int j = 0; j < N; j++) a->weights[i * N + j] = (float)(pow(m->cfg.gamma, j) / (norm * gsum));
 
-    linear_forward(a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C);
-    embedding_forward(a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C);
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_GEMM, linear_forward(a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C));
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_EMBEDDING,
+            embedding_forward(a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C));
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
         block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, &d);
         x = a->blocks[l].out;
     }
-    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, RN, C);
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_LAYERNORM,
+            layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, RN, C));
 
     /* The decoder's head gradient lands in dec_scratch.dln, free until the blocks' backward. */
     float *dlnf = m->dec_scratch.dln;
     float *g_wte = m->grads + (m->wte - m->params);
     if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
+    prof_phase(p, FL_PHASE_DECODER, t0);
     lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL, want_grad ? g_wte : NULL, RN);
     for (int i = 0; i < R; i++)
         for (int j = 0; j < N; j++) offset_sum[j] += m->losses[i * N + j];
     if (!want_grad) return;
+    t0 = prof_start(p);
 
     memset(a->dresid, 0, (size_t)RN * C * sizeof(float));
-    layernorm_backward(a->dresid, m->grads + (m->dec_lnf_w - m->params), m->grads + (m->dec_lnf_b - m->params), dlnf,
-                       x, m->dec_lnf_w, a->lnf_mean, a->lnf_rstd, RN, C);
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_LAYERNORM,
+            layernorm_backward(a->dresid, m->grads + (m->dec_lnf_w - m->params),
+                               m->grads + (m->dec_lnf_b - m->params), dlnf, x, m->dec_lnf_w, a->lnf_mean,
+                               a->lnf_rstd, RN, C));
     memset(a->dctx, 0, (size_t)R * P * C * sizeof(float));
     for (int l = m->cfg.dec_layers - 1; l >= 0; l--) {
         const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
         block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx,
                        &d);
     }
-    embedding_backward(g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_EMBEDDING,
+            embedding_backward(g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C));
     memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
-    linear_backward(a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
-                    a->h_sel, m->proj_w, R, C, P * C);
+    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_GEMM,
+            linear_backward(a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params),
+                            a->dctx, a->h_sel, m->proj_w, R, C, P * C));
     for (int i = 0; i < R; i++) {
         float *dst = m->dlnf + (size_t)a->pos[i] * C;
         const float *src = a->dh_sel + (size_t)i * C;
         for (int c = 0; c < C; c++) dst[c] += src[c];
     }
+    prof_phase(p, FL_PHASE_DECODER, t0);
 }
 
 void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
@@ -179,7 +191,7 @@ const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
     const int C = m->cfg.n_embd, P = m->cfg.pseudo_len;
     ftp_acts *a = &m->ftp;
     /* one sequence of one step: every buffer reserved for R x N rows is large enough */
-    block_dims d = {1, 1, C, m->cfg.dec_heads, P};
+    block_dims d = {1, 1, C, m->cfg.dec_heads, P, NULL, FL_PHASE_DECODER};
     linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
     embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
     const float *x = a->encoded;

@@ -237,7 +237,7 @@ static size_t layout(fl_model *m, float *mem, int B, int T) {
     const fl_model_config *c = &m->cfg;
     const size_t C = c->n_embd, BT = (size_t)B * T;
     fl_carver cv = {mem, 0};
-    block_dims ed = {B, T, (int)C, c->n_head, 0};
+    block_dims ed = {B, T, (int)C, c->n_head, 0, NULL, FL_PHASE_ENCODER};
     m->trunk.inputs = fl_carve(&cv, BT);
     m->trunk.encoded = fl_carve(&cv, BT * C);
     for (int l = 0; l < c->n_layer; l++) {

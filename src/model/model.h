@@ -62,6 +62,7 @@ struct fl_model {
     float *dlnf;     /* [B*T, C] gradient at h (GPT head / FTP projection) */
     fl_rng pos_rng;  /* draws ftp.positions subsets; saved by checkpoints */
     float *debug_logits; /* tests: when set, every logit row is copied here */
+    fl_profile *prof;    /* opt-in timing (fl_model_set_profile); NULL = off */
 };
 
 /* Tied LM head and cross-entropy over N rows of x [N,C], Vp logits per row,

@@ -1,0 +1,175 @@
+/* futurelm bench: SGEMM on the model's own shapes, then timed training steps of
+ * the reference GPT and FTP configs, MFU against the best SGEMM of the same run,
+ * peak RSS, and (--profile) where each step's time goes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "bench/bench.h"
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "kernels/gemm.h"
+
+static const char USAGE[] =
+    "usage: futurelm bench [--model gpt|ftp|both] [--steps N] [--threads N] [--batch B] [--gemm-reps N]\n"
+    "                      [--no-gemm] [--profile] [--json]\n"
+    "Times training at the reference configs (GPT: C=384 L=6 H=6 T=256 V=8192; FTP: the same encoder,\n"
+    "N=8 P=8 L_d=3, all T positions) with batch B (default 8): median ms/step over N steps (default 5,\n"
+    "after one warm-up step), tokens/s (B*T per step), model FLOPs utilisation and peak RSS. First it\n"
+    "times SGEMM on the model's shapes (fwd, dX, dW of qkv, attn.proj, fc, fc.proj, lm_head at B*T rows);\n"
+    "MFU's peak is the best SGEMM GFLOP/s measured in the same run. --profile adds time per phase and\n"
+    "op category; --json prints one JSON object instead of text. FLOP counts: docs/performance.md.\n";
+
+static int parse_pos(const char *opt, const char *v, int *out) {
+    char *end;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || end == v || x < 1 || x > 1000000) {
+        fprintf(stderr, "futurelm: error: %s needs a positive integer (got '%s'); see futurelm bench --help\n", opt,
+                v ? v : "");
+        return 1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+static void print_profile_text(const fl_profile *p, int steps) {
+    printf("  %-10s %8s", "phase", "total");
+    for (int o = 0; o < FL_PROF_OPS; o++) printf(" %12s", fl_prof_op_name(o));
+    printf("   (ms per step)\n");
+    for (int ph = 0; ph < FL_PHASES; ph++) {
+        double known = 0;
+        for (int o = 0; o < FL_PROF_OTHER; o++) known += p->seconds[ph][o];
+        printf("  %-10s %8.1f", fl_prof_phase_name(ph), p->phase_seconds[ph] * 1e3 / steps);
+        for (int o = 0; o < FL_PROF_OPS; o++) {
+            double s = o == FL_PROF_OTHER ? p->phase_seconds[ph] - known : p->seconds[ph][o];
+            printf(" %12.1f", s * 1e3 / steps);
+        }
+        printf("\n");
+    }
+}
+
+static void print_profile_json(const fl_profile *p, int steps) {
+    printf(",\"profile_ms_per_step\":{");
+    for (int ph = 0; ph < FL_PHASES; ph++) {
+        double known = 0;
+        for (int o = 0; o < FL_PROF_OTHER; o++) known += p->seconds[ph][o];
+        printf("%s\"%s\":{\"total\":%.3f", ph ? "," : "", fl_prof_phase_name(ph), p->phase_seconds[ph] * 1e3 / steps);
+        for (int o = 0; o < FL_PROF_OPS; o++) {
+            double s = o == FL_PROF_OTHER ? p->phase_seconds[ph] - known : p->seconds[ph][o];
+            printf(",\"%s\":%.3f", fl_prof_op_name(o), s * 1e3 / steps);
+        }
+        printf("}");
+    }
+    printf("}");
+}
+
+int cmd_bench(int argc, char **argv) {
+    int steps = 5, threads = 0, B = 8, gemm_reps = 5, no_gemm = 0, profile = 0, json = 0, want_gpt = 1, want_ftp = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(USAGE, stdout);
+            return 0;
+        } else if (!strcmp(a, "--model")) {
+            if (!v || (strcmp(v, "gpt") && strcmp(v, "ftp") && strcmp(v, "both")))
+                return cli_error("--model must be gpt, ftp or both (got '%s')", v ? v : "");
+            want_gpt = strcmp(v, "ftp") != 0;
+            want_ftp = strcmp(v, "gpt") != 0;
+            i++;
+        } else if (!strcmp(a, "--steps")) {
+            if (parse_pos(a, v, &steps)) return 2;
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            if (parse_pos(a, v, &threads)) return 2;
+            i++;
+        } else if (!strcmp(a, "--batch")) {
+            if (parse_pos(a, v, &B)) return 2;
+            i++;
+        } else if (!strcmp(a, "--gemm-reps")) {
+            if (parse_pos(a, v, &gemm_reps)) return 2;
+            i++;
+        } else if (!strcmp(a, "--no-gemm")) no_gemm = 1;
+        else if (!strcmp(a, "--profile")) profile = 1;
+        else if (!strcmp(a, "--json")) json = 1;
+        else return cli_error("unknown option '%s' (see futurelm bench --help)", a);
+    }
+#ifdef _OPENMP
+    if (threads > 0) omp_set_num_threads(threads);
+    threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    fl_model_config gpt, ftp;
+    fl_model_config_default(&gpt, FL_MODEL_GPT);
+    fl_model_config_default(&ftp, FL_MODEL_FTP);
+    const int T = gpt.block_size;
+
+    bench_gemm_result g[BENCH_GEMM_MAX];
+    int ng = no_gemm ? 0 : bench_gemm(&gpt, B * T, gemm_reps, g);
+    double peak = 0;
+    for (int i = 0; i < ng; i++) peak = g[i].gflops > peak ? g[i].gflops : peak;
+    if (json) {
+        printf("{\"threads\":%d,\"sgemm_backend\":\"%s\",\"batch\":%d,\"T\":%d,\"gemm_rows\":%d,\"gemm\":[", threads,
+               fl_sgemm_backend(), B, T, B * T);
+        for (int i = 0; i < ng; i++)
+            printf("%s{\"layer\":\"%s\",\"product\":\"%s\",\"M\":%d,\"N\":%d,\"K\":%d,\"gflops\":%.2f}", i ? "," : "",
+                   g[i].layer, g[i].product, g[i].M, g[i].N, g[i].K, g[i].gflops);
+        printf("],\"peak_gflops\":%.2f,\"peak_definition\":\"best SGEMM GFLOP/s measured in this run\",\"models\":[",
+               peak);
+    } else {
+        printf("futurelm bench: %d thread(s), SGEMM %s, batch %d x T %d\n", threads, fl_sgemm_backend(), B, T);
+        if (ng) {
+            printf("\nSGEMM on the model's shapes, %d rows, median of %d (GFLOP/s)\n", B * T, gemm_reps);
+            for (int i = 0; i < ng; i++)
+                printf("  %-10s %-4s %5d x %5d x %5d  %7.1f\n", g[i].layer, g[i].product, g[i].M, g[i].N, g[i].K,
+                       g[i].gflops);
+            printf("peak = best SGEMM measured in this run: %.1f GFLOP/s\n", peak);
+        }
+    }
+    double gpt_ms = 0, ftp_ms = 0;
+    int first = 1, rc = 0;
+    for (int which = 0; which < 2 && !rc; which++) {
+        const fl_model_config *c = which ? &ftp : &gpt;
+        if (!(which ? want_ftp : want_gpt)) continue;
+        fl_profile prof;
+        memset(&prof, 0, sizeof prof);
+        bench_train_result r;
+        fl_error err = {0};
+        if (bench_train(c, B, T, steps, profile ? &prof : NULL, &r, &err)) {
+            rc = cli_error("%s", err.msg);
+            break;
+        }
+        const char *name = which ? "ftp" : "gpt";
+        double mfu = peak > 0 ? r.gflops / peak : 0;
+        if (which) ftp_ms = r.ms_median;
+        else gpt_ms = r.ms_median;
+        if (json) {
+            printf("%s{\"model\":\"%s\",\"params\":%zu,\"steps\":%d,\"ms_per_step\":%.2f,\"ms_min\":%.2f,"
+                   "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"gflops\":%.2f,\"mfu\":%.4f,\"peak_rss_mib\":%.1f,"
+                   "\"loss_first\":%.4f,\"loss_last\":%.4f",
+                   first ? "" : ",", name, r.params, r.steps, r.ms_median, r.ms_min, r.tokens_per_s,
+                   r.flops_per_step * 1e-9, r.gflops, mfu, r.peak_rss_mib, r.loss_first, r.loss_last);
+            if (profile) print_profile_json(&prof, steps);
+            printf("}");
+        } else {
+            printf("\n%s (%zu parameters%s): %.1f ms/step (median of %d, min %.1f), %.0f tokens/s\n", name, r.params,
+                   which ? ", N=8 P=8 L_d=3" : "", r.ms_median, steps, r.ms_min, r.tokens_per_s);
+            printf("  %.1f model GFLOP/step, %.1f GFLOP/s", r.flops_per_step * 1e-9, r.gflops);
+            if (peak > 0) printf(", MFU %.1f%% of the %.1f GFLOP/s SGEMM peak", 100 * mfu, peak);
+            printf("\n  peak RSS %.0f MiB; loss %.4f -> %.4f\n", r.peak_rss_mib, r.loss_first, r.loss_last);
+            if (profile) print_profile_text(&prof, steps);
+        }
+        first = 0;
+    }
+    if (json) {
+        printf("]");
+        if (gpt_ms > 0 && ftp_ms > 0) printf(",\"ftp_over_gpt_step_time\":%.3f", ftp_ms / gpt_ms);
+        printf("}\n");
+    } else if (gpt_ms > 0 && ftp_ms > 0) {
+        printf("\nFTP / GPT step time: %.2f\n", ftp_ms / gpt_ms);
+    }
+    return rc;
+}
