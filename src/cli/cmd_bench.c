@@ -24,13 +24,8 @@ static const char USAGE[] =
     "op category; --json prints one JSON object instead of text. FLOP counts: docs/performance.md.\n";
 
 static int parse_pos(const char *opt, const char *v, int *out) {
-    char *end;
-    long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || *end || end == v || x < 1 || x > 1000000) {
-        fprintf(stderr, "futurelm: error: %s needs a positive integer (got '%s'); see futurelm bench --help\n", opt,
-                v ? v : "");
-        return 1;
-    }
+    long x;
+    if (cli_parse_long(opt, v, 1, 1000000, &x)) return 1;
     *out = (int)x;
     return 0;
 }

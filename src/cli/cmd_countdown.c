@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "eval/eval.h"
 
 static const char *USAGE =
@@ -27,15 +28,7 @@ static const char *USAGE =
     "Models train with model.vocab_size=18 on this data. See docs/evaluation.md for the language.\n";
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi) {
-        fprintf(stderr, "futurelm: error: %s '%s' must be an integer in %ld..%ld\n", opt, s, lo, hi);
-        return 2;
-    }
-    *out = v;
-    return 0;
+    return cli_parse_long(opt, s, lo, hi, out);
 }
 
 static int generate(int argc, char **argv) {
@@ -61,14 +54,7 @@ static int generate(int argc, char **argv) {
         } else if (!strcmp(a, "--test") && has) {
             rc = parse_long(a, argv[++i], 0, 10000000L, &o.n_test);
         } else if (!strcmp(a, "--seed") && has) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(argv[++i], &end, 10);
-            if (!argv[i][0] || argv[i][0] == '-' || *end || errno) {
-                fprintf(stderr, "futurelm: error: --seed '%s' is not a non-negative integer\n", argv[i]);
-                rc = 2;
-            }
-            o.seed = s;
+            rc = cli_parse_u64(a, argv[++i], &o.seed);
         } else if (!strcmp(a, "--val-fraction") && has) {
             char *end;
             errno = 0;

@@ -56,21 +56,14 @@ static const char USAGE[] =
     "warning), and generation past the context moves the window forward by half a context at a time.\n"
     "Threads: OMP_NUM_THREADS.\n";
 
-/* Strict number parsing: the whole argument must be a number in range. */
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi)
-        return cli_error("%s '%s': need an integer in %ld..%ld", opt, v, lo, hi);
-    *out = x;
-    return 0;
+    return cli_parse_long(opt, v, lo, hi, out);
 }
+/* Sampler values are range-checked by fl_sampler_config_validate, whose
+ * messages give each one's valid range. */
 static int parse_float(const char *opt, const char *v, float *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x)) return cli_error("%s '%s': need a number", opt, v);
+    double x;
+    if (cli_parse_double(opt, v, -HUGE_VAL, HUGE_VAL, &x)) return 1;
     *out = (float)x;
     return 0;
 }
@@ -132,13 +125,8 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         else if (!strcmp(o, "--draft-vocab")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.draft_vocab = (int)x; }
         else if (!strcmp(o, "--draft-confidence")) { if (parse_float(o, v, &a->gen.draft_confidence)) return 1; }
         else if (!strcmp(o, "--draft")) { if (parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
-        else if (!strcmp(o, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end || v[0] == '-') return cli_error("--seed '%s': need a non-negative integer", v);
-            a->gen.sampler.seed = s;
-        } else if (!strcmp(o, "--mode")) {
+        else if (!strcmp(o, "--seed")) { if (cli_parse_u64(o, v, &a->gen.sampler.seed)) return 1; }
+        else if (!strcmp(o, "--mode")) {
             if (!strcmp(v, "ar")) a->gen.mode = FL_GEN_AR;
             else if (!strcmp(v, "block")) a->gen.mode = FL_GEN_BLOCK;
             else if (!strcmp(v, "spec")) a->gen.mode = FL_GEN_SPEC;

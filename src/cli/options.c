@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,35 @@ int cli_error(const char *fmt, ...) {
     fprintf(stderr, "\n");
     va_end(ap);
     return 1;
+}
+
+int cli_parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || errno || end == v || *end || x < lo || x > hi)
+        return cli_error("%s '%s': need an integer in %ld..%ld", opt, v ? v : "", lo, hi);
+    *out = x;
+    return 0;
+}
+
+int cli_parse_double(const char *opt, const char *v, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double x = v ? strtod(v, &end) : 0;
+    if (!v || errno || end == v || *end || !isfinite(x)) return cli_error("%s '%s': need a number", opt, v ? v : "");
+    if (x < lo || x > hi) return cli_error("%s '%s': need a number in [%g, %g]", opt, v, lo, hi);
+    *out = x;
+    return 0;
+}
+
+int cli_parse_u64(const char *opt, const char *v, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+    if (!v || errno || end == v || *end || v[0] == '-') return cli_error("%s '%s': need a non-negative integer", opt, v ? v : "");
+    *out = (uint64_t)x;
+    return 0;
 }
 
 void cli_config_init(cli_config *c, fl_model_type type) {

@@ -2,6 +2,8 @@
  * --set key=value, routed to the model (model.*, ftp.*) or training (train.*). */
 #ifndef FL_CLI_OPTIONS_H
 #define FL_CLI_OPTIONS_H
+#include <stdint.h>
+
 #include "futurelm.h"
 #include "train/train_config.h"
 
@@ -23,4 +25,10 @@ int cli_config_set(cli_config *c, const char *kv);
 void cli_config_free(cli_config *c);
 /* Prints "futurelm: error: ..." and returns 1. */
 int cli_error(const char *fmt, ...);
+
+/* Strict parsing of an option's value: the whole text must be a number in
+ * range, or the error names the option, the value and the range (returns 1). */
+int cli_parse_long(const char *opt, const char *v, long lo, long hi, long *out);
+int cli_parse_double(const char *opt, const char *v, double lo, double hi, double *out);
+int cli_parse_u64(const char *opt, const char *v, uint64_t *out);
 #endif
