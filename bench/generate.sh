@@ -9,7 +9,9 @@
 # DRAFTS (default "2 3 4"): spec draft depths to try. Environment: PROMPTS, a file of
 # prompts one per line (default: built-in prose openings); SPEC_CONFIDENCE (default
 # 0.3) for the spec rows that stop drafting after an unlikely draft; DRAFT_VOCAB
-# (default 512) for the rows whose drafts use only the first ids' head columns.
+# (default 512; 0 leaves those rows out) for the rows whose drafts use only the
+# first ids' head columns; STOP_AT_EOT=1 ends each generation at <|endoftext|>
+# (countdown prompts: the program, then the end) instead of generating MAX_TOKENS.
 # Prints medians of tokens/s per mode, the ratio of each FTP mode to FTP ar, tokens
 # per encoder pass and the acceptance rate at each draft position; the JSON of every
 # run goes to bench-generate.jsonl in the current directory.
@@ -21,6 +23,8 @@ MAX=${3:-256}
 DRAFTS=${4:-"2 3 4"}
 CONF=${SPEC_CONFIDENCE:-0.3}
 DV=${DRAFT_VOCAB:-512}
+EOT_FLAG=--ignore-eot
+[ "${STOP_AT_EOT:-0}" = 1 ] && EOT_FLAG=
 LOG=bench-generate.jsonl
 : >"$LOG"
 P=$(mktemp)
@@ -37,20 +41,22 @@ Our foreign policy
 The economy of the nation
 PROMPTS
 fi
-echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x $MAX tokens, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x up to $MAX tokens, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 while IFS= read -r prompt; do
     [ -n "$prompt" ] || continue
     run() { # label, run dir, extra args
         label=$1 dir=$2
         shift 2
-        "$FL" generate "$dir" --prompt "$prompt" --max-tokens "$MAX" --ignore-eot --json "$@" |
+        "$FL" generate "$dir" --prompt "$prompt" --max-tokens "$MAX" $EOT_FLAG --json "$@" |
             node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);j.label=process.argv[1];console.log(JSON.stringify(j));})' "$label" >>"$LOG"
     }
     run "gpt ar" "$GPT"
     run "ftp ar" "$FTP" --mode ar
     for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
     for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
-    for k in $DRAFTS; do run "ftp spec K=$k c=$CONF v=$DV" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF" --draft-vocab "$DV"; done
+    if [ "$DV" != 0 ]; then
+        for k in $DRAFTS; do run "ftp spec K=$k c=$CONF v=$DV" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF" --draft-vocab "$DV"; done
+    fi
     run "ftp block" "$FTP" --mode block
 done <"$P"
 node - "$LOG" <<'JS'
@@ -60,7 +66,9 @@ const median = a => { const s = [...a].sort((x, y) => x - y), n = s.length; retu
 const labels = [...new Set(runs.map(r => r.label))];
 const tps = l => median(runs.filter(r => r.label === l).map(r => r.stats.generated_tokens_per_s));
 const base = tps("ftp ar");
-console.log("\nmode                    tok/s (median)  x ftp ar  tokens/encoder pass  acceptance at draft position 2, 3, ...");
+const total = l => { const rs = runs.filter(r => r.label === l); return rs.reduce((a, r) => a + r.stats.generated_tokens, 0) / rs.reduce((a, r) => a + r.stats.generate_seconds, 0); };
+const baseT = total("ftp ar");
+console.log("\nmode                    tok/s (median)  x ftp ar  tok/s (all tokens / all time)  x ftp ar  tokens/encoder pass  acceptance at draft position 2, 3, ...");
 for (const l of labels) {
   const rs = runs.filter(r => r.label === l), t = tps(l);
   const perPass = rs.reduce((a, r) => a + r.stats.generated_tokens, 0) / rs.reduce((a, r) => a + r.stats.encoder_passes, 0);
@@ -73,7 +81,8 @@ for (const l of labels) {
     }
     acc = parts.join(", ");
   }
-  console.log(`${l.padEnd(24)}${t.toFixed(1).padStart(14)}  ${(t / base).toFixed(2).padStart(8)}  ${perPass.toFixed(2).padStart(19)}  ${acc}`);
+  const tt = total(l);
+  console.log(`${l.padEnd(24)}${t.toFixed(1).padStart(14)}  ${(t / base).toFixed(2).padStart(8)}  ${tt.toFixed(1).padStart(29)}  ${(tt / baseT).toFixed(2).padStart(8)}  ${perPass.toFixed(2).padStart(19)}  ${acc}`);
 }
 const ar = runs.filter(r => r.label === "ftp ar"), sp = runs.filter(r => r.label.startsWith("ftp spec"));
 const same = sp.every(s => { const a = ar.find(r => r.prompt === s.prompt); return a && a.token_ids.join() === s.token_ids.join(); });
