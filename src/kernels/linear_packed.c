@@ -5,8 +5,8 @@
  * the weight on every call, which for so few rows costs as much as the product.
  * Here the weight is packed once into 32-column panels, each panel stored as C
  * rows of 32 contiguous floats (zero-padded past OC), and a register tile of up
- * 8 rows x 32 columns streams a panel once per 8 rows; single rows walk
- * four panels at once.
+ * 8 rows x 32 columns streams a panel once per 8 rows; fewer rows walk
+ * several panels at once.
  *
  * Why a fixed summation order matters: every output element is one fused
  * multiply-add chain over c = 0..C-1 in increasing order, whatever N is and
@@ -39,76 +39,74 @@ void linear_pack(float *packed, const float *w, int C, int OC) {
     }
 }
 
-/* Eight rows against one panel: 16 independent accumulator chains keep the
- * FMA units busy while each weight row is loaded once for eight inputs. */
-static inline void tile8(float *restrict out, int ldo, const float *restrict x, const float *restrict panel,
-                         const float *restrict b, int C, int nc) {
-    float acc[TILE_ROWS][PANEL];
-    for (int m = 0; m < TILE_ROWS; m++)
-        for (int l = 0; l < PANEL; l++) acc[m][l] = 0.0f;
-    for (int c = 0; c < C; c++) {
-        const float *wc = panel + (size_t)c * PANEL;
-        for (int m = 0; m < TILE_ROWS; m++) {
-            float xv = x[(size_t)m * C + c];
-#pragma omp simd
-            for (int l = 0; l < PANEL; l++) acc[m][l] = fmaf(xv, wc[l], acc[m][l]);
-        }
+/* NR rows against NG consecutive panels, NR * NG <= 8 so the NR x NG x 32
+ * accumulators fit in the vector registers (16 zmm for the sums). Each weight
+ * row is loaded once for NR inputs, and the NR * NG * 2 independent chains keep
+ * the FMA units busy: a single chain waits for its previous FMA. One function
+ * per shape (the macro below) so every trip count is a constant and the
+ * accumulators stay in registers. Each element's chain runs over c in
+ * increasing order in every shape. */
+#define DEFINE_ROWS_PANELS(NR, NG)                                                                                     \
+    static void rows_panels_##NR##x##NG(float *restrict out, int ldo, const float *restrict x,                         \
+                                        const float *restrict panels, const float *restrict b, int C, int o0,         \
+                                        int OC) {                                                                      \
+        float acc[NR][NG][PANEL];                                                                                      \
+        for (int m = 0; m < NR; m++)                                                                                   \
+            for (int g = 0; g < NG; g++)                                                                               \
+                for (int l = 0; l < PANEL; l++) acc[m][g][l] = 0.0f;                                                   \
+        for (int c = 0; c < C; c++) {                                                                                  \
+            float xv[NR];                                                                                              \
+            for (int m = 0; m < NR; m++) xv[m] = x[(size_t)m * C + c];                                                 \
+            for (int g = 0; g < NG; g++) {                                                                             \
+                const float *wc = panels + ((size_t)g * C + c) * PANEL;                                                \
+                for (int m = 0; m < NR; m++)                                                                           \
+                    _Pragma("omp simd") for (int l = 0; l < PANEL; l++) acc[m][g][l] =                                 \
+                        fmaf(xv[m], wc[l], acc[m][g][l]);                                                              \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int m = 0; m < NR; m++)                                                                                   \
+            for (int g = 0; g < NG; g++) {                                                                             \
+                const int base = o0 + g * PANEL, nc = OC - base < PANEL ? OC - base : PANEL;                           \
+                float *o = out + (size_t)m * ldo + base;                                                               \
+                for (int l = 0; l < nc; l++) o[l] = acc[m][g][l] + (b ? b[base + l] : 0.0f);                           \
+            }                                                                                                          \
     }
-    for (int m = 0; m < TILE_ROWS; m++)
-        for (int l = 0; l < nc; l++) out[(size_t)m * ldo + l] = acc[m][l] + (b ? b[l] : 0.0f);
-}
-
-/* One row against NG consecutive panels. A single row has only two
- * accumulator chains per panel, and each FMA waits for the previous one, so
- * several panels are walked together to give the FMA units independent work
- * (the order of each element's chain is unchanged). NG is a literal at every
- * call, so the accumulators stay in registers. */
-static inline void row_panels(float *restrict out, const float *restrict x, const float *restrict panels,
-                              const float *restrict b, int C, int o0, int OC, const int NG) {
-    float acc[4][PANEL];
-    for (int g = 0; g < NG; g++)
-        for (int l = 0; l < PANEL; l++) acc[g][l] = 0.0f;
-    for (int c = 0; c < C; c++) {
-        const float xv = x[c];
-        for (int g = 0; g < NG; g++) {
-            const float *wc = panels + ((size_t)g * C + c) * PANEL;
-#pragma omp simd
-            for (int l = 0; l < PANEL; l++) acc[g][l] = fmaf(xv, wc[l], acc[g][l]);
-        }
-    }
-    for (int g = 0; g < NG; g++) {
-        int base = o0 + g * PANEL, nc = OC - base < PANEL ? OC - base : PANEL;
-        for (int l = 0; l < nc; l++) out[base + l] = acc[g][l] + (b ? b[base + l] : 0.0f);
-    }
-}
+DEFINE_ROWS_PANELS(8, 1)
+DEFINE_ROWS_PANELS(4, 2)
+DEFINE_ROWS_PANELS(4, 1)
+DEFINE_ROWS_PANELS(2, 4)
+DEFINE_ROWS_PANELS(2, 1)
+DEFINE_ROWS_PANELS(1, 4)
+DEFINE_ROWS_PANELS(1, 1)
 
 enum { GROUP = 4 }; /* panels per work item */
+
+/* Rows [n0, n0 + NR) against the ng (1..4) panels from p0: WIDE panels at a
+ * time, then one by one. */
+#define ROWS_OVER_GROUP(NR, WIDE)                                                                                      \
+    do {                                                                                                               \
+        const float *xr = x + (size_t)n0 * C;                                                                          \
+        float *o = out + (size_t)n0 * OC;                                                                              \
+        int p = p0;                                                                                                    \
+        for (; p + (WIDE) <= p0 + ng; p += (WIDE))                                                                     \
+            rows_panels_##NR##x##WIDE(o, OC, xr, packed + (size_t)p * C * PANEL, b, C, p * PANEL, OC);                \
+        for (; p < p0 + ng; p++) rows_panels_##NR##x1(o, OC, xr, packed + (size_t)p * C * PANEL, b, C, p * PANEL, OC); \
+        n0 += (NR);                                                                                                    \
+    } while (0)
 
 void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC) {
     const int np = panels_of(OC), ngroups = (np + GROUP - 1) / GROUP;
     /* Threads split groups of panels (each weight column is read by one thread);
-     * inside, full tiles of 8 rows take a panel at a time and leftover rows go
-     * one by one across the group. Tiny products (the tests' models) stay on one
-     * thread: waking the team costs more than the work. */
+     * inside, rows go in tiles of 8, then 4, 2 and 1, each tile walking as many
+     * panels at once as its accumulators allow. Tiny products (the tests'
+     * models) stay on one thread: waking the team costs more than the work. */
 #pragma omp parallel for schedule(static) if ((size_t)N * C * OC >= 65536)
     for (int gi = 0; gi < ngroups; gi++) {
         const int p0 = gi * GROUP, ng = np - p0 < GROUP ? np - p0 : GROUP;
         int n0 = 0;
-        for (; n0 + TILE_ROWS <= N; n0 += TILE_ROWS)
-            for (int p = p0; p < p0 + ng; p++) {
-                const int o0 = p * PANEL, nc = OC - o0 < PANEL ? OC - o0 : PANEL;
-                tile8(out + (size_t)n0 * OC + o0, OC, x + (size_t)n0 * C, packed + (size_t)p * C * PANEL,
-                      b ? b + o0 : NULL, C, nc);
-            }
-        for (; n0 < N; n0++) {
-            const float *xr = x + (size_t)n0 * C, *pp = packed + (size_t)p0 * C * PANEL;
-            float *o = out + (size_t)n0 * OC;
-            switch (ng) {
-            case 4: row_panels(o, xr, pp, b, C, p0 * PANEL, OC, 4); break;
-            case 3: row_panels(o, xr, pp, b, C, p0 * PANEL, OC, 3); break;
-            case 2: row_panels(o, xr, pp, b, C, p0 * PANEL, OC, 2); break;
-            default: row_panels(o, xr, pp, b, C, p0 * PANEL, OC, 1); break;
-            }
-        }
+        while (N - n0 >= 8) ROWS_OVER_GROUP(8, 1);
+        if (N - n0 >= 4) ROWS_OVER_GROUP(4, 2);
+        if (N - n0 >= 2) ROWS_OVER_GROUP(2, 4);
+        if (N - n0 >= 1) ROWS_OVER_GROUP(1, 4);
     }
 }
