@@ -13,6 +13,8 @@ static const cli_command COMMANDS[] = {
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},
     {"countdown", "generate countdown-program training data; check programs", cmd_countdown},
+    {"eval", "measure one checkpoint: ppl, offsets, smoothness, probe, countdown, coherence", cmd_eval},
+    {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},
 };
 
 static void usage(FILE *f) {
