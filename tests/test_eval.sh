@@ -137,3 +137,43 @@ done
 $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/short" --out "$T/shortdata" --val-fraction 0.5 >/dev/null 2>&1
 refuse "an empty prompt set after filtering" "no prompts left: all .* windows" \
     eval coherence "$T/ftp" --data "$T/shortdata" --dataset none
+
+# ---- compare: a report at matched loss, with countdown runs, rendered by headless Chromium
+"$FL" train --model ftp --data "$T/cd" --out "$T/cdftp" --set model.vocab_size=18 --set model.block_size=32 \
+    --set model.n_layer=1 --set model.n_head=2 --set model.n_embd=32 --set train.batch_size=4 \
+    --set train.max_steps=4 --set train.eval_every=4 --set train.eval_batches=1 --set ftp.n_future=3 \
+    --set ftp.pseudo_len=2 --set ftp.dec_layers=1 >/dev/null 2>&1 || bad "train a countdown FTP model"
+mkdir -p "$T/rep"
+"$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/report.html" --windows 12 --bow-rows 400 --prompts 4 \
+    --data-root "$T/root" --datasets brown --countdown-gpt "$T/cdgpt" --countdown-ftp "$T/cdftp" >"$T/out" 2>"$T/err"
+check "compare: writes report.html and report.json, nothing else left in the folder" \
+    '[ $? = 0 ] && [ "$(ls "$T/rep" | tr "\n" " ")" = "report.html report.json " ]' || cat "$T/err"
+check "compare: both checkpoints and the target in the JSON, metrics of every section" \
+    '[ "$(json "$T/rep/report.json" "[j.target_loss>0, j.gpt.step, j.ftp.step, j.gpt.offsets.offset_ce.length, j.ftp.probes.brown.classes, j.ftp.countdown.result.specs, j.gpt.coherence.prompts].join()")" = "true,6,6,3,2,20,4" ]'
+check "compare: the page is self-contained (no script, no external resource) with inline SVG charts" \
+    '[ "$(grep -c "<svg" "$T/rep/report.html")" -ge 9 ] && ! grep -qi "<script\|src=\|href=" "$T/rep/report.html"'
+"$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/t.html" --target-loss 5.9 --windows 4 --bow-rows 0 --prompts 2 \
+    --datasets none >/dev/null 2>&1
+check "compare --target-loss 5.9 picks the step-3 checkpoints" \
+    '[ "$(json "$T/rep/t.json" "[j.target_loss, j.gpt.step, j.ftp.step].join()")" = "5.9,3,3" ]'
+
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+    HOME=$T timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+        --dump-dom "file://$T/rep/report.html" >"$T/dom" 2>"$T/chrome.log"
+    check "headless Chromium renders the report without console errors" \
+        '[ "$(grep -c "<svg" "$T/dom")" -ge 9 ] && ! grep -q "CONSOLE\|Uncaught\|Failed to load resource" "$T/chrome.log"' ||
+        tail -n 5 "$T/chrome.log"
+else
+    echo "skip - headless Chromium is not installed (Debian package chromium; .ci/run installs it): report rendering not checked"
+fi
+
+refuse "compare with the runs swapped (FTP first)" "takes the GPT run first" \
+    compare "$T/ftp" "$T/gpt" --report "$T/rep/bad.html" --datasets none
+refuse "compare with a dataset too small, no report left" "too small" \
+    compare "$T/gpt" "$T/ftp" --report "$T/rep/bad.html" --windows 4 --bow-rows 0 --prompts 2 --data-root "$T/small" --datasets brown
+refuse "compare with an empty prompt set" "no coherence prompts" \
+    compare "$T/gpt" "$T/ftp" --report "$T/rep/bad.html" --data "$T/shortdata" --datasets none
+check "no partial report under the final name (nor temporary files) after the errors" \
+    '[ ! -e "$T/rep/bad.html" ] && [ ! -e "$T/rep/bad.json" ] && [ -z "$(ls "$T/rep" | grep tmp)" ]'
+refuse "compare without --report" "needs GPT_RUN, FTP_RUN and --report" compare "$T/gpt" "$T/ftp"
