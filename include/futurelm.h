@@ -132,6 +132,15 @@ void fl_model_set_rng(fl_model *m, const uint64_t state[4]);
  * reserves activations for (1, block_size) unless B = 1 and T >= n are reserved. */
 fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float *logits, fl_error *err);
 
+/* Encoder only (evaluation: frozen vectors): the trunk over B rows of T tokens
+ * (tokens is B x T, no targets), filling what fl_model_hidden and
+ * fl_model_block_output return; no head, no decoder. Needs fl_model_reserve(B, T). */
+fl_status fl_model_encode(fl_model *m, const int32_t *tokens, int B, int T, fl_error *err);
+/* The residual stream after encoder block `layer` (0-based, before ln_f) of the
+ * last pass: [B*T, n_embd], row b*T + t; valid until the next pass. NULL before
+ * any pass or when layer is outside 0..n_layer-1. */
+const float *fl_model_block_output(const fl_model *m, int layer);
+
 /* ---------------------------------------------------------------- inference */
 
 /* A generation session: key/value caches over one context of up to block_size

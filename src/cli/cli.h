@@ -17,6 +17,8 @@ int cmd_tokenizer(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_countdown(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Tokenizer path for --tokenizer: 'gpt2'/'r50k_base' name data/gpt-tokenizer/r50k_base.tiktoken. */
 const char *cli_tokenizer_path(const char *name);

@@ -379,3 +379,20 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
 }
 
 const float *fl_model_hidden(const fl_model *m) { return m->act_mem ? m->trunk.lnf : NULL; }
+
+fl_status fl_model_encode(fl_model *m, const int32_t *tokens, int B, int T, fl_error *err) {
+    if (!m->act_mem || B != m->B || T != m->T)
+        return fl_fail(err, FL_ERR_STATE, "fl_model_reserve(B=%d, T=%d) must be called before this pass", B, T);
+    for (size_t i = 0; i < (size_t)B * T; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size)
+            return fl_fail(err, FL_ERR_ARG, "token id %d at position %zu is outside the vocabulary (0..%d)", tokens[i],
+                           i, m->cfg.vocab_size - 1);
+    memcpy(m->trunk.inputs, tokens, (size_t)B * T * sizeof *tokens);
+    trunk_forward(m, m->trunk.inputs, B, T);
+    return FL_OK;
+}
+
+const float *fl_model_block_output(const fl_model *m, int layer) {
+    if (!m->act_mem || layer < 0 || layer >= m->cfg.n_layer) return NULL;
+    return m->trunk.blocks[layer].out;
+}

@@ -1,0 +1,169 @@
+/* Checkpoints for evaluation and the windows of DESIGN.md 4.0. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/shard.h"
+#include "eval/run.h"
+#include "train/checkpoint.h"
+#include "util/error.h"
+#include "util/json.h"
+
+fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
+    memset(c, 0, sizeof *c);
+    c->step = -1;
+    ckpt_resolve(path, c->dir, sizeof c->dir);
+    fl_status st = ckpt_load_model(c->dir, &c->m, err);
+    if (st) return st;
+    /* state.json is optional (fl_model checkpoints written by `init` have one
+     * too, but hand-made ones may not): without it the caller must say where the
+     * data and the tokenizer are. */
+    char *state = NULL;
+    fl_error ignore;
+    if (ckpt_read_state(c->dir, &state, &ignore) == FL_OK) {
+        fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
+        const fl_json *root = doc ? fl_json_root(doc) : NULL;
+        const fl_json *d = fl_json_get(root, "data_dir"), *t = fl_json_get(fl_json_get(root, "tokenizer"), "path");
+        const fl_json *s = fl_json_get(root, "step");
+        if (d && d->type == FL_JSON_STRING) snprintf(c->data_dir, sizeof c->data_dir, "%s", d->str);
+        if (t && t->type == FL_JSON_STRING) snprintf(c->tokenizer, sizeof c->tokenizer, "%s", t->str);
+        int64_t v;
+        if (s && !fl_json_int64(s, &v)) c->step = (long)v;
+        fl_json_free(doc);
+        free(state);
+    }
+    return FL_OK;
+}
+
+void fl_eval_ckpt_close(fl_eval_ckpt *c) {
+    fl_model_free(c->m);
+    c->m = NULL;
+}
+
+fl_status fl_eval_ckpt_tokenizer(const fl_eval_ckpt *c, const char *override, fl_tokenizer **tok, fl_error *err) {
+    const char *path = override && override[0] ? override : c->tokenizer;
+    if (!path[0])
+        return fl_fail(err, FL_ERR_ARG, "%s/state.json does not name a tokenizer; pass --tokenizer TOK", c->dir);
+    fl_status st = fl_tokenizer_load(path, tok, err);
+    if (st) return st;
+    if (fl_tokenizer_vocab_size(*tok) > fl_model_get_config(c->m)->vocab_size) {
+        int tv = fl_tokenizer_vocab_size(*tok);
+        fl_tokenizer_free(*tok);
+        *tok = NULL;
+        return fl_fail(err, FL_ERR_ARG, "the tokenizer %s has %d tokens but the model in %s only %d", path, tv, c->dir,
+                       fl_model_get_config(c->m)->vocab_size);
+    }
+    return FL_OK;
+}
+
+int fl_eval_n_future(const fl_model *m, int gpt_n) {
+    const fl_model_config *c = fl_model_get_config(m);
+    if (c->type == FL_MODEL_FTP) return c->n_future;
+    return gpt_n > 0 ? gpt_n : 8;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N, long max_windows, int vocab_size,
+                          fl_windows *w, fl_error *err) {
+    memset(w, 0, sizeof *w);
+    if (T < 2 || N < 1) return fl_fail(err, FL_ERR_ARG, "windows need T >= 2 and N >= 1 (got T=%d, N=%d)", T, N);
+    DIR *d = opendir(data_dir);
+    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open the data folder %s; pass --data DIR", data_dir);
+    char **names = NULL;
+    int n_names = 0, cap = 0;
+    size_t plen = strlen(split);
+    fl_status st = FL_OK;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < plen + 5 || strncmp(e->d_name, split, plen) || e->d_name[plen] != '_' ||
+            strcmp(e->d_name + len - 4, ".bin"))
+            continue;
+        if (n_names == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **nn = realloc(names, (size_t)cap * sizeof *nn);
+            if (!nn) { st = fl_fail(err, FL_ERR_NOMEM, "out of memory"); break; }
+            names = nn;
+        }
+        if (!(names[n_names] = strdup(e->d_name))) { st = fl_fail(err, FL_ERR_NOMEM, "out of memory"); break; }
+        n_names++;
+    }
+    closedir(d);
+    if (!st && n_names == 0)
+        st = fl_fail(err, FL_ERR_IO, "no %s shards (%s_*.bin) in %s", split, split, data_dir);
+    if (!st) qsort(names, (size_t)n_names, sizeof *names, cmp_str);
+    /* Shards are mapped one at a time: the window count needs the total first. */
+    fl_shard sh;
+    uint64_t total = 0;
+    for (int i = 0; i < n_names && !st; i++) {
+        char path[FL_EVAL_PATH + 300];
+        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
+        if (!(st = fl_shard_open(path, 0, &sh, err))) total += sh.n, fl_shard_close(&sh);
+    }
+    const uint64_t len = (uint64_t)T + N;
+    uint64_t count = total >= len ? (total - len) / (uint64_t)T + 1 : 0;
+    if (!st && count == 0)
+        st = fl_fail(err, FL_ERR_ARG,
+                     "the %s split of %s has %llu tokens, fewer than one window of T + N = %d + %d; use more data or a "
+                     "smaller model.block_size",
+                     split, data_dir, (unsigned long long)total, T, N);
+    if (max_windows > 0 && count > (uint64_t)max_windows) count = (uint64_t)max_windows;
+    if (!st && count > (uint64_t)(1 << 30)) count = 1 << 30;
+    if (!st && !(w->tokens = malloc(count * len * sizeof(int32_t))))
+        st = fl_fail(err, FL_ERR_NOMEM, "out of memory for %llu windows", (unsigned long long)count);
+    /* Walk the stream once, copying every position that falls into a window
+     * (windows overlap by N tokens, so a token may land in two). */
+    uint64_t pos = 0, end = (count - 1) * (uint64_t)T + len;
+    for (int i = 0; i < n_names && !st && pos < end; i++) {
+        char path[FL_EVAL_PATH + 300];
+        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
+        if ((st = fl_shard_open(path, vocab_size, &sh, err))) break;
+        for (uint64_t j = 0; j < sh.n && pos < end; j++, pos++) {
+            int32_t id = fl_shard_get(&sh, j);
+            uint64_t k = pos / (uint64_t)T; /* the window starting at or before pos */
+            for (uint64_t kk = k + 1; kk-- > 0;) {
+                if (kk >= count) continue;
+                uint64_t off = pos - kk * (uint64_t)T;
+                if (off >= len) break;
+                w->tokens[kk * len + off] = id;
+            }
+        }
+        fl_shard_close(&sh);
+    }
+    for (int i = 0; i < n_names; i++) free(names[i]);
+    free(names);
+    if (st) {
+        free(w->tokens);
+        memset(w, 0, sizeof *w);
+        return st;
+    }
+    w->n = (int)count;
+    w->T = T;
+    w->N = N;
+    w->len = (int)len;
+    w->stream_tokens = total;
+    return FL_OK;
+}
+
+void fl_windows_free(fl_windows *w) {
+    free(w->tokens);
+    memset(w, 0, sizeof *w);
+}
+
+fl_status fl_eval_encode_rows(fl_model *m, const int32_t *src, size_t stride, int n_rows, int T, int B,
+                              fl_encode_fn fn, void *ctx, fl_error *err) {
+    if (B < 1) B = 1;
+    if (B > n_rows) B = n_rows;
+    if (n_rows < 1) return FL_OK;
+    int32_t *buf = malloc((size_t)B * T * sizeof *buf);
+    if (!buf) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = FL_OK;
+    for (int r0 = 0; r0 < n_rows && !st; r0 += B) {
+        int rows = n_rows - r0 < B ? n_rows - r0 : B;
+        for (int i = 0; i < rows; i++) memcpy(buf + (size_t)i * T, src + (size_t)(r0 + i) * stride, (size_t)T * 4);
+        if (!(st = fl_model_reserve(m, rows, T, err)) && !(st = fl_model_encode(m, buf, rows, T, err)))
+            st = fn(ctx, m, r0, rows, err);
+    }
+    free(buf);
+    return st;
+}
