@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/text}
 GPT_STEPS=${GPT_STEPS:-500}
 FTP_STEPS=${FTP_STEPS:-800}
-FL=./futurelm
+FL=${FL:-./futurelm}
 [ -x "$FL" ] || make -j2 >/dev/null
 start=$(date +%s)
 sh scripts/get-data.sh sotu brown
