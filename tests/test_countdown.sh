@@ -3,12 +3,7 @@
 # all pass the checker and share no spec with training, `futurelm train` runs on the data,
 # and bad options are refused.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-ok() { echo "ok - $1"; }
-bad() { echo "not ok - $1"; }
+. tests/lib.sh
 
 $FL countdown generate --n 3000 --test 100 --seed 7 --out "$T/a" >/dev/null 2>"$T/log" &&
     $FL countdown generate --n 3000 --test 100 --seed 7 --out "$T/b" >/dev/null 2>>"$T/log" &&

@@ -5,32 +5,11 @@
 # an FTP-only mode, a dataset too small for the split, an empty prompt set, a
 # text model on countdown): a `futurelm: error:` line, no partial output.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. tests/lib.sh
 export OMP_NUM_THREADS=1
-ok() { echo "ok - $1"; }
-bad() { echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=eval(process.argv[2]); process.stdout.write(String(r));' "$1" "$2"; }
 
 # ---- a tiny corpus, tokenizer and two models (GPT and FTP with N = 3)
-mkdir -p "$T/docs"
-i=0
-for f in README.md docs/*.md src/model/*.c src/infer/*.c src/eval/*.c; do
-    i=$((i + 1))
-    cp "$f" "$T/docs/doc$i.txt"
-done
-$FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
-    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
-    { bad "prepare a test corpus"; exit 1; }
-SMALL="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
-       --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=6
-       --set train.eval_every=3 --set train.ckpt_every=3 --set train.eval_batches=2 --set train.lr=1e-2"
-$FL train --model gpt --data "$T/data" --out "$T/gpt" $SMALL >/dev/null 2>&1 &&
-    $FL train --model ftp --data "$T/data" --out "$T/ftp" $SMALL --set ftp.n_future=3 --set ftp.pseudo_len=2 \
-        --set ftp.dec_layers=1 >/dev/null 2>&1 || { bad "train two tiny models"; exit 1; }
+tiny_models
 
 # ---- a labelled set in the layout of data/brown: prose (.md) vs code (.c)
 mkdir -p "$T/root/brown/text"

@@ -4,31 +4,8 @@
 # inputs of issue 6: an empty prompt, a prompt longer than the context, bytes the
 # tokenizer must byte-fallback, --max-tokens past the context, nonsense sampler values.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-ok() { echo "ok - $1"; }
-bad() { echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-# json FILE EXPR: evaluate a JavaScript expression over the parsed JSON in FILE (j)
-json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=eval(process.argv[2]); process.stdout.write(String(r));' "$1" "$2"; }
-
-mkdir -p "$T/docs"
-i=0
-for f in README.md docs/*.md src/model/*.c src/infer/*.c; do
-    i=$((i + 1))
-    cp "$f" "$T/docs/doc$i.txt"
-done
-$FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
-    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
-    { bad "prepare a test corpus"; exit 1; }
-SMALL="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
-       --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=6
-       --set train.eval_every=6 --set train.eval_batches=1 --set train.lr=1e-2"
-$FL train --model gpt --data "$T/data" --out "$T/gpt" $SMALL >/dev/null 2>&1 &&
-    $FL train --model ftp --data "$T/data" --out "$T/ftp" $SMALL --set ftp.n_future=3 --set ftp.pseudo_len=2 \
-        --set ftp.dec_layers=1 >/dev/null 2>&1 || { bad "train two tiny models"; exit 1; }
+. tests/lib.sh
+tiny_models
 
 # --help documents the sampler order and the window
 "$FL" generate --help >"$T/help" 2>&1

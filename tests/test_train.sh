@@ -3,14 +3,9 @@
 # both models), SIGINT writes a loadable checkpoint and exits 0, non-finite steps are skipped
 # and stop the run with a clear message, bad options are refused.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-ok() { echo "ok - $1"; }
+. tests/lib.sh
 # waits (up to 60 s) until a file exists: signals are sent once training is under way
 wait_for() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
-bad() { echo "not ok - $1"; }
 
 # a small corpus of our own text, cut into documents
 mkdir -p "$T/docs"
