@@ -347,6 +347,7 @@ int cmd_generate(int argc, char **argv) {
         fl_bytebuf_free(&text);
     } else {
         printf("\n");
+        fflush(stdout); /* the text ends before the statistics start on a shared terminal */
         if (a.stats) print_stats(stderr, &st, mode_names[a.gen.mode], 0);
     }
 out:
