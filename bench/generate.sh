@@ -9,8 +9,8 @@
 # DRAFTS (default "2 3 4"): spec draft depths to try. Environment: PROMPTS, a file of
 # prompts one per line (default: built-in prose openings); SPEC_CONFIDENCE (default
 # 0.3) for the spec rows that stop drafting after an unlikely draft; DRAFT_VOCAB
-# (default 512; 0 leaves those rows out) for the rows whose drafts use only the
-# first ids' head columns; STOP_AT_EOT=1 ends each generation at <|endoftext|>
+# (default 512; 0 leaves those rows out) for the rows whose drafts choose among
+# the run's most frequent training tokens only; STOP_AT_EOT=1 ends each generation at <|endoftext|>
 # (countdown prompts: the program, then the end) instead of generating MAX_TOKENS.
 # Prints medians of tokens/s per mode, the ratio of each FTP mode to FTP ar, tokens
 # per encoder pass and the acceptance rate at each draft position; the JSON of every
@@ -55,7 +55,7 @@ while IFS= read -r prompt; do
     for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
     for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
     if [ "$DV" != 0 ]; then
-        for k in $DRAFTS; do run "ftp spec K=$k c=$CONF v=$DV" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF" --draft-vocab "$DV"; done
+        for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done
     fi
     run "ftp block" "$FTP" --mode block
 done <"$P"

@@ -167,10 +167,14 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
 /* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token
  * `token` (the token drafted at the previous step): logits [Vp] of the token
  * step+1 places after the slot's position. Steps of a slot go in order. With
- * 0 < vocab_limit < vocab_size only ids below vocab_limit get logits and the
- * rest are -inf: a cheaper head for drafts. */
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int vocab_limit, float *logits,
+ * draft_head set (and a shortlist given to fl_session_set_draft_vocab) only
+ * the shortlist's tokens get logits and the rest are -inf: a cheaper head for
+ * drafts. */
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft_head, float *logits,
                             fl_error *err);
+/* The draft shortlist: n distinct token ids (their wte rows are packed into a
+ * head of n columns). n = 0 removes it. */
+fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, fl_error *err);
 /* h_t rows [n, n_embd] of the last append. */
 const float *fl_session_hidden(const fl_session *s);
 
@@ -212,11 +216,14 @@ typedef struct {
      * drafts `draft` tokens. Drafting costs a decoder step per token, so cutting
      * unlikely drafts saves work; the output distribution does not change. */
     float draft_confidence;
-    /* SPEC: draft over the first draft_vocab token ids only (0 = all). BPE ids
-     * come roughly in order of frequency, so a short list covers most drafts for
-     * a fraction of the head's cost; the verdicts still use the whole vocabulary,
-     * so the output distribution does not change. */
+    /* SPEC: drafts choose among a shortlist of draft_vocab tokens (0 = all):
+     * draft_ids, or the first draft_vocab ids when it is NULL. The head then
+     * costs draft_vocab columns instead of V per draft; the verdicts still use
+     * the whole vocabulary, so the output distribution does not change. The
+     * most frequent tokens of the training data make a good shortlist
+     * (fl_draft_vocab_from_data). */
     int draft_vocab;
+    const int32_t *draft_ids;
 } fl_gen_config;
 
 typedef struct {
@@ -231,6 +238,11 @@ typedef struct {
 
 typedef struct fl_generator fl_generator;
 fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_generator **out, fl_error *err);
+/* The n most frequent token ids (< vocab_size) of the train_*.bin shards in
+ * data_dir, most frequent first (ties: lower id), into ids[n]; reads at most
+ * max_tokens tokens (0 = all). */
+fl_status fl_draft_vocab_from_data(const char *data_dir, int vocab_size, int n, long max_tokens, int32_t *ids,
+                                   fl_error *err);
 void fl_generator_free(fl_generator *g);
 /* Start from a prompt of n >= 1 tokens (a document starts with <|endoftext|>).
  * The model sees at most block_size tokens: the context is a window that starts

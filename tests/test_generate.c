@@ -137,7 +137,7 @@ static void cached_vs_recompute(fl_model_type type, int C) {
 
 static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, int draft_vocab,
                     const fl_sampler_config *sc, const int32_t *prompt, int n, int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab};
+    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL};
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -326,11 +326,12 @@ static void chi_square(void) {
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
     fl_gen_mode modes[5] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
-    const char *names[5] = {"ar", "spec", "spec with draft confidence 0.6", "spec drafting over 4 of 6 tokens",
+    const char *names[5] = {"ar", "spec", "spec with draft confidence 0.6", "spec drafting over 4 of 6 tokens (5 2 0 3)",
                             "block"};
     double x2s[5];
     for (int k = 0; k < 5; k++) {
-        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f, k == 3 ? 4 : 0};
+        static const int32_t shortlist[4] = {5, 2, 0, 3}; /* not a prefix: exercises the scatter */
+        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f, k == 3 ? 4 : 0, k == 3 ? shortlist : NULL};
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;

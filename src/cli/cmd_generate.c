@@ -36,8 +36,8 @@ static const char USAGE[] =
     "  --draft K            spec: tokens proposed per encoder pass, 2..ftp.n_future (default n_future)\n"
     "  --draft-confidence C spec: end a round's drafting after a draft the decoder gives probability < C\n"
     "                       (default 0: always draft K); saves decoder steps, never changes the output\n"
-    "  --draft-vocab S      spec: drafts choose among token ids < S only (0 = all; BPE ids come roughly\n"
-    "                       by frequency); a cheaper draft head, never changes the output\n"
+    "  --draft-vocab S      spec: drafts choose among the S most frequent tokens of the run's training\n"
+    "                       data (0 = all): a cheaper draft head; never changes the output\n"
     "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
     "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
     "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
@@ -203,6 +203,19 @@ static fl_status vocab_decode(const gen_vocab *v, const int32_t *ids, size_t n, 
     return st;
 }
 
+/* The data folder named in the run's state.json ("" when it names none). */
+static void run_data_dir(const char *dir, char *out, size_t len) {
+    char *state;
+    fl_error err;
+    out[0] = 0;
+    if (ckpt_read_state(dir, &state, &err)) return;
+    fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
+    const fl_json *p = fl_json_get(fl_json_root(doc), "data_dir");
+    if (p && p->type == FL_JSON_STRING) snprintf(out, len, "%s", p->str);
+    fl_json_free(doc);
+    free(state);
+}
+
 static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int json) {
     double ptps = s->prompt_seconds > 0 ? s->prompt_tokens / s->prompt_seconds : 0;
     double gtps = s->generate_seconds > 0 ? s->generated_tokens / s->generate_seconds : 0;
@@ -262,6 +275,7 @@ int cmd_generate(int argc, char **argv) {
     fl_model *m = NULL;
     gen_vocab voc = {0};
     fl_generator *g = NULL;
+    int32_t *draft_ids = NULL;
     fl_tokvec ids = {0}, outv = {0};
     int rc = 0;
     if (ckpt_load_model(dir, &m, &err)) { rc = cli_error("%s", err.msg); goto out; }
@@ -282,6 +296,18 @@ int cmd_generate(int argc, char **argv) {
     if (ids.len == 0) {
         rc = cli_error("the prompt is empty and the tokenizer has no <|endoftext|> to start a document; give --prompt");
         goto out;
+    }
+    if (a.gen.mode == FL_GEN_SPEC && a.gen.draft_vocab > 0 && a.gen.draft_vocab < c->vocab_size) {
+        /* the shortlist: the most frequent tokens of the run's training data */
+        char data_dir[4200] = "";
+        run_data_dir(dir, data_dir, sizeof data_dir);
+        draft_ids = malloc(sizeof(int32_t) * (size_t)a.gen.draft_vocab);
+        if (!draft_ids) { rc = cli_error("out of memory"); goto out; }
+        if (data_dir[0] && !fl_draft_vocab_from_data(data_dir, c->vocab_size, a.gen.draft_vocab, 20000000, draft_ids, &err))
+            a.gen.draft_ids = draft_ids;
+        else
+            fprintf(stderr, "futurelm: warning: %s; drafting over the first %d token ids instead\n",
+                    data_dir[0] ? err.msg : "the checkpoint names no data folder", a.gen.draft_vocab);
     }
     if (fl_generator_create(m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
     int dropped = 0;
@@ -355,6 +381,7 @@ out:
     fl_tokvec_free(&ids);
     fl_tokvec_free(&outv);
     fl_tokenizer_free(voc.bpe);
+    free(draft_ids);
     fl_model_free(m);
     free(prompt);
     return rc;

@@ -61,8 +61,9 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     if (!(cfg->draft_confidence >= 0.0f && cfg->draft_confidence < 1.0f))
         return fl_fail(err, FL_ERR_ARG, "draft confidence %g: need 0 <= c < 1 (0 = always draft the full depth)",
                        cfg->draft_confidence);
-    if (cfg->draft_vocab < 0)
-        return fl_fail(err, FL_ERR_ARG, "draft vocabulary %d: need >= 0 (0 = the whole vocabulary)", cfg->draft_vocab);
+    if (cfg->draft_vocab < 0 || cfg->draft_vocab > c->vocab_size)
+        return fl_fail(err, FL_ERR_ARG, "draft vocabulary %d: need 0..%d (0 = the whole vocabulary)", cfg->draft_vocab,
+                       c->vocab_size);
     if (cfg->mode != FL_GEN_AR) {
         if (c->type != FL_MODEL_FTP)
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
@@ -87,6 +88,18 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
     st = fl_session_create(m, rows, &g->s, err);
     if (!st) st = sampler_ws_init(&g->ws, g->V, err);
+    if (!st && cfg->mode == FL_GEN_SPEC && cfg->draft_vocab > 0 && cfg->draft_vocab < g->V) {
+        int32_t *first = NULL;
+        if (!cfg->draft_ids) { /* the first ids: BPE ranks come roughly by frequency */
+            first = malloc(sizeof(int32_t) * (size_t)cfg->draft_vocab);
+            for (int i = 0; first && i < cfg->draft_vocab; i++) first[i] = i;
+        }
+        const int32_t *ids = cfg->draft_ids ? cfg->draft_ids : first;
+        st = ids ? fl_session_set_draft_vocab(g->s, ids, cfg->draft_vocab, err)
+                 : fl_fail(err, FL_ERR_NOMEM, "out of memory for the draft vocabulary");
+        free(first);
+        g->cfg.draft_ids = NULL; /* the session keeps its own copy */
+    }
     if (!st) {
         g->logits = malloc(sizeof(float) * (size_t)rows * g->Vp);
         g->target = malloc(sizeof(float) * (size_t)g->Vp);
@@ -211,7 +224,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 
         for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
             const int32_t prev = g->hist[g->hlen + k - 3];
-            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_vocab : 0, g->logits, err))) goto done;
+            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC, g->logits, err))) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
             probs_at(g, g->logits, g->hlen + k - 2, q);
             const int32_t y = sampler_draw(q, g->V, &g->rng);

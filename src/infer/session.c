@@ -44,6 +44,10 @@ struct fl_session {
     float *sk, *sv;  /* [rows, Ld, N, C] */
     float *xkv_tmp;  /* [rows*P, 2C] */
     float *dx, *dln, *dqkv, *datt, *dtmp, *dfch, *dmean, *drstd;
+    /* the draft shortlist's head (fl_session_set_draft_vocab) */
+    int n_draft;
+    int32_t *draft_ids;
+    float *draft_head, *draft_logits;
 };
 
 /* One list of buffers sizes the arena and then binds it. */
@@ -152,6 +156,7 @@ fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, f
 
 void fl_session_free(fl_session *s) {
     if (!s) return;
+    fl_session_set_draft_vocab(s, NULL, 0, NULL);
     fl_free(s->mem);
     free(s->enc);
     free(s->dec);
@@ -168,21 +173,52 @@ static void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* Tied head over n rows of final-LayerNorm output (rows Vp apart), for token
- * ids below `limit` (0 = all): whole 32-column packed panels are computed, then
- * the skipped and the padded columns are set to -inf. */
-static void head_logits(const fl_session *s, const float *x, int n, int limit, float *logits) {
-    if (limit <= 0 || limit > s->V) limit = s->V;
-    int cols = (limit + 31) / 32 * 32;
-    if (cols > s->Vp) cols = s->Vp;
-    if (cols == s->Vp) {
-        linear_packed_forward(logits, x, s->head, NULL, n, s->C, s->Vp);
-    } else {
-        for (int i = 0; i < n; i++) /* one row at a time: the output stride is Vp, not cols */
-            linear_packed_forward(logits + (size_t)i * s->Vp, x + (size_t)i * s->C, s->head, NULL, 1, s->C, cols);
+/* Tied head over n rows of final-LayerNorm output (rows Vp apart); padded
+ * columns are -inf. With draft_head and a shortlist, one row over the
+ * shortlist's columns only, scattered into -inf elsewhere. */
+static void head_logits(const fl_session *s, const float *x, int n, int draft_head, float *logits) {
+    if (draft_head && s->n_draft > 0) {
+        linear_packed_forward(s->draft_logits, x, s->draft_head, NULL, 1, s->C, s->n_draft);
+        for (int v = 0; v < s->Vp; v++) logits[v] = -INFINITY;
+        for (int i = 0; i < s->n_draft; i++) logits[s->draft_ids[i]] = s->draft_logits[i];
+        return;
     }
+    linear_packed_forward(logits, x, s->head, NULL, n, s->C, s->Vp);
     for (int i = 0; i < n; i++)
-        for (int v = limit; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
+        for (int v = s->V; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
+}
+
+fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, fl_error *err) {
+    if (n < 0 || n > s->V) return fl_fail(err, FL_ERR_ARG, "draft vocabulary of %d tokens: need 0..%d", n, s->V);
+    free(s->draft_ids);
+    fl_free(s->draft_head);
+    fl_free(s->draft_logits);
+    s->draft_ids = NULL, s->draft_head = s->draft_logits = NULL, s->n_draft = 0;
+    if (n == 0) return FL_OK;
+    unsigned char *seen = calloc((size_t)s->V, 1);
+    s->draft_ids = malloc(sizeof(int32_t) * (size_t)n);
+    float *rows = fl_alloc((size_t)n * s->C, sizeof(float));
+    s->draft_head = fl_alloc(linear_pack_floats(s->C, n), sizeof(float));
+    s->draft_logits = fl_alloc((size_t)n, sizeof(float));
+    fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits
+                       ? FL_OK
+                       : fl_fail(err, FL_ERR_NOMEM, "out of memory for a draft vocabulary of %d tokens", n);
+    for (int i = 0; i < n && !st; i++) {
+        if (ids[i] < 0 || ids[i] >= s->V || seen[ids[i]])
+            st = fl_fail(err, FL_ERR_ARG, "draft vocabulary: token id %d is %s", ids[i],
+                         ids[i] < 0 || ids[i] >= s->V ? "outside the vocabulary" : "listed twice");
+        else
+            seen[ids[i]] = 1, s->draft_ids[i] = ids[i];
+        if (!st) memcpy(rows + (size_t)i * s->C, s->m->wte + (size_t)ids[i] * s->C, sizeof(float) * (size_t)s->C);
+    }
+    if (!st) {
+        linear_pack(s->draft_head, rows, s->C, n);
+        s->n_draft = n;
+    }
+    free(seen);
+    fl_free(rows);
+    if (st) fl_session_set_draft_vocab(s, NULL, 0, NULL);
+    return st;
 }
 
 /* The MLP half of a block, in place on x [n, C]. */
@@ -201,7 +237,7 @@ static void mlp(const block_weights *w, const packed_block *p, float *x, float *
  * logits [n, Vp]. Step 0 also derives each slot's pseudo-sequence and
  * cross-attention keys/values from the state vectors h0 [n, C]. */
 static void decoder_step(fl_session *s, const int *slots, int n, int step, const int32_t *tokens, const float *h0,
-                         int vocab_limit, float *logits) {
+                         int draft_head, float *logits) {
     const fl_model *m = s->m;
     const int C = s->C, P = s->P, N = s->N, Hd = s->Hd, hs = C / Hd;
     const size_t slot_x = (size_t)s->Ld * P * C, slot_s = (size_t)s->Ld * N * C;
@@ -256,7 +292,7 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         mlp(w, p, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
     }
     layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
-    head_logits(s, s->dln, n, vocab_limit, logits);
+    head_logits(s, s->dln, n, draft_head, logits);
 }
 
 /* ---------------------------------------------------------------- encoder */
@@ -313,7 +349,7 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
     return FL_OK;
 }
 
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int vocab_limit, float *logits,
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft_head, float *logits,
                             fl_error *err) {
     if (s->N == 0) return fl_fail(err, FL_ERR_ARG, "decoder steps need an FTP model; this is a GPT model");
     if (slot < 0 || slot >= s->rows) return fl_fail(err, FL_ERR_ARG, "decoder slot %d: need 0..%d", slot, s->rows - 1);
@@ -321,7 +357,6 @@ fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, in
         return fl_fail(err, FL_ERR_ARG, "decoder step %d: need 1..%d (ftp.n_future - 1)", step, s->N - 1);
     if (token < 0 || token >= s->V)
         return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", token, s->V - 1);
-    if (vocab_limit < 0) return fl_fail(err, FL_ERR_ARG, "vocab_limit %d: need >= 0 (0 = all)", vocab_limit);
-    decoder_step(s, &slot, 1, step, &token, NULL, vocab_limit, logits);
+    decoder_step(s, &slot, 1, step, &token, NULL, draft_head, logits);
     return FL_OK;
 }
