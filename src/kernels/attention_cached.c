@@ -3,43 +3,74 @@
  * the FTP decoder's causal self-attention over its steps, and the decoder's
  * cross-attention to the P pseudo-tokens.
  *
- * Each (query, head) is one online-softmax pass over its keys in increasing
- * order, so a query's output does not depend on how many queries share the call
- * or on the thread count (see linear_packed.c for why that matters). */
+ * Each (query, head) walks its keys in blocks of up to 64: the block's scores
+ * (vectorised dot products), one rescale of the running sum to the block's new
+ * maximum, the block's exps in one vectorised pass (fl_expf), then the
+ * probability-weighted values. The order depends only on the number of keys,
+ * so a query's output does not depend on how many queries share the call or on
+ * the thread count (see linear_packed.c for why that matters). */
 #include <math.h>
 
 #include "kernels/kernels.h"
+#include "kernels/vexp.h"
+
+enum { KEY_BLOCK = 64 };
+
+static void one_query(float *restrict o, const float *restrict qi, const float *k, const float *v, int kv_stride,
+                      int keys, int hs, float scale) {
+    float s[KEY_BLOCK];
+    float mx = -INFINITY, l = 0.0f;
+    for (int d = 0; d < hs; d++) o[d] = 0.0f;
+    for (int j0 = 0; j0 < keys; j0 += KEY_BLOCK) {
+        const int nb = keys - j0 < KEY_BLOCK ? keys - j0 : KEY_BLOCK;
+        float bmax = -INFINITY;
+        for (int j = 0; j < nb; j++) {
+            const float *kj = k + (size_t)(j0 + j) * kv_stride;
+            float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+            for (int d = 0; d < hs; d++) acc += qi[d] * kj[d];
+            s[j] = acc * scale;
+            bmax = s[j] > bmax ? s[j] : bmax;
+        }
+        if (bmax > mx) { /* new running maximum: rescale what is accumulated */
+            const float corr = fl_expf(mx - bmax);
+            l *= corr;
+            for (int d = 0; d < hs; d++) o[d] *= corr;
+            mx = bmax;
+        }
+        float bsum = 0.0f;
+#pragma omp simd reduction(+ : bsum)
+        for (int j = 0; j < nb; j++) {
+            s[j] = fl_expf(s[j] - mx);
+            bsum += s[j];
+        }
+        l += bsum;
+        for (int j = 0; j < nb; j++) {
+            const float *vj = v + (size_t)(j0 + j) * kv_stride;
+            const float p = s[j];
+#pragma omp simd
+            for (int d = 0; d < hs; d++) o[d] = fmaf(p, vj[d], o[d]);
+        }
+    }
+    const float inv = 1.0f / l;
+    for (int d = 0; d < hs; d++) o[d] *= inv;
+}
 
 void attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
                       int first, int nk, int causal, int H, int hs) {
     const int C = H * hs;
     const float scale = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for schedule(static) collapse(2) if ((long)nq * H * (first + nq) * hs >= 16384)
-    for (int i = 0; i < nq; i++) {
-        for (int h = 0; h < H; h++) {
-            const float *qi = q + (size_t)i * q_stride + h * hs;
-            float *o = out + (size_t)i * C + h * hs;
-            const int keys = causal ? first + i + 1 : nk;
-            float mx = -INFINITY, l = 0.0f;
-            for (int d = 0; d < hs; d++) o[d] = 0.0f;
-            for (int j = 0; j < keys; j++) {
-                const float *kj = k + (size_t)j * kv_stride + h * hs;
-                const float *vj = v + (size_t)j * kv_stride + h * hs;
-                float s = 0.0f;
-                for (int d = 0; d < hs; d++) s += qi[d] * kj[d];
-                s *= scale;
-                if (s > mx) { /* new running maximum: rescale what is accumulated */
-                    float corr = expf(mx - s);
-                    l *= corr;
-                    for (int d = 0; d < hs; d++) o[d] *= corr;
-                    mx = s;
-                }
-                float p = expf(s - mx);
-                l += p;
-                for (int d = 0; d < hs; d++) o[d] += p * vj[d];
-            }
-            const float inv = 1.0f / l;
-            for (int d = 0; d < hs; d++) o[d] *= inv;
-        }
+    /* Small calls (one decoder row, short caches) stay on one thread. */
+    if ((long)nq * H * (causal ? first + nq : nk) * hs < 16384) {
+        for (int i = 0; i < nq; i++)
+            for (int h = 0; h < H; h++)
+                one_query(out + (size_t)i * C + h * hs, q + (size_t)i * q_stride + h * hs, k + h * hs, v + h * hs,
+                          kv_stride, causal ? first + i + 1 : nk, hs, scale);
+        return;
     }
+#pragma omp parallel for schedule(static) collapse(2)
+    for (int i = 0; i < nq; i++)
+        for (int h = 0; h < H; h++)
+            one_query(out + (size_t)i * C + h * hs, q + (size_t)i * q_stride + h * hs, k + h * hs, v + h * hs,
+                      kv_stride, causal ? first + i + 1 : nk, hs, scale);
 }

@@ -94,19 +94,29 @@ enum { GROUP = 4 }; /* panels per work item */
         n0 += (NR);                                                                                                    \
     } while (0)
 
+/* Every row against the ng (1..4) panels of one group from panel p0. */
+static void group_rows(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC, int p0,
+                       int ng) {
+    int n0 = 0;
+    while (N - n0 >= 8) ROWS_OVER_GROUP(8, 1);
+    if (N - n0 >= 4) ROWS_OVER_GROUP(4, 2);
+    if (N - n0 >= 2) ROWS_OVER_GROUP(2, 4);
+    if (N - n0 >= 1) ROWS_OVER_GROUP(1, 4);
+}
+
 void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC) {
     const int np = panels_of(OC), ngroups = (np + GROUP - 1) / GROUP;
     /* Threads split groups of panels (each weight column is read by one thread);
      * inside, rows go in tiles of 8, then 4, 2 and 1, each tile walking as many
-     * panels at once as its accumulators allow. Tiny products (the tests'
-     * models) stay on one thread: waking the team costs more than the work. */
-#pragma omp parallel for schedule(static) if ((size_t)N * C * OC >= 65536)
-    for (int gi = 0; gi < ngroups; gi++) {
-        const int p0 = gi * GROUP, ng = np - p0 < GROUP ? np - p0 : GROUP;
-        int n0 = 0;
-        while (N - n0 >= 8) ROWS_OVER_GROUP(8, 1);
-        if (N - n0 >= 4) ROWS_OVER_GROUP(4, 2);
-        if (N - n0 >= 2) ROWS_OVER_GROUP(2, 4);
-        if (N - n0 >= 1) ROWS_OVER_GROUP(1, 4);
+     * panels at once as its accumulators allow. Tiny products (the tests' models,
+     * decoder steps of small models) run without entering a parallel region at
+     * all: even a team of one costs an allocation. */
+    if ((size_t)N * C * OC < 65536) {
+        for (int gi = 0; gi < ngroups; gi++)
+            group_rows(out, x, packed, b, N, C, OC, gi * GROUP, np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
+        return;
     }
+#pragma omp parallel for schedule(static)
+    for (int gi = 0; gi < ngroups; gi++)
+        group_rows(out, x, packed, b, N, C, OC, gi * GROUP, np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
 }
