@@ -27,9 +27,6 @@ static const char *USAGE =
     "fails (parse, numbers, stack, value). Exit status: 0 all pass, 3 some fail, 1-2 bad input.\n"
     "Models train with model.vocab_size=18 on this data. See docs/evaluation.md for the language.\n";
 
-static int parse_long(const char *opt, const char *s, long lo, long hi, long *out) {
-    return cli_parse_long(opt, s, lo, hi, out);
-}
 
 static int generate(int argc, char **argv) {
     fl_cd_data_opts o;
@@ -50,27 +47,21 @@ static int generate(int argc, char **argv) {
         } else if (!strcmp(a, "--out") && has) {
             o.out_dir = argv[++i];
         } else if (!strcmp(a, "--n") && has) {
-            rc = parse_long(a, argv[++i], 1, 1000000000L, &o.n_train);
+            rc = cli_parse_long(a, argv[++i], 1, 1000000000L, &o.n_train);
         } else if (!strcmp(a, "--test") && has) {
-            rc = parse_long(a, argv[++i], 0, 10000000L, &o.n_test);
+            rc = cli_parse_long(a, argv[++i], 0, 10000000L, &o.n_test);
         } else if (!strcmp(a, "--seed") && has) {
             rc = cli_parse_u64(a, argv[++i], &o.seed);
         } else if (!strcmp(a, "--val-fraction") && has) {
-            char *end;
-            errno = 0;
-            o.val_fraction = strtod(argv[++i], &end);
-            if (*end || errno || !(o.val_fraction >= 0 && o.val_fraction < 1)) {
-                fprintf(stderr, "futurelm: error: --val-fraction '%s' must be a number in [0, 1)\n", argv[i]);
-                rc = 2;
-            }
+            if (cli_parse_fraction(a, argv[++i], &o.val_fraction)) rc = 2;
         } else if (!strcmp(a, "--min-nums") && has) {
-            rc = parse_long(a, argv[++i], 1, FL_CD_MAX_NUMS, &v);
+            rc = cli_parse_long(a, argv[++i], 1, FL_CD_MAX_NUMS, &v);
             o.gen.min_nums = (int)v;
         } else if (!strcmp(a, "--max-nums") && has) {
-            rc = parse_long(a, argv[++i], 1, FL_CD_MAX_NUMS, &v);
+            rc = cli_parse_long(a, argv[++i], 1, FL_CD_MAX_NUMS, &v);
             o.gen.max_nums = (int)v;
         } else if (!strcmp(a, "--max-target") && has) {
-            rc = parse_long(a, argv[++i], 1, 999999999L, &o.gen.max_target);
+            rc = cli_parse_long(a, argv[++i], 1, 999999999L, &o.gen.max_target);
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else {

@@ -56,9 +56,6 @@ static const char USAGE[] =
     "warning), and generation past the context moves the window forward by half a context at a time.\n"
     "Threads: OMP_NUM_THREADS.\n";
 
-static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
-    return cli_parse_long(opt, v, lo, hi, out);
-}
 /* Sampler values are range-checked by fl_sampler_config_validate, whose
  * messages give each one's valid range. */
 static int parse_float(const char *opt, const char *v, float *out) {
@@ -115,16 +112,16 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         if (!strcmp(o, "--prompt")) a->prompt = v;
         else if (!strcmp(o, "--prompt-file")) a->prompt_file = v;
         else if (!strcmp(o, "--tokenizer")) a->tok_path = cli_tokenizer_path(v);
-        else if (!strcmp(o, "--max-tokens")) { if (parse_long(o, v, 0, 100000000, &a->max_tokens)) return 1; }
+        else if (!strcmp(o, "--max-tokens")) { if (cli_parse_long(o, v, 0, 100000000, &a->max_tokens)) return 1; }
         else if (!strcmp(o, "--temperature")) { if (parse_float(o, v, &a->gen.sampler.temperature)) return 1; }
         else if (!strcmp(o, "--top-p")) { if (parse_float(o, v, &a->gen.sampler.top_p)) return 1; }
         else if (!strcmp(o, "--min-p")) { if (parse_float(o, v, &a->gen.sampler.min_p)) return 1; }
         else if (!strcmp(o, "--repeat-penalty")) { if (parse_float(o, v, &a->gen.sampler.repeat_penalty)) return 1; }
-        else if (!strcmp(o, "--top-k")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.top_k = (int)x; }
-        else if (!strcmp(o, "--repeat-window")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.repeat_window = (int)x; }
-        else if (!strcmp(o, "--draft-vocab")) { if (parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.draft_vocab = (int)x; }
+        else if (!strcmp(o, "--top-k")) { if (cli_parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.top_k = (int)x; }
+        else if (!strcmp(o, "--repeat-window")) { if (cli_parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.sampler.repeat_window = (int)x; }
+        else if (!strcmp(o, "--draft-vocab")) { if (cli_parse_long(o, v, 0, 1 << 30, &x)) return 1; a->gen.draft_vocab = (int)x; }
         else if (!strcmp(o, "--draft-confidence")) { if (parse_float(o, v, &a->gen.draft_confidence)) return 1; }
-        else if (!strcmp(o, "--draft")) { if (parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
+        else if (!strcmp(o, "--draft")) { if (cli_parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
         else if (!strcmp(o, "--seed")) { if (cli_parse_u64(o, v, &a->gen.sampler.seed)) return 1; }
         else if (!strcmp(o, "--mode")) {
             if (!strcmp(v, "ar")) a->gen.mode = FL_GEN_AR;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "data/prepare.h"
 
 static const char *USAGE =
@@ -46,13 +47,7 @@ int cmd_prepare(int argc, char **argv) {
             inputs[n++] = argv[++i];
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2)) inputs[n++] = argv[++i];
         } else if (!strcmp(a, "--val-fraction") && has) {
-            char *end;
-            errno = 0;
-            o.val_fraction = strtod(argv[++i], &end);
-            if (*end || errno || !(o.val_fraction >= 0 && o.val_fraction < 1)) {
-                fprintf(stderr, "futurelm: error: --val-fraction '%s' must be a number in [0, 1)\n", argv[i]);
-                rc = 2;
-            }
+            if (cli_parse_fraction(a, argv[++i], &o.val_fraction)) rc = 2;
         } else if ((!strcmp(a, "--seed") || !strcmp(a, "--shard-tokens")) && has) {
             char *end;
             errno = 0;

@@ -39,6 +39,14 @@ int cli_parse_double(const char *opt, const char *v, double lo, double hi, doubl
     return 0;
 }
 
+int cli_parse_fraction(const char *opt, const char *v, double *out) {
+    double x = 0.0;
+    if (cli_parse_double(opt, v, 0.0, 1.0, &x)) return 1;
+    if (x >= 1.0) return cli_error("%s '%s': need a number in [0, 1)", opt, v);
+    *out = x;
+    return 0;
+}
+
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out) {
     char *end;
     errno = 0;

@@ -31,4 +31,6 @@ int cli_error(const char *fmt, ...);
 int cli_parse_long(const char *opt, const char *v, long lo, long hi, long *out);
 int cli_parse_double(const char *opt, const char *v, double lo, double hi, double *out);
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out);
+/* A share in [0, 1), e.g. --val-fraction. */
+int cli_parse_fraction(const char *opt, const char *v, double *out);
 #endif
