@@ -187,7 +187,6 @@ static void probs_at(fl_generator *g, const float *logits, long i, float *probs)
     sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
 
-
 fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err) {
     *n_out = 0;
     if (!g->started) return fl_fail(err, FL_ERR_STATE, "fl_generator_start must come before fl_generator_next");
@@ -224,12 +223,14 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 
         for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
             const int32_t prev = g->hist[g->hlen + k - 3];
-            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC, g->logits, err))) goto done;
+            st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC, g->logits, err);
+            if (st) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
             probs_at(g, g->logits, g->hlen + k - 2, q);
             const int32_t y = sampler_draw(q, g->V, &g->rng);
             g->hist[g->hlen + k - 2] = y; /* tentative, past hlen */
-            if (g->cfg.mode == FL_GEN_SPEC && g->cfg.draft_confidence > 0.0f && k < K && softmax_at(g->logits, g->V, y) < g->cfg.draft_confidence)
+            const float cut = g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_confidence : 0.0f;
+            if (cut > 0.0f && k < K && softmax_at(g->logits, g->V, y) < cut)
                 K = k; /* an unlikely draft: verify what we have rather than build on it */
         }
 
