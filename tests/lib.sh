@@ -4,8 +4,9 @@
 #   ok/bad    print one TAP-like line (tests/run.sh counts them)
 #   check NAME CONDITION     ok or not ok by a shell condition
 #   json FILE EXPR           a JavaScript expression over the parsed JSON in FILE (j)
-#   tiny_models [--set k=v ...]   a corpus of the repository's own text, a 400-token
-#             BPE ($T/tok.tiktoken), shards ($T/data), and a GPT ($T/gpt) and an FTP
+#   tiny_corpus VOCAB VAL_FRACTION   documents of the repository's own text ($T/docs), a
+#             BPE of VOCAB tokens ($T/tok.tiktoken) and shards ($T/data)
+#   tiny_models [--set k=v ...]   tiny_corpus 400 0.2, then a GPT ($T/gpt) and an FTP
 #             ($T/ftp, N=3 P=2 L_d=1) trained 6 steps with checkpoints at 3 and 6
 FL=${FL_BUILD:-build/opt}/futurelm
 [ -x "$FL" ] || FL=./futurelm
@@ -16,16 +17,20 @@ bad() { echo "not ok - $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=eval(process.argv[2]); process.stdout.write(String(r));' "$1" "$2"; }
 
-tiny_models() {
+tiny_corpus() {
     mkdir -p "$T/docs"
     _i=0
     for _f in README.md docs/*.md src/model/*.c src/infer/*.c src/eval/*.c; do
         _i=$((_i + 1))
         cp "$_f" "$T/docs/doc$_i.txt"
     done
-    $FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
-        $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
+    $FL tokenizer train --vocab-size "$1" --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
+        $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction "$2" >/dev/null 2>&1 ||
         { bad "prepare a test corpus"; exit 1; }
+}
+
+tiny_models() {
+    tiny_corpus 400 0.2
     _small="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
             --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=6
             --set train.eval_every=3 --set train.ckpt_every=3 --set train.eval_batches=2 --set train.lr=1e-2"

@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 wait_for() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 
 # a small corpus of our own text, cut into documents
-mkdir -p "$T/docs"
-i=0
-for f in README.md docs/*.md src/model/*.c src/kernels/*.c; do
-    i=$((i + 1))
-    cp "$f" "$T/docs/doc$i.txt"
-done
-$FL tokenizer train --vocab-size 400 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
-    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.2 >/dev/null 2>&1 ||
-    { bad "prepare a test corpus"; exit 1; }
+tiny_corpus 400 0.2
 
 SMALL="--set model.vocab_size=400 --set model.block_size=32 --set model.n_layer=2 --set model.n_head=2
        --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=2 --set train.max_steps=8

@@ -4,20 +4,9 @@
 # same batches (--dump-batches), same schedule, clipping and AdamW. Every step's loss
 # must agree within 1e-3 relative, for GPT and for FTP.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
+. tests/lib.sh
 PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-mkdir -p "$T/docs"
-i=0
-for f in README.md docs/*.md src/model/*.c src/kernels/*.c src/train/*.c; do
-    i=$((i + 1))
-    cp "$f" "$T/docs/doc$i.txt"
-done
-$FL tokenizer train --vocab-size 300 --input "$T/docs" --out "$T/tok.tiktoken" >/dev/null 2>&1 &&
-    $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/docs" --out "$T/data" --val-fraction 0.1 >/dev/null 2>&1 ||
-    { echo "not ok - prepare a test corpus"; exit 1; }
+tiny_corpus 300 0.1
 STEPS=50 B=4 LR=3e-3 MIN=3e-4 WARM=5 WD=0.1 CLIP=1.0
 ARGS="--set model.vocab_size=300 --set model.block_size=24 --set model.n_layer=2 --set model.n_head=2
       --set model.n_embd=32 --set train.seed=7"
