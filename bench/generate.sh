@@ -10,7 +10,8 @@
 # prompts one per line (default: built-in prose openings); SPEC_CONFIDENCE (default
 # 0.3) for the spec rows that stop drafting after an unlikely draft; DRAFT_VOCAB
 # (default 512; 0 leaves those rows out) for the rows whose drafts choose among
-# the run's most frequent training tokens only; STOP_AT_EOT=1 ends each generation at <|endoftext|>
+# the run's most frequent training tokens only; DRAFT_F32=1 (default) adds a row
+# at the deepest draft with float32 draft weights (the others draft in bfloat16); STOP_AT_EOT=1 ends each generation at <|endoftext|>
 # (countdown prompts: the program, then the end) instead of generating MAX_TOKENS.
 # Prints medians of tokens/s per mode, the ratio of each FTP mode to FTP ar, tokens
 # per encoder pass and the acceptance rate at each draft position; the JSON of every
@@ -23,6 +24,8 @@ MAX=${3:-256}
 DRAFTS=${4:-"2 3 4"}
 CONF=${SPEC_CONFIDENCE:-0.3}
 DV=${DRAFT_VOCAB:-512}
+F32=${DRAFT_F32:-1}
+KMAX=$(echo $DRAFTS | awk '{print $NF}')
 EOT_FLAG=--ignore-eot
 [ "${STOP_AT_EOT:-0}" = 1 ] && EOT_FLAG=
 LOG=bench-generate.jsonl
@@ -53,6 +56,7 @@ while IFS= read -r prompt; do
     run "gpt ar" "$GPT"
     run "ftp ar" "$FTP" --mode ar
     for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
+    [ "$F32" = 1 ] && run "ftp spec K=$KMAX f32" "$FTP" --mode spec --draft "$KMAX" --draft-precision f32
     for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
     if [ "$DV" != 0 ]; then
         for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done

@@ -167,14 +167,20 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
 /* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token
  * `token` (the token drafted at the previous step): logits [Vp] of the token
  * step+1 places after the slot's position. Steps of a slot go in order. With
- * draft_head set (and a shortlist given to fl_session_set_draft_vocab) only
- * the shortlist's tokens get logits and the rest are -inf: a cheaper head for
- * drafts. */
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft_head, float *logits,
+ * `draft` set the step runs on the draft weights: the bfloat16 copies when the
+ * draft precision is FL_DRAFT_BF16, and the shortlist's head when there is one
+ * (fl_session_set_draft_vocab; the other tokens get -inf): cheaper, and only
+ * for drafts, whose precision changes how many are accepted, never the output. */
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft, float *logits,
                             fl_error *err);
 /* The draft shortlist: n distinct token ids (their wte rows are packed into a
  * head of n columns). n = 0 removes it. */
 fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, fl_error *err);
+/* Weights of draft steps: FL_DRAFT_BF16 keeps a bfloat16 copy of the decoder
+ * blocks and heads (half the bytes to stream per draft step), FL_DRAFT_F32 the
+ * model's own float32 weights. A new session drafts in float32. */
+typedef enum { FL_DRAFT_BF16 = 0, FL_DRAFT_F32 = 1 } fl_draft_precision;
+fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl_error *err);
 /* h_t rows [n, n_embd] of the last append. */
 const float *fl_session_hidden(const fl_session *s);
 
@@ -224,6 +230,10 @@ typedef struct {
      * (fl_draft_vocab_from_data). */
     int draft_vocab;
     const int32_t *draft_ids;
+    /* SPEC: weights of the draft steps; FL_DRAFT_BF16 (the zero default) is
+     * faster, FL_DRAFT_F32 drafts with the model's own weights. Either way the
+     * output distribution is AR's. */
+    fl_draft_precision draft_precision;
 } fl_gen_config;
 
 typedef struct {

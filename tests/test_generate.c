@@ -136,8 +136,9 @@ static void cached_vs_recompute(fl_model_type type, int C) {
 }
 
 static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, int draft_vocab,
-                    const fl_sampler_config *sc, const int32_t *prompt, int n, int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL};
+                    fl_draft_precision precision, const fl_sampler_config *sc, const int32_t *prompt, int n,
+                    int32_t *out, int max, fl_gen_stats *st) {
+    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL, precision};
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -153,7 +154,8 @@ static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confid
 }
 
 /* Greedy SPEC is token-identical to greedy AR, across window slides, with and
- * without a repetition penalty, at every draft depth. */
+ * without a repetition penalty, at every draft depth, drafting in bfloat16 and
+ * in float32. */
 static void greedy_spec_equals_ar(void) {
     const int V = 40, T = 24;
     fl_model *m = tiny(FL_MODEL_FTP, V, T, 32, 4, 3.0f, 21);
@@ -168,8 +170,10 @@ static void greedy_spec_equals_ar(void) {
         if (p % 3 == 1) sc.repeat_penalty = 1.5f;
         int draft = 2 + p % 3;
         fl_gen_stats st;
-        int na = generate(m, FL_GEN_AR, 0, 0, 0, &sc, prompt, n, a, 70, NULL);
-        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, &sc, prompt, n, b, 70, &st);
+        fl_draft_precision precision = p % 8 >= 4 ? FL_DRAFT_F32 : FL_DRAFT_BF16;
+        int na = generate(m, FL_GEN_AR, 0, 0, 0, FL_DRAFT_BF16, &sc, prompt, n, a, 70, NULL);
+        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, precision, &sc, prompt, n,
+                          b, 70, &st);
         prompts++;
         tokens += na;
         identical += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
@@ -177,7 +181,7 @@ static void greedy_spec_equals_ar(void) {
     }
     check(identical == prompts,
           "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide, draft 2-4, "
-          "with and without a draft confidence cut and a draft vocabulary of 24 of 40)",
+          "with and without a draft confidence cut and a draft vocabulary of 24 of 40, drafts in bfloat16 and float32)",
           "%d of %d identical", identical, prompts);
     check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
           "accepted %ld of %ld", accepted, drafted);
@@ -325,13 +329,19 @@ static void chi_square(void) {
     double emin = 1;
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
-    fl_gen_mode modes[5] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
-    const char *names[5] = {"ar", "spec", "spec with draft confidence 0.6", "spec drafting over 4 of 6 tokens (5 2 0 3)",
-                            "block"};
-    double x2s[5];
-    for (int k = 0; k < 5; k++) {
+    enum { MODES = 6, BLOCK = MODES - 1 };
+    fl_gen_mode modes[MODES] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
+    const char *names[MODES] = {"ar",
+                                "spec (drafts in bfloat16)",
+                                "spec drafting in float32",
+                                "spec with draft confidence 0.6",
+                                "spec drafting over 4 of 6 tokens (5 2 0 3)",
+                                "block"};
+    double x2s[MODES];
+    for (int k = 0; k < MODES; k++) {
         static const int32_t shortlist[4] = {5, 2, 0, 3}; /* not a prefix: exercises the scatter */
-        fl_gen_config gc = {sc, modes[k], 4, k == 2 ? 0.6f : 0.0f, k == 3 ? 4 : 0, k == 3 ? shortlist : NULL};
+        fl_gen_config gc = {sc,           modes[k], 4, k == 3 ? 0.6f : 0.0f, k == 4 ? 4 : 0, k == 4 ? shortlist : NULL,
+                            k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16};
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;
@@ -359,7 +369,7 @@ static void chi_square(void) {
         x2s[k] = chi2_of(counts, exact, 36, done, &df, &impossible);
         double crit = chi2_crit(df);
         char label[160];
-        if (k < 4) {
+        if (k != BLOCK) {
             snprintf(label, sizeof label,
                      "%s: chi-square of tokens 2-3 vs the exact AR distribution, %ld draws: %.1f < %.1f (df %d, p=0.001)",
                      names[k], done, x2s[k], crit, df);

@@ -17,7 +17,7 @@ static const char USAGE[] =
     "usage: futurelm generate CKPT|RUN_DIR [--prompt TEXT | --prompt-file FILE|-] [--max-tokens N]\n"
     "                         [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R]\n"
     "                         [--repeat-window W] [--seed S] [--mode ar|block|spec] [--draft K]\n"
-    "                         [--draft-confidence C] [--draft-vocab S]\n"
+    "                         [--draft-confidence C] [--draft-vocab S] [--draft-precision bf16|f32]\n"
     "                         [--stats] [--json] [--ignore-eot] [--tokenizer TOK]\n"
     "\n"
     "Samples a continuation of the prompt and streams it to stdout (the prompt is printed first).\n"
@@ -38,6 +38,8 @@ static const char USAGE[] =
     "                       (default 0: always draft K); saves decoder steps, never changes the output\n"
     "  --draft-vocab S      spec: drafts choose among the S most frequent tokens of the run's training\n"
     "                       data (0 = all): a cheaper draft head; never changes the output\n"
+    "  --draft-precision P  spec: weights of the draft steps, bf16 (default: a bfloat16 copy of the\n"
+    "                       decoder, half the bytes per step) or f32; never changes the output\n"
     "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
     "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
     "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
@@ -123,7 +125,11 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         else if (!strcmp(o, "--draft-confidence")) { if (parse_float(o, v, &a->gen.draft_confidence)) return 1; }
         else if (!strcmp(o, "--draft")) { if (cli_parse_long(o, v, 2, FL_MAX_FUTURE, &x)) return 1; a->gen.draft = (int)x; }
         else if (!strcmp(o, "--seed")) { if (cli_parse_u64(o, v, &a->gen.sampler.seed)) return 1; }
-        else if (!strcmp(o, "--mode")) {
+        else if (!strcmp(o, "--draft-precision")) {
+            if (!strcmp(v, "bf16")) a->gen.draft_precision = FL_DRAFT_BF16;
+            else if (!strcmp(v, "f32")) a->gen.draft_precision = FL_DRAFT_F32;
+            else return cli_error("--draft-precision '%s': need bf16 or f32", v);
+        } else if (!strcmp(o, "--mode")) {
             if (!strcmp(v, "ar")) a->gen.mode = FL_GEN_AR;
             else if (!strcmp(v, "block")) a->gen.mode = FL_GEN_BLOCK;
             else if (!strcmp(v, "spec")) a->gen.mode = FL_GEN_SPEC;

@@ -88,6 +88,7 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
     st = fl_session_create(m, rows, &g->s, err);
     if (!st) st = sampler_ws_init(&g->ws, g->V, err);
+    if (!st && cfg->mode == FL_GEN_SPEC) st = fl_session_set_draft_precision(g->s, cfg->draft_precision, err);
     if (!st && cfg->mode == FL_GEN_SPEC && cfg->draft_vocab > 0 && cfg->draft_vocab < g->V) {
         int32_t *first = NULL;
         if (!cfg->draft_ids) { /* the first ids: BPE ranks come roughly by frequency */

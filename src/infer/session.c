@@ -25,6 +25,12 @@ typedef struct {
     float *xq, *xkv, *xproj;               /* decoder blocks: cross-attention */
 } packed_block;
 
+/* A decoder block's bfloat16 copy for draft steps (fl_session_set_draft_precision).
+ * No xkv: drafts are steps >= 1, which reuse step 0's cross-attention keys. */
+typedef struct {
+    uint32_t *qkv, *attn_proj, *xq, *xproj, *fc, *fc_proj;
+} draft_block;
+
 struct fl_session {
     const fl_model *m;
     int T, C, H, L, V, Vp, rows;
@@ -48,6 +54,11 @@ struct fl_session {
     int n_draft;
     int32_t *draft_ids;
     float *draft_head, *draft_logits;
+    /* bfloat16 drafting (fl_session_set_draft_precision): the decoder blocks,
+     * the full head, the shortlist's head; all NULL in float32 drafting */
+    fl_draft_precision draft_precision;
+    draft_block *draft16;
+    uint32_t *draft16_mem, *head16, *draft_head16;
 };
 
 /* One list of buffers sizes the arena and then binds it. */
@@ -129,6 +140,7 @@ fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, f
     s->V = c->vocab_size;
     s->Vp = m->Vp;
     s->rows = max_rows;
+    s->draft_precision = FL_DRAFT_F32;
     if (c->type == FL_MODEL_FTP) {
         s->N = c->n_future;
         s->P = c->pseudo_len;
@@ -157,6 +169,7 @@ fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, f
 void fl_session_free(fl_session *s) {
     if (!s) return;
     fl_session_set_draft_vocab(s, NULL, 0, NULL);
+    fl_session_set_draft_precision(s, FL_DRAFT_F32, NULL);
     fl_free(s->mem);
     free(s->enc);
     free(s->dec);
@@ -173,17 +186,26 @@ static void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
+/* out = x · w with the float32 weight, or with its bfloat16 copy when there is one. */
+static void linear_either(float *out, const float *x, const float *w32, const uint32_t *w16, const float *b, int n,
+                          int C, int OC) {
+    if (w16)
+        linear_packed_bf16_forward(out, x, w16, b, n, C, OC);
+    else
+        linear_packed_forward(out, x, w32, b, n, C, OC);
+}
+
 /* Tied head over n rows of final-LayerNorm output (rows Vp apart); padded
- * columns are -inf. With draft_head and a shortlist, one row over the
- * shortlist's columns only, scattered into -inf elsewhere. */
-static void head_logits(const fl_session *s, const float *x, int n, int draft_head, float *logits) {
-    if (draft_head && s->n_draft > 0) {
-        linear_packed_forward(s->draft_logits, x, s->draft_head, NULL, 1, s->C, s->n_draft);
+ * columns are -inf. A draft (one row) uses the draft weights: the shortlist's
+ * columns only when there is a shortlist, scattered into -inf elsewhere. */
+static void head_logits(const fl_session *s, const float *x, int n, int draft, float *logits) {
+    if (draft && s->n_draft > 0) {
+        linear_either(s->draft_logits, x, s->draft_head, s->draft_head16, NULL, 1, s->C, s->n_draft);
         for (int v = 0; v < s->Vp; v++) logits[v] = -INFINITY;
         for (int i = 0; i < s->n_draft; i++) logits[s->draft_ids[i]] = s->draft_logits[i];
         return;
     }
-    linear_packed_forward(logits, x, s->head, NULL, n, s->C, s->Vp);
+    linear_either(logits, x, s->head, draft ? s->head16 : NULL, NULL, n, s->C, s->Vp);
     for (int i = 0; i < n; i++)
         for (int v = s->V; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
 }
@@ -192,15 +214,19 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     if (n < 0 || n > s->V) return fl_fail(err, FL_ERR_ARG, "draft vocabulary of %d tokens: need 0..%d", n, s->V);
     free(s->draft_ids);
     fl_free(s->draft_head);
+    fl_free(s->draft_head16);
     fl_free(s->draft_logits);
-    s->draft_ids = NULL, s->draft_head = s->draft_logits = NULL, s->n_draft = 0;
+    s->draft_ids = NULL, s->draft_head = s->draft_logits = NULL, s->draft_head16 = NULL, s->n_draft = 0;
     if (n == 0) return FL_OK;
     unsigned char *seen = calloc((size_t)s->V, 1);
     s->draft_ids = malloc(sizeof(int32_t) * (size_t)n);
     float *rows = fl_alloc((size_t)n * s->C, sizeof(float));
     s->draft_head = fl_alloc(linear_pack_floats(s->C, n), sizeof(float));
     s->draft_logits = fl_alloc((size_t)n, sizeof(float));
-    fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits
+    if (s->draft_precision == FL_DRAFT_BF16)
+        s->draft_head16 = fl_alloc(linear_pack_bf16_words(s->C, n), sizeof(uint32_t));
+    fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits &&
+                           (s->draft_precision != FL_DRAFT_BF16 || s->draft_head16)
                        ? FL_OK
                        : fl_fail(err, FL_ERR_NOMEM, "out of memory for a draft vocabulary of %d tokens", n);
     for (int i = 0; i < n && !st; i++) {
@@ -213,6 +239,7 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     }
     if (!st) {
         linear_pack(s->draft_head, rows, s->C, n);
+        if (s->draft_head16) linear_pack_bf16(s->draft_head16, rows, s->C, n);
         s->n_draft = n;
     }
     free(seen);
@@ -221,13 +248,65 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     return st;
 }
 
-/* The MLP half of a block, in place on x [n, C]. */
-static void mlp(const block_weights *w, const packed_block *p, float *x, float *ln, float *fch, float *tmp,
-                float *mean, float *rstd, int n, int C) {
+fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl_error *err) {
+    if (p != FL_DRAFT_F32 && p != FL_DRAFT_BF16)
+        return fl_fail(err, FL_ERR_ARG, "draft precision %d: need FL_DRAFT_BF16 or FL_DRAFT_F32", (int)p);
+    free(s->draft16);
+    fl_free(s->draft16_mem);
+    s->draft16 = NULL, s->draft16_mem = s->head16 = NULL;
+    s->draft_precision = FL_DRAFT_F32;
+    fl_status st = FL_OK;
+    if (p == FL_DRAFT_BF16 && s->N > 0) {
+        const int C = s->C;
+        const size_t per_block = linear_pack_bf16_words(C, 3 * C) + 3 * linear_pack_bf16_words(C, C) +
+                                 linear_pack_bf16_words(C, 4 * C) + linear_pack_bf16_words(4 * C, C);
+        const size_t n = linear_pack_bf16_words(C, s->Vp) + (size_t)s->Ld * per_block;
+        s->draft16 = calloc((size_t)s->Ld, sizeof *s->draft16);
+        s->draft16_mem = fl_alloc(n, sizeof(uint32_t));
+        if (!s->draft16 || !s->draft16_mem) {
+            st = fl_fail(err, FL_ERR_NOMEM, "out of memory: bfloat16 draft weights need %.1f MiB", n * 4.0 / (1 << 20));
+            free(s->draft16);
+            fl_free(s->draft16_mem);
+            s->draft16 = NULL, s->draft16_mem = NULL;
+        } else {
+            /* every size is a multiple of 16 words, so each copy stays 64-byte aligned */
+            uint32_t *next = s->draft16_mem;
+#define TAKE(dst, w, in, out) \
+    (linear_pack_bf16(next, (w), (in), (out)), (dst) = next, next += linear_pack_bf16_words((in), (out)))
+            TAKE(s->head16, s->m->wte, C, s->Vp);
+            for (int l = 0; l < s->Ld; l++) {
+                const block_weights *w = &s->m->dec_w[l];
+                draft_block *d = &s->draft16[l];
+                TAKE(d->qkv, w->qkv_w, C, 3 * C);
+                TAKE(d->attn_proj, w->attn_proj_w, C, C);
+                TAKE(d->xq, w->xq_w, C, C);
+                TAKE(d->xproj, w->xproj_w, C, C);
+                TAKE(d->fc, w->fc_w, C, 4 * C);
+                TAKE(d->fc_proj, w->fc_proj_w, 4 * C, C);
+            }
+#undef TAKE
+            s->draft_precision = FL_DRAFT_BF16;
+        }
+    }
+    if (s->n_draft > 0) { /* repack the shortlist for the new precision */
+        int n = s->n_draft;
+        int32_t *ids = malloc(sizeof(int32_t) * (size_t)n);
+        if (!ids) return fl_fail(err, FL_ERR_NOMEM, "out of memory for the draft vocabulary");
+        memcpy(ids, s->draft_ids, sizeof(int32_t) * (size_t)n);
+        fl_status st2 = fl_session_set_draft_vocab(s, ids, n, err);
+        free(ids);
+        if (!st) st = st2;
+    }
+    return st;
+}
+
+/* The MLP half of a block, in place on x [n, C]; with d, on its bfloat16 weights. */
+static void mlp(const block_weights *w, const packed_block *p, const draft_block *d, float *x, float *ln, float *fch,
+                float *tmp, float *mean, float *rstd, int n, int C) {
     layernorm_forward(ln, mean, rstd, x, w->ln2_w, w->ln2_b, n, C);
-    linear_packed_forward(fch, ln, p->fc, w->fc_b, n, C, 4 * C);
+    linear_either(fch, ln, p->fc, d ? d->fc : NULL, w->fc_b, n, C, 4 * C);
     gelu_forward(fch, fch, (size_t)n * 4 * C);
-    linear_packed_forward(tmp, fch, p->fc_proj, w->fc_proj_b, n, 4 * C, C);
+    linear_either(tmp, fch, p->fc_proj, d ? d->fc_proj : NULL, w->fc_proj_b, n, 4 * C, C);
     add_inplace(x, tmp, (size_t)n * C);
 }
 
@@ -235,9 +314,10 @@ static void mlp(const block_weights *w, const packed_block *p, float *x, float *
 
 /* One decoder step for `n` slots (slots[i], all at step `step`, input tokens[i]):
  * logits [n, Vp]. Step 0 also derives each slot's pseudo-sequence and
- * cross-attention keys/values from the state vectors h0 [n, C]. */
+ * cross-attention keys/values from the state vectors h0 [n, C]. A draft step
+ * (one slot, step >= 1) runs on the draft weights. */
 static void decoder_step(fl_session *s, const int *slots, int n, int step, const int32_t *tokens, const float *h0,
-                         int draft_head, float *logits) {
+                         int draft, float *logits) {
     const fl_model *m = s->m;
     const int C = s->C, P = s->P, N = s->N, Hd = s->Hd, hs = C / Hd;
     const size_t slot_x = (size_t)s->Ld * P * C, slot_s = (size_t)s->Ld * N * C;
@@ -267,8 +347,9 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
     for (int l = 0; l < s->Ld; l++) {
         const block_weights *w = &m->dec_w[l];
         const packed_block *p = &s->dec[l];
+        const draft_block *d = draft && s->draft16 ? &s->draft16[l] : NULL;
         layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->ln1_w, w->ln1_b, n, C);
-        linear_packed_forward(s->dqkv, s->dln, p->qkv, w->qkv_b, n, C, 3 * C);
+        linear_either(s->dqkv, s->dln, p->qkv, d ? d->qkv : NULL, w->qkv_b, n, C, 3 * C);
         for (int i = 0; i < n; i++) {
             float *sk = s->sk + slots[i] * slot_s + (size_t)l * N * C, *sv = s->sv + slots[i] * slot_s + (size_t)l * N * C;
             memcpy(sk + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
@@ -276,23 +357,23 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
             attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0, 1, Hd,
                              hs);
         }
-        linear_packed_forward(s->dtmp, s->datt, p->attn_proj, w->attn_proj_b, n, C, C);
+        linear_either(s->dtmp, s->datt, p->attn_proj, d ? d->attn_proj : NULL, w->attn_proj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
         layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->lnx_w, w->lnx_b, n, C);
-        linear_packed_forward(s->dqkv, s->dln, p->xq, w->xq_b, n, C, C); /* queries, [n, C] */
+        linear_either(s->dqkv, s->dln, p->xq, d ? d->xq : NULL, w->xq_b, n, C, C); /* queries, [n, C] */
         for (int i = 0; i < n; i++) {
             const float *xk = s->xk + slots[i] * slot_x + (size_t)l * P * C;
             const float *xv = s->xv + slots[i] * slot_x + (size_t)l * P * C;
             attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, xk, xv, C, 1, 0, P, 0, Hd, hs);
         }
-        linear_packed_forward(s->dtmp, s->datt, p->xproj, w->xproj_b, n, C, C);
+        linear_either(s->dtmp, s->datt, p->xproj, d ? d->xproj : NULL, w->xproj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
-        mlp(w, p, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
+        mlp(w, p, d, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
     }
     layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
-    head_logits(s, s->dln, n, draft_head, logits);
+    head_logits(s, s->dln, n, draft, logits);
 }
 
 /* ---------------------------------------------------------------- encoder */
@@ -327,7 +408,7 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
         attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
         linear_packed_forward(s->tmp, s->att, p->attn_proj, w->attn_proj_b, n, C, C);
         add_inplace(s->x, s->tmp, (size_t)n * C);
-        mlp(w, p, s->x, s->ln, s->fch, s->tmp, s->mean, s->rstd, n, C);
+        mlp(w, p, NULL, s->x, s->ln, s->fch, s->tmp, s->mean, s->rstd, n, C);
     }
     layernorm_forward(s->h, s->mean, s->rstd, s->x, m->lnf_w, m->lnf_b, n, C);
     s->len = first + n;
@@ -349,7 +430,7 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
     return FL_OK;
 }
 
-fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft_head, float *logits,
+fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft, float *logits,
                             fl_error *err) {
     if (s->N == 0) return fl_fail(err, FL_ERR_ARG, "decoder steps need an FTP model; this is a GPT model");
     if (slot < 0 || slot >= s->rows) return fl_fail(err, FL_ERR_ARG, "decoder slot %d: need 0..%d", slot, s->rows - 1);
@@ -357,6 +438,6 @@ fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, in
         return fl_fail(err, FL_ERR_ARG, "decoder step %d: need 1..%d (ftp.n_future - 1)", step, s->N - 1);
     if (token < 0 || token >= s->V)
         return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", token, s->V - 1);
-    decoder_step(s, &slot, 1, step, &token, NULL, draft_head, logits);
+    decoder_step(s, &slot, 1, step, &token, NULL, draft, logits);
     return FL_OK;
 }

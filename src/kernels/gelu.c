@@ -10,11 +10,29 @@
 #define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
 #define GELU_A 0.044715f
 
-void gelu_forward(float *out, const float *x, size_t n) {
-#pragma omp parallel for simd schedule(static)
+/* Below this many elements a parallel region costs more than it saves (a
+ * decoding step's GELU has a few hundred), so small calls stay on the caller's
+ * thread. */
+#define GELU_SERIAL 32768
+
+static void gelu_span(float *out, const float *x, size_t n) {
+#pragma omp simd
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
         out[i] = 0.5f * v * (1.0f + fl_tanhf(GELU_K * (v + GELU_A * v * v * v)));
+    }
+}
+
+void gelu_forward(float *out, const float *x, size_t n) {
+    if (n < GELU_SERIAL) {
+        gelu_span(out, x, n);
+        return;
+    }
+    const size_t chunk = 4096, nchunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+    for (size_t k = 0; k < nchunks; k++) {
+        size_t i0 = k * chunk, len = n - i0 < chunk ? n - i0 : chunk;
+        gelu_span(out + i0, x + i0, len);
     }
 }
 

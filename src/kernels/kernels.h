@@ -34,6 +34,13 @@ void linear_backward(float *dx, float *dw, float *db, const float *dout, const f
 size_t linear_pack_floats(int C, int OC);
 void linear_pack(float *packed, const float *w, int C, int OC);
 void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC);
+/* The same panels and summation order on a bfloat16 copy of the weight
+ * (linear_pack_bf16_words(C, OC) words, two weights a word), for draft steps:
+ * half the bytes to stream, about 3 significant digits per weight. */
+size_t linear_pack_bf16_words(int C, int OC);
+void linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC);
+void linear_packed_bf16_forward(float *out, const float *x, const uint32_t *packed, const float *b, int N, int C,
+                                int OC);
 
 /* ---- attention.c: multi-head scaled dot-product attention over R independent
  * sequences, Sq queries and Sk keys each, H heads of size hs (C = H*hs).

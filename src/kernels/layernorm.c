@@ -5,26 +5,35 @@
 
 #define LN_EPS 1e-5f
 
+static void layernorm_row(float *o, float *mean, float *rstd, const float *xr, const float *w, const float *b, int C) {
+    float mu = 0.0f;
+    for (int c = 0; c < C; c++) mu += xr[c];
+    mu /= (float)C;
+    float var = 0.0f; /* two-pass variance: no cancellation for large means */
+    for (int c = 0; c < C; c++) {
+        float d = xr[c] - mu;
+        var += d * d;
+    }
+    var /= (float)C;
+    float rs = 1.0f / sqrtf(var + LN_EPS);
+    for (int c = 0; c < C; c++) o[c] = (xr[c] - mu) * rs * w[c] + b[c];
+    if (mean) *mean = mu;
+    if (rstd) *rstd = rs;
+}
+
 void layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
                        int C) {
-#pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C;
-        float *o = out + (size_t)n * C;
-        float mu = 0.0f;
-        for (int c = 0; c < C; c++) mu += xr[c];
-        mu /= (float)C;
-        float var = 0.0f; /* two-pass variance: no cancellation for large means */
-        for (int c = 0; c < C; c++) {
-            float d = xr[c] - mu;
-            var += d * d;
-        }
-        var /= (float)C;
-        float rs = 1.0f / sqrtf(var + LN_EPS);
-        for (int c = 0; c < C; c++) o[c] = (xr[c] - mu) * rs * w[c] + b[c];
-        if (mean) mean[n] = mu;
-        if (rstd) rstd[n] = rs;
+    /* A few rows (decoding) stay on the caller's thread: a parallel region
+     * costs more than they do. Rows are independent either way. */
+    if ((size_t)N * C < 16384) {
+        for (int n = 0; n < N; n++)
+            layernorm_row(out + (size_t)n * C, mean ? mean + n : NULL, rstd ? rstd + n : NULL, x + (size_t)n * C, w, b,
+                          C);
+        return;
     }
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        layernorm_row(out + (size_t)n * C, mean ? mean + n : NULL, rstd ? rstd + n : NULL, x + (size_t)n * C, w, b, C);
 }
 
 /* dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dout * w.

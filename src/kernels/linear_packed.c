@@ -15,6 +15,7 @@
  * prefilled with the prompt, which is what makes greedy spec decoding
  * token-identical to greedy ar decoding.
  */
+#include <stdint.h>
 #include <math.h>
 #include <string.h>
 
@@ -39,17 +40,65 @@ void linear_pack(float *packed, const float *w, int C, int OC) {
     }
 }
 
+/* Draft weights in bfloat16: the upper half of a float32, rounded to nearest
+ * even. Only drafts use them (speculative decoding verifies every draft in
+ * float32, so a draft's precision changes its acceptance, never the output);
+ * half the bytes let a small decoder's weights stay in L2 across the draft
+ * steps of a round, where float32 ones stream from L3 at each step.
+ *
+ * A panel row of 32 columns is 16 32-bit words, word l holding column l in its
+ * low half and column 16 + l in its high half: a shift and a mask turn one
+ * vector of words into the two vectors of floats, with no shuffles. */
+static uint32_t float_to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if (isnan(f)) return (u >> 16) | 0x40;   /* stay a NaN */
+    u += 0x7fffu + ((u >> 16) & 1u);         /* round to nearest, ties to even */
+    return u >> 16;
+}
+
+static inline float bits_to_float(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+size_t linear_pack_bf16_words(int C, int OC) { return (size_t)panels_of(OC) * C * (PANEL / 2); }
+
+void linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
+    const int np = panels_of(OC);
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < np; p++) {
+        uint32_t *dst = packed + (size_t)p * C * (PANEL / 2);
+        for (int c = 0; c < C; c++)
+            for (int l = 0; l < PANEL / 2; l++) {
+                int lo = p * PANEL + l, hi = lo + PANEL / 2;
+                uint32_t wlo = lo < OC ? float_to_bf16(w[(size_t)lo * C + c]) : 0;
+                uint32_t whi = hi < OC ? float_to_bf16(w[(size_t)hi * C + c]) : 0;
+                dst[(size_t)c * (PANEL / 2) + l] = wlo | whi << 16;
+            }
+    }
+}
+
+/* Words per panel row, and columns l and 16 + l of panel row wc, per weight type. */
+#define WORDS_f32 PANEL
+#define LO_f32(wc, l) ((wc)[l])
+#define HI_f32(wc, l) ((wc)[(l) + PANEL / 2])
+#define WORDS_bf16 (PANEL / 2)
+#define LO_bf16(wc, l) bits_to_float((wc)[l] << 16)
+#define HI_bf16(wc, l) bits_to_float((wc)[l] & 0xffff0000u)
+
 /* NR rows against NG consecutive panels, NR * NG <= 8 so the NR x NG x 32
  * accumulators fit in the vector registers (16 zmm for the sums). Each weight
  * row is loaded once for NR inputs, and the NR * NG * 2 independent chains keep
  * the FMA units busy: a single chain waits for its previous FMA. One function
- * per shape (the macro below) so every trip count is a constant and the
- * accumulators stay in registers. Each element's chain runs over c in
- * increasing order in every shape. */
-#define DEFINE_ROWS_PANELS(NR, NG)                                                                                     \
-    static void rows_panels_##NR##x##NG(float *restrict out, int ldo, const float *restrict x,                         \
-                                        const float *restrict panels, const float *restrict b, int C, int o0,         \
-                                        int OC) {                                                                      \
+ * per shape and weight type (the macro below) so every trip count is a
+ * constant and the accumulators stay in registers. Each element's chain runs
+ * over c in increasing order in every shape. */
+#define DEFINE_ROWS_PANELS(SFX, WT, NR, NG)                                                                      \
+    static void rows_panels_##SFX##_##NR##x##NG(float *restrict out, int ldo, const float *restrict x,                 \
+                                                const WT *restrict panels, const float *restrict b, int C, int o0,    \
+                                                int OC) {                                                              \
         float acc[NR][NG][PANEL];                                                                                      \
         for (int m = 0; m < NR; m++)                                                                                   \
             for (int g = 0; g < NG; g++)                                                                               \
@@ -58,10 +107,12 @@ void linear_pack(float *packed, const float *w, int C, int OC) {
             float xv[NR];                                                                                              \
             for (int m = 0; m < NR; m++) xv[m] = x[(size_t)m * C + c];                                                 \
             for (int g = 0; g < NG; g++) {                                                                             \
-                const float *wc = panels + ((size_t)g * C + c) * PANEL;                                                \
+                const WT *wc = panels + ((size_t)g * C + c) * WORDS_##SFX;                                             \
                 for (int m = 0; m < NR; m++)                                                                           \
-                    _Pragma("omp simd") for (int l = 0; l < PANEL; l++) acc[m][g][l] =                                 \
-                        fmaf(xv[m], wc[l], acc[m][g][l]);                                                              \
+                    _Pragma("omp simd") for (int l = 0; l < PANEL / 2; l++) {                                          \
+                        acc[m][g][l] = fmaf(xv[m], LO_##SFX(wc, l), acc[m][g][l]);                                     \
+                        acc[m][g][l + PANEL / 2] = fmaf(xv[m], HI_##SFX(wc, l), acc[m][g][l + PANEL / 2]);             \
+                    }                                                                                                  \
             }                                                                                                          \
         }                                                                                                              \
         for (int m = 0; m < NR; m++)                                                                                   \
@@ -71,52 +122,57 @@ void linear_pack(float *packed, const float *w, int C, int OC) {
                 for (int l = 0; l < nc; l++) o[l] = acc[m][g][l] + (b ? b[base + l] : 0.0f);                           \
             }                                                                                                          \
     }
-DEFINE_ROWS_PANELS(8, 1)
-DEFINE_ROWS_PANELS(4, 2)
-DEFINE_ROWS_PANELS(4, 1)
-DEFINE_ROWS_PANELS(2, 4)
-DEFINE_ROWS_PANELS(2, 1)
-DEFINE_ROWS_PANELS(1, 4)
-DEFINE_ROWS_PANELS(1, 1)
 
 enum { GROUP = 4 }; /* panels per work item */
 
 /* Rows [n0, n0 + NR) against the ng (1..4) panels from p0: WIDE panels at a
  * time, then one by one. */
-#define ROWS_OVER_GROUP(NR, WIDE)                                                                                      \
+#define ROWS_OVER_GROUP(SFX, NR, WIDE)                                                                                 \
     do {                                                                                                               \
         const float *xr = x + (size_t)n0 * C;                                                                          \
         float *o = out + (size_t)n0 * OC;                                                                              \
         int p = p0;                                                                                                    \
         for (; p + (WIDE) <= p0 + ng; p += (WIDE))                                                                     \
-            rows_panels_##NR##x##WIDE(o, OC, xr, packed + (size_t)p * C * PANEL, b, C, p * PANEL, OC);                \
-        for (; p < p0 + ng; p++) rows_panels_##NR##x1(o, OC, xr, packed + (size_t)p * C * PANEL, b, C, p * PANEL, OC); \
+            rows_panels_##SFX##_##NR##x##WIDE(o, OC, xr, packed + (size_t)p * C * WORDS_##SFX, b, C, p * PANEL, OC);  \
+        for (; p < p0 + ng; p++)                                                                                       \
+            rows_panels_##SFX##_##NR##x1(o, OC, xr, packed + (size_t)p * C * WORDS_##SFX, b, C, p * PANEL, OC);       \
         n0 += (NR);                                                                                                    \
     } while (0)
 
-/* Every row against the ng (1..4) panels of one group from panel p0. */
-static void group_rows(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC, int p0,
-                       int ng) {
-    int n0 = 0;
-    while (N - n0 >= 8) ROWS_OVER_GROUP(8, 1);
-    if (N - n0 >= 4) ROWS_OVER_GROUP(4, 2);
-    if (N - n0 >= 2) ROWS_OVER_GROUP(2, 4);
-    if (N - n0 >= 1) ROWS_OVER_GROUP(1, 4);
-}
-
-void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC) {
-    const int np = panels_of(OC), ngroups = (np + GROUP - 1) / GROUP;
-    /* Threads split groups of panels (each weight column is read by one thread);
-     * inside, rows go in tiles of 8, then 4, 2 and 1, each tile walking as many
-     * panels at once as its accumulators allow. Tiny products (the tests' models,
-     * decoder steps of small models) run without entering a parallel region at
-     * all: even a team of one costs an allocation. */
-    if ((size_t)N * C * OC < 65536) {
-        for (int gi = 0; gi < ngroups; gi++)
-            group_rows(out, x, packed, b, N, C, OC, gi * GROUP, np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
-        return;
+/* The kernels of one weight type, and the forward over them: threads split
+ * groups of panels (each weight column is read by one thread); inside, rows go
+ * in tiles of 8, then 4, 2 and 1, each tile walking as many panels at once as
+ * its accumulators allow. Tiny products (the tests' models, decoder steps of
+ * small models) run without entering a parallel region at all: even a team of
+ * one costs an allocation. */
+#define DEFINE_LINEAR_PACKED(SFX, WT, FORWARD)                                                                   \
+    DEFINE_ROWS_PANELS(SFX, WT, 8, 1)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 4, 2)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 4, 1)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 2, 4)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 2, 1)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 1, 4)                                                                            \
+    DEFINE_ROWS_PANELS(SFX, WT, 1, 1)                                                                            \
+    static void group_rows_##SFX(float *out, const float *x, const WT *packed, const float *b, int N, int C, int OC,   \
+                                 int p0, int ng) {                                                                     \
+        int n0 = 0;                                                                                                    \
+        while (N - n0 >= 8) ROWS_OVER_GROUP(SFX, 8, 1);                                                                \
+        if (N - n0 >= 4) ROWS_OVER_GROUP(SFX, 4, 2);                                                                   \
+        if (N - n0 >= 2) ROWS_OVER_GROUP(SFX, 2, 4);                                                                   \
+        if (N - n0 >= 1) ROWS_OVER_GROUP(SFX, 1, 4);                                                                   \
+    }                                                                                                                  \
+    void FORWARD(float *out, const float *x, const WT *packed, const float *b, int N, int C, int OC) {                 \
+        const int np = panels_of(OC), ngroups = (np + GROUP - 1) / GROUP;                                              \
+        if ((size_t)N * C * OC < 65536) {                                                                              \
+            for (int gi = 0; gi < ngroups; gi++)                                                                       \
+                group_rows_##SFX(out, x, packed, b, N, C, OC, gi * GROUP,                                              \
+                                 np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);                                   \
+            return;                                                                                                    \
+        }                                                                                                              \
+        _Pragma("omp parallel for schedule(static)") for (int gi = 0; gi < ngroups; gi++)                              \
+            group_rows_##SFX(out, x, packed, b, N, C, OC, gi * GROUP,                                                  \
+                             np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);                                       \
     }
-#pragma omp parallel for schedule(static)
-    for (int gi = 0; gi < ngroups; gi++)
-        group_rows(out, x, packed, b, N, C, OC, gi * GROUP, np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
-}
+
+DEFINE_LINEAR_PACKED(f32, float, linear_packed_forward)
+DEFINE_LINEAR_PACKED(bf16, uint32_t, linear_packed_bf16_forward)
