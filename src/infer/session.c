@@ -322,20 +322,20 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
     const int C = s->C, P = s->P, N = s->N, Hd = s->Hd, hs = C / Hd;
     const size_t slot_x = (size_t)s->Ld * P * C, slot_s = (size_t)s->Ld * N * C;
     if (step == 0) {
-        /* ctx rows of the n slots, contiguous in call order, then scattered */
-        float *ctx = s->xkv_tmp; /* [n, P*C] fits in [rows*P, 2C] */
+        /* Step 0 runs on consecutive slots (fl_session_append's outputs), so
+         * their pseudo-sequences are consecutive rows [n * P, C] of ctx, and
+         * each layer's cross-attention keys/values come from one product. */
+        float *ctx = s->ctx + (size_t)slots[0] * P * C;
         linear_packed_forward(ctx, h0, s->proj, m->proj_b, n, C, P * C);
-        for (int i = 0; i < n; i++)
-            memcpy(s->ctx + (size_t)slots[i] * P * C, ctx + (size_t)i * P * C, (size_t)P * C * sizeof(float));
         for (int l = 0; l < s->Ld; l++) {
-            const block_weights *w = &m->dec_w[l];
+            linear_packed_forward(s->xkv_tmp, ctx, s->dec[l].xkv, m->dec_w[l].xkv_b, n * P, C, 2 * C);
             for (int i = 0; i < n; i++) {
-                const int sl = slots[i];
-                linear_packed_forward(s->xkv_tmp, s->ctx + (size_t)sl * P * C, s->dec[l].xkv, w->xkv_b, P, C, 2 * C);
-                float *xk = s->xk + sl * slot_x + (size_t)l * P * C, *xv = s->xv + sl * slot_x + (size_t)l * P * C;
+                float *xk = s->xk + slots[i] * slot_x + (size_t)l * P * C;
+                float *xv = s->xv + slots[i] * slot_x + (size_t)l * P * C;
                 for (int p = 0; p < P; p++) {
-                    memcpy(xk + (size_t)p * C, s->xkv_tmp + (size_t)p * 2 * C, (size_t)C * sizeof(float));
-                    memcpy(xv + (size_t)p * C, s->xkv_tmp + (size_t)p * 2 * C + C, (size_t)C * sizeof(float));
+                    const float *kv = s->xkv_tmp + ((size_t)i * P + p) * 2 * C;
+                    memcpy(xk + (size_t)p * C, kv, (size_t)C * sizeof(float));
+                    memcpy(xv + (size_t)p * C, kv + C, (size_t)C * sizeof(float));
                 }
             }
         }

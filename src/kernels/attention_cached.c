@@ -24,14 +24,30 @@ static void one_query(float *restrict o, const float *restrict qi, const float *
     for (int j0 = 0; j0 < keys; j0 += KEY_BLOCK) {
         const int nb = keys - j0 < KEY_BLOCK ? keys - j0 : KEY_BLOCK;
         float bmax = -INFINITY;
-        for (int j = 0; j < nb; j++) {
+        int j = 0;
+        /* four keys at a time: four independent reductions overlap, where one
+         * key's horizontal sum would wait for the previous one */
+        for (; j + 4 <= nb; j += 4) {
+            const float *k0 = k + (size_t)(j0 + j) * kv_stride, *k1 = k0 + kv_stride, *k2 = k1 + kv_stride,
+                        *k3 = k2 + kv_stride;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+            for (int d = 0; d < hs; d++) {
+                a0 += qi[d] * k0[d];
+                a1 += qi[d] * k1[d];
+                a2 += qi[d] * k2[d];
+                a3 += qi[d] * k3[d];
+            }
+            s[j] = a0 * scale, s[j + 1] = a1 * scale, s[j + 2] = a2 * scale, s[j + 3] = a3 * scale;
+        }
+        for (; j < nb; j++) {
             const float *kj = k + (size_t)(j0 + j) * kv_stride;
             float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
             for (int d = 0; d < hs; d++) acc += qi[d] * kj[d];
             s[j] = acc * scale;
-            bmax = s[j] > bmax ? s[j] : bmax;
         }
+        for (j = 0; j < nb; j++) bmax = s[j] > bmax ? s[j] : bmax;
         if (bmax > mx) { /* new running maximum: rescale what is accumulated */
             const float corr = fl_expf(mx - bmax);
             l *= corr;
