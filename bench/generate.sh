@@ -6,16 +6,23 @@
 #   bench/generate.sh GPT_RUN FTP_RUN [MAX_TOKENS] [DRAFTS]
 #
 # MAX_TOKENS (default 256) tokens per prompt, generated past <|endoftext|>.
-# DRAFTS (default "2 3 4"): spec draft depths to try. Environment: PROMPTS, a file of
-# prompts one per line (default: built-in prose openings); SPEC_CONFIDENCE (default
-# 0.3) for the spec rows that stop drafting after an unlikely draft; DRAFT_VOCAB
-# (default 512; 0 leaves those rows out) for the rows whose drafts choose among
-# the run's most frequent training tokens only; DRAFT_F32=1 (default) adds a row
-# at the deepest draft with float32 draft weights (the others draft in bfloat16); STOP_AT_EOT=1 ends each generation at <|endoftext|>
-# (countdown prompts: the program, then the end) instead of generating MAX_TOKENS.
-# Prints medians of tokens/s per mode, the ratio of each FTP mode to FTP ar, tokens
-# per encoder pass and the acceptance rate at each draft position; the JSON of every
-# run goes to bench-generate.jsonl in the current directory.
+# DRAFTS (default "2 3 4"): spec draft depths to try. Environment:
+#   PROMPTS          a file of prompts, one per line (default: built-in prose openings)
+#   REPEAT           runs of each prompt in each mode (default 3); a prompt's time in a
+#                    mode is the median of its runs, which keeps a stray millisecond of
+#                    machine noise out of generations that take a few milliseconds
+#   STOP_AT_EOT=1    end each generation at <|endoftext|> (countdown prompts: the
+#                    program, then the end) instead of generating MAX_TOKENS
+#   SPEC_CONFIDENCE  (default 0.3) for the spec rows that stop drafting after an unlikely draft
+#   DRAFT_VOCAB      (default 512; 0 leaves those rows out) for the rows whose drafts choose
+#                    among the run's most frequent training tokens only
+#   DRAFT_F32        (default 1) adds a row at the deepest draft with float32 draft weights
+#                    (the other rows draft in bfloat16, the default)
+# Prints tokens/s per mode (the median over prompts, and all tokens over all time),
+# the ratio of each FTP mode to FTP ar, tokens per encoder pass and the acceptance
+# rate at each draft position. Tokens are those delivered (a spec round that runs
+# past <|endoftext|> pays for its extra tokens and gets no credit for them). The
+# JSON of every run goes to bench-generate.jsonl in the current directory.
 set -eu
 FL=${FL:-./futurelm}
 GPT=$1
@@ -25,6 +32,7 @@ DRAFTS=${4:-"2 3 4"}
 CONF=${SPEC_CONFIDENCE:-0.3}
 DV=${DRAFT_VOCAB:-512}
 F32=${DRAFT_F32:-1}
+REPEAT=${REPEAT:-3}
 KMAX=$(echo $DRAFTS | awk '{print $NF}')
 EOT_FLAG=--ignore-eot
 [ "${STOP_AT_EOT:-0}" = 1 ] && EOT_FLAG=
@@ -44,7 +52,7 @@ Our foreign policy
 The economy of the nation
 PROMPTS
 fi
-echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x up to $MAX tokens, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x up to $MAX tokens x $REPEAT runs, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 while IFS= read -r prompt; do
     [ -n "$prompt" ] || continue
     run() { # label, run dir, extra args
@@ -53,34 +61,46 @@ while IFS= read -r prompt; do
         "$FL" generate "$dir" --prompt "$prompt" --max-tokens "$MAX" $EOT_FLAG --json "$@" |
             node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);j.label=process.argv[1];console.log(JSON.stringify(j));})' "$label" >>"$LOG"
     }
-    run "gpt ar" "$GPT"
-    run "ftp ar" "$FTP" --mode ar
-    for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
-    [ "$F32" = 1 ] && run "ftp spec K=$KMAX f32" "$FTP" --mode spec --draft "$KMAX" --draft-precision f32
-    for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
-    if [ "$DV" != 0 ]; then
-        for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done
-    fi
-    run "ftp block" "$FTP" --mode block
+    r=0
+    while [ "$r" -lt "$REPEAT" ]; do
+        r=$((r + 1))
+        run "gpt ar" "$GPT"
+        run "ftp ar" "$FTP" --mode ar
+        for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
+        if [ "$F32" = 1 ]; then run "ftp spec K=$KMAX f32" "$FTP" --mode spec --draft "$KMAX" --draft-precision f32; fi
+        for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
+        if [ "$DV" != 0 ]; then
+            for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done
+        fi
+        run "ftp block" "$FTP" --mode block
+    done
 done <"$P"
 node - "$LOG" <<'JS'
 const fs = require("fs");
 const runs = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map(l => JSON.parse(l));
 const median = a => { const s = [...a].sort((x, y) => x - y), n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const labels = [...new Set(runs.map(r => r.label))];
-const tps = l => median(runs.filter(r => r.label === l).map(r => r.stats.generated_tokens_per_s));
-const base = tps("ftp ar");
-const total = l => { const rs = runs.filter(r => r.label === l); return rs.reduce((a, r) => a + r.stats.generated_tokens, 0) / rs.reduce((a, r) => a + r.stats.generate_seconds, 0); };
-const baseT = total("ftp ar");
+// one entry per (label, prompt): tokens delivered, the median time of its runs, and the first run's stats
+const cases = l => {
+  const byPrompt = new Map();
+  for (const r of runs.filter(r => r.label === l)) {
+    if (!byPrompt.has(r.prompt)) byPrompt.set(r.prompt, []);
+    byPrompt.get(r.prompt).push(r);
+  }
+  return [...byPrompt.values()].map(rs => ({ tokens: rs[0].stats.generated_tokens, seconds: median(rs.map(r => r.stats.generate_seconds)), stats: rs[0].stats }));
+};
+const tps = l => median(cases(l).map(c => c.tokens / c.seconds));
+const total = l => { const cs = cases(l); return cs.reduce((a, c) => a + c.tokens, 0) / cs.reduce((a, c) => a + c.seconds, 0); };
+const base = tps("ftp ar"), baseT = total("ftp ar");
 console.log("\nmode                    tok/s (median)  x ftp ar  tok/s (all tokens / all time)  x ftp ar  tokens/encoder pass  acceptance at draft position 2, 3, ...");
 for (const l of labels) {
-  const rs = runs.filter(r => r.label === l), t = tps(l);
-  const perPass = rs.reduce((a, r) => a + r.stats.generated_tokens, 0) / rs.reduce((a, r) => a + r.stats.encoder_passes, 0);
+  const cs = cases(l), t = tps(l);
+  const perPass = cs.reduce((a, c) => a + c.tokens, 0) / cs.reduce((a, c) => a + c.stats.encoder_passes, 0);
   let acc = "";
-  if (rs[0].stats.acceptance) {
-    const depths = rs[0].stats.acceptance.length, parts = [];
+  if (cs[0].stats.acceptance) {
+    const depths = cs[0].stats.acceptance.length, parts = [];
     for (let d = 0; d < depths; d++) {
-      const dr = rs.reduce((a, r) => a + r.stats.acceptance[d].drafted, 0), ac = rs.reduce((a, r) => a + r.stats.acceptance[d].accepted, 0);
+      const dr = cs.reduce((a, c) => a + c.stats.acceptance[d].drafted, 0), ac = cs.reduce((a, c) => a + c.stats.acceptance[d].accepted, 0);
       parts.push(dr ? `${(100 * ac / dr).toFixed(1)}% of ${dr}` : "-");
     }
     acc = parts.join(", ");

@@ -353,6 +353,10 @@ int cmd_generate(int argc, char **argv) {
 
     fl_gen_stats st;
     fl_generator_stats(g, &st);
+    /* A spec or block round can run past <|endoftext|>; what came after it was
+     * never output, so the speed counts the tokens delivered and the stop
+     * token, over all the time spent. */
+    st.generated_tokens = (long)outv.len + (!strcmp(stop, "eot") ? 1 : 0);
     if (a.json) {
         fl_bytebuf text = {0};
         if (outv.len && vocab_decode(&voc, outv.data, outv.len, 0, &text, &err)) {
