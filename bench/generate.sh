@@ -1,13 +1,16 @@
 #!/bin/sh
 # Generation speed, side by side in one run on the same machine and threads:
 # GPT (KV cache, ar), FTP ar, FTP spec (self-speculative) and FTP block, greedy,
-# over several prompts, modes interleaved per prompt so machine noise hits all alike.
+# over several prompts. Each mode runs every prompt in one process (generate
+# --prompts: the model loaded once, as a script would), and the modes take turns
+# REPEAT times so machine noise hits all alike.
 #
 #   bench/generate.sh GPT_RUN FTP_RUN [MAX_TOKENS] [DRAFTS]
 #
 # MAX_TOKENS (default 256) tokens per prompt, generated past <|endoftext|>.
 # DRAFTS (default "2 3 4"): spec draft depths to try. Environment:
-#   PROMPTS          a file of prompts, one per line (default: built-in prose openings)
+#   PROMPTS          a file of prompts, one per line (default: built-in prose openings;
+#                    a blank line is a prompt too: a new document)
 #   REPEAT           runs of each prompt in each mode (default 3); a prompt's time in a
 #                    mode is the median of its runs, which keeps a stray millisecond of
 #                    machine noise out of generations that take a few milliseconds
@@ -53,28 +56,25 @@ The economy of the nation
 PROMPTS
 fi
 echo "threads: ${OMP_NUM_THREADS:-all cores}; $(grep -c . "$P") prompts x up to $MAX tokens x $REPEAT runs, greedy; machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-while IFS= read -r prompt; do
-    [ -n "$prompt" ] || continue
-    run() { # label, run dir, extra args
-        label=$1 dir=$2
-        shift 2
-        "$FL" generate "$dir" --prompt "$prompt" --max-tokens "$MAX" $EOT_FLAG --json "$@" |
-            node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);j.label=process.argv[1];console.log(JSON.stringify(j));})' "$label" >>"$LOG"
-    }
-    r=0
-    while [ "$r" -lt "$REPEAT" ]; do
-        r=$((r + 1))
-        run "gpt ar" "$GPT"
-        run "ftp ar" "$FTP" --mode ar
-        for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
-        if [ "$F32" = 1 ]; then run "ftp spec K=$KMAX f32" "$FTP" --mode spec --draft "$KMAX" --draft-precision f32; fi
-        for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
-        if [ "$DV" != 0 ]; then
-            for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done
-        fi
-        run "ftp block" "$FTP" --mode block
-    done
-done <"$P"
+run() { # label, run dir, extra args: every prompt in one process (--prompts), a JSON line each
+    label=$1 dir=$2
+    shift 2
+    "$FL" generate "$dir" --prompts "$P" --max-tokens "$MAX" $EOT_FLAG --json "$@" |
+        node -e 'require("readline").createInterface({input:process.stdin}).on("line",l=>{const j=JSON.parse(l);j.label=process.argv[1];console.log(JSON.stringify(j));})' "$label" >>"$LOG"
+}
+r=0
+while [ "$r" -lt "$REPEAT" ]; do # modes interleaved, REPEAT times
+    r=$((r + 1))
+    run "gpt ar" "$GPT"
+    run "ftp ar" "$FTP" --mode ar
+    for k in $DRAFTS; do run "ftp spec K=$k" "$FTP" --mode spec --draft "$k"; done
+    if [ "$F32" = 1 ]; then run "ftp spec K=$KMAX f32" "$FTP" --mode spec --draft "$KMAX" --draft-precision f32; fi
+    for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-confidence "$CONF"; done
+    if [ "$DV" != 0 ]; then
+        for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-vocab "$DV"; done
+    fi
+    run "ftp block" "$FTP" --mode block
+done
 node - "$LOG" <<'JS'
 const fs = require("fs");
 const runs = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map(l => JSON.parse(l));

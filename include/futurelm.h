@@ -254,6 +254,10 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
 fl_status fl_draft_vocab_from_data(const char *data_dir, int vocab_size, int n, long max_tokens, int32_t *ids,
                                    fl_error *err);
 void fl_generator_free(fl_generator *g);
+/* Restart the random draws from a seed: a start after fl_generator_seed(g, s)
+ * draws exactly what a new generator with sampler.seed = s would. Without it,
+ * successive starts continue one stream of draws. */
+void fl_generator_seed(fl_generator *g, uint64_t seed);
 /* Start from a prompt of n >= 1 tokens (a document starts with <|endoftext|>).
  * The model sees at most block_size tokens: the context is a window that starts
  * at 0 and, once full, moves forward by block_size/2 tokens (a fresh batched

@@ -28,6 +28,31 @@ printf 'The model' >"$T/prompt.txt"
 printf 'The model' | "$FL" generate "$T/gpt" --prompt-file - --max-tokens 20 >"$T/d" 2>&1
 check "prompt from --prompt-file and from stdin == --prompt" 'cmp -s "$T/a" "$T/c" && cmp -s "$T/a" "$T/d"'
 
+# --prompts: one JSON line per prompt, each what a run of that prompt alone gives
+# (sampling, so the seed restarts for every prompt), in spec mode on the FTP model
+printf 'The model\nA second prompt\n' >"$T/prompts.txt"
+"$FL" generate "$T/ftp" --prompts "$T/prompts.txt" --mode spec --temperature 1 --seed 7 --max-tokens 12 --json \
+    >"$T/batch" 2>"$T/err"
+"$FL" generate "$T/ftp" --prompt "The model" --mode spec --temperature 1 --seed 7 --max-tokens 12 --json >"$T/one1"
+"$FL" generate "$T/ftp" --prompt "A second prompt" --mode spec --temperature 1 --seed 7 --max-tokens 12 --json >"$T/one2"
+sed -n 1p "$T/batch" >"$T/b1"
+sed -n 2p "$T/batch" >"$T/b2"
+check "--prompts: one JSON line per prompt, each the same tokens as that prompt run alone with the seed" \
+    '[ "$(wc -l <"$T/batch")" = 2 ] && [ "$(json "$T/b1" "j.token_ids.join()")" = "$(json "$T/one1" "j.token_ids.join()")" ] &&
+     [ "$(json "$T/b2" "j.token_ids.join()")" = "$(json "$T/one2" "j.token_ids.join()")" ] &&
+     [ "$(json "$T/b2" "j.prompt")" = "A second prompt" ]'
+printf 'The model\nA second prompt\n' | "$FL" generate "$T/ftp" --prompts - --mode spec --temperature 1 --seed 7 \
+    --max-tokens 12 --json >"$T/batch2" 2>&1
+check "--prompts - reads the prompts from stdin (same output but the timings)" \
+    '[ "$(sed "s/,\"stats\".*//" "$T/batch")" = "$(sed "s/,\"stats\".*//" "$T/batch2")" ]'
+: >"$T/empty.txt"
+"$FL" generate "$T/gpt" --prompts "$T/empty.txt" >"$T/out" 2>"$T/err"
+rc=$?
+check "--prompts on an empty file: an error that says so" '[ $rc = 1 ] && grep -q "no prompts" "$T/err"'
+"$FL" generate "$T/gpt" --prompts "$T/prompts.txt" --prompt "x" >"$T/out" 2>"$T/err"
+rc=$?
+check "--prompts with --prompt: refused" '[ $rc = 1 ] && grep -q "one of --prompt, --prompt-file and --prompts" "$T/err"'
+
 # an empty prompt samples a new document
 check "empty prompt: generates from <|endoftext|>" \
     '"$FL" generate "$T/gpt" --prompt "" --max-tokens 5 --ignore-eot --json >"$T/j" 2>&1 && [ "$(json "$T/j" "j.token_ids.length")" = 5 ]'

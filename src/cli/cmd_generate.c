@@ -14,7 +14,8 @@
 #include "util/json.h"
 
 static const char USAGE[] =
-    "usage: futurelm generate CKPT|RUN_DIR [--prompt TEXT | --prompt-file FILE|-] [--max-tokens N]\n"
+    "usage: futurelm generate CKPT|RUN_DIR [--prompt TEXT | --prompt-file FILE|- | --prompts FILE|-]\n"
+    "                         [--max-tokens N]\n"
     "                         [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R]\n"
     "                         [--repeat-window W] [--seed S] [--mode ar|block|spec] [--draft K]\n"
     "                         [--draft-confidence C] [--draft-vocab S] [--draft-precision bf16|f32]\n"
@@ -24,6 +25,8 @@ static const char USAGE[] =
     "\n"
     "  --prompt TEXT        the prompt (default: empty, i.e. the start of a new document)\n"
     "  --prompt-file FILE   read the prompt from FILE ('-' reads stdin)\n"
+    "  --prompts FILE       one prompt per line of FILE ('-' reads stdin), each generated as if run alone\n"
+    "                       (same seed), the model loaded once; with --json, one JSON line per prompt\n"
     "  --max-tokens N       tokens to generate (default 128); past the context the window slides\n"
     "  --temperature T      0 = greedy (default), deterministic; T > 0 samples\n"
     "  --top-k K            keep the K most likely tokens (0 = off)\n"
@@ -42,6 +45,7 @@ static const char USAGE[] =
     "                       decoder, half the bytes per step) or f32; never changes the output\n"
     "  --stats              print speed (and for spec, acceptance per draft depth) to stderr\n"
     "  --json               print one JSON object (prompt, text, token ids, stop reason, stats) instead\n"
+    "                       (with --prompts, one per line)\n"
     "  --ignore-eot         keep going past <|endoftext|> (benchmarks); by default it ends the output\n"
     "  --tokenizer TOK      tokenizer file, 'gpt2', or 'countdown' (the countdown task's words); default:\n"
     "                       the one the checkpoint was trained with\n"
@@ -83,7 +87,7 @@ static char *read_all(FILE *f, size_t *len) {
 }
 
 typedef struct {
-    const char *ckpt, *prompt, *prompt_file, *tok_path;
+    const char *ckpt, *prompt, *prompt_file, *prompts_file, *tok_path;
     long max_tokens;
     fl_gen_config gen;
     int stats, json, ignore_eot;
@@ -113,6 +117,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         i++;
         if (!strcmp(o, "--prompt")) a->prompt = v;
         else if (!strcmp(o, "--prompt-file")) a->prompt_file = v;
+        else if (!strcmp(o, "--prompts")) a->prompts_file = v;
         else if (!strcmp(o, "--tokenizer")) a->tok_path = cli_tokenizer_path(v);
         else if (!strcmp(o, "--max-tokens")) { if (cli_parse_long(o, v, 0, 100000000, &a->max_tokens)) return 1; }
         else if (!strcmp(o, "--temperature")) { if (parse_float(o, v, &a->gen.sampler.temperature)) return 1; }
@@ -139,7 +144,8 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         }
     }
     if (!a->ckpt) return cli_error("no checkpoint given; usage: futurelm generate CKPT [--prompt TEXT] ...");
-    if (a->prompt && a->prompt_file) return cli_error("give the prompt with --prompt or --prompt-file, not both");
+    if (!!a->prompt + !!a->prompt_file + !!a->prompts_file > 1)
+        return cli_error("give the prompt with one of --prompt, --prompt-file and --prompts");
     fl_error err;
     if (fl_sampler_config_validate(&a->gen.sampler, &err)) return cli_error("%s", err.msg);
     return 0;
@@ -251,14 +257,141 @@ static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int js
     }
 }
 
+/* What every prompt of one invocation shares: the model, its vocabulary, the generator. */
+typedef struct {
+    const gen_args *a;
+    const char *dir;
+    const fl_model_config *c;
+    gen_vocab *voc;
+    fl_generator *g;
+} gen_ctx;
+
+static const char *const mode_names[] = {"ar", "block", "spec"};
+
+/* Generate one continuation of prompt[0..plen) and print it (text, or one JSON line). */
+static int generate_one(const gen_ctx *x, const char *prompt, size_t plen) {
+    const gen_args *a = x->a;
+    const int eot = x->voc->eot;
+    fl_error err = {0};
+    fl_tokvec ids = {0}, outv = {0};
+    fl_bytebuf piece = {0}, text = {0};
+    int rc = 0;
+    /* Training documents start with <|endoftext|>, so a prompt starts a document the same way.
+     * The prompt is plain text: special-token names in it are encoded as text. */
+    if ((eot >= 0 && fl_tokvec_push(&ids, eot, &err)) || vocab_encode(x->voc, prompt, plen, &ids, &err)) {
+        rc = cli_error("%s", err.msg);
+        goto out;
+    }
+    if (ids.len == 0) {
+        rc = cli_error("the prompt is empty and the tokenizer has no <|endoftext|> to start a document; give --prompt");
+        goto out;
+    }
+    fl_generator_seed(x->g, a->gen.sampler.seed); /* every prompt as if it ran alone */
+    int dropped = 0;
+    if (fl_generator_start(x->g, ids.data, (int)ids.len, &dropped, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    if (dropped > 0)
+        fprintf(stderr,
+                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size); "
+                "the model sees its last %zu\n",
+                ids.len, x->c->block_size, ids.len - (size_t)dropped);
+
+    if (!a->json) fwrite(prompt, 1, plen, stdout), fflush(stdout);
+    const char *stop = "max_tokens";
+    int32_t round[FL_MAX_FUTURE + 1];
+    while ((long)outv.len < a->max_tokens && !rc) {
+        int n;
+        long left = a->max_tokens - (long)outv.len;
+        if (fl_generator_next(x->g, round, left < FL_MAX_FUTURE ? (int)left : FL_MAX_FUTURE, &n, &err)) {
+            rc = cli_error("%s", err.msg);
+            break;
+        }
+        int end = 0;
+        for (int i = 0; i < n && !end; i++) {
+            if (eot >= 0 && round[i] == eot && !a->ignore_eot) {
+                stop = "eot";
+                end = 1;
+                break;
+            }
+            if (fl_tokvec_push(&outv, round[i], &err)) { rc = cli_error("%s", err.msg); break; }
+            if (!a->json) {
+                piece.len = 0;
+                if (!vocab_decode(x->voc, &round[i], 1, !x->voc->bpe, &piece, &err))
+                    fwrite(piece.data, 1, piece.len, stdout);
+            }
+        }
+        if (!a->json) fflush(stdout);
+        if (end) break;
+    }
+    if (rc) goto out;
+
+    fl_gen_stats st;
+    fl_generator_stats(x->g, &st);
+    /* A spec or block round can run past <|endoftext|>; what came after it was
+     * never output, so the speed counts the tokens delivered and the stop
+     * token, over all the time spent. */
+    st.generated_tokens = (long)outv.len + (!strcmp(stop, "eot") ? 1 : 0);
+    if (a->json) {
+        if (outv.len && vocab_decode(x->voc, outv.data, outv.len, 0, &text, &err)) {
+            rc = cli_error("%s", err.msg);
+            goto out;
+        }
+        printf("{\"checkpoint\":");
+        fl_json_write_string(stdout, x->dir, strlen(x->dir));
+        printf(",\"model\":\"%s\",\"mode\":\"%s\",\"prompt\":", x->c->type == FL_MODEL_FTP ? "ftp" : "gpt",
+               mode_names[a->gen.mode]);
+        fl_json_write_string(stdout, prompt, plen);
+        printf(",\"text\":");
+        fl_json_write_string(stdout, text.len ? (const char *)text.data : "", text.len);
+        printf(",\"prompt_token_ids\":[");
+        for (size_t i = 0; i < ids.len; i++) printf("%s%d", i ? "," : "", ids.data[i]);
+        printf("],\"token_ids\":[");
+        for (size_t i = 0; i < outv.len; i++) printf("%s%d", i ? "," : "", outv.data[i]);
+        printf("],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,\"stats\":", stop, dropped);
+        print_stats(stdout, &st, mode_names[a->gen.mode], 1);
+        printf("}\n");
+        fflush(stdout);
+    } else {
+        printf("\n");
+        fflush(stdout); /* the text ends before the statistics start on a shared terminal */
+        if (a->stats) print_stats(stderr, &st, mode_names[a->gen.mode], 0);
+    }
+out:
+    fl_tokvec_free(&ids);
+    fl_tokvec_free(&outv);
+    fl_bytebuf_free(&piece);
+    fl_bytebuf_free(&text);
+    return rc;
+}
+
+/* --prompts: every line of f (without its line ending) is a prompt. */
+static int generate_lines(const gen_ctx *x, FILE *f, const char *name) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    long count = 0;
+    while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        rc = generate_one(x, line, (size_t)n);
+        count++;
+    }
+    if (!rc && ferror(f)) rc = cli_error("reading the prompts from %s: %s", name, strerror(errno));
+    if (!rc && count == 0) rc = cli_error("%s has no prompts (one per line)", name);
+    free(line);
+    return rc;
+}
+
 int cmd_generate(int argc, char **argv) {
     gen_args a;
     if (parse_args(argc, argv, &a)) return 1;
-    static const char *mode_names[] = {"ar", "block", "spec"};
 
     char *prompt = NULL;
     size_t plen = 0;
-    if (a.prompt_file) {
+    FILE *lines = NULL;
+    if (a.prompts_file) {
+        lines = strcmp(a.prompts_file, "-") ? fopen(a.prompts_file, "rb") : stdin;
+        if (!lines) return cli_error("cannot read the prompts file %s: %s", a.prompts_file, strerror(errno));
+    } else if (a.prompt_file) {
         FILE *f = strcmp(a.prompt_file, "-") ? fopen(a.prompt_file, "rb") : stdin;
         if (!f) return cli_error("cannot read the prompt file %s: %s", a.prompt_file, strerror(errno));
         prompt = read_all(f, &plen);
@@ -279,7 +412,6 @@ int cmd_generate(int argc, char **argv) {
     gen_vocab voc = {0};
     fl_generator *g = NULL;
     int32_t *draft_ids = NULL;
-    fl_tokvec ids = {0}, outv = {0};
     int rc = 0;
     if (ckpt_load_model(dir, &m, &err)) { rc = cli_error("%s", err.msg); goto out; }
     if ((rc = load_vocab(dir, a.tok_path, &voc))) goto out;
@@ -287,17 +419,6 @@ int cmd_generate(int argc, char **argv) {
     if (c->vocab_size < voc.vocab_size) {
         rc = cli_error("the tokenizer has %d tokens but the model only %d; pass the tokenizer it was trained with",
                        voc.vocab_size, c->vocab_size);
-        goto out;
-    }
-    const int eot = voc.eot;
-    /* Training documents start with <|endoftext|>, so a prompt starts a document the same way.
-     * The prompt is plain text: special-token names in it are encoded as text. */
-    if ((eot >= 0 && fl_tokvec_push(&ids, eot, &err)) || vocab_encode(&voc, prompt, plen, &ids, &err)) {
-        rc = cli_error("%s", err.msg);
-        goto out;
-    }
-    if (ids.len == 0) {
-        rc = cli_error("the prompt is empty and the tokenizer has no <|endoftext|> to start a document; give --prompt");
         goto out;
     }
     if (a.gen.mode == FL_GEN_SPEC && a.gen.draft_vocab > 0 && a.gen.draft_vocab < c->vocab_size) {
@@ -313,80 +434,11 @@ int cmd_generate(int argc, char **argv) {
                     data_dir[0] ? err.msg : "the checkpoint names no data folder", a.gen.draft_vocab);
     }
     if (fl_generator_create(m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
-    int dropped = 0;
-    if (fl_generator_start(g, ids.data, (int)ids.len, &dropped, &err)) { rc = cli_error("%s", err.msg); goto out; }
-    if (dropped > 0)
-        fprintf(stderr,
-                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size); "
-                "the model sees its last %zu\n",
-                ids.len, c->block_size, ids.len - (size_t)dropped);
-
-    if (!a.json) fwrite(prompt, 1, plen, stdout), fflush(stdout);
-    const char *stop = "max_tokens";
-    int32_t round[FL_MAX_FUTURE + 1];
-    fl_bytebuf piece = {0};
-    while ((long)outv.len < a.max_tokens && !rc) {
-        int n;
-        long left = a.max_tokens - (long)outv.len;
-        if (fl_generator_next(g, round, left < FL_MAX_FUTURE ? (int)left : FL_MAX_FUTURE, &n, &err)) {
-            rc = cli_error("%s", err.msg);
-            break;
-        }
-        int end = 0;
-        for (int i = 0; i < n && !end; i++) {
-            if (eot >= 0 && round[i] == eot && !a.ignore_eot) {
-                stop = "eot";
-                end = 1;
-                break;
-            }
-            if (fl_tokvec_push(&outv, round[i], &err)) { rc = cli_error("%s", err.msg); break; }
-            if (!a.json) {
-                piece.len = 0;
-                if (!vocab_decode(&voc, &round[i], 1, !voc.bpe, &piece, &err)) fwrite(piece.data, 1, piece.len, stdout);
-            }
-        }
-        if (!a.json) fflush(stdout);
-        if (end) break;
-    }
-    fl_bytebuf_free(&piece);
-    if (rc) goto out;
-
-    fl_gen_stats st;
-    fl_generator_stats(g, &st);
-    /* A spec or block round can run past <|endoftext|>; what came after it was
-     * never output, so the speed counts the tokens delivered and the stop
-     * token, over all the time spent. */
-    st.generated_tokens = (long)outv.len + (!strcmp(stop, "eot") ? 1 : 0);
-    if (a.json) {
-        fl_bytebuf text = {0};
-        if (outv.len && vocab_decode(&voc, outv.data, outv.len, 0, &text, &err)) {
-            rc = cli_error("%s", err.msg);
-            goto out;
-        }
-        printf("{\"checkpoint\":");
-        fl_json_write_string(stdout, dir, strlen(dir));
-        printf(",\"model\":\"%s\",\"mode\":\"%s\",\"prompt\":", c->type == FL_MODEL_FTP ? "ftp" : "gpt",
-               mode_names[a.gen.mode]);
-        fl_json_write_string(stdout, prompt, plen);
-        printf(",\"text\":");
-        fl_json_write_string(stdout, text.len ? (const char *)text.data : "", text.len);
-        printf(",\"prompt_token_ids\":[");
-        for (size_t i = 0; i < ids.len; i++) printf("%s%d", i ? "," : "", ids.data[i]);
-        printf("],\"token_ids\":[");
-        for (size_t i = 0; i < outv.len; i++) printf("%s%d", i ? "," : "", outv.data[i]);
-        printf("],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,\"stats\":", stop, dropped);
-        print_stats(stdout, &st, mode_names[a.gen.mode], 1);
-        printf("}\n");
-        fl_bytebuf_free(&text);
-    } else {
-        printf("\n");
-        fflush(stdout); /* the text ends before the statistics start on a shared terminal */
-        if (a.stats) print_stats(stderr, &st, mode_names[a.gen.mode], 0);
-    }
+    const gen_ctx x = {&a, dir, c, &voc, g};
+    rc = lines ? generate_lines(&x, lines, a.prompts_file) : generate_one(&x, prompt, plen);
 out:
+    if (lines && lines != stdin) fclose(lines);
     fl_generator_free(g);
-    fl_tokvec_free(&ids);
-    fl_tokvec_free(&outv);
     fl_tokenizer_free(voc.bpe);
     free(draft_ids);
     fl_model_free(m);

@@ -131,6 +131,8 @@ void fl_generator_free(fl_generator *g) {
 
 void fl_generator_stats(const fl_generator *g, fl_gen_stats *st) { *st = g->st; }
 
+void fl_generator_seed(fl_generator *g, uint64_t seed) { fl_rng_seed(&g->rng, seed); }
+
 static fl_status reserve_hist(fl_generator *g, long n, fl_error *err) {
     if (n <= g->hcap) return FL_OK;
     long cap = g->hcap ? g->hcap : 256;
