@@ -53,6 +53,17 @@ check "--prompts on an empty file: an error that says so" '[ $rc = 1 ] && grep -
 rc=$?
 check "--prompts with --prompt: refused" '[ $rc = 1 ] && grep -q "one of --prompt, --prompt-file and --prompts" "$T/err"'
 
+# a run trained with paths relative to its folder works from anywhere: the
+# tokenizer and data folder that state.json records are found above the checkpoint
+FLA=$(cd "$(dirname "$FL")" && pwd)/$(basename "$FL")
+(cd "$T" && "$FLA" prepare --tokenizer tok.tiktoken --input docs --out reldata --val-fraction 0.2 >/dev/null 2>&1 &&
+    "$FLA" train --model ftp --data reldata --out rel/ftp $_small --set ftp.n_future=3 --set ftp.pseudo_len=2 \
+        --set ftp.dec_layers=1 --set train.max_steps=3 >/dev/null 2>&1)
+(cd / && "$FLA" generate "$T/rel/ftp" --prompt "The model" --max-tokens 5 --mode spec --draft-vocab 50 --json) \
+    >"$T/j" 2>"$T/err"
+check "a run with relative paths generates from another folder (tokenizer and data found above it)" \
+    '[ "$(json "$T/j" "j.token_ids.length")" = 5 ] && ! grep -q warning "$T/err"'
+
 # an empty prompt samples a new document
 check "empty prompt: generates from <|endoftext|>" \
     '"$FL" generate "$T/gpt" --prompt "" --max-tokens 5 --ignore-eot --json >"$T/j" 2>&1 && [ "$(json "$T/j" "j.token_ids.length")" = 5 ]'

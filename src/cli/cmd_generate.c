@@ -171,7 +171,9 @@ static int load_vocab(const char *dir, const char *path, gen_vocab *v) {
         if (!ckpt_read_state(dir, &state, &err)) {
             fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
             const fl_json *p = fl_json_get(fl_json_get(fl_json_root(doc), "tokenizer"), "path");
-            if (p && p->type == FL_JSON_STRING) snprintf(buf, sizeof buf, "%s", p->str);
+            if (p && p->type == FL_JSON_STRING)
+                is_countdown(p->str) ? (void)snprintf(buf, sizeof buf, "%s", p->str)
+                                     : ckpt_find_recorded(dir, p->str, buf, sizeof buf);
             fl_json_free(doc);
             free(state);
         }
@@ -220,7 +222,7 @@ static void run_data_dir(const char *dir, char *out, size_t len) {
     if (ckpt_read_state(dir, &state, &err)) return;
     fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
     const fl_json *p = fl_json_get(fl_json_root(doc), "data_dir");
-    if (p && p->type == FL_JSON_STRING) snprintf(out, len, "%s", p->str);
+    if (p && p->type == FL_JSON_STRING) ckpt_find_recorded(dir, p->str, out, len);
     fl_json_free(doc);
     free(state);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 static void remove_flat(const char *dir) {
     DIR *d = opendir(dir);
@@ -57,7 +58,7 @@ fl_status fl_outdir_begin(fl_outdir *d, const char *out, fl_error *err) {
     }
     snprintf(d->tmp, n, "%s.tmp.%ld", out, (long)getpid());
     remove_flat(d->tmp); /* a leftover of an earlier crashed run with the same pid */
-    if (mkdir(d->tmp, 0777) != 0) {
+    if (fl_make_parents(d->tmp) != 0 || mkdir(d->tmp, 0777) != 0) {
         fl_status st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", d->tmp, strerror(errno));
         free(d->tmp), d->tmp = NULL; /* not ours: do not remove it */
         fl_outdir_abort(d);

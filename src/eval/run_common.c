@@ -25,8 +25,9 @@ fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
         const fl_json *root = doc ? fl_json_root(doc) : NULL;
         const fl_json *d = fl_json_get(root, "data_dir"), *t = fl_json_get(fl_json_get(root, "tokenizer"), "path");
         const fl_json *s = fl_json_get(root, "step");
-        if (d && d->type == FL_JSON_STRING) snprintf(c->data_dir, sizeof c->data_dir, "%s", d->str);
-        if (t && t->type == FL_JSON_STRING) snprintf(c->tokenizer, sizeof c->tokenizer, "%s", t->str);
+        /* recorded relative to where training ran; found from here or above the checkpoint */
+        if (d && d->type == FL_JSON_STRING) ckpt_find_recorded(c->dir, d->str, c->data_dir, sizeof c->data_dir);
+        if (t && t->type == FL_JSON_STRING) ckpt_find_recorded(c->dir, t->str, c->tokenizer, sizeof c->tokenizer);
         int64_t v;
         if (s && !fl_json_int64(s, &v)) c->step = (long)v;
         fl_json_free(doc);

@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "train/checkpoint.h"
 
 #include <dirent.h>
@@ -246,6 +247,22 @@ fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
     fclose(fp);
     *json = buf;
     return FL_OK;
+}
+
+void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t n) {
+    snprintf(out, n, "%s", recorded);
+    if (!recorded[0] || recorded[0] == '/' || access(recorded, F_OK) == 0) return;
+    char up[4200];
+    if (!realpath(dir, up)) return;
+    for (char *slash; (slash = strrchr(up, '/')) != NULL;) {
+        *slash = 0; /* the next folder up ("" for the root) */
+        char cand[8400];
+        snprintf(cand, sizeof cand, "%s/%s", up, recorded);
+        if (access(cand, F_OK) == 0) {
+            snprintf(out, n, "%s", cand);
+            return;
+        }
+    }
 }
 
 void ckpt_resolve(const char *path, char *out, size_t n) {

@@ -19,6 +19,12 @@ void ckpt_remove(const char *dir);
 /* A run directory names its newest checkpoint in RUN/latest: resolve PATH to a
  * checkpoint directory (PATH itself when it has no latest file). */
 void ckpt_resolve(const char *path, char *out, size_t n);
+/* A path state.json records (the data folder, the tokenizer) is relative to the
+ * folder training ran in. Resolve it for checkpoint DIR: as recorded when it
+ * exists from here (or is absolute), else from the nearest folder above DIR
+ * where it exists (training usually runs in an ancestor of its run folder), else
+ * unchanged, for the caller's error to name. */
+void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t n);
 /* Reads DIR/state.json into a malloc'd NUL-terminated string. */
 fl_status ckpt_read_state(const char *dir, char **json, fl_error *err);
 /* Writes the model's config keys as "key" "value" pairs into meta (at most 32 pairs). */

@@ -18,6 +18,7 @@
 #include "io/safetensors.h"
 #include "train/checkpoint.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 typedef struct {
@@ -290,6 +291,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if ((st = fl_model_reserve(s->m, s->B, s->T, err))) return st;
     s->tokens = malloc(sizeof(int32_t) * (size_t)s->B * fl_model_window_len(s->m, s->T));
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
     mkdir(o->run_dir, 0755);
     char path[4200];
     snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
