@@ -4,7 +4,10 @@
 #
 #   scripts/train-countdown.sh [OUT]      (default OUT=runs/countdown)
 #
-# Environment: STEPS (default 2000, about 10 minutes on 2 cores), MODELS (default "ftp"), EXAMPLES (default 200000).
+# Environment: STEPS (default 2000, about 10 minutes on 2 cores), MODELS (default "ftp"), EXAMPLES (default 200000),
+# FTP_POSITIONS (default 16: the decoder trains on 16 of the 64 positions of each window; 0 = all of
+# them: four times the decoder work per step (2000 steps took 23 minutes on one thread beside other
+# work) and a much better model, validation next-token loss 1.509 instead of 1.594 after 2000 steps).
 # Each model trains single-threaded (runs in parallel when MODELS names both).
 # The encoder is C=128, L=6, H=4, T=64 over the 18-word countdown vocabulary; the
 # FTP head predicts N=4 tokens through P=4 pseudo-tokens and a 2-layer decoder.
@@ -14,6 +17,7 @@ OUT=${1:-runs/countdown}
 STEPS=${STEPS:-2000}
 MODELS=${MODELS:-ftp}
 EXAMPLES=${EXAMPLES:-200000}
+FTP_POSITIONS=${FTP_POSITIONS:-16}
 FL=${FL:-./futurelm}
 start=$(date +%s)
 mkdir -p "$OUT"
@@ -25,7 +29,7 @@ COMMON="--set model.vocab_size=18 --set model.block_size=64 --set model.n_layer=
 pids=""
 for model in $MODELS; do
     extra=""
-    [ "$model" = ftp ] && extra="--set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 --set ftp.positions=16"
+    [ "$model" = ftp ] && extra="--set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 --set ftp.positions=$FTP_POSITIONS"
     OMP_NUM_THREADS=1 $FL train --model "$model" --data "$OUT/data" --out "$OUT/$model" $COMMON $extra \
         >"$OUT/$model.log" 2>&1 &
     pids="$pids $!"
