@@ -81,6 +81,22 @@ else
     bad "kill -9: $good of $total checkpoints load"
 fi
 
+# what a kill -9 leaves (NAME.tmp-PID, NAME.del-PID of a dead process) is cleaned up by the
+# next run in the folder; a live process's is left alone
+$FL train --model gpt --data "$T/data" --out "$T/st" $SMALL --set train.max_steps=2 --set train.ckpt_every=1 \
+    --set train.eval_every=0 2>/dev/null
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+mkdir "$T/st/step_00000009.tmp-$dead" "$T/st/step_00000001.del-$dead" "$T/st/step_00000008.tmp-$$"
+echo x >"$T/st/step_00000009.tmp-$dead/model.safetensors"
+echo step_00000009 >"$T/st/latest.tmp-$dead"
+$FL train --data "$T/data" --out "$T/st" --resume "$T/st" --set train.max_steps=3 2>"$T/stlog"
+check "stale checkpoint leftovers of a dead process are removed on the next run, a live one's kept" \
+    '[ ! -e "$T/st/step_00000009.tmp-$dead" ] && [ ! -e "$T/st/step_00000001.del-$dead" ] &&
+     [ ! -e "$T/st/latest.tmp-$dead" ] && [ -d "$T/st/step_00000008.tmp-$$" ] &&
+     [ "$(grep -c "which is gone" "$T/stlog")" = 3 ] && $FL info "$T/st/step_00000003" >/dev/null 2>&1'
+
 # gradient accumulation: two micro-batches a step
 if $FL train --model gpt --data "$T/data" --out "$T/acc" $SMALL --set train.grad_accum=2 --set train.max_steps=2 \
     2>"$T/log" && grep -q '"step":2,.*"tokens":512,' "$T/acc/metrics.jsonl"; then

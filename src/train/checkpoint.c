@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,39 @@ void ckpt_remove(const char *dir) {
     char aside[4200];
     snprintf(aside, sizeof aside, "%s.del-%ld", dir, (long)getpid());
     if (rename(dir, aside) == 0) remove_tree(aside);
+}
+
+/* The pid in a "NAME.tmp-PID" / "NAME.del-PID" leftover, or -1 for any other name. */
+static long leftover_pid(const char *name) {
+    const char *dot = strrchr(name, '.');
+    if (!dot || (strncmp(dot, ".tmp-", 5) && strncmp(dot, ".del-", 5))) return -1;
+    char *end;
+    long pid = strtol(dot + 5, &end, 10);
+    return *end || pid <= 0 ? -1 : pid;
+}
+
+int ckpt_remove_stale(const char *run_dir, FILE *log) {
+    DIR *d = opendir(run_dir);
+    if (!d) return 0;
+    int removed = 0;
+    struct dirent *e;
+    char p[4200];
+    while ((e = readdir(d))) {
+        long pid = leftover_pid(e->d_name);
+        /* a live process (another writer, or this one) may still be using it */
+        if (pid < 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        snprintf(p, sizeof p, "%s/%s", run_dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) != 0) continue;
+        if (S_ISDIR(sb.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+        if (log) fprintf(log, "note: removed %s, left by process %ld which is gone\n", p, pid);
+        removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 static int all_finite(const float *p, size_t n) {

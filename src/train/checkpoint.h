@@ -4,6 +4,7 @@
 #ifndef FL_TRAIN_CHECKPOINT_H
 #define FL_TRAIN_CHECKPOINT_H
 #include <stddef.h>
+#include <stdio.h>
 
 #include "futurelm.h"
 
@@ -16,6 +17,10 @@ fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt,
 /* Deletes a checkpoint directory: renamed aside first, so no half-deleted one ever
  * stands under a final name. */
 void ckpt_remove(const char *dir);
+/* Removes what a killed writer leaves in a run folder: NAME.tmp-PID (a checkpoint
+ * or latest being written) and NAME.del-PID (a checkpoint being deleted) whose
+ * process no longer exists; logs each to log (may be NULL). Returns how many. */
+int ckpt_remove_stale(const char *run_dir, FILE *log);
 /* A run directory names its newest checkpoint in RUN/latest: resolve PATH to a
  * checkpoint directory (PATH itself when it has no latest file). */
 void ckpt_resolve(const char *path, char *out, size_t n);

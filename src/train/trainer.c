@@ -293,6 +293,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
     mkdir(o->run_dir, 0755);
+    ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
     char path[4200];
     snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
     s->metrics = fopen(path, "a");
