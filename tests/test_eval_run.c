@@ -260,6 +260,28 @@ static void test_svg(void) {
     check(strstr(buf, "a&lt;b &amp; &quot;c&quot;") && !strstr(buf, "a<b") && !strstr(buf, "nan") &&
               strstr(buf, "<polyline") && rects == 2 + 2 /* two bars (NaN skipped) + two legend keys */,
           "svg: escaped legend, no NaN coordinates, a bar per finite value", "rects %d", rects);
+
+    /* +0.5 and -0.5 on an automatic axis: both bars meet at the zero line, one
+     * above and one below it, of equal height */
+    f = fopen(path, "w+");
+    double pm[2] = {0.5, -0.5};
+    fl_svg_series sb = {"s", "#123456", NULL, pm, 2};
+    fl_svg_bars(f, "signed", "v", g, 2, &sb, 1, NULL, NULL, 0, 0);
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    double bx[2], by[2], bw[2], bh[2];
+    const char *q = buf;
+    int got = 0;
+    for (; got < 2 && (q = strstr(q, "<rect x=")); q++)
+        got += sscanf(q, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &bx[got], &by[got], &bw[got],
+                      &bh[got]) == 4;
+    /* coordinates are printed to 0.1 px: y + height vs the other y is three roundings of up to
+     * 0.05 px, the two heights two of them */
+    check(got == 2 && fabs(by[0] + bh[0] - by[1]) < 0.16 && fabs(bh[0] - bh[1]) < 0.11 && bh[0] > 10,
+          "svg bars: a positive and a negative value rise and fall from the same zero line", "got %d: y %g h %g, y %g h %g",
+          got, got > 0 ? by[0] : 0, got > 0 ? bh[0] : 0, got > 1 ? by[1] : 0, got > 1 ? bh[1] : 0);
 }
 
 int main(void) {

@@ -247,7 +247,9 @@ typedef struct {
     int n;
 } fl_svg_series;
 void fl_svg_lines(FILE *f, const char *title, const char *xlabel, const char *ylabel, const fl_svg_series *s, int ns);
-/* Bars with optional intervals (lo/hi may be NULL): groups x series. */
+/* Bars with optional intervals (lo/hi may be NULL): groups x series. The axis
+ * spans [ymin, ymax], or the data and zero when ymax <= ymin; bars start at zero
+ * (a negative value points down). */
 void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
                  const fl_svg_series *s, int ns, const double *const *lo, const double *const *hi, double ymin,
                  double ymax);
