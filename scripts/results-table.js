@@ -18,6 +18,11 @@ both("future bag-of-words probe log-likelihood (baseline)", (m) => (bow(m) ? `${
 const lvl = (m, name) => m.smoothness.levels.find((l) => l.level === name);
 both("adjacent cosine of h_t, mean (4.2)", (m) => f(lvl(m, "top").mean));
 both("adjacent cosine after block 1 / last block", (m) => `${f(m.smoothness.levels[0].mean)} / ${f(m.smoothness.levels[m.smoothness.levels.length - 2].mean)}`);
+// centred on each level's mean vector (docs/evaluation.md); "-" for a JSON written before it existed
+const cen = (l) => (l.centred ? f(l.centred.mean) : "-");
+const share = (l) => (l.centred ? f(l.centred.mean_vector_share) : "-");
+both("centred adjacent cosine of h_t, mean (mean-vector share)", (m) => `${cen(lvl(m, "top"))} (${share(lvl(m, "top"))})`);
+both("centred adjacent cosine after block 1 / last block", (m) => `${cen(m.smoothness.levels[0])} / ${cen(m.smoothness.levels[m.smoothness.levels.length - 2])}`);
 for (const ds of Object.keys(j.gpt.probes || {})) {
   both(`topic probe ${ds}, mean-pooled, test acc [95% CI] (4.3)`, (m) => ci(m.probes[ds].mean_pool));
   both(`topic probe ${ds}, last position`, (m) => ci(m.probes[ds].last_pool));

@@ -46,8 +46,17 @@ check "gpt: --n-future 3 gives three offsets in text output" '[ $? = 0 ] && grep
 "$FL" eval smoothness "$T/ftp" --windows 8 --json >"$T/s.json" 2>"$T/err"
 check "smoothness: 3 levels (2 blocks + top), 31-cosine traces, 8*31 pairs, cosines in [-1,1]" \
     '[ "$(json "$T/s.json" "const l=j.smoothness.levels; [l.length, l[2].level, l[2].trace.length, l[2].pairs, l.every(x=>x.mean<=1&&x.mean>=-1)].join()")" = "3,top,31,248,true" ]'
+# centred: every level has a centred mean, std, 40-bin histogram of all 248 pairs and a
+# 31-cosine trace, all in [-1, 1]; the mean-vector share in [0, 1]
+check "smoothness: centred mean/std/histogram/trace and mean-vector share on every level, in range" \
+    '[ "$(json "$T/s.json" "j.smoothness.levels.map(x => { const c = x.centred, in1 = (v) => typeof v === \"number\" && v >= -1 && v <= 1;
+        return [in1(c.mean), c.std >= 0 && c.std <= 1, c.hist_lo.length, c.hist_counts.reduce((a, b) => a + b, 0), c.trace.length,
+                c.trace.every(in1), c.mean_vector_share >= 0 && c.mean_vector_share <= 1].join(); }).join(\" \")")" = \
+       "true,true,40,248,31,true,true true,true,40,248,31,true,true true,true,40,248,31,true,true" ]'
 "$FL" eval smoothness "$T/gpt" --windows 8 >"$T/out" 2>&1
-check "smoothness text output names every level" 'grep -q "top (ln_f)" "$T/out" && grep -q "block 1" "$T/out"'
+check "smoothness text output names every level, raw and centred" \
+    'grep -q "top (ln_f)" "$T/out" && grep -q "block 1" "$T/out" && [ "$(grep -c "centred mean" "$T/out")" = 3 ] &&
+     grep -q "histogram of the top level, centred" "$T/out"'
 
 # ---- probe on the labelled set
 "$FL" eval probe "$T/gpt" --dataset brown --data-root "$T/root" --chunk-len 32 --json >"$T/p.json" 2>"$T/err"
@@ -141,7 +150,12 @@ process.stdout.write([pick(g), pick(f)].join());' "$T/gpt" "$T/ftp")
 check "compare: the checkpoints closest to the shared target ($expect) and the target in the JSON, metrics of every section" \
     '[ "$(json "$T/rep/report.json" "[j.target_loss>0, j.gpt.step, j.ftp.step, j.gpt.offsets.offset_ce.length, j.ftp.probes.brown.classes, j.ftp.countdown.result.specs, j.gpt.coherence.prompts].join()")" = "true,$expect,3,2,20,4" ]'
 check "compare: the page is self-contained (no script, no external resource) with inline SVG charts" \
-    '[ "$(grep -c "<svg" "$T/rep/report.html")" -ge 9 ] && ! grep -qi "<script\|src=\|href=" "$T/rep/report.html"'
+    '[ "$(grep -c "<svg" "$T/rep/report.html")" -ge 12 ] && ! grep -qi "<script\|src=\|href=" "$T/rep/report.html"'
+check "compare: centred smoothness in the JSON (both models, every level, in [-1, 1]) and on the page (charts, table)" \
+    '[ "$(json "$T/rep/report.json" "[j.gpt, j.ftp].every((m) => m.smoothness.levels.every((x) => x.centred.mean >= -1 && x.centred.mean <= 1 && x.centred.mean_vector_share >= 0))")" = true ] &&
+     grep -q "Mean centred adjacent cosine by level" "$T/rep/report.html" &&
+     grep -q "Histogram of top-level centred adjacent cosines" "$T/rep/report.html" &&
+     grep -q "<th>GPT centred</th>" "$T/rep/report.html" && [ "$(grep -c "^<tr><td>top</td>\|^<tr><td>block L" "$T/rep/report.html")" = 3 ]'
 "$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/t.html" --target-loss 5.9 --windows 4 --bow-rows 0 --prompts 2 \
     --datasets none >/dev/null 2>&1
 check "compare --target-loss 5.9 picks the step-3 checkpoints" \

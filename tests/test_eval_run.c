@@ -143,6 +143,38 @@ static void test_gpt_offsets(void) {
     for (int t = 0; t < T - 1; t++) d = fmax(d, fabs(fl_cosine(h + t * 16, h + (t + 1) * 16, 16) - sr.trace[2 * (T - 1) + t]));
     check(st == FL_OK && sr.levels == 3 && sr.stats[2].n == (uint64_t)3 * (T - 1) && d < 1e-5,
           "smoothness: 3 levels, 3*(T-1) pairs, window 2's top trace == fl_cosine(h_t, h_t+1)", "st %d diff %g", st, d);
+
+    /* centred: recomputed here from scratch, window by window: mu = the mean h_t
+     * over all 3 windows x T positions, then cos(h_t - mu, h_t+1 - mu) along
+     * window 2, and |mu|^2 / mean |h_t|^2 */
+    float *hs = malloc((size_t)w.n * T * 16 * sizeof *hs);
+    double mu[16] = {0}, sq = 0, mu_sq = 0;
+    for (int i = 0; i < w.n; i++) {
+        fl_model_encode(m, fl_window(&w, i), 1, T, &err);
+        memcpy(hs + (size_t)i * T * 16, fl_model_hidden(m), (size_t)T * 16 * sizeof *hs);
+    }
+    for (int r = 0; r < w.n * T; r++)
+        for (int c = 0; c < 16; c++) mu[c] += hs[r * 16 + c] / (double)(w.n * T), sq += (double)hs[r * 16 + c] * hs[r * 16 + c];
+    for (int c = 0; c < 16; c++) mu_sq += mu[c] * mu[c];
+    double dc = 0, moved = 0;
+    for (int t = 0; t < T - 1; t++) {
+        const float *a = hs + (size_t)(2 * T + t) * 16, *b = a + 16;
+        double ab = 0, aa = 0, bb = 0;
+        for (int c = 0; c < 16; c++)
+            ab += (a[c] - mu[c]) * (b[c] - mu[c]), aa += (a[c] - mu[c]) * (a[c] - mu[c]), bb += (b[c] - mu[c]) * (b[c] - mu[c]);
+        double want = ab / sqrt(aa * bb), got = sr.centred_trace[2 * (T - 1) + t];
+        dc = fmax(dc, fabs(want - got));
+        moved = fmax(moved, fabs(got - sr.trace[2 * (T - 1) + t])); /* centring changed something */
+    }
+    double share = mu_sq / (sq / (w.n * T));
+    /* 1e-6 for both: the trace is kept in float (~6e-8), and batches of 2 there vs 1
+     * here may round the encoder's float sums differently (measured: 1.4e-8 in all) */
+    check(st == FL_OK && sr.centred[2].n == sr.stats[2].n && dc < 1e-6 && moved > 1e-3 &&
+              fabs(sr.mean_share[2] - share) < 1e-6,
+          "smoothness: window 2's centred top trace == cos(h_t - mu, h_t+1 - mu), mu over every window and position; "
+          "mean-vector share",
+          "diff %g (raw vs centred differ by %g), share %g vs %g", dc, moved, sr.mean_share[2], share);
+    free(hs);
     fl_smooth_result_free(&sr);
     st = fl_eval_smoothness(m, &w, 2, 3, &sr, &err);
     check(st == FL_ERR_ARG, "smoothness: a trace window past the windows is refused", "st %d", st);
@@ -260,6 +292,28 @@ static void test_svg(void) {
     check(strstr(buf, "a&lt;b &amp; &quot;c&quot;") && !strstr(buf, "a<b") && !strstr(buf, "nan") &&
               strstr(buf, "<polyline") && rects == 2 + 2 /* two bars (NaN skipped) + two legend keys */,
           "svg: escaped legend, no NaN coordinates, a bar per finite value", "rects %d", rects);
+
+    /* +0.5 and -0.5 on an automatic axis: both bars meet at the zero line, one
+     * above and one below it, of equal height */
+    f = fopen(path, "w+");
+    double pm[2] = {0.5, -0.5};
+    fl_svg_series sb = {"s", "#123456", NULL, pm, 2};
+    fl_svg_bars(f, "signed", "v", g, 2, &sb, 1, NULL, NULL, 0, 0);
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    double bx[2], by[2], bw[2], bh[2];
+    const char *q = buf;
+    int got = 0;
+    for (; got < 2 && (q = strstr(q, "<rect x=")); q++)
+        got += sscanf(q, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &bx[got], &by[got], &bw[got],
+                      &bh[got]) == 4;
+    /* coordinates are printed to 0.1 px: y + height vs the other y is three roundings of up to
+     * 0.05 px, the two heights two of them */
+    check(got == 2 && fabs(by[0] + bh[0] - by[1]) < 0.16 && fabs(bh[0] - bh[1]) < 0.11 && bh[0] > 10,
+          "svg bars: a positive and a negative value rise and fall from the same zero line", "got %d: y %g h %g, y %g h %g",
+          got, got > 0 ? by[0] : 0, got > 0 ? bh[0] : 0, got > 1 ? by[1] : 0, got > 1 ? bh[1] : 0);
 }
 
 int main(void) {

@@ -223,6 +223,97 @@ static void curves(FILE *f, const side *s, int n, int val) {
     for (int i = 0; i < n; i++) free(xs[i]);
 }
 
+/* Smoothness is drawn twice, raw and centred (docs/evaluation.md): the same three
+ * charts of each, from these two accessors. */
+static const fl_cos_stats *smooth_stats(const fl_smooth_result *r, int level, int centred) {
+    return centred ? &r->centred[level] : &r->stats[level];
+}
+static const float *smooth_trace(const fl_smooth_result *r, int level, int centred) {
+    return (centred ? r->centred_trace : r->trace) + (size_t)level * (r->T - 1);
+}
+
+/* The name of the k-th level from the top, as the charts and the table align
+ * the two models (which may differ in depth): "top", "block L", "block L-1", ...
+ * It is level levels - 1 - k of a model's fl_smooth_result. */
+static void level_name(char *out, size_t n, int k) {
+    if (k == 0) snprintf(out, n, "top");
+    else if (k == 1) snprintf(out, n, "block L");
+    else snprintf(out, n, "block L-%d", k - 1);
+}
+
+/* Mean by level, top-level histogram and the first window's top-level trace. */
+static void smooth_charts(FILE *f, const side *g, const side *p, int centred) {
+    const char *what = centred ? "centred " : "";
+    char title[160];
+    fputs(centred ? "<h3>Centred: cos(h<sub>t</sub> &minus; &mu;, h<sub>t+1</sub> &minus; &mu;)</h3>"
+                  : "<h3>Raw: cos(h<sub>t</sub>, h<sub>t+1</sub>)</h3>",
+          f);
+    fputs("<div class=\"charts\">\n", f);
+    int lv = g->sm.levels > p->sm.levels ? g->sm.levels : p->sm.levels;
+    double *gm = calloc((size_t)lv, sizeof(double)), *pm = calloc((size_t)lv, sizeof(double));
+    char(*names)[24] = calloc((size_t)lv, sizeof *names);
+    const char **gn = calloc((size_t)lv, sizeof *gn);
+    if (gm && pm && names && gn) {
+        for (int k = 0; k < lv; k++) {
+            int li = g->sm.levels - 1 - k, lj = p->sm.levels - 1 - k;
+            gm[k] = li >= 0 ? fl_cos_stats_mean(smooth_stats(&g->sm, li, centred)) : NAN;
+            pm[k] = lj >= 0 ? fl_cos_stats_mean(smooth_stats(&p->sm, lj, centred)) : NAN;
+            level_name(names[k], sizeof names[k], k);
+            gn[k] = names[k];
+        }
+        fl_svg_series sr[2] = {{"GPT", g->color, NULL, gm, lv}, {"FTP", p->color, NULL, pm, lv}};
+        snprintf(title, sizeof title, "Mean %sadjacent cosine by level (top = after ln_f)", what);
+        fl_svg_bars(f, title, centred ? "mean centred cosine" : "mean cosine", gn, lv, sr, 2, NULL, NULL, 0, 0);
+    }
+    free(gm), free(pm), free(names), free(gn);
+    const fl_cos_stats *a = smooth_stats(&g->sm, g->sm.levels - 1, centred),
+                       *b = smooth_stats(&p->sm, p->sm.levels - 1, centred);
+    double x[FL_COS_MAX_BINS], ya[FL_COS_MAX_BINS], yb[FL_COS_MAX_BINS];
+    for (int i = 0; i < a->n_bins; i++) {
+        x[i] = fl_cos_bin_lo(a, i) + 1.0 / a->n_bins;
+        ya[i] = a->n ? (double)a->counts[i] / a->n : 0;
+        yb[i] = b->n ? (double)b->counts[i] / b->n : 0;
+    }
+    fl_svg_series hs[2] = {{"GPT", g->color, x, ya, a->n_bins}, {"FTP", p->color, x, yb, b->n_bins}};
+    snprintf(title, sizeof title, "Histogram of top-level %sadjacent cosines", what);
+    fl_svg_lines(f, title, "cosine (bin centre)", "share of pairs", hs, 2);
+    int Tm = g->sm.T - 1;
+    double *ta = malloc((size_t)Tm * sizeof(double)), *tb = malloc((size_t)Tm * sizeof(double));
+    if (ta && tb) {
+        const float *tg = smooth_trace(&g->sm, g->sm.levels - 1, centred), *tp = smooth_trace(&p->sm, p->sm.levels - 1, centred);
+        for (int t = 0; t < Tm; t++) ta[t] = tg[t], tb[t] = tp[t];
+        fl_svg_series ts[2] = {{"GPT", g->color, NULL, ta, Tm}, {"FTP", p->color, NULL, tb, Tm}};
+        snprintf(title, sizeof title, "Trace along the first window (top level%s)", centred ? ", centred" : "");
+        fl_svg_lines(f, title, "position t", centred ? "cos(h_t - mu, h_t+1 - mu)" : "cos(h_t, h_t+1)", ts, 2);
+    }
+    free(ta), free(tb);
+    fputs("</div>\n", f);
+}
+
+/* Every level's raw and centred mean cosine and mean-vector share, both models. */
+static void smooth_table(FILE *f, const side *s) {
+    fputs("<table><tr><th>level</th>", f);
+    for (int i = 0; i < 2; i++)
+        fprintf(f, "<th>%s raw</th><th>%s centred</th><th>%s mean-vector share</th>", s[i].label, s[i].label,
+                s[i].label);
+    fputs("</tr>\n", f);
+    int lv = s[0].sm.levels > s[1].sm.levels ? s[0].sm.levels : s[1].sm.levels;
+    for (int k = 0; k < lv; k++) {
+        char name[24];
+        level_name(name, sizeof name, k);
+        fprintf(f, "<tr><td>%s</td>", name);
+        for (int i = 0; i < 2; i++) {
+            int l = s[i].sm.levels - 1 - k;
+            if (l < 0) fputs("<td></td><td></td><td></td>", f);
+            else
+                fprintf(f, "<td>%.4f</td><td>%.4f</td><td>%.4f</td>", fl_cos_stats_mean(&s[i].sm.stats[l]),
+                        fl_cos_stats_mean(&s[i].sm.centred[l]), s[i].sm.mean_share[l]);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void html(FILE *f, side *s, double target, char sets[][32], int n_sets, const char *json_name) {
     const side *g = &s[0], *p = &s[1];
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>futurelm compare: GPT vs FTP</title>\n"
@@ -273,50 +364,15 @@ static void html(FILE *f, side *s, double target, char sets[][32], int n_sets, c
     fputs("</table>\n", f);
 
     /* 4.2 */
-    fputs("<h2>2. Smoothness: cos(h<sub>t</sub>, h<sub>t+1</sub>)</h2><div class=\"charts\">\n", f);
-    {
-        int lv = g->sm.levels > p->sm.levels ? g->sm.levels : p->sm.levels;
-        double *gm = calloc((size_t)lv, sizeof(double)), *pm = calloc((size_t)lv, sizeof(double));
-        char(*names)[24] = calloc((size_t)lv, sizeof *names);
-        const char **gn = calloc((size_t)lv, sizeof *gn);
-        if (gm && pm && names && gn) {
-            /* aligned from the top: the top level first, then the blocks downwards */
-            for (int k = 0; k < lv; k++) {
-                int li = g->sm.levels - 1 - k, lj = p->sm.levels - 1 - k;
-                gm[k] = li >= 0 ? fl_cos_stats_mean(&g->sm.stats[li]) : NAN;
-                pm[k] = lj >= 0 ? fl_cos_stats_mean(&p->sm.stats[lj]) : NAN;
-                if (k == 0) snprintf(names[k], sizeof names[k], "top");
-                else if (k == 1) snprintf(names[k], sizeof names[k], "block L");
-                else snprintf(names[k], sizeof names[k], "block L-%d", k - 1);
-                gn[k] = names[k];
-            }
-            fl_svg_series sr[2] = {{"GPT", g->color, NULL, gm, lv}, {"FTP", p->color, NULL, pm, lv}};
-            fl_svg_bars(f, "Mean adjacent cosine by level (top = after ln_f)", "mean cosine", gn, lv, sr, 2, NULL, NULL,
-                        0, 0);
-        }
-        free(gm), free(pm), free(names), free(gn);
-        const fl_cos_stats *a = &g->sm.stats[g->sm.levels - 1], *b = &p->sm.stats[p->sm.levels - 1];
-        double x[FL_COS_MAX_BINS], ya[FL_COS_MAX_BINS], yb[FL_COS_MAX_BINS];
-        for (int i = 0; i < a->n_bins; i++) {
-            x[i] = fl_cos_bin_lo(a, i) + 1.0 / a->n_bins;
-            ya[i] = a->n ? (double)a->counts[i] / a->n : 0;
-            yb[i] = b->n ? (double)b->counts[i] / b->n : 0;
-        }
-        fl_svg_series hs[2] = {{"GPT", g->color, x, ya, a->n_bins}, {"FTP", p->color, x, yb, b->n_bins}};
-        fl_svg_lines(f, "Histogram of top-level adjacent cosines", "cosine (bin centre)", "share of pairs", hs, 2);
-        int Tm = g->sm.T - 1;
-        double *ta = malloc((size_t)Tm * sizeof(double)), *tb = malloc((size_t)Tm * sizeof(double));
-        if (ta && tb) {
-            for (int t = 0; t < Tm; t++) {
-                ta[t] = g->sm.trace[(size_t)(g->sm.levels - 1) * Tm + t];
-                tb[t] = p->sm.trace[(size_t)(p->sm.levels - 1) * Tm + t];
-            }
-            fl_svg_series ts[2] = {{"GPT", g->color, NULL, ta, Tm}, {"FTP", p->color, NULL, tb, Tm}};
-            fl_svg_lines(f, "Trace along the first window (top level)", "position t", "cos(h_t, h_t+1)", ts, 2);
-        }
-        free(ta), free(tb);
-    }
-    fputs("</div>\n", f);
+    fputs("<h2>2. Smoothness: cos(h<sub>t</sub>, h<sub>t+1</sub>)</h2>\n<p><b>Raw</b>: cos(h<sub>t</sub>, "
+          "h<sub>t+1</sub>). <b>Centred</b>: cos(h<sub>t</sub> &minus; &mu;, h<sub>t+1</sub> &minus; &mu;), &mu; the "
+          "level's mean vector over every position of the evaluated windows, so an offset every vector shares "
+          "cancels. <b>Mean-vector share</b>: |&mu;|<sup>2</sup> / mean |h|<sup>2</sup>; near 1, the raw cosine "
+          "mostly measures &mu;.</p>\n",
+          f);
+    smooth_charts(f, g, p, 0);
+    smooth_charts(f, g, p, 1);
+    smooth_table(f, s);
 
     /* 4.3 */
     fputs("<h2>3. Topic probes (frozen vectors, 95% bootstrap intervals)</h2>\n", f);

@@ -22,7 +22,7 @@ typedef struct {
 static const eval_cmd CMDS[] = {
     {"ppl", S_PPL, "next-token validation loss and perplexity"},
     {"offsets", S_OFF, "cross-entropy at offsets k = 1..N, and the future bag-of-words probe on h_t"},
-    {"smoothness", S_SMO, "adjacent-position cosine of h_t and of every block's output"},
+    {"smoothness", S_SMO, "adjacent-position cosine of h_t and of every block's output, raw and mean-centred"},
     {"probe", S_PRO, "topic probe on pooled frozen vectors (mean, last) with a bag-of-words row"},
     {"countdown", S_CD, "pass@1 on held-out countdown specs (a model trained on countdown data)"},
     {"coherence", S_COH, "TF-IDF cosine, topic agreement and drift of continuations of held-out prompts"},
@@ -250,16 +250,23 @@ static int run_smooth(const eval_args *a, fl_eval_ckpt *ck) {
     if (!rc && a->json) {
         header(stdout, ck, "smoothness"), fl_json_smooth(stdout, &r), printf("}\n");
     } else if (!rc) {
-        printf("%s: cos(h_t, h_t+1) within %d windows of %d\n", ck->dir, r.windows, r.T);
+        printf("%s: cos(h_t, h_t+1) within %d windows of %d; centred: each level's mean vector over all positions "
+               "subtracted first\n",
+               ck->dir, r.windows, r.T);
         for (int l = r.levels - 1; l >= 0; l--) {
             char name[32];
             if (l == r.levels - 1) snprintf(name, sizeof name, "top (ln_f)");
             else snprintf(name, sizeof name, "block %d", l + 1);
-            printf("  %-11s mean %.4f  std %.4f\n", name, fl_cos_stats_mean(&r.stats[l]), fl_cos_stats_std(&r.stats[l]));
+            printf("  %-11s mean %.4f  std %.4f   centred mean %.4f  std %.4f   mean-vector share %.4f\n", name,
+                   fl_cos_stats_mean(&r.stats[l]), fl_cos_stats_std(&r.stats[l]), fl_cos_stats_mean(&r.centred[l]),
+                   fl_cos_stats_std(&r.centred[l]), r.mean_share[l]);
         }
-        printf("histogram of the top level (%d bins over [-1, 1]): ", FL_SMOOTH_BINS);
-        for (int i = 0; i < r.stats[r.levels - 1].n_bins; i++)
-            printf("%llu%s", (unsigned long long)r.stats[r.levels - 1].counts[i], i + 1 < FL_SMOOTH_BINS ? " " : "\n");
+        const fl_cos_stats *top[2] = {&r.stats[r.levels - 1], &r.centred[r.levels - 1]};
+        for (int k = 0; k < 2; k++) {
+            printf("histogram of the top level%s (%d bins over [-1, 1]): ", k ? ", centred" : "", FL_SMOOTH_BINS);
+            for (int i = 0; i < top[k]->n_bins; i++)
+                printf("%llu%s", (unsigned long long)top[k]->counts[i], i + 1 < top[k]->n_bins ? " " : "\n");
+        }
     }
     if (!rc) fl_smooth_result_free(&r);
     fl_windows_free(&w);

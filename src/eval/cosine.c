@@ -1,6 +1,8 @@
 /* Smoothness statistics (DESIGN.md 4.2): cosines of adjacent vectors within
  * windows, summarised by mean, standard deviation and a fixed-bin histogram so
- * two models' distributions can be drawn on the same axis. */
+ * two models' distributions can be drawn on the same axis; raw (from the
+ * origin) and centred (from the set's mean vector, which cancels a component
+ * every vector shares). */
 #include <math.h>
 #include <string.h>
 
@@ -39,14 +41,70 @@ void fl_cos_stats_add(fl_cos_stats *s, double c) {
     s->sum_sq += c * c;
 }
 
-void fl_cos_adjacent(fl_cos_stats *s, const float *x, int W, int T, int C, int ld, float *trace) {
+double fl_cosine_centred(const float *a, const float *b, const double *mu, int n) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < n; i++) {
+        /* subtract in double: when mu dominates, a[i] - mu[i] is a small
+         * difference of large numbers, and float would lose its low bits */
+        double da = a[i] - mu[i], db = b[i] - mu[i];
+        ab += da * db;
+        aa += da * da;
+        bb += db * db;
+    }
+    if (aa == 0 || bb == 0) return 0; /* a vector equal to mu has no direction from it */
+    return ab / (sqrt(aa) * sqrt(bb));
+}
+
+/* Adjacent pairs of every window, measured from mu (NULL: from the origin). */
+static void adjacent_pairs(fl_cos_stats *s, const float *x, int W, int T, int C, int ld, const double *mu,
+                           float *trace) {
     for (int w = 0; w < W; w++)
         for (int t = 0; t + 1 < T; t++) {
             const float *a = x + ((size_t)w * T + t) * ld;
-            double c = fl_cosine(a, a + ld, C);
+            double c = mu ? fl_cosine_centred(a, a + ld, mu, C) : fl_cosine(a, a + ld, C);
             fl_cos_stats_add(s, c);
             if (trace) trace[(size_t)w * (T - 1) + t] = (float)c;
         }
+}
+
+void fl_cos_adjacent(fl_cos_stats *s, const float *x, int W, int T, int C, int ld, float *trace) {
+    adjacent_pairs(s, x, W, T, C, ld, NULL, trace);
+}
+
+void fl_cos_adjacent_centred(fl_cos_stats *s, const float *x, int W, int T, int C, int ld, const double *mu,
+                             float *trace) {
+    adjacent_pairs(s, x, W, T, C, ld, mu, trace);
+}
+
+void fl_vec_mean_init(fl_vec_mean *m, double *sum, int C) {
+    memset(sum, 0, (size_t)C * sizeof *sum);
+    *m = (fl_vec_mean){.sum = sum, .C = C};
+}
+
+void fl_vec_mean_add(fl_vec_mean *m, const float *x, long rows, int ld) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + (size_t)r * ld;
+        for (int i = 0; i < m->C; i++) {
+            m->sum[i] += row[i];
+            m->sum_sq += (double)row[i] * row[i];
+        }
+    }
+    m->n += (uint64_t)rows;
+}
+
+void fl_vec_mean_get(const fl_vec_mean *m, double *mu) {
+    for (int i = 0; i < m->C; i++) mu[i] = m->n ? m->sum[i] / (double)m->n : 0;
+}
+
+double fl_vec_mean_share(const fl_vec_mean *m) {
+    if (!m->n) return NAN;
+    if (m->sum_sq == 0) return 0; /* every row is zero: so is mu */
+    double mu_sq = 0;
+    for (int i = 0; i < m->C; i++) {
+        double mu = m->sum[i] / (double)m->n;
+        mu_sq += mu * mu;
+    }
+    return mu_sq / (m->sum_sq / (double)m->n);
 }
 
 double fl_cos_stats_mean(const fl_cos_stats *s) { return s->n ? s->sum / s->n : NAN; }

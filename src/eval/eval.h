@@ -43,6 +43,37 @@ double fl_cos_stats_mean(const fl_cos_stats *s);
 double fl_cos_stats_std(const fl_cos_stats *s); /* population standard deviation */
 double fl_cos_bin_lo(const fl_cos_stats *s, int i);
 
+/* Centred cosines. When every vector carries one large shared component, the
+ * raw cosine of any two is near 1 whatever else differs, so it measures that
+ * component rather than how the vectors move. Measured from the set's mean
+ * vector mu instead of the origin, the shared component cancels. */
+
+/* cos(a - mu, b - mu), accumulated in double (mu has n values); 0 when either
+ * difference is zero, as fl_cosine. */
+double fl_cosine_centred(const float *a, const float *b, const double *mu, int n);
+/* fl_cos_adjacent of the vectors x[w,t] - mu: the same pairs, the same trace layout. */
+void fl_cos_adjacent_centred(fl_cos_stats *s, const float *x, int W, int T, int C, int ld, const double *mu,
+                             float *trace);
+
+/* The mean vector of a set of rows, summed in double, and their summed squared
+ * norms: the centre mu of the centred cosines, and the share of the rows' mean
+ * square that mu accounts for, |mu|^2 / mean |x|^2 (= 1 - mean |x - mu|^2 / mean
+ * |x|^2, in [0, 1]: 1 when every row is mu, 0 when mu is zero). */
+typedef struct {
+    double *sum; /* [C], the caller's storage */
+    int C;
+    uint64_t n;    /* rows added */
+    double sum_sq; /* sum of |x|^2 over the rows */
+} fl_vec_mean;
+/* Zeroes sum[C] and starts an empty set. */
+void fl_vec_mean_init(fl_vec_mean *m, double *sum, int C);
+/* Adds rows 0..rows-1 of x (row r at x + r*ld, C floats each). */
+void fl_vec_mean_add(fl_vec_mean *m, const float *x, long rows, int ld);
+/* mu[C] = the mean row (zeros when no row was added). */
+void fl_vec_mean_get(const fl_vec_mean *m, double *mu);
+/* |mu|^2 / mean |x|^2; NAN when no row was added, 0 when every row is zero. */
+double fl_vec_mean_share(const fl_vec_mean *m);
+
 /* ================================================================ probe.c */
 
 /* Multinomial logistic regression with an L2 penalty, for frozen-vector probes.

@@ -249,9 +249,17 @@ void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *con
             if (hi && hi[i]) range(hi[i], s[i].n, &ymin, &ymax);
         }
         if (!(ymax > ymin)) ymax = ymin + 1;
-        ymax += (ymax - ymin) * 0.05;
+        double pad = (ymax - ymin) * 0.05;
+        ymax += pad;
+        if (ymin < 0) ymin -= pad;
     }
     axes(f, title, NULL, ylabel, ymin, ymax);
+    /* Bars start at zero, so a negative value (a centred cosine) points down;
+     * a range that excludes zero starts them at its nearer end. */
+    double base = ymin > 0 ? ymin : ymax < 0 ? ymax : 0;
+    double pb = H - MB - (base - ymin) / (ymax - ymin) * (H - MT - MB);
+    if (base != ymin)
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n", ML, pb, W - MR, pb);
     double gw = (double)(W - ML - MR) / (ng > 0 ? ng : 1), bw = gw * 0.8 / (ns > 0 ? ns : 1);
     for (int g = 0; g < ng; g++) {
         double gx = ML + g * gw;
@@ -263,7 +271,7 @@ void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *con
             double v = s[i].y[g] < ymin ? ymin : s[i].y[g] > ymax ? ymax : s[i].y[g];
             double x = gx + gw * 0.1 + i * bw, py = H - MB - (v - ymin) / (ymax - ymin) * (H - MT - MB);
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%.4g</title></rect>",
-                    x, py, bw * 0.9, H - MB - py, s[i].color, s[i].y[g]);
+                    x, py < pb ? py : pb, bw * 0.9, fabs(pb - py), s[i].color, s[i].y[g]);
             if (lo && hi && lo[i] && hi[i] && isfinite(lo[i][g]) && isfinite(hi[i][g])) {
                 double pl = H - MB - (lo[i][g] - ymin) / (ymax - ymin) * (H - MT - MB);
                 double ph = H - MB - (hi[i][g] - ymin) / (ymax - ymin) * (H - MT - MB), cx = x + bw * 0.45;

@@ -102,11 +102,16 @@ fl_status fl_eval_offsets(fl_model *m, const fl_windows *val, const fl_windows *
 #define FL_SMOOTH_BINS 40
 /* DESIGN.md 4.2: adjacent-position cosines within windows of the top-layer
  * vectors (after ln_f) and of the residual stream after each block. Level 0..L-1
- * are blocks 1..L, level L is the top (after ln_f). */
+ * are blocks 1..L, level L is the top (after ln_f). Each level is measured twice:
+ * raw, and centred, i.e. every vector minus that level's mean vector over all
+ * T positions of all the windows (docs/evaluation.md). */
 typedef struct {
     int levels, T, windows, trace_window;
     fl_cos_stats *stats; /* [levels] */
     float *trace;        /* [levels, T-1]: the cosines along window trace_window */
+    fl_cos_stats *centred;   /* [levels]: the same pairs, centred */
+    float *centred_trace;    /* [levels, T-1] */
+    double *mean_share;      /* [levels]: |mean vector|^2 / mean |h|^2 (fl_vec_mean_share) */
 } fl_smooth_result;
 fl_status fl_eval_smoothness(fl_model *m, const fl_windows *w, int B, int trace_window, fl_smooth_result *r,
                              fl_error *err);
@@ -247,7 +252,9 @@ typedef struct {
     int n;
 } fl_svg_series;
 void fl_svg_lines(FILE *f, const char *title, const char *xlabel, const char *ylabel, const fl_svg_series *s, int ns);
-/* Bars with optional intervals (lo/hi may be NULL): groups x series. */
+/* Bars with optional intervals (lo/hi may be NULL): groups x series. The axis
+ * spans [ymin, ymax], or the data and zero when ymax <= ymin; bars start at zero
+ * (a negative value points down). */
 void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
                  const fl_svg_series *s, int ns, const double *const *lo, const double *const *hi, double ymin,
                  double ymax);

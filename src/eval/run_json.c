@@ -62,6 +62,24 @@ void fl_json_offsets(FILE *f, const fl_offsets_result *r) {
     fputc('}', f);
 }
 
+/* "mean", "std", "hist_lo", "hist_counts" and "trace" of one level's cosines (raw or centred). */
+static void cos_summary(FILE *f, int *first, const fl_cos_stats *s, const float *trace, int n_trace) {
+    knum(f, first, "mean", fl_cos_stats_mean(s));
+    knum(f, first, "std", fl_cos_stats_std(s));
+    key(f, first, "hist_lo");
+    fputc('[', f);
+    for (int i = 0; i < s->n_bins; i++) fputs(i ? "," : "", f), fl_json_num(f, fl_cos_bin_lo(s, i));
+    fputc(']', f);
+    key(f, first, "hist_counts");
+    fputc('[', f);
+    for (int i = 0; i < s->n_bins; i++) fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)s->counts[i]);
+    fputc(']', f);
+    key(f, first, "trace");
+    fputc('[', f);
+    for (int t = 0; t < n_trace; t++) fputs(t ? "," : "", f), fl_json_num(f, trace[t]);
+    fputc(']', f);
+}
+
 void fl_json_smooth(FILE *f, const fl_smooth_result *r) {
     int a = 1;
     fputc('{', f);
@@ -72,6 +90,7 @@ void fl_json_smooth(FILE *f, const fl_smooth_result *r) {
     fputc('[', f);
     for (int l = 0; l < r->levels; l++) {
         const fl_cos_stats *s = &r->stats[l];
+        const size_t at = (size_t)l * (r->T - 1); /* the level's row of both traces */
         int b = 1;
         fprintf(f, "%s{", l ? "," : "");
         char name[32];
@@ -79,20 +98,14 @@ void fl_json_smooth(FILE *f, const fl_smooth_result *r) {
         else snprintf(name, sizeof name, "block %d", l + 1);
         kstr(f, &b, "level", name);
         knum(f, &b, "pairs", (double)s->n);
-        knum(f, &b, "mean", fl_cos_stats_mean(s));
-        knum(f, &b, "std", fl_cos_stats_std(s));
-        key(f, &b, "hist_lo");
-        fputc('[', f);
-        for (int i = 0; i < s->n_bins; i++) fputs(i ? "," : "", f), fl_json_num(f, fl_cos_bin_lo(s, i));
-        fputc(']', f);
-        key(f, &b, "hist_counts");
-        fputc('[', f);
-        for (int i = 0; i < s->n_bins; i++) fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)s->counts[i]);
-        fputc(']', f);
-        key(f, &b, "trace");
-        fputc('[', f);
-        for (int t = 0; t < r->T - 1; t++) fputs(t ? "," : "", f), fl_json_num(f, r->trace[(size_t)l * (r->T - 1) + t]);
-        fputs("]}", f);
+        cos_summary(f, &b, s, r->trace + at, r->T - 1);
+        /* the same pairs with the level's mean vector subtracted (docs/evaluation.md) */
+        key(f, &b, "centred");
+        int c = 1;
+        fputc('{', f);
+        cos_summary(f, &c, &r->centred[l], r->centred_trace + at, r->T - 1);
+        knum(f, &c, "mean_vector_share", r->mean_share[l]);
+        fputs("}}", f);
     }
     fputs("]}", f);
 }
