@@ -78,8 +78,8 @@ check "coherence: same seed, same numbers; no classifier gives null agreement" \
 "$FL" countdown generate --n 600 --test 20 --out "$T/cd" >/dev/null 2>&1 &&
     "$FL" train --model gpt --data "$T/cd" --out "$T/cdgpt" --set model.vocab_size=18 --set model.block_size=32 \
         --set model.n_layer=1 --set model.n_head=2 --set model.n_embd=32 --set train.batch_size=4 \
-        --set train.max_steps=4 --set train.eval_every=4 --set train.eval_batches=1 >/dev/null 2>&1 ||
-    bad "train a countdown model"
+        --set train.max_steps=4 --set train.eval_every=2 --set train.ckpt_every=2 --set train.eval_batches=1 \
+        >/dev/null 2>&1 || bad "train a countdown model"
 "$FL" eval countdown "$T/cdgpt" --json >"$T/cd.json" 2>"$T/err"
 check "countdown: 20 specs, verdicts add up, interval around pass@1" \
     '[ "$(json "$T/cd.json" "const c=j.countdown, v=c.verdicts; [c.specs, v.pass+v.parse+v.numbers+v.stack+v.value, c.passed==v.pass, c.ci_lo<=c.pass_at_1 && c.pass_at_1<=c.ci_hi].join()")" = "20,20,true,true" ]' ||
@@ -129,7 +129,8 @@ refuse "an empty prompt set after filtering" "no prompts left: all .* windows" \
 # ---- compare: a report at matched loss, with countdown runs, rendered by headless Chromium
 "$FL" train --model ftp --data "$T/cd" --out "$T/cdftp" --set model.vocab_size=18 --set model.block_size=32 \
     --set model.n_layer=1 --set model.n_head=2 --set model.n_embd=32 --set train.batch_size=4 \
-    --set train.max_steps=4 --set train.eval_every=4 --set train.eval_batches=1 --set ftp.n_future=3 \
+    --set train.max_steps=4 --set train.eval_every=2 --set train.ckpt_every=2 --set train.eval_batches=1 \
+    --set ftp.n_future=3 \
     --set ftp.pseudo_len=2 --set ftp.dec_layers=1 >/dev/null 2>&1 || bad "train a countdown FTP model"
 mkdir -p "$T/rep"
 "$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/report.html" --windows 12 --bow-rows 400 --prompts 4 \
@@ -139,16 +140,21 @@ check "compare: writes report.html and report.json, nothing else left in the fol
 # The expected checkpoints follow from the logged losses (the corpus is this repository's own
 # text, so the losses move when it changes): target = the larger of the two best losses, each
 # run's checkpoint = the closest to it, ties to the later step.
-expect=$(node -e '
+picks() { node -e '
 const fs = require("fs");
 const val = (run) => fs.readFileSync(run + "/metrics.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l))
   .filter((r) => r.val_next_token_loss !== undefined);
 const g = val(process.argv[1]), f = val(process.argv[2]);
 const target = Math.max(Math.min(...g.map((r) => r.val_next_token_loss)), Math.min(...f.map((r) => r.val_next_token_loss)));
 const pick = (rs) => rs.reduce((b, r) => (Math.abs(r.val_next_token_loss - target) <= Math.abs(b.val_next_token_loss - target) ? r : b)).step;
-process.stdout.write([pick(g), pick(f)].join());' "$T/gpt" "$T/ftp")
+process.stdout.write([pick(g), pick(f)].join());' "$1" "$2"; }
+expect=$(picks "$T/gpt" "$T/ftp")
+cd_expect=$(picks "$T/cdgpt" "$T/cdftp")
 check "compare: the checkpoints closest to the shared target ($expect) and the target in the JSON, metrics of every section" \
     '[ "$(json "$T/rep/report.json" "[j.target_loss>0, j.gpt.step, j.ftp.step, j.gpt.offsets.offset_ce.length, j.ftp.probes.brown.classes, j.ftp.countdown.result.specs, j.gpt.coherence.prompts].join()")" = "true,$expect,3,2,20,4" ]'
+check "compare: the countdown runs matched on their own loss too: checkpoints closest to their target ($cd_expect)" \
+    '[ "$(json "$T/rep/report.json" "[j.gpt.countdown.target_loss > 0, j.gpt.countdown.target_loss === j.ftp.countdown.target_loss, j.gpt.countdown.step, j.ftp.countdown.step].join()")" = "true,true,$cd_expect" ] &&
+     grep -q "countdown runs are matched the same way" "$T/rep/report.html"'
 check "compare: the page is self-contained (no script, no external resource) with inline SVG charts" \
     '[ "$(grep -c "<svg" "$T/rep/report.html")" -ge 12 ] && ! grep -qi "<script\|src=\|href=" "$T/rep/report.html"'
 check "compare: centred smoothness in the JSON (both models, every level, in [-1, 1]) and on the page (charts, table)" \

@@ -21,7 +21,8 @@
 static const char USAGE[] =
     "usage: futurelm compare GPT_RUN FTP_RUN --report REPORT.html [--json FILE] [--target-loss L]\n"
     "                        [--data DIR] [--windows K] [--datasets LIST] [--data-root DIR] [--prompts K]\n"
-    "                        [--bow-rows R] [--countdown-gpt RUN --countdown-ftp RUN [--specs FILE]]\n"
+    "                        [--bow-rows R] [--countdown-gpt RUN --countdown-ftp RUN [--specs FILE]\n"
+    "                        [--countdown-target-loss L]]\n"
     "\n"
     "Compares a GPT and an FTP run at matched next-token validation loss (DESIGN.md 4): for each run the\n"
     "checkpoint (RUN/step_*) whose logged val_next_token_loss is closest to the target, then ppl, per-offset\n"
@@ -38,12 +39,15 @@ static const char USAGE[] =
     "  --data-root DIR    folder holding brown/ and spam-assassin/ (default data)\n"
     "  --prompts K        coherence prompts (default 32)\n"
     "  --bow-rows R       future bag-of-words probe rows from each split (default 20000)\n"
-    "  --countdown-gpt RUN, --countdown-ftp RUN   countdown models (their latest checkpoints)\n"
+    "  --countdown-gpt RUN, --countdown-ftp RUN   countdown models, compared at matched loss too: each run's\n"
+    "                     checkpoint closest to a shared countdown target\n"
+    "  --countdown-target-loss L   that target (default: the larger of the two runs' best checkpoint losses)\n"
     "  --specs FILE       countdown held-out specs (default: the countdown data folder's test_specs.txt)\n";
 
 #define MAX_SETS 3
 typedef struct {
     const char *run, *label, *color;
+    const char *run_cd; /* the countdown run, when compared */
     fl_run_metrics mt;
     fl_ckpt_pick pick;
     fl_eval_ckpt ck;
@@ -53,14 +57,16 @@ typedef struct {
     fl_probe_eval_result probe[MAX_SETS];
     fl_coherence_result coh;
     int has_cd;
-    char cd_dir[FL_EVAL_PATH];
+    fl_run_metrics cd_mt;
+    double cd_target;     /* the countdown runs' shared target loss */
+    fl_ckpt_pick cd_pick; /* the countdown run's checkpoint closest to it */
     fl_countdown_result cd;
 } side;
 
 typedef struct {
     const char *gpt, *ftp, *report, *json, *data, *datasets, *root, *cd_gpt, *cd_ftp, *specs;
-    double target;
-    int has_target;
+    double target, cd_target;
+    int has_target, has_cd_target;
     long windows, prompts, bow_rows;
 } cmp_args;
 
@@ -103,6 +109,13 @@ static int parse(int argc, char **argv, cmp_args *a) {
             if (end == v || *end || !(a->target > 0) || !isfinite(a->target))
                 return cli_error("--target-loss '%s': need a positive number", v);
             a->has_target = 1;
+        }
+        else if (!strcmp(o, "--countdown-target-loss")) {
+            char *end;
+            a->cd_target = strtod(v, &end);
+            if (end == v || *end || !(a->cd_target > 0) || !isfinite(a->cd_target))
+                return cli_error("--countdown-target-loss '%s': need a positive number", v);
+            a->has_cd_target = 1;
         } else return cli_error("unknown option %s (see futurelm compare --help)", o);
     }
     if (!a->gpt || !a->ftp || !a->report)
@@ -143,11 +156,11 @@ static int evaluate(side *s, const fl_windows *val, const fl_windows *train, con
     return 0;
 }
 
-static int countdown(side *s, const char *run, const char *specs_path) {
+/* Countdown pass@1 of one side's checkpoint at the countdown target (s->cd_pick). */
+static int countdown(side *s, const char *specs_path) {
     fl_eval_ckpt ck;
     fl_error err = {0};
-    if (fl_eval_ckpt_open(run, &ck, &err)) return fail(&err);
-    snprintf(s->cd_dir, sizeof s->cd_dir, "%s", ck.dir);
+    if (fl_eval_ckpt_open(s->cd_pick.dir, &ck, &err)) return fail(&err);
     char path[FL_EVAL_PATH + 32];
     if (specs_path) snprintf(path, sizeof path, "%s", specs_path);
     else snprintf(path, sizeof path, "%s/test_specs.txt", ck.data_dir);
@@ -156,7 +169,7 @@ static int countdown(side *s, const char *run, const char *specs_path) {
     int rc = 0;
     fl_countdown_opts o;
     fl_countdown_opts_default(&o);
-    fprintf(stderr, "compare: countdown %s\n", ck.dir);
+    fprintf(stderr, "compare: countdown %s (val loss %.4f)\n", ck.dir, s->cd_pick.val_loss);
     if (fl_cd_read_specs(path, &specs, &n, &err) || fl_eval_countdown(ck.m, specs, n, &o, &s->cd, &err)) rc = fail(&err);
     s->has_cd = !rc;
     free(specs);
@@ -188,7 +201,11 @@ static void json_side(FILE *f, const side *s, char sets[][32], int n_sets) {
     fl_json_coherence(f, &s->coh);
     if (s->has_cd) {
         fprintf(f, ",\"countdown\":{\"checkpoint\":");
-        fl_json_write_string(f, s->cd_dir, strlen(s->cd_dir));
+        fl_json_write_string(f, s->cd_pick.dir, strlen(s->cd_pick.dir));
+        fprintf(f, ",\"step\":%ld,\"val_next_token_loss\":", s->cd_pick.step);
+        fl_json_num(f, s->cd_pick.val_loss);
+        fprintf(f, ",\"target_loss\":");
+        fl_json_num(f, s->cd_target);
         fprintf(f, ",\"result\":");
         fl_json_countdown(f, &s->cd);
         fputc('}', f);
@@ -434,6 +451,10 @@ static void html(FILE *f, side *s, double target, char sets[][32], int n_sets, c
     fputs("<h2>5. Countdown programs (pass@1, greedy)</h2>\n", f);
     if (!g->has_cd) fputs("<p>No countdown runs given (--countdown-gpt, --countdown-ftp).</p>\n", f);
     else {
+        fprintf(f,
+                "<p>The countdown runs are matched the same way on their own validation next-token loss: target "
+                "<b>%.4f</b>, each run's checkpoint closest to it (loss in the table).</p>\n",
+                g->cd_target);
         double y[2] = {g->cd.pass_rate, p->cd.pass_rate}, lo[2] = {g->cd.ci_lo, p->cd.ci_lo},
                hi[2] = {g->cd.ci_hi, p->cd.ci_hi};
         const char *gn[2] = {"GPT", "FTP"};
@@ -448,7 +469,8 @@ static void html(FILE *f, side *s, double target, char sets[][32], int n_sets, c
               f);
         for (int i = 0; i < 2; i++) {
             fprintf(f, "<tr><td>%s</td><td>", s[i].label);
-            fl_html_text(f, s[i].cd_dir);
+            fl_html_text(f, s[i].cd_pick.dir);
+            fprintf(f, " (step %ld, val loss %.4f)", s[i].cd_pick.step, s[i].cd_pick.val_loss);
             fprintf(f, "</td><td>%.3f [%.3f, %.3f] of %ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td></tr>\n",
                     s[i].cd.pass_rate, s[i].cd.ci_lo, s[i].cd.ci_hi, s[i].cd.n, s[i].cd.verdicts[FL_CD_ERR_PARSE],
                     s[i].cd.verdicts[FL_CD_ERR_NUMBERS], s[i].cd.verdicts[FL_CD_ERR_STACK],
@@ -558,7 +580,20 @@ int cmd_compare(int argc, char **argv) {
         }
     }
     for (int i = 0; i < 2 && !rc; i++) rc = evaluate(&s[i], &val, &train, tok, idf, clf, &a, sets, n_sets);
-    if (!rc && a.cd_gpt) rc = countdown(&s[0], a.cd_gpt, a.specs) || countdown(&s[1], a.cd_ftp, a.specs);
+    double cd_target = a.cd_target;
+    if (!rc && a.cd_gpt) { /* the countdown runs, matched on their own loss the same way */
+        s[0].run_cd = a.cd_gpt, s[1].run_cd = a.cd_ftp;
+        for (int i = 0; i < 2 && !rc; i++)
+            if (fl_run_metrics_read(s[i].run_cd, &s[i].cd_mt, &err)) rc = fail(&err);
+        if (!rc && !a.has_cd_target &&
+            fl_default_target(a.cd_gpt, &s[0].cd_mt, a.cd_ftp, &s[1].cd_mt, &cd_target, &err))
+            rc = fail(&err);
+        for (int i = 0; i < 2 && !rc; i++) {
+            s[i].cd_target = cd_target;
+            if (fl_pick_checkpoint(s[i].run_cd, &s[i].cd_mt, cd_target, &s[i].cd_pick, &err)) rc = fail(&err);
+        }
+        for (int i = 0; i < 2 && !rc; i++) rc = countdown(&s[i], a.specs);
+    }
     if (!rc) {
         fh = fopen(tmp_html, "w");
         fj = fopen(tmp_json, "w");
@@ -582,6 +617,7 @@ int cmd_compare(int argc, char **argv) {
     if (rc) unlink(tmp_html), unlink(tmp_json);
     for (int i = 0; i < 2; i++) {
         fl_run_metrics_free(&s[i].mt);
+        fl_run_metrics_free(&s[i].cd_mt);
         fl_eval_ckpt_close(&s[i].ck);
         fl_smooth_result_free(&s[i].sm);
         for (int d = 0; d < n_sets; d++) fl_probe_eval_result_free(&s[i].probe[d]);
