@@ -5,13 +5,14 @@
 #  2. generate countdown data and train a GPT and an FTP model on it
 #     (scripts/train-countdown.sh);
 #  3. futurelm compare: both text runs at matched next-token validation loss, every
-#     evaluation, plus countdown pass@1, into OUT/report.html and OUT/report.json, and
+#     evaluation, plus countdown pass@1 (the countdown runs matched on their own loss),
+#     into OUT/report.html and OUT/report.json, and
 #     the table of docs/RESULTS.md into OUT/results.md.
 #
 #   scripts/reproduce.sh [OUT]        (default OUT=runs/reproduce)
 #
-# Budget: about 50 minutes on 2 cores (the runs train single-threaded, two at a time):
-# text 35, countdown 10, compare 3. Environment: GPT_STEPS, FTP_STEPS (text, default
+# Budget: about 60 minutes on 2 cores (the runs train single-threaded, two at a time):
+# text 35, countdown 20, compare 3. Environment: GPT_STEPS, FTP_STEPS (text, default
 # 5000 / 4000), CD_STEPS (countdown, 2000); GPT_STEPS=500 FTP_STEPS=800 CD_STEPS=600
 # EVERY=100 runs the whole pipeline in about 12 minutes.
 set -eu

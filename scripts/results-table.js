@@ -31,7 +31,12 @@ for (const ds of Object.keys(j.gpt.probes || {})) {
 both("coherence: TF-IDF cosine to the prompt (4.4; human " + f(j.gpt.coherence.human.tfidf_cosine) + ")", (m) => f(m.coherence.model.tfidf_cosine));
 both("coherence: topic agreement (human " + f(j.gpt.coherence.human.topic_agreement) + ")", (m) => f(m.coherence.model.topic_agreement));
 both("coherence: first/second-half drift cosine (human " + f(j.gpt.coherence.human.drift) + ")", (m) => f(m.coherence.model.drift));
-if (j.gpt.countdown)
+if (j.gpt.countdown) {
+  // the countdown runs' own matched checkpoints ("-" for a JSON written before compare matched them)
+  const cdt = j.gpt.countdown.target_loss;
+  both("countdown checkpoint (step) and its val loss" + (cdt === undefined ? "" : " (target " + f(cdt, 4) + ")"),
+       (m) => (m.countdown.step === undefined ? "-" : `${m.countdown.step}, ${f(m.countdown.val_next_token_loss, 4)}`));
   both("countdown pass@1 [95% CI] (4.5)", (m) => `${f(m.countdown.result.pass_at_1)} [${f(m.countdown.result.ci_lo)}, ${f(m.countdown.result.ci_hi)}] of ${m.countdown.result.specs}`);
+}
 console.log("| metric | GPT | FTP |\n|---|---|---|");
 for (const r of rows) console.log(`| ${r[0]} | ${r[1]} | ${r[2]} |`);
