@@ -348,7 +348,10 @@ static int generate_one(const gen_ctx *x, const char *prompt, size_t plen) {
         for (size_t i = 0; i < ids.len; i++) printf("%s%d", i ? "," : "", ids.data[i]);
         printf("],\"token_ids\":[");
         for (size_t i = 0; i < outv.len; i++) printf("%s%d", i ? "," : "", outv.data[i]);
-        printf("],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,\"stats\":", stop, dropped);
+        printf("],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,", stop, dropped);
+        if (a->gen.mode == FL_GEN_SPEC)
+            printf("\"draft_precision\":\"%s\",", a->gen.draft_precision == FL_DRAFT_F32 ? "f32" : "bf16");
+        printf("\"stats\":");
         print_stats(stdout, &st, mode_names[a->gen.mode], 1);
         printf("}\n");
         fflush(stdout);
