@@ -187,3 +187,7 @@ refuse "compare with an empty prompt set" "no coherence prompts" \
 check "no partial report under the final name (nor temporary files) after the errors" \
     '[ ! -e "$T/rep/bad.html" ] && [ ! -e "$T/rep/bad.json" ] && [ -z "$(ls "$T/rep" | grep tmp)" ]'
 refuse "compare without --report" "needs GPT_RUN, FTP_RUN and --report" compare "$T/gpt" "$T/ftp"
+for v in 0 -1 abc; do
+    refuse "compare --countdown-target-loss $v" "need a positive number\|need a number" \
+        compare "$T/gpt" "$T/ftp" --report "$T/rep/bad.html" --countdown-target-loss "$v"
+done

@@ -70,6 +70,15 @@ typedef struct {
     long windows, prompts, bow_rows;
 } cmp_args;
 
+/* A target loss: a positive, finite number. */
+static int parse_target(const char *o, const char *v, double *out, int *has) {
+    double x;
+    if (cli_parse_double(o, v, -HUGE_VAL, HUGE_VAL, &x)) return 1;
+    if (!(x > 0)) return cli_error("%s '%s': need a positive number", o, v);
+    *out = x, *has = 1;
+    return 0;
+}
+
 static int parse_num(const char *o, const char *v, long lo, long hi, long *out) {
     char *end;
     errno = 0;
@@ -103,19 +112,9 @@ static int parse(int argc, char **argv, cmp_args *a) {
         else if (!strcmp(o, "--windows")) { if (parse_num(o, v, 1, 1L << 30, &a->windows)) return 1; }
         else if (!strcmp(o, "--prompts")) { if (parse_num(o, v, 1, 1L << 20, &a->prompts)) return 1; }
         else if (!strcmp(o, "--bow-rows")) { if (parse_num(o, v, 0, 1L << 30, &a->bow_rows)) return 1; }
-        else if (!strcmp(o, "--target-loss")) {
-            char *end;
-            a->target = strtod(v, &end);
-            if (end == v || *end || !(a->target > 0) || !isfinite(a->target))
-                return cli_error("--target-loss '%s': need a positive number", v);
-            a->has_target = 1;
-        }
+        else if (!strcmp(o, "--target-loss")) { if (parse_target(o, v, &a->target, &a->has_target)) return 1; }
         else if (!strcmp(o, "--countdown-target-loss")) {
-            char *end;
-            a->cd_target = strtod(v, &end);
-            if (end == v || *end || !(a->cd_target > 0) || !isfinite(a->cd_target))
-                return cli_error("--countdown-target-loss '%s': need a positive number", v);
-            a->has_cd_target = 1;
+            if (parse_target(o, v, &a->cd_target, &a->has_cd_target)) return 1;
         } else return cli_error("unknown option %s (see futurelm compare --help)", o);
     }
     if (!a->gpt || !a->ftp || !a->report)
