@@ -9,8 +9,8 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "eval/eval.h"
+#include "eval/run.h"
 #include "tokenizer/tokenizer.h"
-#include "train/checkpoint.h"
 #include "util/json.h"
 
 static const char USAGE[] =
@@ -161,25 +161,12 @@ typedef struct {
 
 static int is_countdown(const char *path) { return !strncmp(path, "countdown", 9); }
 
-/* The tokenizer named in the run's state.json, unless --tokenizer overrides it. */
-static int load_vocab(const char *dir, const char *path, gen_vocab *v) {
-    char buf[1024] = "";
+/* The tokenizer named in the run's state.json (ck->tokenizer), unless --tokenizer overrides it. */
+static int load_vocab(const fl_eval_ckpt *ck, const char *path, gen_vocab *v) {
     fl_error err = {0};
     memset(v, 0, sizeof *v);
-    if (!path) {
-        char *state;
-        if (!ckpt_read_state(dir, &state, &err)) {
-            fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
-            const fl_json *p = fl_json_get(fl_json_get(fl_json_root(doc), "tokenizer"), "path");
-            if (p && p->type == FL_JSON_STRING)
-                is_countdown(p->str) ? (void)snprintf(buf, sizeof buf, "%s", p->str)
-                                     : ckpt_find_recorded(dir, p->str, buf, sizeof buf);
-            fl_json_free(doc);
-            free(state);
-        }
-        if (!buf[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", dir);
-        path = buf;
-    }
+    if (!path) path = ck->tokenizer;
+    if (!path[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", ck->dir);
     if (is_countdown(path)) {
         v->vocab_size = FL_CD_VOCAB;
         v->eot = FL_CD_EOT;
@@ -212,19 +199,6 @@ static fl_status vocab_decode(const gen_vocab *v, const int32_t *ids, size_t n, 
         if (!st) st = fl_bytebuf_append(out, w, strlen(w), err);
     }
     return st;
-}
-
-/* The data folder named in the run's state.json ("" when it names none). */
-static void run_data_dir(const char *dir, char *out, size_t len) {
-    char *state;
-    fl_error err;
-    out[0] = 0;
-    if (ckpt_read_state(dir, &state, &err)) return;
-    fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
-    const fl_json *p = fl_json_get(fl_json_root(doc), "data_dir");
-    if (p && p->type == FL_JSON_STRING) ckpt_find_recorded(dir, p->str, out, len);
-    fl_json_free(doc);
-    free(state);
 }
 
 static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int json) {
@@ -410,17 +384,15 @@ int cmd_generate(int argc, char **argv) {
         memcpy(prompt, p, plen + 1);
     }
 
-    char dir[4200];
-    ckpt_resolve(a.ckpt, dir, sizeof dir);
     fl_error err = {0};
-    fl_model *m = NULL;
+    fl_eval_ckpt ck = {0}; /* the model, and the tokenizer and data folder its state.json names */
     gen_vocab voc = {0};
     fl_generator *g = NULL;
     int32_t *draft_ids = NULL;
     int rc = 0;
-    if (ckpt_load_model(dir, &m, &err)) { rc = cli_error("%s", err.msg); goto out; }
-    if ((rc = load_vocab(dir, a.tok_path, &voc))) goto out;
-    const fl_model_config *c = fl_model_get_config(m);
+    if (fl_eval_ckpt_open(a.ckpt, &ck, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    if ((rc = load_vocab(&ck, a.tok_path, &voc))) goto out;
+    const fl_model_config *c = fl_model_get_config(ck.m);
     if (c->vocab_size < voc.vocab_size) {
         rc = cli_error("the tokenizer has %d tokens but the model only %d; pass the tokenizer it was trained with",
                        voc.vocab_size, c->vocab_size);
@@ -428,8 +400,7 @@ int cmd_generate(int argc, char **argv) {
     }
     if (a.gen.mode == FL_GEN_SPEC && a.gen.draft_vocab > 0 && a.gen.draft_vocab < c->vocab_size) {
         /* the shortlist: the most frequent tokens of the run's training data */
-        char data_dir[4200] = "";
-        run_data_dir(dir, data_dir, sizeof data_dir);
+        const char *data_dir = ck.data_dir;
         draft_ids = malloc(sizeof(int32_t) * (size_t)a.gen.draft_vocab);
         if (!draft_ids) { rc = cli_error("out of memory"); goto out; }
         if (data_dir[0] && !fl_draft_vocab_from_data(data_dir, c->vocab_size, a.gen.draft_vocab, 20000000, draft_ids, &err))
@@ -438,15 +409,15 @@ int cmd_generate(int argc, char **argv) {
             fprintf(stderr, "futurelm: warning: %s; drafting over the first %d token ids instead\n",
                     data_dir[0] ? err.msg : "the checkpoint names no data folder", a.gen.draft_vocab);
     }
-    if (fl_generator_create(m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
-    const gen_ctx x = {&a, dir, c, &voc, g};
+    if (fl_generator_create(ck.m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    const gen_ctx x = {&a, ck.dir, c, &voc, g};
     rc = lines ? generate_lines(&x, lines, a.prompts_file) : generate_one(&x, prompt, plen);
 out:
     if (lines && lines != stdin) fclose(lines);
     fl_generator_free(g);
     fl_tokenizer_free(voc.bpe);
     free(draft_ids);
-    fl_model_free(m);
+    fl_eval_ckpt_close(&ck);
     free(prompt);
     return rc;
 }
