@@ -1,6 +1,8 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,3 +21,19 @@ int fl_make_parents(const char *path) {
     free(p);
     return rc;
 }
+
+char *fl_path_fmt(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return errno = EINVAL, NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p) return errno = ENOMEM, NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+char *fl_path_join(const char *dir, const char *name) { return fl_path_fmt("%s/%s", dir, name); }

@@ -7,4 +7,11 @@
  * Returns 0, or -1 with errno set by the mkdir that failed. */
 int fl_make_parents(const char *path);
 
+/* A path built like printf ("%s/step_%08ld", run, step), in a buffer malloc'd
+ * to fit: no fixed-size path buffers, so no path is ever truncated. The caller
+ * frees it. NULL (errno ENOMEM) when memory runs out. */
+char *fl_path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* dir + "/" + name, malloc'd (fl_path_fmt("%s/%s", dir, name)). */
+char *fl_path_join(const char *dir, const char *name);
+
 #endif
