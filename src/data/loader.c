@@ -1,6 +1,5 @@
 #include "data/loader.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,6 @@ struct fl_loader {
     int perm_valid;
     fl_loader_state st;
 };
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void make_perm(fl_loader *l, uint64_t epoch) {
     if (!l->cfg.shuffle || (l->perm_valid && l->perm_epoch == epoch)) return;
@@ -53,38 +50,14 @@ fl_status fl_loader_open(const char *dir, const char *split, const fl_loader_con
     if (cfg->B <= 0 || cfg->T <= 0 || cfg->extra < 0 || cfg->world <= 0 || cfg->rank < 0 || cfg->rank >= cfg->world)
         return fl_fail(err, FL_ERR_ARG, "data loader: bad B=%d T=%d extra=%d rank=%d world=%d", cfg->B, cfg->T,
                        cfg->extra, cfg->rank, cfg->world);
-    DIR *d = opendir(dir);
-    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open data folder '%s'; run futurelm prepare first", dir);
-    size_t pl = strlen(split);
     char **names = NULL;
-    int n = 0, cap = 0;
-    fl_status st = FL_OK;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len <= pl + 5 || strncmp(e->d_name, split, pl) || e->d_name[pl] != '_' || strcmp(e->d_name + len - 4, ".bin"))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nn = realloc(names, (size_t)cap * sizeof *nn);
-            if (!nn) {
-                st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-                break;
-            }
-            names = nn;
-        }
-        size_t plen = strlen(dir) + len + 2;
-        if (!(names[n] = malloc(plen))) {
-            st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-            break;
-        }
-        snprintf(names[n++], plen, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
+    int n = 0;
+    fl_status st = fl_shard_list(dir, split, &names, &n, err);
+    if (st) return st;
     fl_loader *l = NULL;
     if (!st && n == 0)
         st = fl_fail(err, FL_ERR_IO, "no '%s_*.bin' shards in '%s'; run futurelm prepare --out %s", split, dir, dir);
     if (!st) {
-        qsort(names, (size_t)n, sizeof *names, cmp_str);
         l = calloc(1, sizeof *l);
         if (l) {
             l->shards = calloc((size_t)n, sizeof *l->shards);
@@ -99,8 +72,7 @@ fl_status fl_loader_open(const char *dir, const char *split, const fl_loader_con
             l->start[i + 1] = l->start[i] + l->shards[i].n;
         }
     }
-    for (int i = 0; i < n; i++) free(names[i]);
-    free(names);
+    fl_shard_list_free(names, n);
     if (st) {
         fl_loader_free(l);
         return st;

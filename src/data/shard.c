@@ -1,5 +1,6 @@
 #include "data/shard.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 static void put32(unsigned char *p, uint32_t v) {
     p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16),
@@ -170,4 +172,52 @@ fl_status fl_shard_open(const char *path, int vocab_size, fl_shard *s, fl_error 
 void fl_shard_close(fl_shard *s) {
     if (s->map) munmap(s->map, s->map_len);
     memset(s, 0, sizeof *s);
+}
+
+static int cmp_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void fl_shard_list_free(char **paths, int n) {
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+}
+
+fl_status fl_shard_list(const char *dir, const char *split, char ***paths, int *n, fl_error *err) {
+    *paths = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open data folder '%s'; run futurelm prepare first", dir);
+    const size_t pl = strlen(split);
+    char **names = NULL;
+    int count = 0, cap = 0;
+    fl_status st = FL_OK;
+    for (struct dirent *e; (e = readdir(d));) {
+        const size_t len = strlen(e->d_name);
+        /* "<split>_" + at least one character + ".bin" */
+        if (len <= pl + 5 || strncmp(e->d_name, split, pl) || e->d_name[pl] != '_' ||
+            strcmp(e->d_name + len - 4, ".bin"))
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(names, (size_t)cap * sizeof *nn);
+            if (!nn) {
+                st = fl_fail(err, FL_ERR_NOMEM, "out of memory listing the shards of '%s'", dir);
+                break;
+            }
+            names = nn;
+        }
+        if (!(names[count] = fl_path_join(dir, e->d_name))) {
+            st = fl_fail(err, FL_ERR_NOMEM, "out of memory listing the shards of '%s'", dir);
+            break;
+        }
+        count++;
+    }
+    closedir(d);
+    if (st) {
+        fl_shard_list_free(names, count);
+        return st;
+    }
+    if (count) qsort(names, (size_t)count, sizeof *names, cmp_path);
+    *paths = names;
+    *n = count;
+    return FL_OK;
 }

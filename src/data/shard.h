@@ -56,4 +56,12 @@ static inline int32_t fl_shard_get(const fl_shard *s, uint64_t i) {
     return (int32_t)(p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
+/* The shards of one split of a data folder: every "<split>_<something>.bin",
+ * as "dir/name" paths sorted by name (the order every reader walks them in, so
+ * a token cap or a window index means the same tokens everywhere). *paths and
+ * *n are set even when none match (n = 0; the caller words that error); free
+ * with fl_shard_list_free. The one place that decides what a shard's name is. */
+fl_status fl_shard_list(const char *dir, const char *split, char ***paths, int *n, fl_error *err);
+void fl_shard_list_free(char **paths, int n);
+
 #endif

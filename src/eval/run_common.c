@@ -1,5 +1,4 @@
 /* Checkpoints for evaluation and the windows of DESIGN.md 4.0. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,43 +62,20 @@ int fl_eval_n_future(const fl_model *m, int gpt_n) {
     return gpt_n > 0 ? gpt_n : 8;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N, long max_windows, int vocab_size,
                           fl_windows *w, fl_error *err) {
     memset(w, 0, sizeof *w);
     if (T < 2 || N < 1) return fl_fail(err, FL_ERR_ARG, "windows need T >= 2 and N >= 1 (got T=%d, N=%d)", T, N);
-    DIR *d = opendir(data_dir);
-    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open the data folder %s; pass --data DIR", data_dir);
     char **names = NULL;
-    int n_names = 0, cap = 0;
-    size_t plen = strlen(split);
-    fl_status st = FL_OK;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < plen + 5 || strncmp(e->d_name, split, plen) || e->d_name[plen] != '_' ||
-            strcmp(e->d_name + len - 4, ".bin"))
-            continue;
-        if (n_names == cap) {
-            cap = cap ? 2 * cap : 8;
-            char **nn = realloc(names, (size_t)cap * sizeof *nn);
-            if (!nn) { st = fl_fail(err, FL_ERR_NOMEM, "out of memory"); break; }
-            names = nn;
-        }
-        if (!(names[n_names] = strdup(e->d_name))) { st = fl_fail(err, FL_ERR_NOMEM, "out of memory"); break; }
-        n_names++;
-    }
-    closedir(d);
-    if (!st && n_names == 0)
-        st = fl_fail(err, FL_ERR_IO, "no %s shards (%s_*.bin) in %s", split, split, data_dir);
-    if (!st) qsort(names, (size_t)n_names, sizeof *names, cmp_str);
+    int n_names = 0;
+    fl_status st = fl_shard_list(data_dir, split, &names, &n_names, err);
+    if (st) return st;
+    if (n_names == 0) st = fl_fail(err, FL_ERR_IO, "no %s shards (%s_*.bin) in %s", split, split, data_dir);
     /* Shards are mapped one at a time: the window count needs the total first. */
     fl_shard sh;
     uint64_t total = 0;
     for (int i = 0; i < n_names && !st; i++) {
-        char path[FL_EVAL_PATH + 300];
-        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
-        if (!(st = fl_shard_open(path, 0, &sh, err))) total += sh.n, fl_shard_close(&sh);
+        if (!(st = fl_shard_open(names[i], 0, &sh, err))) total += sh.n, fl_shard_close(&sh);
     }
     const uint64_t len = (uint64_t)T + N;
     uint64_t count = total >= len ? (total - len) / (uint64_t)T + 1 : 0;
@@ -116,9 +92,7 @@ fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N,
      * (windows overlap by N tokens, so a token may land in two). */
     uint64_t pos = 0, end = (count - 1) * (uint64_t)T + len;
     for (int i = 0; i < n_names && !st && pos < end; i++) {
-        char path[FL_EVAL_PATH + 300];
-        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
-        if ((st = fl_shard_open(path, vocab_size, &sh, err))) break;
+        if ((st = fl_shard_open(names[i], vocab_size, &sh, err))) break;
         for (uint64_t j = 0; j < sh.n && pos < end; j++, pos++) {
             int32_t id = fl_shard_get(&sh, j);
             uint64_t k = pos / (uint64_t)T; /* the window starting at or before pos */
@@ -131,8 +105,7 @@ fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N,
         }
         fl_shard_close(&sh);
     }
-    for (int i = 0; i < n_names; i++) free(names[i]);
-    free(names);
+    fl_shard_list_free(names, n_names);
     if (st) {
         free(w->tokens);
         memset(w, 0, sizeof *w);

@@ -1,7 +1,6 @@
 /* The draft shortlist for speculative decoding: the most frequent tokens of a
  * run's training data. Drafts outside it are impossible, so the better it
  * covers what the model writes, the more drafts survive verification. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,31 +20,20 @@ static int by_count_desc(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 fl_status fl_draft_vocab_from_data(const char *data_dir, int vocab_size, int n, long max_tokens, int32_t *ids,
                                    fl_error *err) {
     if (n < 1 || n > vocab_size) return fl_fail(err, FL_ERR_ARG, "draft vocabulary of %d tokens: need 1..%d", n, vocab_size);
-    DIR *d = opendir(data_dir);
-    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open the data folder '%s' to rank tokens for the draft vocabulary", data_dir);
-    char *names[4096];
+    char **names = NULL; /* in shard order, so a token cap reads a fixed prefix */
     int nn = 0;
-    for (struct dirent *e; (e = readdir(d)) && nn < 4096;) {
-        size_t len = strlen(e->d_name);
-        if (!strncmp(e->d_name, "train_", 6) && len > 4 && !strcmp(e->d_name + len - 4, ".bin"))
-            names[nn++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)nn, sizeof *names, by_name); /* shard order, so a token cap reads a fixed prefix */
+    fl_status st = fl_shard_list(data_dir, "train", &names, &nn, err);
+    if (st) return st;
     counted *c = calloc((size_t)vocab_size, sizeof *c);
-    fl_status st = c ? FL_OK : fl_fail(err, FL_ERR_NOMEM, "out of memory counting tokens");
+    if (!c) st = fl_fail(err, FL_ERR_NOMEM, "out of memory counting tokens");
     if (!st && nn == 0) st = fl_fail(err, FL_ERR_IO, "no train_*.bin shards in '%s' to rank tokens", data_dir);
     uint64_t seen = 0;
     for (int i = 0; i < nn && !st && (max_tokens <= 0 || seen < (uint64_t)max_tokens); i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
         fl_shard sh;
-        if ((st = fl_shard_open(path, vocab_size, &sh, err))) break;
+        if ((st = fl_shard_open(names[i], vocab_size, &sh, err))) break;
         for (uint64_t t = 0; t < sh.n && (max_tokens <= 0 || seen < (uint64_t)max_tokens); t++, seen++)
             c[fl_shard_get(&sh, t)].count++;
         fl_shard_close(&sh);
@@ -55,7 +43,7 @@ fl_status fl_draft_vocab_from_data(const char *data_dir, int vocab_size, int n, 
         qsort(c, (size_t)vocab_size, sizeof *c, by_count_desc);
         for (int i = 0; i < n; i++) ids[i] = c[i].id;
     }
-    for (int i = 0; i < nn; i++) free(names[i]);
+    fl_shard_list_free(names, nn);
     free(c);
     return st;
 }
