@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "eval/metrics/bow_probe.h"
+#include "util/rng.h"
 
 enum { D = 16, V = 64, N = 4, NTR = 4000, NTE = 1000 };
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "eval/metrics/cosine.h"
 
 /* A large shared direction (10, 0) plus small offsets that sum to zero, so the
  * mean vector is exactly (10, 0). Two windows of T = 3, C = 2, row stride 3:

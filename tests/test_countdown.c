@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "tasks/countdown.h"
 
 /* Check the program part of a whole line "nums ... target T : program". */
 static fl_cd_verdict run(const char *line, long *value, char *why, size_t len) {

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "eval/measures/datasets.h"
+#include "eval/metrics/tfidf.h"
 
 static char root[64];
 

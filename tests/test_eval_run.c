@@ -13,7 +13,12 @@
 
 #include "check.h"
 #include "data/shard.h"
-#include "eval/run.h"
+#include "eval/compare/match.h"
+#include "eval/compare/svg.h"
+#include "eval/measures/coherence.h"
+#include "eval/measures/loss.h"
+#include "eval/measures/smoothness.h"
+#include "util/rng.h"
 
 static char tmpdir[256];
 
@@ -245,9 +250,11 @@ static void test_pick(void) {
     st = fl_pick_checkpoint(run, &mt, 4.9, &pk, &err);
     check(st == FL_OK && pk.step == 200 && strstr(pk.dir, "step_00000200"), "pick: closest to 4.9 is step 200 (5.0)",
           "step %ld", pk.step);
+    fl_ckpt_pick_free(&pk);
     st = fl_pick_checkpoint(run, &mt, 4.25, &pk, &err);
     check(st == FL_OK && pk.step == 400, "pick: a tie (4.5 and 4.0 around 4.25) goes to the later step; step 350 has no checkpoint",
           "step %ld", pk.step);
+    fl_ckpt_pick_free(&pk);
     char run2[400];
     snprintf(run2, sizeof run2, "%s/run2", tmpdir);
     mkdir(run2, 0755);

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "eval/metrics/probe.h"
+#include "util/rng.h"
 
 /* n rows of d Gaussian features around the class centre (class k: +sep on feature k). */
 static void clusters(fl_rng *r, float *X, int *y, int n, int d, int K, double sep, int random_labels) {

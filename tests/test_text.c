@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/eval.h"
+#include "eval/metrics/tfidf.h"
+#include "util/rng.h"
 
 int main(void) {
     fl_error err = {0};

@@ -6,43 +6,44 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "eval/eval.h"
+#include "tasks/countdown.h"
 
-static const char *USAGE =
-    "usage: futurelm countdown generate --n N --out DIR [--seed S] [--val-fraction F] [--test M]\n"
-    "                                   [--min-nums A] [--max-nums B] [--max-target X] [--json]\n"
-    "       futurelm countdown check [--file FILE] ['nums 3 5 2 7 target 29 : 3 5 * 2 7 * + .' ...] [--json]\n"
-    "\n"
-    "generate writes a data folder that `futurelm train --data DIR` reads: N examples (each a document\n"
-    "'<|endoftext|> nums ... target T : program .') as train/val shards with manifest.json, plus\n"
-    "DIR/test_specs.txt (M held-out specs with a reference solution, none sharing numbers and target\n"
-    "with a training example) for pass@1, and DIR/vocab.txt (the fixed 18-token vocabulary).\n"
-    "  --n N            training examples (train + val)\n"
-    "  --seed S         generator seed (default 1337)\n"
-    "  --val-fraction F share of examples drawn into val (default 0.1)\n"
-    "  --test M         held-out specs (default 500)\n"
-    "  --min-nums A, --max-nums B   numbers a spec lists (default 3..5; at most 5)\n"
-    "  --max-target X   targets are in 1..X (default 999)\n"
-    "check runs the interpreter on whole lines (spec and program) and prints pass or the reason it\n"
-    "fails (parse, numbers, stack, value). Exit status: 0 all pass, 3 some fail, 1-2 bad input.\n"
-    "Models train with model.vocab_size=18 on this data. See docs/evaluation.md for the language.\n";
-
+/* The help text; the defaults are printed from fl_cd_data_opts_default's values. */
+static void usage(FILE *f) {
+    fl_cd_data_opts d;
+    fl_cd_data_opts_default(&d);
+    fprintf(f,
+            "usage: futurelm countdown generate --n N --out DIR [--seed S] [--val-fraction F] [--test M]\n"
+            "                                   [--min-nums A] [--max-nums B] [--max-target X] [--json]\n"
+            "       futurelm countdown check [--file FILE] ['nums 3 5 2 7 target 29 : 3 5 * 2 7 * + .' ...] [--json]\n"
+            "\n"
+            "generate writes a data folder that `futurelm train --data DIR` reads: N examples (each a document\n"
+            "'<|endoftext|> nums ... target T : program .') as train/val shards with manifest.json, plus\n"
+            "DIR/test_specs.txt (M held-out specs with a reference solution, none sharing numbers and target\n"
+            "with a training example) for pass@1, and DIR/vocab.txt (the fixed %d-token vocabulary).\n"
+            "  --n N            training examples (train + val)\n"
+            "  --seed S         generator seed (default %llu)\n"
+            "  --val-fraction F share of examples drawn into val (default %g)\n"
+            "  --test M         held-out specs (default %ld)\n"
+            "  --min-nums A, --max-nums B   numbers a spec lists (default %d..%d; at most %d)\n"
+            "  --max-target X   targets are in 1..X (default %ld)\n"
+            "check runs the interpreter on whole lines (spec and program) and prints pass or the reason it\n"
+            "fails (parse, numbers, stack, value). Exit status: 0 all pass, 3 some fail, 1-2 bad input.\n"
+            "Models train with model.vocab_size=%d on this data. See docs/evaluation.md for the language.\n",
+            FL_CD_VOCAB, (unsigned long long)d.seed, d.val_fraction, d.n_test, d.gen.min_nums, d.gen.max_nums,
+            FL_CD_MAX_NUMS, d.gen.max_target, FL_CD_VOCAB);
+}
 
 static int generate(int argc, char **argv) {
     fl_cd_data_opts o;
-    memset(&o, 0, sizeof o);
-    fl_cd_gen_opts_default(&o.gen);
-    o.val_fraction = 0.1;
-    o.seed = 1337;
-    o.n_test = 500;
-    o.n_train = -1;
+    fl_cd_data_opts_default(&o);
     int json = 0, rc = 0;
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
         long v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
+            usage(stdout);
             return 0;
         } else if (!strcmp(a, "--out") && has) {
             o.out_dir = argv[++i];
@@ -65,13 +66,13 @@ static int generate(int argc, char **argv) {
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else {
-            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n%s", a, USAGE);
+            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n", a), usage(stderr);
             rc = 2;
         }
     }
     if (rc) return rc;
     if (!o.out_dir || o.n_train < 0) {
-        fprintf(stderr, "futurelm: error: countdown generate needs --n and --out\n%s", USAGE);
+        fprintf(stderr, "futurelm: error: countdown generate needs --n and --out\n"), usage(stderr);
         return 2;
     }
     if (o.gen.min_nums > o.gen.max_nums) {
@@ -129,7 +130,7 @@ static int check(int argc, char **argv) {
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
+            usage(stdout);
             return 0;
         } else if (!strcmp(a, "--json")) {
             continue;
@@ -149,7 +150,7 @@ static int check(int argc, char **argv) {
             }
             fclose(f);
         } else if (!strncmp(a, "--", 2)) {
-            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n%s", a, USAGE);
+            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n", a), usage(stderr);
             return 2;
         } else {
             rc = check_line(a, json, &failed);
@@ -157,7 +158,7 @@ static int check(int argc, char **argv) {
         }
     }
     if (!rc && lines == 0) {
-        fprintf(stderr, "futurelm: error: countdown check needs lines to check (arguments or --file)\n%s", USAGE);
+        fprintf(stderr, "futurelm: error: countdown check needs lines to check (arguments or --file)\n"), usage(stderr);
         return 2;
     }
     return rc ? rc : failed ? 3 : 0;
@@ -165,11 +166,11 @@ static int check(int argc, char **argv) {
 
 int cmd_countdown(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(USAGE, argc < 2 ? stderr : stdout);
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "generate")) return generate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check")) return check(argc - 1, argv + 1);
-    fprintf(stderr, "futurelm: error: unknown countdown command '%s' (generate or check)\n%s", argv[1], USAGE);
+    fprintf(stderr, "futurelm: error: unknown countdown command '%s' (generate or check)\n", argv[1]), usage(stderr);
     return 2;
 }

@@ -8,8 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "eval/eval.h"
-#include "eval/run.h"
+#include "eval/measures/checkpoint.h"
+#include "tasks/task.h"
 #include "tokenizer/tokenizer.h"
 #include "util/json.h"
 
@@ -151,27 +151,28 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     return 0;
 }
 
-/* The text side of a model: a BPE tokenizer, or the countdown task's fixed
- * word vocabulary (DESIGN.md 4.5), which runs trained on `futurelm countdown
- * generate` data name in their state.json. */
+/* The text side of a model: a BPE tokenizer, or a task's fixed vocabulary
+ * (tasks/task.h; the countdown words of DESIGN.md 4.5), which a run trained on
+ * the task's data records in its state.json. */
 typedef struct {
-    fl_tokenizer *bpe; /* NULL: countdown */
+    fl_tokenizer *bpe; /* NULL: task */
+    const fl_task *task;
     int vocab_size, eot;
 } gen_vocab;
 
-static int is_countdown(const char *path) { return !strncmp(path, "countdown", 9); }
-
-/* The tokenizer named in the run's state.json (ck->tokenizer), unless --tokenizer overrides it. */
+/* --tokenizer (a task's name, or a file), else the run's recorded tokenizer:
+ * the task its identity names (ck->task), or the file. */
 static int load_vocab(const fl_eval_ckpt *ck, const char *path, gen_vocab *v) {
     fl_error err = {0};
     memset(v, 0, sizeof *v);
+    v->task = path ? fl_task_find(path) : ck->task;
     if (!path) path = ck->tokenizer;
-    if (!path[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", ck->dir);
-    if (is_countdown(path)) {
-        v->vocab_size = FL_CD_VOCAB;
-        v->eot = FL_CD_EOT;
+    if (v->task) {
+        v->vocab_size = v->task->vocab_size;
+        v->eot = v->task->eot;
         return 0;
     }
+    if (!path[0]) return cli_error("%s does not name its tokenizer; pass --tokenizer TOK", ck->dir);
     if (fl_tokenizer_load(path, &v->bpe, &err)) return cli_error("%s", err.msg);
     v->vocab_size = fl_tokenizer_vocab_size(v->bpe);
     v->eot = fl_tokenizer_eot(v->bpe);
@@ -180,25 +181,14 @@ static int load_vocab(const fl_eval_ckpt *ck, const char *path, gen_vocab *v) {
 
 static fl_status vocab_encode(const gen_vocab *v, const char *text, size_t len, fl_tokvec *ids, fl_error *err) {
     if (v->bpe) return fl_tokenizer_encode(v->bpe, text, len, 0, ids, err);
-    int32_t buf[4096];
-    int n = 0;
-    fl_status st = fl_cd_tokenize(text, buf, 4096, &n, err);
-    for (int i = 0; i < n && !st; i++) st = fl_tokvec_push(ids, buf[i], err);
-    return st;
+    return v->task->encode(text, len, ids, err);
 }
 
-/* Bytes of ids[0..n); countdown words are separated by spaces (a leading one
- * when `lead`, so streamed words do not run together). */
+/* Bytes of ids[0..n); a task's words follow earlier output after a space when `lead`. */
 static fl_status vocab_decode(const gen_vocab *v, const int32_t *ids, size_t n, int lead, fl_bytebuf *out,
                               fl_error *err) {
     if (v->bpe) return fl_tokenizer_decode(v->bpe, ids, n, out, err);
-    fl_status st = FL_OK;
-    for (size_t i = 0; i < n && !st; i++) {
-        const char *w = fl_cd_token_text(ids[i]);
-        if ((i > 0 || lead) && !st) st = fl_bytebuf_append(out, " ", 1, err);
-        if (!st) st = fl_bytebuf_append(out, w, strlen(w), err);
-    }
-    return st;
+    return v->task->decode(ids, n, lead, out, err);
 }
 
 static void print_stats(FILE *f, const fl_gen_stats *s, const char *mode, int json) {

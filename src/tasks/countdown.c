@@ -1,15 +1,13 @@
 /* Countdown programs (DESIGN.md 4.5): the language, its fixed tokenizer, a
  * seeded generator of solvable specs with reference solutions, the checker that
- * scores a model's program, and the writer of a training data folder. */
+ * scores a model's program, and the vocabulary's identity. The data folder
+ * writer is countdown_data.c. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "data/manifest.h"
-#include "eval/eval.h"
+#include "tasks/countdown.h"
 #include "tokenizer/sha256.h"
 #include "util/error.h"
 
@@ -263,219 +261,19 @@ fl_status fl_cd_generate(fl_rng *rng, const fl_cd_gen_opts *o, fl_cd_example *ex
     return fl_fail(err, FL_ERR_ARG, "could not draw a countdown spec with a target in 1..%ld", o->max_target);
 }
 
-/* A spec's identity for held-out filtering: the multiset of its numbers and its
- * target, packed without loss (sorted digits 4 bits each, count, target). */
-static uint64_t spec_key(const fl_cd_spec *s) {
-    int d[FL_CD_MAX_NUMS];
-    for (int i = 0; i < s->n; i++) d[i] = s->nums[i];
-    for (int i = 1; i < s->n; i++)
-        for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
-            int t = d[j];
-            d[j] = d[j - 1], d[j - 1] = t;
-        }
-    uint64_t k = (uint64_t)s->n;
-    for (int i = 0; i < s->n; i++) k = k << 4 | (uint64_t)d[i];
-    return k << 30 | (uint64_t)s->target; /* 3 + 20 + 30 bits */
-}
+/* ---------------------------------------------------------------- identity */
 
-typedef struct {
-    uint64_t *slot; /* key + 1; 0 = empty */
-    size_t cap, n;
-} keyset;
-
-static int keyset_has(const keyset *s, uint64_t key) {
-    if (!s->cap) return 0;
-    for (size_t i = fl_mix64(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        if (!s->slot[i]) return 0;
-        if (s->slot[i] == key + 1) return 1;
-    }
-}
-
-static fl_status keyset_add(keyset *s, uint64_t key, fl_error *err) {
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i]) {
-                size_t j = fl_mix64(s->slot[i] - 1) & (cap - 1);
-                while (slot[j]) j = (j + 1) & (cap - 1);
-                slot[j] = s->slot[i];
-            }
-        free(s->slot);
-        s->slot = slot, s->cap = cap;
-    }
-    size_t i = fl_mix64(key) & (s->cap - 1);
-    while (s->slot[i] && s->slot[i] != key + 1) i = (i + 1) & (s->cap - 1);
-    if (!s->slot[i]) s->slot[i] = key + 1, s->n++;
-    return FL_OK;
-}
-
-static int example_text(const fl_cd_example *ex, char *buf, size_t len) {
-    int32_t ids[FL_CD_MAX_TOKENS];
-    int n = fl_cd_encode_spec(&ex->spec, ids);
-    memcpy(ids + n, ex->prog, sizeof(int32_t) * (size_t)ex->prog_len);
-    return fl_cd_detokenize(ids, n + ex->prog_len, buf, len);
-}
-
-/* The vocabulary as a file: its bytes are the tokenizer's identity in the manifest. */
-static void vocab_text(char *buf, size_t len) {
+/* The vocabulary as a file (vocab.txt): its bytes are the tokenizer's identity in the manifest. */
+void fl_cd_vocab_text(char *buf, size_t len) {
     size_t at = 0;
     for (int i = 0; i < FL_CD_VOCAB && at < len; i++) at += (size_t)snprintf(buf + at, len - at, "%d %s\n", i, WORDS[i]);
 }
 
-fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err) {
-    memset(r, 0, sizeof *r);
-    if (o->n_train < 1) return fl_fail(err, FL_ERR_ARG, "--n %ld: at least one training example is needed", o->n_train);
-    if (o->n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->n_test);
+void fl_cd_vocab_sha256(char hex[65]) {
     char vocab[512];
-    vocab_text(vocab, sizeof vocab);
+    fl_cd_vocab_text(vocab, sizeof vocab);
     fl_sha256 sh;
-    char hex[65];
     fl_sha256_init(&sh);
     fl_sha256_update(&sh, vocab, strlen(vocab));
     fl_sha256_hex(&sh, hex);
-    fl_dataset_info info = {o->out_dir, "countdown (built-in vocabulary, vocab.txt)", hex, FL_CD_VOCAB, FL_CD_EOT,
-                            o->val_fraction, o->seed, 0};
-    fl_dataset_writer *w;
-    fl_status st = fl_dataset_writer_open(&info, &w, err);
-    if (st) return st;
-    keyset test = {0};
-    FILE *f = NULL;
-    char path[4200], line[256];
-    /* Three independent streams from one seed (held-out specs, training
-     * examples, the train/val draw), so the held-out set does not depend on --n. */
-    fl_rng rtest, rtrain, rsplit;
-    fl_rng_seed(&rtest, fl_mix64(o->seed ^ 0x7465737473706563ull));
-    fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e657865ull));
-    fl_rng_seed(&rsplit, o->seed);
-    fl_cd_example ex;
-    f = fopen(fl_dataset_writer_file(w, "test_specs.txt", path, sizeof path), "wb");
-    if (!f) st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
-    long misses = 0;
-    while (!st && r->test_specs < o->n_test) {
-        if ((st = fl_cd_generate(&rtest, &o->gen, &ex, err))) break;
-        uint64_t key = spec_key(&ex.spec);
-        if (keyset_has(&test, key)) {
-            /* Distinct held-out specs; a space too small for n_test ends here. */
-            if (++misses > 1000000)
-                st = fl_fail(err, FL_ERR_ARG,
-                             "only %ld distinct held-out specs found for --test %ld; ask for fewer or allow more "
-                             "numbers / a larger --max-target",
-                             r->test_specs, o->n_test);
-            continue;
-        }
-        misses = 0;
-        if ((st = keyset_add(&test, key, err))) break;
-        example_text(&ex, line, sizeof line);
-        if (fprintf(f, "%s\n", line) < 0) st = fl_fail(err, FL_ERR_IO, "cannot write '%s'", path);
-        r->test_specs++;
-    }
-    if (f) {
-        int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-        ok &= fclose(f) == 0;
-        if (!ok && !st) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    }
-    if (!st) {
-        /* vocab.txt: the id of every word, for people and other tools */
-        f = fopen(fl_dataset_writer_file(w, "vocab.txt", path, sizeof path), "wb");
-        int ok = f && fputs(vocab, f) >= 0;
-        if (f) ok &= fclose(f) == 0;
-        if (!ok) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    }
-    misses = 0;
-    for (long i = 0; !st && i < o->n_train;) {
-        if ((st = fl_cd_generate(&rtrain, &o->gen, &ex, err))) break;
-        if (keyset_has(&test, spec_key(&ex.spec))) {
-            if (++misses > 1000000)
-                st = fl_fail(err, FL_ERR_ARG, "the held-out specs leave no room for training specs; use a smaller --test");
-            continue;
-        }
-        misses = 0;
-        int32_t ids[FL_CD_MAX_TOKENS];
-        ids[0] = FL_CD_EOT; /* as prepare does: the separator opens every document */
-        int n = 1 + fl_cd_encode_spec(&ex.spec, ids + 1);
-        memcpy(ids + n, ex.prog, sizeof(int32_t) * (size_t)ex.prog_len);
-        n += ex.prog_len;
-        int s = fl_rng_uniform(&rsplit) < o->val_fraction ? 1 : 0;
-        st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
-        i++;
-    }
-    if (!st) {
-        uint64_t d[2], t[2];
-        fl_dataset_writer_counts(w, 0, &d[0], &t[0], NULL);
-        fl_dataset_writer_counts(w, 1, &d[1], &t[1], NULL);
-        st = fl_dataset_writer_add_source(w, "countdown generator", d[0] + d[1], t[0] + t[1], d[1], t[1], err);
-        r->train_examples = (long)d[0], r->val_examples = (long)d[1];
-        r->train_tokens = t[0], r->val_tokens = t[1];
-    }
-    free(test.slot);
-    if (st) {
-        fl_dataset_writer_abort(w);
-        memset(r, 0, sizeof *r);
-        return st;
-    }
-    st = fl_dataset_writer_finish(w, err);
-    if (st) memset(r, 0, sizeof *r);
-    return st;
-}
-
-fl_status fl_cd_read_specs(const char *path, fl_cd_example **out, long *n, fl_error *err) {
-    *out = NULL, *n = 0;
-    char *text;
-    size_t len;
-    fl_status st = fl_read_file(path, &text, &len, err);
-    if (st) return st;
-    fl_cd_example *v = NULL;
-    long cap = 0, cnt = 0, lineno = 0;
-    for (char *p = text; !st && *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        lineno++;
-        int32_t ids[64];
-        int m, used;
-        fl_cd_example ex;
-        memset(&ex, 0, sizeof ex);
-        int blank = 1;
-        for (char *q = p; *q; q++) blank &= isspace((unsigned char)*q) != 0;
-        if (!blank) {
-            st = fl_cd_tokenize(p, ids, 64, &m, err);
-            if (!st) st = fl_cd_parse_spec(ids, m, &ex.spec, &used, err);
-            if (!st && m - used > (int)(sizeof ex.prog / sizeof ex.prog[0]))
-                st = fl_fail(err, FL_ERR_FORMAT, "the reference program is too long");
-            if (!st) {
-                ex.prog_len = m - used;
-                memcpy(ex.prog, ids + used, sizeof(int32_t) * (size_t)ex.prog_len);
-                char why[160];
-                if (fl_cd_check(&ex.spec, ex.prog, ex.prog_len, NULL, why, sizeof why) != FL_CD_PASS)
-                    st = fl_fail(err, FL_ERR_FORMAT, "its reference program fails: %s", why);
-            }
-            if (st) {
-                char msg[FL_ERROR_MSG_LEN];
-                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld: %s", path, lineno, msg);
-                break;
-            }
-            if (cnt == cap) {
-                cap = cap ? 2 * cap : 256;
-                fl_cd_example *nv = realloc(v, (size_t)cap * sizeof *nv);
-                if (!nv) {
-                    st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                v = nv;
-            }
-            v[cnt++] = ex;
-        }
-        if (!nl) break;
-        p = nl + 1;
-    }
-    free(text);
-    if (!st && cnt == 0) st = fl_fail(err, FL_ERR_FORMAT, "%s holds no countdown specs", path);
-    if (st) {
-        free(v);
-        return st;
-    }
-    *out = v, *n = cnt;
-    return FL_OK;
 }

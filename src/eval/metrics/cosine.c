@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/metrics/cosine.h"
 #include "util/error.h"
 
 double fl_cosine(const float *a, const float *b, int n) {

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/run.h"
+#include "eval/measures/datasets.h"
+#include "eval/measures/topic_probe.h"
+#include "eval/measures/windows.h"
+#include "eval/metrics/tfidf.h"
 #include "util/error.h"
 
 void fl_probe_eval_opts_default(fl_probe_eval_opts *o) {
@@ -26,8 +29,8 @@ typedef struct {
     int C, T;
 } pool_ctx;
 
-static fl_status pool_batch(void *ctx, const fl_model *m, int first, int rows, fl_error *err) {
-    (void)err;
+static fl_status pool_batch(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
+    (void)l, (void)err;
     pool_ctx *p = ctx;
     const float *h = fl_model_hidden(m);
     for (int i = 0; i < rows; i++) {
@@ -73,7 +76,7 @@ fl_status fl_eval_probe(fl_model *m, const fl_tokenizer *tok, const fl_probe_eva
         last[s] = malloc((size_t)(sp->n ? sp->n : 1) * c->n_embd * sizeof(float));
         if (!mean[s] || !last[s]) { st = fl_fail(err, FL_ERR_NOMEM, "out of memory"); break; }
         pool_ctx p = {mean[s], last[s], c->n_embd, len};
-        st = fl_eval_encode_rows(m, sp->tokens, (size_t)len, sp->n, len, o->B, pool_batch, &p, err);
+        st = fl_eval_batches(m, FL_EVAL_ENCODE, sp->tokens, (size_t)len, sp->n, len, o->B, pool_batch, &p, err);
     }
     for (int pool = 0; pool < 2 && !st; pool++) {
         float **X = pool ? last : mean;

@@ -1,97 +1,14 @@
-/* Evaluations that generate: countdown pass@1 (DESIGN.md 4.5) and the topic
- * coherence of continuations (DESIGN.md 4.4). */
+/* Topic coherence of continuations (DESIGN.md 4.4): held-out prompts
+ * continued by the model, scored against the prompt by TF-IDF cosine, drift and
+ * a topic classifier's agreement, the human continuation alike. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/run.h"
+#include "eval/measures/coherence.h"
+#include "eval/measures/continuation.h"
+#include "eval/measures/datasets.h"
 #include "util/error.h"
-
-void fl_countdown_opts_default(fl_countdown_opts *o) {
-    memset(o, 0, sizeof *o);
-    fl_sampler_config_default(&o->gen.sampler);
-    o->gen.sampler.temperature = 0.0f; /* pass@1 of the model's best guess */
-    o->gen.mode = FL_GEN_AR;
-    o->max_tokens = 2 * FL_CD_MAX_NUMS + 2;
-    o->n_boot = 1000;
-    o->boot_seed = 1337;
-}
-
-/* Generate up to cap tokens after prompt, stopping after `stop` (kept) or at
- * `eot` (dropped); returns how many landed in out. */
-static fl_status continue_prompt(fl_generator *g, const int32_t *prompt, int n, int32_t stop, int32_t eot, int cap,
-                                 int32_t *out, int *n_out, fl_error *err) {
-    int dropped, got = 0;
-    fl_status st = fl_generator_start(g, prompt, n, &dropped, err);
-    int done = 0;
-    while (!st && got < cap && !done) {
-        int32_t round[FL_MAX_FUTURE + 1];
-        int k, left = cap - got;
-        if ((st = fl_generator_next(g, round, left < FL_MAX_FUTURE ? left : FL_MAX_FUTURE, &k, err))) break;
-        for (int i = 0; i < k && !done; i++) {
-            if (round[i] == eot) { done = 1; break; }
-            out[got++] = round[i];
-            if (round[i] == stop || got == cap) done = 1;
-        }
-    }
-    *n_out = got;
-    return st;
-}
-
-fl_status fl_eval_countdown(fl_model *m, const fl_cd_example *specs, long n_specs, const fl_countdown_opts *o,
-                            fl_countdown_result *r, fl_error *err) {
-    memset(r, 0, sizeof *r);
-    const fl_model_config *c = fl_model_get_config(m);
-    if (c->vocab_size != FL_CD_VOCAB)
-        return fl_fail(err, FL_ERR_ARG,
-                       "the model's vocabulary has %d tokens, not the countdown language's %d: evaluate a model "
-                       "trained on `futurelm countdown generate` data (--set model.vocab_size=%d)",
-                       c->vocab_size, FL_CD_VOCAB, FL_CD_VOCAB);
-    if (o->max_specs > 0 && n_specs > o->max_specs) n_specs = o->max_specs;
-    if (n_specs < 1) return fl_fail(err, FL_ERR_ARG, "no countdown specs to evaluate (the spec file is empty)");
-    if (o->max_tokens < 1 || o->max_tokens > 1024)
-        return fl_fail(err, FL_ERR_ARG, "max tokens %d: need 1..1024", o->max_tokens);
-    unsigned char *correct = malloc((size_t)n_specs);
-    int32_t *prog = malloc((size_t)o->max_tokens * sizeof *prog);
-    fl_generator *g = NULL;
-    fl_status st = !correct || !prog ? fl_fail(err, FL_ERR_NOMEM, "out of memory")
-                                     : fl_generator_create(m, &o->gen, &g, err);
-    for (long i = 0; i < n_specs && !st; i++) {
-        int32_t prompt[FL_CD_MAX_TOKENS + 1];
-        prompt[0] = FL_CD_EOT; /* training documents start with <|endoftext|> */
-        int n = 1 + fl_cd_encode_spec(&specs[i].spec, prompt + 1), got;
-        if (n > c->block_size) {
-            st = fl_fail(err, FL_ERR_ARG, "spec %ld is %d tokens, longer than the model's context %d", i + 1, n,
-                         c->block_size);
-            break;
-        }
-        if ((st = continue_prompt(g, prompt, n, FL_CD_END, FL_CD_EOT, o->max_tokens, prog, &got, err))) break;
-        char why[200] = "";
-        fl_cd_verdict v = fl_cd_check(&specs[i].spec, prog, got, NULL, why, sizeof why);
-        r->verdicts[v]++;
-        correct[i] = v == FL_CD_PASS;
-        r->passed += correct[i];
-        if (v != FL_CD_PASS && !r->example_fail[0]) {
-            int32_t all[FL_CD_MAX_TOKENS + 1024];
-            memcpy(all, prompt + 1, (size_t)(n - 1) * sizeof *all);
-            memcpy(all + n - 1, prog, (size_t)got * sizeof *all);
-            char line[200];
-            if (!fl_cd_detokenize(all, n - 1 + got, line, sizeof line)) snprintf(line, sizeof line, "(too long)");
-            snprintf(r->example_fail, sizeof r->example_fail, "%s -> %s: %s", line, fl_cd_verdict_name(v), why);
-        }
-    }
-    if (!st) {
-        r->n = n_specs;
-        r->pass_rate = (double)r->passed / (double)n_specs;
-        st = fl_bootstrap_accuracy(correct, (int)n_specs, o->n_boot, 0.95, o->boot_seed, &r->ci_lo, &r->ci_hi, err);
-    }
-    fl_generator_free(g);
-    free(correct);
-    free(prog);
-    return st;
-}
-
-/* ---------------------------------------------------------------- coherence */
 
 void fl_coherence_opts_default(fl_coherence_opts *o) {
     memset(o, 0, sizeof *o);
@@ -103,6 +20,12 @@ void fl_coherence_opts_default(fl_coherence_opts *o) {
     o->gen.sampler.seed = 1;
     o->gen.mode = FL_GEN_AR;
     o->max_prompts = 32;
+    /* One default for every path: `eval coherence` counted the idf over 1024
+     * train windows, `compare` over 256, so the two disagreed (issue 13). */
+    o->idf_windows = 1024;
+    o->dataset = "brown-coarse";
+    o->data_root = "data";
+    o->split_seed = 1337;
 }
 
 static int keep_window(const int32_t *x, int T, int eot) {
@@ -184,7 +107,7 @@ fl_status fl_eval_coherence(fl_model *m, const fl_windows *w, int eot, const fl_
             continue;
         }
         int got;
-        if ((st = continue_prompt(g, x, np, -1, eot, nc, cont, &got, err))) break;
+        if ((st = fl_eval_continue(g, x, np, -1, eot, nc, cont, &got, err))) break;
         if ((st = score(idf, clf, x, np, cont, got, &mc, &md, &ma, err))) break;
         if ((st = score(idf, clf, x, np, x + np, nc, &hc, &hd, &ha, err))) break;
         if (r->prompts == 0) {
@@ -216,14 +139,27 @@ fl_status fl_eval_idf(const fl_windows *w, int vocab_size, fl_idf **out, fl_erro
     return st;
 }
 
-fl_status fl_eval_topic_classifier(const fl_tokenizer *tok, const char *data_root, const char *dataset, int chunk_len,
-                                   int vocab_size, uint64_t seed, fl_topic_clf **out, fl_error *err) {
+fl_status fl_coherence_idf(const char *data_dir, int T, int N, int vocab_size, const fl_coherence_opts *o, fl_idf **out,
+                           fl_error *err) {
     *out = NULL;
+    fl_windows tw;
+    fl_status st = fl_windows_load(data_dir, "train", T, N, o->idf_windows, vocab_size, &tw, err);
+    if (!st) st = fl_eval_idf(&tw, vocab_size, out, err);
+    fl_windows_free(&tw);
+    return st;
+}
+
+/* The classifier's chunks: at most 8 a document, a 0.2 / 0.2 validation / test
+ * share, its features the 2000 most frequent ids (as the topic probe's defaults). */
+fl_status fl_coherence_classifier(const fl_tokenizer *tok, int T, int vocab_size, const fl_coherence_opts *o,
+                                  fl_topic_clf **out, fl_error *err) {
+    *out = NULL;
+    const int chunk_len = T - T / 2; /* a continuation's length */
     fl_text_set set;
-    fl_status st = fl_text_set_load_named(data_root, dataset, &set, err);
+    fl_status st = fl_text_set_load_named(o->data_root, o->dataset, &set, err);
     if (st) return st;
     fl_chunked ch;
-    st = fl_chunk_texts(&set, tok, chunk_len, 8, 0.2, 0.2, seed, &ch, err);
+    st = fl_chunk_texts(&set, tok, chunk_len, 8, 0.2, 0.2, o->split_seed, &ch, err);
     fl_text_set_free(&set);
     if (st) return st;
     const int32_t **docs[2] = {malloc((size_t)(ch.split[0].n + 1) * sizeof(int32_t *)),

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/metrics/probe.h"
 #include "kernels/gemm.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 #define LBFGS_M 10
 

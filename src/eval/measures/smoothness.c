@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/run.h"
+#include "eval/measures/smoothness.h"
 #include "util/error.h"
 
 typedef struct {
@@ -47,8 +47,8 @@ static void batch_cosines(fl_cos_stats *stats, float *trace, const float *x, int
     else fl_cos_adjacent(&scratch, xw, 1, T, C, C, trace);
 }
 
-static fl_status raw_pass(void *ctx, const fl_model *m, int first, int rows, fl_error *err) {
-    (void)err;
+static fl_status raw_pass(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
+    (void)l, (void)err;
     smooth_ctx *s = ctx;
     fl_smooth_result *r = s->r;
     for (int lev = 0; lev <= s->L; lev++) {
@@ -60,8 +60,8 @@ static fl_status raw_pass(void *ctx, const fl_model *m, int first, int rows, fl_
     return FL_OK;
 }
 
-static fl_status centred_pass(void *ctx, const fl_model *m, int first, int rows, fl_error *err) {
-    (void)err;
+static fl_status centred_pass(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
+    (void)l, (void)err;
     smooth_ctx *s = ctx;
     fl_smooth_result *r = s->r;
     for (int lev = 0; lev <= s->L; lev++)
@@ -102,12 +102,12 @@ fl_status fl_eval_smoothness(fl_model *m, const fl_windows *w, int B, int trace_
         fl_vec_mean_init(&means[i], sums + (size_t)i * C, C);
     }
     smooth_ctx s = {r, c->n_layer, C, means, mu};
-    if (!st) st = fl_eval_encode_rows(m, w->tokens, (size_t)w->len, w->n, w->T, B, raw_pass, &s, err);
+    if (!st) st = fl_eval_batches(m, FL_EVAL_ENCODE, w->tokens, (size_t)w->len, w->n, w->T, B, raw_pass, &s, err);
     for (int i = 0; i < levels && !st; i++) {
         r->mean_share[i] = fl_vec_mean_share(&means[i]);
         fl_vec_mean_get(&means[i], mu + (size_t)i * C);
     }
-    if (!st) st = fl_eval_encode_rows(m, w->tokens, (size_t)w->len, w->n, w->T, B, centred_pass, &s, err);
+    if (!st) st = fl_eval_batches(m, FL_EVAL_ENCODE, w->tokens, (size_t)w->len, w->n, w->T, B, centred_pass, &s, err);
     free(means);
     free(sums);
     free(mu);

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "eval/run.h"
+#include "eval/measures/output.h"
 #include "util/json.h"
 
 void fl_json_num(FILE *f, double x) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/metrics/tfidf.h"
 #include "util/error.h"
 
 struct fl_idf {

@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/metrics/bow_probe.h"
 #include "kernels/gemm.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 void fl_bow_opts_default(fl_bow_opts *o) {
     o->epochs = 4;

@@ -4,60 +4,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/run.h"
+#include "eval/measures/loss.h"
 #include "kernels/gemm.h"
 #include "util/error.h"
 
-/* The model reads the first window_len(T) tokens of each window: T + 1 for GPT,
- * T + N for FTP, whose N must be the windows' N. */
-static fl_status check_windows(const fl_model *m, const fl_windows *w, fl_error *err) {
-    const fl_model_config *c = fl_model_get_config(m);
-    if (w->n < 1) return fl_fail(err, FL_ERR_ARG, "no windows to evaluate");
-    if (w->T > c->block_size)
-        return fl_fail(err, FL_ERR_ARG, "windows of context %d are longer than model.block_size %d", w->T,
-                       c->block_size);
-    if (c->type == FL_MODEL_FTP && w->N != c->n_future)
-        return fl_fail(err, FL_ERR_ARG, "windows carry %d future tokens but the FTP model's ftp.n_future is %d", w->N,
-                       c->n_future);
-    return FL_OK;
-}
-
-/* Forward over windows in batches of B; fn sees each batch's losses. */
-typedef void (*batch_fn)(void *ctx, fl_model *m, const fl_windows *w, int first, int rows, const fl_losses *l);
-static fl_status forward_windows(fl_model *m, const fl_windows *w, int B, batch_fn fn, void *ctx, fl_error *err) {
-    fl_status st = check_windows(m, w, err);
+/* Forward passes over windows in batches of B; fn sees each batch's losses. */
+static fl_status forward_windows(fl_model *m, const fl_windows *w, int B, fl_eval_batch_fn fn, void *ctx,
+                                 fl_error *err) {
+    fl_status st = fl_eval_check_windows(m, w, err);
     if (st) return st;
-    if (B < 1) B = 1;
-    if (B > w->n) B = w->n;
-    const int T = w->T, W = fl_model_window_len(m, T);
-    int32_t *buf = malloc((size_t)B * W * sizeof *buf);
-    if (!buf) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    for (int r0 = 0; r0 < w->n && !st; r0 += B) {
-        int rows = w->n - r0 < B ? w->n - r0 : B;
-        for (int i = 0; i < rows; i++) memcpy(buf + (size_t)i * W, fl_window(w, r0 + i), (size_t)W * sizeof *buf);
-        fl_losses l;
-        if (!(st = fl_model_reserve(m, rows, T, err)) && !(st = fl_model_forward(m, buf, rows, T, &l, err)))
-            fn(ctx, m, w, r0, rows, &l);
-    }
-    free(buf);
-    return st;
+    return fl_eval_batches(m, FL_EVAL_FORWARD, w->tokens, (size_t)w->len, w->n, w->T, B, fn, ctx, err);
 }
 
 typedef struct {
     double sum;
     long count;
+    int T;
 } ppl_acc;
-static void ppl_batch(void *ctx, fl_model *m, const fl_windows *w, int first, int rows, const fl_losses *l) {
-    (void)m, (void)first;
+static fl_status ppl_batch(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
+    (void)m, (void)first, (void)err;
     ppl_acc *a = ctx;
     /* batches differ in size only at the end: weight by positions */
-    a->sum += (double)l->next_token_loss * rows * w->T;
-    a->count += (long)rows * w->T;
+    a->sum += (double)l->next_token_loss * rows * a->T;
+    a->count += (long)rows * a->T;
+    return FL_OK;
 }
 
 fl_status fl_eval_ppl(fl_model *m, const fl_windows *w, int B, fl_ppl_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
-    ppl_acc a = {0, 0};
+    ppl_acc a = {0, 0, w->T};
     fl_status st = forward_windows(m, w, B, ppl_batch, &a, err);
     if (st) return st;
     r->loss = a.sum / (double)a.count;
@@ -95,6 +70,7 @@ fl_status fl_eval_gpt_position_losses(fl_model *m, const float *h, const int32_t
 
 void fl_offsets_opts_default(fl_offsets_opts *o) {
     o->B = 8;
+    o->train_windows = 256;
     o->bow_rows = 20000;
     fl_bow_opts_default(&o->bow);
 }
@@ -105,23 +81,24 @@ typedef struct {
     double *pos_sum; /* GPT: CE summed over windows, per position */
     float *pos_loss;
     long rows;
-    fl_status st;
-    fl_error *err;
+    const fl_windows *w;
 } off_acc;
 
-static void off_batch(void *ctx, fl_model *m, const fl_windows *w, int first, int rows, const fl_losses *l) {
+static fl_status off_batch(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
     off_acc *a = ctx;
     a->rows += rows;
     if (fl_model_get_config(m)->type == FL_MODEL_FTP) {
         for (int j = 0; j < l->n_offsets; j++) a->sum[j] += (double)l->offset_loss[j] * rows;
-        return;
+        return FL_OK;
     }
-    const int T = w->T, C = fl_model_get_config(m)->n_embd;
+    const int T = a->w->T, C = fl_model_get_config(m)->n_embd;
     const float *h = fl_model_hidden(m);
-    for (int i = 0; i < rows && !a->st; i++) {
-        a->st = fl_eval_gpt_position_losses(m, h + (size_t)i * T * C, fl_window(w, first + i), T, a->pos_loss, a->err);
+    fl_status st = FL_OK;
+    for (int i = 0; i < rows && !st; i++) {
+        st = fl_eval_gpt_position_losses(m, h + (size_t)i * T * C, fl_window(a->w, first + i), T, a->pos_loss, err);
         for (int t = 0; t < T; t++) a->pos_sum[t] += a->pos_loss[t];
     }
+    return st;
 }
 
 /* ---- bag-of-words probe rows: h_t and x_{t+1..t+N}, spread evenly over the windows */
@@ -132,8 +109,8 @@ typedef struct {
     const fl_windows *w;
 } bow_rows;
 
-static fl_status bow_collect(void *ctx, const fl_model *m, int first, int rows, fl_error *err) {
-    (void)err;
+static fl_status bow_collect(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
+    (void)l, (void)err;
     bow_rows *b = ctx;
     const int T = b->w->T;
     const float *h = fl_model_hidden(m);
@@ -160,7 +137,7 @@ static fl_status bow_gather(fl_model *m, const fl_windows *w, int cap, int B, bo
     b->X = malloc((size_t)b->cap * C * sizeof(float));
     b->future = malloc((size_t)b->cap * w->N * sizeof(int32_t));
     if (!b->X || !b->future) return fl_fail(err, FL_ERR_NOMEM, "out of memory for %d probe rows", b->cap);
-    return fl_eval_encode_rows(m, w->tokens, (size_t)w->len, w->n, w->T, B, bow_collect, b, err);
+    return fl_eval_batches(m, FL_EVAL_ENCODE, w->tokens, (size_t)w->len, w->n, w->T, B, bow_collect, b, err);
 }
 
 fl_status fl_eval_offsets(fl_model *m, const fl_windows *val, const fl_windows *train, const fl_offsets_opts *o,
@@ -172,7 +149,7 @@ fl_status fl_eval_offsets(fl_model *m, const fl_windows *val, const fl_windows *
         return fl_fail(err, FL_ERR_ARG, "--n-future %d is more than the context %d", N, T);
     off_acc a;
     memset(&a, 0, sizeof a);
-    a.err = err;
+    a.w = val;
     if (c->type == FL_MODEL_GPT) {
         a.pos_sum = calloc((size_t)T, sizeof(double));
         a.pos_loss = malloc((size_t)T * sizeof(float));
@@ -182,7 +159,6 @@ fl_status fl_eval_offsets(fl_model *m, const fl_windows *val, const fl_windows *
         }
     }
     fl_status st = forward_windows(m, val, o->B, off_batch, &a, err);
-    if (!st) st = a.st;
     if (!st) {
         r->N = N;
         r->T = T;

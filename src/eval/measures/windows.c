@@ -1,65 +1,15 @@
-/* Checkpoints for evaluation and the windows of DESIGN.md 4.0. */
+/* The windows of DESIGN.md 4.0 and the one batch loop of the measures. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/shard.h"
-#include "eval/run.h"
-#include "train/checkpoint.h"
+#include "eval/measures/windows.h"
 #include "util/error.h"
-#include "util/json.h"
-
-fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
-    memset(c, 0, sizeof *c);
-    c->step = -1;
-    ckpt_resolve(path, c->dir, sizeof c->dir);
-    fl_status st = ckpt_load_model(c->dir, &c->m, err);
-    if (st) return st;
-    /* state.json is optional (fl_model checkpoints written by `init` have one
-     * too, but hand-made ones may not): without it the caller must say where the
-     * data and the tokenizer are. */
-    char *state = NULL;
-    fl_error ignore;
-    if (ckpt_read_state(c->dir, &state, &ignore) == FL_OK) {
-        fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
-        const fl_json *root = doc ? fl_json_root(doc) : NULL;
-        const fl_json *d = fl_json_get(root, "data_dir"), *t = fl_json_get(fl_json_get(root, "tokenizer"), "path");
-        const fl_json *s = fl_json_get(root, "step");
-        /* recorded relative to where training ran; found from here or above the checkpoint */
-        if (d && d->type == FL_JSON_STRING) ckpt_find_recorded(c->dir, d->str, c->data_dir, sizeof c->data_dir);
-        if (t && t->type == FL_JSON_STRING) ckpt_find_recorded(c->dir, t->str, c->tokenizer, sizeof c->tokenizer);
-        int64_t v;
-        if (s && !fl_json_int64(s, &v)) c->step = (long)v;
-        fl_json_free(doc);
-        free(state);
-    }
-    return FL_OK;
-}
-
-void fl_eval_ckpt_close(fl_eval_ckpt *c) {
-    fl_model_free(c->m);
-    c->m = NULL;
-}
-
-fl_status fl_eval_ckpt_tokenizer(const fl_eval_ckpt *c, const char *override, fl_tokenizer **tok, fl_error *err) {
-    const char *path = override && override[0] ? override : c->tokenizer;
-    if (!path[0])
-        return fl_fail(err, FL_ERR_ARG, "%s/state.json does not name a tokenizer; pass --tokenizer TOK", c->dir);
-    fl_status st = fl_tokenizer_load(path, tok, err);
-    if (st) return st;
-    if (fl_tokenizer_vocab_size(*tok) > fl_model_get_config(c->m)->vocab_size) {
-        int tv = fl_tokenizer_vocab_size(*tok);
-        fl_tokenizer_free(*tok);
-        *tok = NULL;
-        return fl_fail(err, FL_ERR_ARG, "the tokenizer %s has %d tokens but the model in %s only %d", path, tv, c->dir,
-                       fl_model_get_config(c->m)->vocab_size);
-    }
-    return FL_OK;
-}
 
 int fl_eval_n_future(const fl_model *m, int gpt_n) {
     const fl_model_config *c = fl_model_get_config(m);
     if (c->type == FL_MODEL_FTP) return c->n_future;
-    return gpt_n > 0 ? gpt_n : 8;
+    return gpt_n > 0 ? gpt_n : FL_EVAL_GPT_N_FUTURE;
 }
 
 fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N, long max_windows, int vocab_size,
@@ -124,19 +74,37 @@ void fl_windows_free(fl_windows *w) {
     memset(w, 0, sizeof *w);
 }
 
-fl_status fl_eval_encode_rows(fl_model *m, const int32_t *src, size_t stride, int n_rows, int T, int B,
-                              fl_encode_fn fn, void *ctx, fl_error *err) {
+fl_status fl_eval_check_windows(const fl_model *m, const fl_windows *w, fl_error *err) {
+    const fl_model_config *c = fl_model_get_config(m);
+    if (w->n < 1) return fl_fail(err, FL_ERR_ARG, "no windows to evaluate");
+    if (w->T > c->block_size)
+        return fl_fail(err, FL_ERR_ARG, "windows of context %d are longer than model.block_size %d", w->T,
+                       c->block_size);
+    if (c->type == FL_MODEL_FTP && w->N != c->n_future)
+        return fl_fail(err, FL_ERR_ARG, "windows carry %d future tokens but the FTP model's ftp.n_future is %d", w->N,
+                       c->n_future);
+    return FL_OK;
+}
+
+fl_status fl_eval_batches(fl_model *m, fl_eval_pass pass, const int32_t *src, size_t stride, int n_rows, int T, int B,
+                          fl_eval_batch_fn fn, void *ctx, fl_error *err) {
     if (B < 1) B = 1;
     if (B > n_rows) B = n_rows;
     if (n_rows < 1) return FL_OK;
-    int32_t *buf = malloc((size_t)B * T * sizeof *buf);
+    /* the forward pass reads a row's targets too: T + 1 (GPT) or T + N (FTP) tokens */
+    const int len = pass == FL_EVAL_FORWARD ? fl_model_window_len(m, T) : T;
+    int32_t *buf = malloc((size_t)B * len * sizeof *buf);
     if (!buf) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_status st = FL_OK;
     for (int r0 = 0; r0 < n_rows && !st; r0 += B) {
         int rows = n_rows - r0 < B ? n_rows - r0 : B;
-        for (int i = 0; i < rows; i++) memcpy(buf + (size_t)i * T, src + (size_t)(r0 + i) * stride, (size_t)T * 4);
-        if (!(st = fl_model_reserve(m, rows, T, err)) && !(st = fl_model_encode(m, buf, rows, T, err)))
-            st = fn(ctx, m, r0, rows, err);
+        for (int i = 0; i < rows; i++)
+            memcpy(buf + (size_t)i * len, src + (size_t)(r0 + i) * stride, (size_t)len * sizeof *buf);
+        if ((st = fl_model_reserve(m, rows, T, err))) break;
+        fl_losses l;
+        if (pass == FL_EVAL_FORWARD) st = fl_model_forward(m, buf, rows, T, &l, err);
+        else st = fl_model_encode(m, buf, rows, T, err);
+        if (!st) st = fn(ctx, m, r0, rows, pass == FL_EVAL_FORWARD ? &l : NULL, err);
     }
     free(buf);
     return st;

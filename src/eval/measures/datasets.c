@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/measures/datasets.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 void fl_text_set_free(fl_text_set *s) {
     for (int i = 0; i < s->n; i++) {

@@ -1,0 +1,24 @@
+/* Inline SVG charts and HTML-escaped text for compare's report: one
+ * self-contained file with no scripts to fail. */
+#ifndef FL_EVAL_COMPARE_SVG_H
+#define FL_EVAL_COMPARE_SVG_H
+#include <stdio.h>
+
+/* Inline SVG charts for the report (self-contained, no scripts). */
+typedef struct {
+    const char *name;
+    const char *color;
+    const double *x, *y; /* x may be NULL: 1, 2, ... */
+    int n;
+} fl_svg_series;
+void fl_svg_lines(FILE *f, const char *title, const char *xlabel, const char *ylabel, const fl_svg_series *s, int ns);
+/* Bars with optional intervals (lo/hi may be NULL): groups x series. The axis
+ * spans [ymin, ymax], or the data and zero when ymax <= ymin; bars start at zero
+ * (a negative value points down). */
+void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
+                 const fl_svg_series *s, int ns, const double *const *lo, const double *const *hi, double ymin,
+                 double ymax);
+/* HTML-escaped text. */
+void fl_html_text(FILE *f, const char *s);
+
+#endif

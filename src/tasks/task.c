@@ -1,0 +1,55 @@
+/* The task objects and their lookup. Countdown's text is words separated by
+ * spaces (tasks/countdown.h); a task is recognised by the tokenizer identity
+ * its data manifest recorded, which state.json copies. */
+#include <string.h>
+
+#include "tasks/countdown.h"
+#include "tasks/task.h"
+#include "util/error.h"
+
+/* The longest countdown text one call encodes: far above any spec or program
+ * (FL_CD_MAX_TOKENS), and what `generate --prompt` accepted before. */
+#define CD_MAX_TEXT_TOKENS 4096
+
+static fl_status cd_encode(const char *text, size_t len, fl_tokvec *ids, fl_error *err) {
+    (void)len; /* fl_cd_tokenize reads to the NUL, as every caller's text ends */
+    int32_t buf[CD_MAX_TEXT_TOKENS];
+    int n = 0;
+    fl_status st = fl_cd_tokenize(text, buf, CD_MAX_TEXT_TOKENS, &n, err);
+    for (int i = 0; i < n && !st; i++) st = fl_tokvec_push(ids, buf[i], err);
+    return st;
+}
+
+static fl_status cd_decode(const int32_t *ids, size_t n, int lead, fl_bytebuf *out, fl_error *err) {
+    fl_status st = FL_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        const char *w = fl_cd_token_text(ids[i]);
+        if (i > 0 || lead) st = fl_bytebuf_append(out, " ", 1, err);
+        if (!st) st = fl_bytebuf_append(out, w, strlen(w), err);
+    }
+    return st;
+}
+
+static const fl_task TASKS[] = {
+    {"countdown", FL_CD_TOKENIZER_ID, FL_CD_VOCAB, FL_CD_EOT, fl_cd_vocab_sha256, cd_encode, cd_decode},
+};
+#define N_TASKS (sizeof TASKS / sizeof TASKS[0])
+
+const fl_task *fl_task_find(const char *name) {
+    for (size_t i = 0; name && i < N_TASKS; i++)
+        if (!strcmp(TASKS[i].name, name)) return &TASKS[i];
+    return NULL;
+}
+
+const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256) {
+    for (size_t i = 0; i < N_TASKS; i++) {
+        if (sha256 && sha256[0]) {
+            char hex[65];
+            TASKS[i].vocab_sha256(hex);
+            if (!strcmp(hex, sha256)) return &TASKS[i];
+        } else if (path && !strcmp(path, TASKS[i].identity)) {
+            return &TASKS[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,36 @@
+/* Tasks: languages with their own fixed vocabulary (countdown today), which a
+ * run trains on instead of a BPE tokenizer's text. A task object says how to
+ * turn text into its token ids and back, and how the run recorded its
+ * vocabulary (the manifest's and state.json's tokenizer identity), so that
+ * `generate` and `eval` recognise a task's checkpoint by what the run wrote,
+ * through fl_task_for_tokenizer, not by the look of a path. */
+#ifndef FL_TASKS_TASK_H
+#define FL_TASKS_TASK_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "futurelm.h"
+#include "tokenizer/tokenizer.h"
+
+typedef struct fl_task {
+    const char *name;     /* what --tokenizer NAME and fl_task_find take, e.g. "countdown" */
+    const char *identity; /* the tokenizer "path" the task's data manifest (and so state.json) records */
+    int vocab_size, eot;
+    /* The sha256 (64 hex digits and a NUL) the manifest records for the vocabulary. */
+    void (*vocab_sha256)(char hex[65]);
+    /* Text to ids, appended to ids; a clear FL_ERR_FORMAT on a word outside the vocabulary. */
+    fl_status (*encode)(const char *text, size_t len, fl_tokvec *ids, fl_error *err);
+    /* Ids to text, appended to out; lead: the text continues earlier output (countdown
+     * puts a space before the first word, so streamed words do not run together). */
+    fl_status (*decode)(const int32_t *ids, size_t n, int lead, fl_bytebuf *out, fl_error *err);
+} fl_task;
+
+/* The task called name, or NULL. */
+const fl_task *fl_task_find(const char *name);
+/* The task whose vocabulary a run recorded (the tokenizer path and sha256 of
+ * its manifest or state.json; sha256 may be NULL when absent), or NULL: a text
+ * run's tokenizer file. The digest decides when present; otherwise the path
+ * must be the task's identity exactly. */
+const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256);
+
+#endif
