@@ -20,7 +20,7 @@ json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],
 tiny_corpus() {
     mkdir -p "$T/docs"
     _i=0
-    for _f in README.md docs/*.md src/model/*.c src/infer/*.c src/eval/*.c; do
+    for _f in README.md docs/*.md src/model/*.c src/infer/*.c src/eval/*/*.c; do
         _i=$((_i + 1))
         cp "$_f" "$T/docs/doc$_i.txt"
     done

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "eval/metrics/cosine.h"
+#include "util/rng.h"
 
 /* A large shared direction (10, 0) plus small offsets that sum to zero, so the
  * mean vector is exactly (10, 0). Two windows of T = 3, C = 2, row stride 3:

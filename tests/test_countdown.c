@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "tasks/countdown.h"
+#include "tasks/task.h"
 
 /* Check the program part of a whole line "nums ... target T : program". */
 static fl_cd_verdict run(const char *line, long *value, char *why, size_t len) {
@@ -119,5 +120,27 @@ int main(void) {
     check(ok, "generator options (2 numbers, targets up to 5) are honoured", "n %d target %ld", x.spec.n, x.spec.target);
     go.max_nums = 6;
     check(fl_cd_generate(&a, &go, &x, &err) == FL_ERR_ARG, "more than 5 numbers is refused", "%s", err.msg);
+
+    /* the task object: found by name and by the identity a run records, never by a path's look */
+    const fl_task *t = fl_task_find("countdown");
+    char hex[65];
+    fl_cd_vocab_sha256(hex);
+    check(t && t->vocab_size == FL_CD_VOCAB && t->eot == FL_CD_EOT && !fl_task_find("countdownx") && !fl_task_find(NULL),
+          "task: countdown found by its name only", "%p", (const void *)t);
+    check(fl_task_for_tokenizer("anything", hex) == t && fl_task_for_tokenizer(FL_CD_TOKENIZER_ID, NULL) == t &&
+              !fl_task_for_tokenizer(FL_CD_TOKENIZER_ID, "00") && !fl_task_for_tokenizer("countdown.tiktoken", NULL),
+          "task: recognised by the recorded vocabulary digest, or without one by the exact identity", "%s", hex);
+    fl_tokvec tids = {0};
+    fl_bytebuf out = {0};
+    const char *line = "nums 3 5 target 15 : 3 5 * .";
+    fl_status tst = t->encode(line, strlen(line), &tids, &err);
+    if (!tst) tst = t->decode(tids.data, tids.len, 0, &out, &err);
+    check(tst == FL_OK && tids.len == 11 && out.len == 29 && !memcmp(out.data, "nums 3 5 target 1 5 : 3 5 * .", 29),
+          "task: encode then decode gives the words back (the target's digits one token each)", "st %d n %zu", tst,
+          (size_t)tids.len);
+    check(t->encode("nums x", 6, &tids, &err) == FL_ERR_FORMAT, "task: a word outside the vocabulary is refused", "%s",
+          err.msg);
+    fl_tokvec_free(&tids);
+    fl_bytebuf_free(&out);
     return check_exit();
 }

@@ -14,7 +14,7 @@ tiny_models
 # ---- a labelled set in the layout of data/brown: prose (.md) vs code (.c)
 mkdir -p "$T/root/brown/text"
 printf 'file\tgenre\tcoarse\n' >"$T/root/brown/labels.tsv"
-for f in README.md docs/*.md src/model/*.c src/eval/*.c src/infer/*.c; do
+for f in README.md docs/*.md src/model/*.c src/eval/*/*.c src/infer/*.c; do
     n=$(echo "$f" | tr '/.' '__').txt
     cp "$f" "$T/root/brown/text/$n"
     case $f in *.md) g=prose ;; *) g=code ;; esac
@@ -84,6 +84,14 @@ check "coherence: same seed, same numbers; no classifier gives null agreement" \
 check "countdown: 20 specs, verdicts add up, interval around pass@1" \
     '[ "$(json "$T/cd.json" "const c=j.countdown, v=c.verdicts; [c.specs, v.pass+v.parse+v.numbers+v.stack+v.value, c.passed==v.pass, c.ci_lo<=c.pass_at_1 && c.pass_at_1<=c.ci_hi].join()")" = "20,20,true,true" ]' ||
     cat "$T/err"
+
+# generate knows a countdown checkpoint from the tokenizer identity its run recorded (tasks/task.h),
+# with no --tokenizer: the prompt is read as countdown words and the output is countdown words
+"$FL" generate "$T/cdgpt" --prompt "nums 3 5 2 target 10 :" --max-tokens 6 >"$T/gen" 2>"$T/err"
+check "generate: a countdown run is recognised from its recorded tokenizer; its words in and out" \
+    '[ $? = 0 ] && grep -q "^nums 3 5 2 target 10 :" "$T/gen" &&
+     [ -z "$(tr " " "\n" <"$T/gen" | grep -v -x -e "[0-9][0-9]*" -e "[-+*:.]" -e nums -e target -e "<|endoftext|>" -e "")" ]' ||
+    cat "$T/err" "$T/gen"
 
 # ---- bad input: a clear error, nothing on stdout
 refuse() { # name, message fragment, args...
@@ -162,6 +170,14 @@ check "compare: centred smoothness in the JSON (both models, every level, in [-1
      grep -q "Mean centred adjacent cosine by level" "$T/rep/report.html" &&
      grep -q "Histogram of top-level centred adjacent cosines" "$T/rep/report.html" &&
      grep -q "<th>GPT centred</th>" "$T/rep/report.html" && [ "$(grep -c "^<tr><td>top</td>\|^<tr><td>block L" "$T/rep/report.html")" = 3 ]'
+# One IDF default for both paths (issue 13: eval coherence counted 1024 train windows, compare 256):
+# eval coherence on the checkpoint compare picked, with compare's options, gives compare's numbers.
+ftp_ck=$(json "$T/rep/report.json" "j.ftp.checkpoint")
+"$FL" eval coherence "$ftp_ck" --windows 12 --prompts 4 --data-root "$T/root" --json >"$T/coh_eval.json" 2>"$T/err"
+check "coherence: eval coherence --json and compare give the same numbers for the same checkpoint and options" \
+    '[ "$(node -e "const a=require(\"$T/coh_eval.json\").coherence, b=require(\"$T/rep/report.json\").ftp.coherence;
+        console.log(JSON.stringify(a) === JSON.stringify(b) && a.prompts === 4 && a.model.topic_agreement !== null)")" = true ]' ||
+    cat "$T/err"
 "$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/t.html" --target-loss 5.9 --windows 4 --bow-rows 0 --prompts 2 \
     --datasets none >/dev/null 2>&1
 check "compare --target-loss 5.9 picks the step-3 checkpoints" \
