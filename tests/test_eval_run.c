@@ -1,4 +1,4 @@
-/* The model-dependent evaluation (src/eval/run*.c, report.c) on constructed
+/* The model-dependent evaluation (src/eval/measures, src/eval/compare) on constructed
  * cases whose answers are known: windows cut from shards of 0, 1, 2, ...;
  * GPT's per-offset loss against an independent recomputation from
  * fl_model_next_logits; the residual-stream accessor against h_t; the

@@ -129,15 +129,11 @@ static int get_long(const eval_args *a, const char *name, long lo, long hi, long
 }
 static int get_int(const eval_args *a, const char *name, long lo, long hi, int *out) {
     long x = *out;
-    if (get_long(a, name, lo, hi, &x)) return 1;
-    *out = (int)x;
-    return 0;
+    return get_long(a, name, lo, hi, &x) ? 1 : (*out = (int)x, 0);
 }
 static int get_u64(const eval_args *a, const char *name, long hi, uint64_t *out) {
     long x = (long)*out;
-    if (get_long(a, name, 0, hi, &x)) return 1;
-    *out = (uint64_t)x;
-    return 0;
+    return get_long(a, name, 0, hi, &x) ? 1 : (*out = (uint64_t)x, 0);
 }
 
 static int parse(int argc, char **argv, const eval_cmd *c, eval_args *a) {
