@@ -30,7 +30,7 @@ static int list_push(cli_list *l, const char *opt, const char *v) {
     return 0;
 }
 
-int cli_args_exit(cli_args_status st) { return st == CLI_ARGS_HELP ? 0 : st == CLI_ARGS_OK ? 0 : 2; }
+int cli_args_exit(cli_args_status st) { return st == CLI_ARGS_ERROR ? 2 : 0; }
 
 int cli_usage_error(const cli_spec *spec, const char *fmt, ...) {
     va_list ap;
@@ -131,7 +131,7 @@ static int missing_required(const cli_spec *s, const unsigned char *given) {
 }
 
 cli_args_status cli_args_parse(const cli_spec *s, int argc, char **argv) {
-    unsigned char given[128] = {0};
+    unsigned char given[128] = {0}; /* which options appeared (a table has far fewer than 128) */
     const cli_pos *pos = s->pos;
     int npos = 0, options_done = 0;
     for (int i = 1; i < argc; i++) {
