@@ -270,6 +270,45 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
 fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err);
 void fl_generator_stats(const fl_generator *g, fl_gen_stats *st);
 
+/* ---------------------------------------------------------------- tokenizer */
+
+/* Byte-level BPE exactly as tiktoken runs it: a tiktoken rank file (one
+ * "base64(token bytes) rank" per line) plus an optional sidecar FILE.json
+ * {"pattern": ..., "special_tokens": {"<|endoftext|>": id}}. Without a sidecar the
+ * pattern is GPT-2's and <|endoftext|> takes the id after the highest rank (50256
+ * for r50k_base, GPT-2's vocabulary). A loaded tokenizer is immutable, so any
+ * number of threads may encode with it. */
+typedef struct fl_tokenizer fl_tokenizer;
+
+/* Growable arrays that encode and decode append to (start them zeroed). */
+typedef struct {
+    int32_t *data;
+    size_t len, cap;
+} fl_tokvec;
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+} fl_bytebuf;
+fl_status fl_tokvec_push(fl_tokvec *v, int32_t id, fl_error *err);
+void fl_tokvec_free(fl_tokvec *v);
+fl_status fl_bytebuf_append(fl_bytebuf *b, const void *data, size_t len, fl_error *err);
+void fl_bytebuf_free(fl_bytebuf *b);
+
+/* Load FILE (a tiktoken rank file) and FILE.json when present. */
+fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err);
+void fl_tokenizer_free(fl_tokenizer *t);
+/* Highest id (ranks and special tokens) + 1: the model's vocab_size. */
+int fl_tokenizer_vocab_size(const fl_tokenizer *t);
+/* Id of <|endoftext|>, or -1 when the tokenizer has none. */
+int fl_tokenizer_eot(const fl_tokenizer *t);
+/* Append the ids of text[0..len) to out. With allow_special, occurrences of special
+ * token texts become their ids; without, they are encoded as ordinary text
+ * (tiktoken's encode_ordinary). Any byte string encodes, invalid UTF-8 included. */
+fl_status fl_tokenizer_encode(const fl_tokenizer *t, const void *text, size_t len, int allow_special, fl_tokvec *out,
+                              fl_error *err);
+/* Append the bytes of ids to out; an id outside the vocabulary is an error. */
+fl_status fl_tokenizer_decode(const fl_tokenizer *t, const int32_t *ids, size_t n, fl_bytebuf *out, fl_error *err);
+
 /* ---------------------------------------------------------------- optimizer */
 
 typedef struct {

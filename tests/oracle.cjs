@@ -15,6 +15,9 @@
 //       caller hands tiktoken) to OUTDIR and their names to OUTDIR/list.
 //   node tests/oracle.cjs mklong OUTDIR
 //       Writes 40 files of very long pre-token pieces to OUTDIR and OUTDIR/list.
+//   node tests/oracle.cjs mkunicode N SEED OUTDIR
+//       Writes N generated texts covering every Unicode general category and all C0/C1
+//       controls to OUTDIR and OUTDIR/list (the differential test of the pre-tokenizer).
 //   node tests/oracle.cjs check-plans DATA OUTDIR BIN
 //       Compares futurelm's ids of the samples with the published ids and with tiktoken.
 "use strict";
@@ -58,7 +61,9 @@ function firstDiff(a, b) {
   return a.length === b.length ? -1 : n;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text (by default the decoder drops it, and
+// tiktoken would then be handed a different text from the bytes futurelm encoded).
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function compare(data, ranksPath, name, list, bin) {
   const enc = loadTiktoken(data, ranksPath);
@@ -178,9 +183,59 @@ function mklong(outdir) {
   fs.writeFileSync(path.join(outdir, "list"), out.join("\n") + "\n");
 }
 
+// Texts drawn to stress the pre-tokenizer's character classes: every Unicode general
+// category (each scanned from the whole code space once), all C0 and C1 controls, the
+// White_Space characters, apostrophes and contractions, and ASCII words and digits,
+// in runs of 1-4 characters with spaces around them. A fixed xorshift seed, so the
+// set is the same on every run; a mismatch names the file to reproduce it.
+function mkunicode(n, seed, outdir) {
+  n = +n;
+  let x = (BigInt(+seed) * 0x9e3779b97f4a7c15n + 1n) & 0xffffffffffffffffn;
+  const next = () => { // xorshift64*: 32 good bits
+    x ^= x >> 12n; x ^= (x << 25n) & 0xffffffffffffffffn; x ^= x >> 27n;
+    return Number(((x * 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn) >> 32n);
+  };
+  const pick = (a) => a[next() % a.length];
+  const cats = ["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi",
+    "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Co"];
+  const re = cats.map((c) => new RegExp("^\\p{gc=" + c + "}$", "u"));
+  const byCat = cats.map(() => []);
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue; // surrogates cannot be encoded in UTF-8
+    const ch = String.fromCodePoint(cp);
+    for (let k = 0; k < re.length; k++) if (re[k].test(ch)) { byCat[k].push(ch); break; }
+  }
+  const controls = [];
+  for (let cp = 0; cp < 0x20; cp++) controls.push(String.fromCodePoint(cp));
+  for (let cp = 0x7f; cp < 0xa0; cp++) controls.push(String.fromCodePoint(cp));
+  const white = ["\t", "\n", "\v", "\f", "\r", " ", "\u0085", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028",
+    "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff"];
+  const ascii = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'", "a", "the", "It", "42", "7", "x1", "!", "?!", ".", "--"];
+  const pools = [...byCat, controls, white, ascii, ascii];
+  fs.mkdirSync(outdir, { recursive: true });
+  const list = [];
+  for (let i = 0; i < n; i++) {
+    let text = "";
+    const pieces = 4 + (next() % 28);
+    for (let j = 0; j < pieces; j++) {
+      const pool = i < controls.length ? (j % 2 ? controls : ascii) : pick(pools); // first files: every control
+      const runs = 1 + (next() % 4);
+      for (let r = 0; r < runs; r++) text += i < controls.length && j % 2 ? controls[i] : pick(pool);
+      const sep = next() % 5;
+      if (sep === 0) text += " ";
+      else if (sep === 1) text += "  ";
+    }
+    const f = path.join(outdir, String(i).padStart(5, "0") + ".txt");
+    fs.writeFileSync(f, text);
+    list.push(f);
+  }
+  fs.writeFileSync(path.join(outdir, "list"), list.join("\n") + "\n");
+  console.log(`# mkunicode: ${n} texts over ${cats.length} general categories (${byCat.map((a) => a.length).reduce((a, b) => a + b)} code points), ${controls.length} C0/C1 controls, ${white.length} spaces`);
+}
+
 function replaced(list, outdir) {
   fs.mkdirSync(outdir, { recursive: true });
-  const loose = new TextDecoder("utf-8");
+  const loose = new TextDecoder("utf-8", { ignoreBOM: true });
   const out = [];
   fs.readFileSync(list, "utf8").split("\n").filter((l) => l).forEach((f, i) => {
     const name = path.join(outdir, String(i).padStart(4, "0") + ".txt");
@@ -197,6 +252,7 @@ else if (cmd === "check-plans") checkPlans(...args);
 else if (cmd === "mkinvalid") mkinvalid(...args);
 else if (cmd === "replaced") replaced(...args);
 else if (cmd === "mklong") mklong(...args);
+else if (cmd === "mkunicode") mkunicode(...args);
 else {
   console.error("usage: see the comment at the top of tests/oracle.cjs");
   process.exit(2);

@@ -55,7 +55,7 @@ rc=$?
 check "--prompts on an empty file: an error that says so" '[ $rc = 1 ] && grep -q "no prompts" "$T/err"'
 "$FL" generate "$T/gpt" --prompts "$T/prompts.txt" --prompt "x" >"$T/out" 2>"$T/err"
 rc=$?
-check "--prompts with --prompt: refused" '[ $rc = 1 ] && grep -q "one of --prompt, --prompt-file and --prompts" "$T/err"'
+check "--prompts with --prompt: refused (a usage error: 2)" '[ $rc = 2 ] && grep -q "one of --prompt, --prompt-file and --prompts" "$T/err"'
 
 # a run trained with paths relative to its folder works from anywhere: the
 # tokenizer and data folder that state.json records are found above the checkpoint

@@ -73,6 +73,11 @@ static void test_pretok(void) {
           "split differs");
     const char *h[] = {"a", "\xff\xfe", "b", " \x80"};
     check(splits_as("a\xff\xfe" "b \x80", 6, h, 4), "pretok: invalid UTF-8 bytes are 'other'", "split differs");
+    /* U+001C..U+001F are not White_Space (Python's isspace says they are; tiktoken's
+     * regex does not): tiktoken encodes "a\x1c's" as a | \x1c' | s */
+    const char *u[] = {"a", "\x1c'", "s", " \x1d\x1e\x1f"};
+    check(splits_as("a\x1c's \x1d\x1e\x1f", 8, u, 4), "pretok: U+001C..U+001F are 'other', not whitespace",
+          "split differs");
 }
 
 /* ------------------------------------------------------------ helpers */

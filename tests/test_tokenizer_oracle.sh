@@ -82,6 +82,15 @@ else
     echo "not ok - long pieces: $(cat "$T/err")"
 fi
 
+# 2d. differential test of the pre-tokenizer: generated texts over every Unicode general
+# category and all C0/C1 controls (found U+001C..U+001F treated as spaces, once)
+node tests/oracle.cjs mkunicode 2000 1 "$T/uni"
+if "$FL" tokenizer encode --tokenizer "$R50K" --files-from "$T/uni/list" --binary "$T/uni.bin" --verify 2>"$T/err"; then
+    node tests/oracle.cjs compare "$DATA" "$R50K" "2000 generated texts over every Unicode category and control" "$T/uni/list" "$T/uni.bin"
+else
+    echo "not ok - generated Unicode texts: $(tail -n 3 "$T/err" | tr '\n' ' ')"
+fi
+
 # 3. a vocabulary trained by futurelm (SOTU, 8192 tokens) in tiktoken, on held-out text
 start=$(date +%s)
 if "$FL" tokenizer train --vocab-size 8192 --input "$DATA/sotu/text" --out "$T/sotu8k.tiktoken" >/dev/null 2>"$T/err"; then

@@ -9,26 +9,19 @@
 #endif
 
 #include "bench/bench.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "kernels/gemm.h"
 
-static const char USAGE[] =
-    "usage: futurelm bench [--model gpt|ftp|both] [--steps N] [--threads N] [--batch B] [--gemm-reps N]\n"
-    "                      [--no-gemm] [--profile] [--json]\n"
+static const char ABOUT[] =
     "Times training at the reference configs (GPT: C=384 L=6 H=6 T=256 V=8192; FTP: the same encoder,\n"
-    "N=8 P=8 L_d=3, all T positions) with batch B (default 8): median ms/step over N steps (default 5,\n"
-    "after one warm-up step), tokens/s (B*T per step), model FLOPs utilisation and peak RSS. First it\n"
-    "times SGEMM on the model's shapes (fwd, dX, dW of qkv, attn.proj, fc, fc.proj, lm_head at B*T rows);\n"
-    "MFU's peak is the best SGEMM GFLOP/s measured in the same run. --profile adds time per phase and\n"
-    "op category; --json prints one JSON object instead of text. FLOP counts: docs/performance.md.\n";
+    "N=8 P=8 L_d=3, all T positions) with batch B: median ms/step over N steps (after one warm-up\n"
+    "step), tokens/s (B*T per step), model FLOPs utilisation and peak RSS. First it times SGEMM on the\n"
+    "model's shapes (fwd, dX, dW of qkv, attn.proj, fc, fc.proj, lm_head at B*T rows); MFU's peak is\n"
+    "the best SGEMM GFLOP/s measured in the same run. FLOP counts: docs/performance.md.";
 
-static int parse_pos(const char *opt, const char *v, int *out) {
-    long x;
-    if (cli_parse_long(opt, v, 1, 1000000, &x)) return 1;
-    *out = (int)x;
-    return 0;
-}
+static const char *const MODELS[] = {"gpt", "ftp", "both", NULL};
 
 static void print_profile_text(const fl_profile *p, int steps) {
     printf("  %-10s %8s", "phase", "total");
@@ -62,35 +55,23 @@ static void print_profile_json(const fl_profile *p, int steps) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    int steps = 5, threads = 0, B = 8, gemm_reps = 5, no_gemm = 0, profile = 0, json = 0, want_gpt = 1, want_ftp = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        } else if (!strcmp(a, "--model")) {
-            if (!v || (strcmp(v, "gpt") && strcmp(v, "ftp") && strcmp(v, "both")))
-                return cli_error("--model must be gpt, ftp or both (got '%s')", v ? v : "");
-            want_gpt = strcmp(v, "ftp") != 0;
-            want_ftp = strcmp(v, "gpt") != 0;
-            i++;
-        } else if (!strcmp(a, "--steps")) {
-            if (parse_pos(a, v, &steps)) return 2;
-            i++;
-        } else if (!strcmp(a, "--threads")) {
-            if (parse_pos(a, v, &threads)) return 2;
-            i++;
-        } else if (!strcmp(a, "--batch")) {
-            if (parse_pos(a, v, &B)) return 2;
-            i++;
-        } else if (!strcmp(a, "--gemm-reps")) {
-            if (parse_pos(a, v, &gemm_reps)) return 2;
-            i++;
-        } else if (!strcmp(a, "--no-gemm")) no_gemm = 1;
-        else if (!strcmp(a, "--profile")) profile = 1;
-        else if (!strcmp(a, "--json")) json = 1;
-        else return cli_error("unknown option '%s' (see futurelm bench --help)", a);
-    }
+    int steps = 5, threads = 0, B = 8, gemm_reps = 5, no_gemm = 0, profile = 0, json = 0, model = 2;
+    const cli_opt opts[] = {
+        {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "M", "gpt, ftp or both", 0},
+        {"steps", 0, CLI_INT, &steps, 1, 1000000, NULL, "N", "timed steps a model (the median is reported)", 0},
+        {"threads", 0, CLI_INT, &threads, 1, 1000000, NULL, "N", "OpenMP threads (default: OMP_NUM_THREADS)",
+         CLI_NO_DEFAULT},
+        {"batch", 0, CLI_INT, &B, 1, 1000000, NULL, "B", "sequences a step", 0},
+        {"gemm-reps", 0, CLI_INT, &gemm_reps, 1, 1000000, NULL, "N", "SGEMM repetitions a shape (median)", 0},
+        {"no-gemm", 0, CLI_FLAG, &no_gemm, 0, 0, NULL, NULL, "skip the SGEMM timings (MFU is then not shown)", 0},
+        {"profile", 0, CLI_FLAG, &profile, 0, 0, NULL, NULL, "add time per phase and op category", 0},
+        {"json", 0, CLI_FLAG, &json, 0, 0, NULL, NULL, "print one JSON object instead of text", 0},
+        {0},
+    };
+    const cli_spec spec = {"bench", ABOUT, opts, NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    const int want_gpt = model != 1, want_ftp = model != 0;
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads(threads);
     threads = omp_get_max_threads();

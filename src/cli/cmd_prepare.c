@@ -1,89 +1,54 @@
-/* futurelm prepare --tokenizer TOK --input PATH... --out DATA_DIR [--val-fraction F] [--seed S] */
+/* futurelm prepare --tokenizer TOK --input PATH... --out DATA_DIR: parse, call fl_prepare, print the counts. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "data/prepare.h"
+#include "data/shard.h"
 
-static const char *USAGE =
-    "usage: futurelm prepare --tokenizer TOK --input PATH... --out DATA_DIR [--val-fraction F] [--seed S]\n"
-    "                        [--shard-tokens N] [--json]\n"
-    "\n"
+static const char ABOUT[] =
     "Tokenizes text files, folders (*.txt, *.text, *.md, *.jsonl, searched recursively) and JSONL\n"
     "files (one document per line's \"text\") into llm.c-format shards DATA_DIR/train_NNNNNN.bin and\n"
     "DATA_DIR/val_NNNNNN.bin plus DATA_DIR/manifest.json. Every document starts with <|endoftext|>.\n"
-    "  --val-fraction F  share of documents drawn into val (default 0.1; the split is by document)\n"
-    "  --seed S          seed of that draw (default 1337)\n"
-    "  --shard-tokens N  at most N tokens a shard (default and maximum 100000000)\n"
-    "TOK: a tiktoken rank file (+ TOK.json); 'gpt2' = data/gpt-tokenizer/r50k_base.tiktoken.\n"
-    "DATA_DIR must not exist (or be empty); output appears there only when complete.\n";
+    "DATA_DIR must not exist (or be empty); output appears there only when complete.";
 
 int cmd_prepare(int argc, char **argv) {
-    fl_prepare_opts o = {0};
-    o.val_fraction = 0.1;
-    o.seed = 1337;
+    fl_prepare_opts o;
+    fl_prepare_opts_default(&o);
     int json = 0;
-    char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    if (!inputs) {
-        fprintf(stderr, "futurelm: error: out of memory\n");
-        return 1;
+    const char *tok = NULL;
+    cli_list inputs = {0};
+    const cli_opt opts[] = {
+        {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
+         "a tiktoken rank file (+ TOK.json); 'gpt2' = data/gpt-tokenizer/r50k_base.tiktoken", CLI_REQUIRED},
+        {"input", 0, CLI_PATHS, &inputs, 0, 0, NULL, "PATH", "text files, folders or JSONL files", CLI_REQUIRED},
+        {"out", 0, CLI_STRING, &o.out_dir, 0, 0, NULL, "DATA_DIR", "the shard folder to create", CLI_REQUIRED},
+        {"val-fraction", 0, CLI_FRACTION, &o.val_fraction, 0, 0, NULL, "F",
+         "share of documents drawn into val (the split is by document)", 0},
+        {"seed", 0, CLI_U64, &o.seed, 0, 0, NULL, "S", "seed of that draw", 0},
+        {"shard-tokens", 0, CLI_U64, &o.max_shard_tokens, 1, FL_SHARD_MAX_TOKENS, NULL, "N",
+         "at most N tokens a shard (the default is also the maximum)", 0},
+        {"json", 0, CLI_FLAG, &json, 0, 0, NULL, NULL, "print the counts as one JSON object", 0},
+        {0},
+    };
+    const cli_spec spec = {"prepare", ABOUT, opts, NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) {
+        cli_list_free(&inputs);
+        return cli_args_exit(st);
     }
-    int n = 0, rc = 0;
-    for (int i = 1; i < argc && !rc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            free(inputs);
-            return 0;
-        } else if (!strcmp(a, "--tokenizer") && has) {
-            o.tokenizer_path = cli_tokenizer_path(argv[++i]);
-        } else if (!strcmp(a, "--out") && has) {
-            o.out_dir = argv[++i];
-        } else if (!strcmp(a, "--input") && has) {
-            inputs[n++] = argv[++i];
-            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2)) inputs[n++] = argv[++i];
-        } else if (!strcmp(a, "--val-fraction") && has) {
-            if (cli_parse_fraction(a, argv[++i], &o.val_fraction)) rc = 2;
-        } else if ((!strcmp(a, "--seed") || !strcmp(a, "--shard-tokens")) && has) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (*end || errno || argv[i][0] == '-' || !argv[i][0] ||
-                (!strcmp(a, "--shard-tokens") && (v == 0 || v > 100000000ull))) {
-                fprintf(stderr, "futurelm: error: %s '%s' is not a valid %s\n", a, argv[i],
-                        !strcmp(a, "--seed") ? "non-negative integer" : "token count (1..100000000)");
-                rc = 2;
-            } else if (!strcmp(a, "--seed")) {
-                o.seed = v;
-            } else {
-                o.max_shard_tokens = v;
-            }
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else {
-            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n%s", a, USAGE);
-            rc = 2;
-        }
-    }
-    if (!rc && (!o.tokenizer_path || !o.out_dir || n == 0)) {
-        fprintf(stderr, "futurelm: error: prepare needs --tokenizer, --input and --out\n%s", USAGE);
-        rc = 2;
-    }
-    if (rc) {
-        free(inputs);
-        return rc;
-    }
-    o.inputs = inputs;
-    o.n_inputs = n;
+    o.tokenizer_path = cli_tokenizer_path(tok);
+    o.inputs = (char **)inputs.v;
+    o.n_inputs = inputs.n;
     fl_error err = {0};
     fl_prepare_result r;
     if (fl_prepare(&o, &r, &err)) {
         fprintf(stderr, "futurelm: error: %s\n", err.msg);
-        free(inputs);
+        cli_list_free(&inputs);
         return 1;
     }
     if (json)
@@ -99,6 +64,6 @@ int cmd_prepare(int argc, char **argv) {
     if (r.documents[1] == 0 && o.val_fraction > 0)
         fprintf(stderr, "futurelm: note: no document was drawn into val (the split is by document); use more "
                         "documents or a larger --val-fraction\n");
-    free(inputs);
+    cli_list_free(&inputs);
     return 0;
 }

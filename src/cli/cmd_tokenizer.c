@@ -1,33 +1,20 @@
-/* futurelm tokenizer train|encode|decode|info */
-#include <errno.h>
+/* futurelm tokenizer train|encode|decode|info: parse, call the tokenizer
+ * library (tokenizer/, data/bpe_inputs.c), print. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
-#include "data/inputs.h"
+#include "cli/options.h"
+#include "data/bpe_inputs.h"
+#include "tokenizer/text_io.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/train.h"
 #include "util/error.h"
 
-static const char *USAGE =
-    "usage: futurelm tokenizer train  --vocab-size K --input PATH... --out FILE\n"
-    "       futurelm tokenizer encode --tokenizer TOK [--input FILE] [--json] [--allow-special] [--stats] [--verify]\n"
-    "       futurelm tokenizer encode --tokenizer TOK --files-from LIST --binary OUT [--verify] [--stats]\n"
-    "       futurelm tokenizer decode --tokenizer TOK [--input FILE]\n"
-    "       futurelm tokenizer info   --tokenizer TOK\n"
-    "\n"
-    "TOK is a tiktoken rank file (e.g. data/gpt-tokenizer/r50k_base.tiktoken, GPT-2's vocabulary;\n"
-    "'gpt2' and 'r50k_base' are shorthands for it), with its sidecar TOK.json when present.\n"
-    "train   learns a byte-level BPE vocabulary of K tokens (256 bytes + merges + <|endoftext|>)\n"
-    "        from text files, folders (*.txt, *.md, *.jsonl) or JSONL files; writes FILE and FILE.json.\n"
-    "encode  reads text (stdin or --input) and prints ids separated by spaces (--json: a JSON array);\n"
-    "        --allow-special turns '<|endoftext|>' in the text into its id; --stats prints speed to stderr.\n"
-    "        --verify decodes the ids again and fails unless that gives back the input byte for byte.\n"
-    "        --files-from LIST encodes every file named in LIST (one path a line) and writes, for each,\n"
-    "        an int32 count and the int32 ids (little-endian) to OUT: the oracle tests use it.\n"
-    "decode  reads ids (whitespace/comma separated, JSON array brackets allowed) and writes the bytes.\n";
+static const char TOK_HELP[] =
+    "a tiktoken rank file (e.g. data/gpt-tokenizer/r50k_base.tiktoken, GPT-2's\n"
+    "vocabulary; 'gpt2' and 'r50k_base' are shorthands for it), with TOK.json";
 
 static int fail(const char *msg) {
     fprintf(stderr, "futurelm: error: %s\n", msg);
@@ -47,280 +34,128 @@ const char *cli_tokenizer_path(const char *name) {
     return name;
 }
 
+/* The text of --input FILE, or of stdin without it. */
 static int read_input(const char *path, char **data, size_t *len) {
     fl_error err = {0};
-    if (path) {
-        if (fl_read_file(path, data, len, &err)) return fail(err.msg);
-        return 0;
-    }
-    fl_bytebuf b = {0};
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-        if (fl_bytebuf_append(&b, chunk, n, &err)) {
-            fl_bytebuf_free(&b);
-            return fail(err.msg);
-        }
-    if (ferror(stdin)) {
-        fl_bytebuf_free(&b);
-        return fail("cannot read standard input");
-    }
-    if (fl_bytebuf_append(&b, "", 0, &err)) return fail(err.msg);
-    *data = (char *)b.data, *len = b.len;
+    if (path ? fl_read_file(path, data, len, &err) : fl_read_stream(stdin, "standard input", data, len, &err))
+        return fail(err.msg);
     return 0;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-typedef struct {
-    fl_bpe_trainer *tr;
-    size_t bytes;
-} train_ctx;
-
-static fl_status feed_doc(const char *doc, size_t len, void *user, fl_error *err) {
-    train_ctx *c = user;
-    c->bytes += len;
-    return fl_bpe_trainer_feed(c->tr, doc, len, err);
 }
 
 static int run_train(int argc, char **argv) {
-    long vocab = -1;
+    long vocab = 0;
     const char *out = NULL;
-    char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int ninputs = 0;
-    if (!inputs) return fail("out of memory");
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--vocab-size") && i + 1 < argc) {
-            char *end;
-            errno = 0;
-            vocab = strtol(argv[++i], &end, 10);
-            if (*end || errno || vocab <= 0 || vocab > 16000000) {
-                free(inputs);
-                fprintf(stderr, "futurelm: error: --vocab-size '%s' is not a positive integer\n", argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--input") && i + 1 < argc) {
-            inputs[ninputs++] = argv[++i];
-            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2)) inputs[ninputs++] = argv[++i];
-        } else {
-            free(inputs);
-            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n%s", argv[i], USAGE);
-            return 2;
-        }
-    }
-    if (vocab < 0 || !out || !ninputs) {
-        free(inputs);
-        fprintf(stderr, "futurelm: error: tokenizer train needs --vocab-size, --input and --out\n%s", USAGE);
-        return 2;
+    cli_list inputs = {0};
+    const cli_opt opts[] = {
+        {"vocab-size", 0, CLI_LONG, &vocab, 1, 16000000, NULL, "K", "tokens: 256 bytes + merges + <|endoftext|>",
+         CLI_REQUIRED},
+        {"input", 0, CLI_PATHS, &inputs, 0, 0, NULL, "PATH", "text files, folders (*.txt, *.md, *.jsonl) or JSONL files",
+         CLI_REQUIRED},
+        {"out", 0, CLI_STRING, &out, 0, 0, NULL, "FILE", "the rank file to write (and FILE.json)", CLI_REQUIRED},
+        {0},
+    };
+    const cli_spec spec = {"tokenizer train", "Learns a byte-level BPE vocabulary of K tokens from text.", opts, NULL,
+                           NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    int rc = st != CLI_ARGS_OK ? cli_args_exit(st) : -1;
+    if (rc < 0 && vocab < 257)
+        rc = cli_usage_error(&spec,
+                             "--vocab-size %ld is too small: a byte-level vocabulary needs 256 byte tokens + "
+                             "<|endoftext|>, so at least 257",
+                             vocab);
+    if (rc >= 0) {
+        cli_list_free(&inputs);
+        return rc;
     }
     fl_error err = {0};
-    if (vocab < 257) {
-        free(inputs);
-        fprintf(stderr,
-                "futurelm: error: --vocab-size %ld is too small: a byte-level vocabulary needs 256 byte tokens + "
-                "<|endoftext|>, so at least 257\n",
-                vocab);
-        return 1;
-    }
-    fl_input_list list;
-    if (fl_inputs_collect(inputs, ninputs, &list, &err)) {
-        free(inputs);
+    fl_bpe_inputs_report r;
+    if (fl_bpe_train_inputs((char *const *)inputs.v, inputs.n, (int)vocab, out, &r, &err)) {
+        cli_list_free(&inputs);
         return fail(err.msg);
     }
-    free(inputs);
-    train_ctx c = {0};
-    int rc = 0;
-    double t0 = now_s();
-    if (fl_bpe_trainer_create(&c.tr, &err)) {
-        fl_inputs_free(&list);
-        return fail(err.msg);
-    }
-    size_t docs = 0;
-    for (size_t i = 0; i < list.n && !rc; i++) {
-        size_t nd;
-        if (fl_inputs_read_docs(&list.files[i], feed_doc, &c, &nd, &err)) rc = fail(err.msg);
-        docs += nd;
-    }
-    if (!rc && docs == 0) rc = fail("the inputs hold no text (every file is empty)");
-    double t1 = now_s();
-    if (!rc && fl_bpe_trainer_train(c.tr, (int)vocab, &err)) rc = fail(err.msg);
-    double t2 = now_s();
-    if (!rc && fl_bpe_trainer_write(c.tr, out, &err)) rc = fail(err.msg);
-    if (!rc) {
-        size_t distinct, chunks = fl_bpe_trainer_n_chunks(c.tr, &distinct);
-        int ntok = fl_bpe_trainer_n_tokens(c.tr);
-        fprintf(stderr,
-                "futurelm: trained %d tokens + <|endoftext|> = %d from %zu files, %zu documents, %.1f MB "
-                "(%zu chunks, %zu distinct): counting %.2f s, merging %.2f s\n",
-                ntok, ntok + 1, list.n, docs, c.bytes / 1e6, chunks, distinct, t1 - t0, t2 - t1);
-        if (ntok + 1 < vocab)
-            fprintf(stderr, "futurelm: note: the text ran out of pairs to merge before --vocab-size %ld\n", vocab);
-        printf("%s\n", out);
-    }
-    fl_bpe_trainer_free(c.tr);
-    fl_inputs_free(&list);
-    return rc;
-}
-
-typedef struct {
-    const char *files_from, *binary;
-    int verify;
-} batch_opts;
-
-static int parse_common(int argc, char **argv, const char **tok, const char **input, int *json, int *special,
-                        int *stats, batch_opts *bo) {
-    for (int i = 1; i < argc; i++) {
-        if (bo && !strcmp(argv[i], "--files-from") && i + 1 < argc) {
-            bo->files_from = argv[++i];
-            continue;
-        }
-        if (bo && !strcmp(argv[i], "--binary") && i + 1 < argc) {
-            bo->binary = argv[++i];
-            continue;
-        }
-        if (bo && !strcmp(argv[i], "--verify")) {
-            bo->verify = 1;
-            continue;
-        }
-        if (!strcmp(argv[i], "--tokenizer") && i + 1 < argc) *tok = argv[++i];
-        else if (!strcmp(argv[i], "--input") && i + 1 < argc) *input = argv[++i];
-        else if (!strcmp(argv[i], "--json") && json) *json = 1;
-        else if (!strcmp(argv[i], "--allow-special") && special) *special = 1;
-        else if (!strcmp(argv[i], "--stats") && stats) *stats = 1;
-        else {
-            fprintf(stderr, "futurelm: error: unknown or incomplete option '%s'\n%s", argv[i], USAGE);
-            return 2;
-        }
-    }
-    if (!*tok) {
-        fprintf(stderr, "futurelm: error: --tokenizer TOK is required\n%s", USAGE);
-        return 2;
-    }
+    cli_list_free(&inputs);
+    fprintf(stderr,
+            "futurelm: trained %d tokens + <|endoftext|> = %d from %zu files, %zu documents, %.1f MB "
+            "(%zu chunks, %zu distinct): counting %.2f s, merging %.2f s\n",
+            r.tokens, r.tokens + 1, r.files, r.documents, r.bytes / 1e6, r.chunks, r.distinct, r.count_seconds,
+            r.merge_seconds);
+    if (r.tokens + 1 < vocab)
+        fprintf(stderr, "futurelm: note: the text ran out of pairs to merge before --vocab-size %ld\n", vocab);
+    printf("%s\n", out);
     return 0;
 }
 
-/* decode(ids) == text[0..len)? */
-static int round_trips(const fl_tokenizer *tok, const fl_tokvec *ids, const char *text, size_t len, fl_error *err) {
-    fl_bytebuf back = {0};
-    int ok = fl_tokenizer_decode(tok, ids->data, ids->len, &back, err) == FL_OK && back.len == len &&
-             (len == 0 || !memcmp(back.data, text, len));
-    fl_bytebuf_free(&back);
-    return ok;
+static int encode_batch(const fl_tokenizer *tok, const char *files_from, const char *binary, int special, int verify,
+                        int stats) {
+    fl_error err = {0};
+    fl_encode_files_report r;
+    if (fl_tokenizer_encode_files(tok, files_from, binary, special, verify, stderr, &r, &err)) return fail(err.msg);
+    if (r.bad) {
+        fprintf(stderr, "futurelm: error: %zu of %zu files do not round-trip\n", r.bad, r.files);
+        return 1;
+    }
+    if (stats)
+        fprintf(stderr, "futurelm: encoded %zu files, %zu bytes into %zu tokens in %.3f s (%.1f MB/s, 1 thread)%s\n",
+                r.files, r.bytes, r.tokens, r.seconds, r.seconds > 0 ? r.bytes / 1e6 / r.seconds : 0.0,
+                verify ? "; every file round-trips" : "");
+    return 0;
 }
 
-static int run_batch(const fl_tokenizer *tok, const batch_opts *bo, int special, int stats) {
-    fl_error err = {0};
-    char *list;
-    size_t listlen;
-    if (fl_read_file(bo->files_from, &list, &listlen, &err)) return fail(err.msg);
-    size_t pl = strlen(bo->binary) + 16;
-    char *tmp = malloc(pl);
-    if (!tmp) {
-        free(list);
-        return fail("out of memory");
+static void print_ids(const fl_tokvec *ids, int json) {
+    char buf[16];
+    if (json) putchar('[');
+    for (size_t i = 0; i < ids->len; i++) {
+        int n = snprintf(buf, sizeof buf, "%s%d", i ? (json ? "," : " ") : "", (int)ids->data[i]);
+        fwrite(buf, 1, (size_t)n, stdout);
     }
-    snprintf(tmp, pl, "%s.tmp", bo->binary);
-    FILE *out = fopen(tmp, "wb");
-    int rc = 0;
-    if (!out) {
-        fprintf(stderr, "futurelm: error: cannot create '%s': %s\n", tmp, strerror(errno));
-        rc = 1;
-    }
-    size_t files = 0, bytes = 0, tokens = 0, bad = 0;
-    double secs = 0;
-    for (char *line = list; !rc && line < list + listlen;) {
-        char *nl = memchr(line, '\n', (size_t)(list + listlen - line));
-        if (!nl) nl = list + listlen;
-        *nl = 0;
-        if (*line) {
-            char *text;
-            size_t len;
-            fl_tokvec ids = {0};
-            if (fl_read_file(line, &text, &len, &err)) {
-                rc = fail(err.msg);
-                break;
-            }
-            double t0 = now_s();
-            if (fl_tokenizer_encode(tok, text, len, special, &ids, &err)) rc = fail(err.msg);
-            secs += now_s() - t0;
-            if (!rc && bo->verify && !round_trips(tok, &ids, text, len, &err)) {
-                fprintf(stderr, "futurelm: error: %s: decode(encode(text)) differs from the text\n", line);
-                bad++;
-            }
-            int32_t n = (int32_t)ids.len;
-            if (!rc && (fwrite(&n, 4, 1, out) != 1 || (ids.len && fwrite(ids.data, 4, ids.len, out) != ids.len)))
-                rc = fail("cannot write the --binary output");
-            files++, bytes += len, tokens += ids.len;
-            fl_tokvec_free(&ids);
-            free(text);
-        }
-        line = nl + 1;
-    }
-    if (out && fclose(out) && !rc) rc = fail("cannot write the --binary output");
-    if (!rc && rename(tmp, bo->binary)) rc = fail("cannot rename the --binary output into place");
-    if (rc) remove(tmp);
-    if (!rc && bad) {
-        fprintf(stderr, "futurelm: error: %zu of %zu files do not round-trip\n", bad, files);
-        rc = 1;
-    }
-    if (!rc && stats)
-        fprintf(stderr, "futurelm: encoded %zu files, %zu bytes into %zu tokens in %.3f s (%.1f MB/s, 1 thread)%s\n",
-                files, bytes, tokens, secs, secs > 0 ? bytes / 1e6 / secs : 0.0,
-                bo->verify ? "; every file round-trips" : "");
-    free(tmp);
-    free(list);
-    return rc;
+    if (json) putchar(']');
+    putchar('\n');
 }
 
 static int run_encode(int argc, char **argv) {
-    const char *tokp = NULL, *input = NULL;
-    int json = 0, special = 0, stats = 0;
-    batch_opts bo = {0};
-    int rc = parse_common(argc, argv, &tokp, &input, &json, &special, &stats, &bo);
-    if (rc) return rc;
-    if (!bo.files_from != !bo.binary) {
-        fprintf(stderr, "futurelm: error: --files-from and --binary go together\n%s", USAGE);
-        return 2;
-    }
+    const char *tokp = NULL, *input = NULL, *files_from = NULL, *binary = NULL;
+    int json = 0, special = 0, stats = 0, verify = 0;
+    const cli_opt opts[] = {
+        {"tokenizer", 0, CLI_STRING, &tokp, 0, 0, NULL, "TOK", TOK_HELP, CLI_REQUIRED},
+        {"input", 0, CLI_STRING, &input, 0, 0, NULL, "FILE", "the text (default: stdin)", 0},
+        {"json", 0, CLI_FLAG, &json, 0, 0, NULL, NULL, "print a JSON array instead of ids separated by spaces", 0},
+        {"allow-special", 0, CLI_FLAG, &special, 0, 0, NULL, NULL, "turn '<|endoftext|>' in the text into its id", 0},
+        {"stats", 0, CLI_FLAG, &stats, 0, 0, NULL, NULL, "print the speed to stderr", 0},
+        {"verify", 0, CLI_FLAG, &verify, 0, 0, NULL, NULL, "decode the ids again; fail unless that gives back the input", 0},
+        {"files-from", 0, CLI_STRING, &files_from, 0, 0, NULL, "LIST",
+         "encode every file named in LIST (one path a line); needs --binary", 0},
+        {"binary", 0, CLI_STRING, &binary, 0, 0, NULL, "OUT",
+         "with --files-from: for each file an int32 count and the int32 ids\n(little-endian) to OUT (the oracle tests)", 0},
+        {0},
+    };
+    const cli_spec spec = {"tokenizer encode", "Reads text and prints its token ids.", opts, NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    if (!files_from != !binary) return cli_usage_error(&spec, "--files-from and --binary go together");
     fl_error err = {0};
     fl_tokenizer *tok;
     if (fl_tokenizer_load(cli_tokenizer_path(tokp), &tok, &err)) return fail(err.msg);
-    if (bo.files_from) {
-        rc = run_batch(tok, &bo, special, stats);
-        fl_tokenizer_free(tok);
-        return rc;
-    }
-    char *text;
+    int rc = 0;
+    char *text = NULL;
     size_t len;
-    if (read_input(input, &text, &len)) {
-        fl_tokenizer_free(tok);
-        return 1;
-    }
     fl_tokvec ids = {0};
-    double t0 = now_s();
-    if (fl_tokenizer_encode(tok, text, len, special, &ids, &err)) rc = fail(err.msg);
-    double t1 = now_s();
-    if (!rc && bo.verify && !round_trips(tok, &ids, text, len, &err))
-        rc = fail("decode(encode(text)) differs from the text");
-    if (!rc) {
-        char buf[16];
-        if (json) putchar('[');
-        for (size_t i = 0; i < ids.len; i++) {
-            int n = snprintf(buf, sizeof buf, "%s%d", i ? (json ? "," : " ") : "", (int)ids.data[i]);
-            fwrite(buf, 1, (size_t)n, stdout);
+    if (files_from) {
+        rc = encode_batch(tok, files_from, binary, special, verify, stats);
+    } else if (read_input(input, &text, &len)) {
+        rc = 1;
+    } else {
+        double t0 = fl_wall_seconds();
+        if (fl_tokenizer_encode(tok, text, len, special, &ids, &err)) rc = fail(err.msg);
+        double t1 = fl_wall_seconds();
+        if (!rc && verify && !fl_tokenizer_round_trips(tok, &ids, text, len, &err))
+            rc = fail("decode(encode(text)) differs from the text");
+        if (!rc) {
+            print_ids(&ids, json);
+            if (fflush(stdout)) rc = fail("cannot write standard output");
+            if (stats)
+                fprintf(stderr, "futurelm: encoded %zu bytes into %zu tokens in %.3f s (%.1f MB/s, 1 thread)\n", len,
+                        ids.len, t1 - t0, (t1 - t0) > 0 ? len / 1e6 / (t1 - t0) : 0.0);
         }
-        if (json) putchar(']');
-        putchar('\n');
-        if (fflush(stdout)) rc = fail("cannot write standard output");
-        if (stats)
-            fprintf(stderr, "futurelm: encoded %zu bytes into %zu tokens in %.3f s (%.1f MB/s, 1 thread)\n", len,
-                    ids.len, t1 - t0, (t1 - t0) > 0 ? len / 1e6 / (t1 - t0) : 0.0);
     }
     fl_tokvec_free(&ids);
     free(text);
@@ -330,8 +165,17 @@ static int run_encode(int argc, char **argv) {
 
 static int run_decode(int argc, char **argv) {
     const char *tokp = NULL, *input = NULL;
-    int rc = parse_common(argc, argv, &tokp, &input, NULL, NULL, NULL, NULL);
-    if (rc) return rc;
+    const cli_opt opts[] = {
+        {"tokenizer", 0, CLI_STRING, &tokp, 0, 0, NULL, "TOK", TOK_HELP, CLI_REQUIRED},
+        {"input", 0, CLI_STRING, &input, 0, 0, NULL, "FILE", "the ids (default: stdin)", 0},
+        {0},
+    };
+    const cli_spec spec = {"tokenizer decode",
+                           "Reads token ids (whitespace/comma separated, JSON array brackets allowed) and writes "
+                           "the bytes.",
+                           opts, NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
     fl_error err = {0};
     fl_tokenizer *tok;
     if (fl_tokenizer_load(cli_tokenizer_path(tokp), &tok, &err)) return fail(err.msg);
@@ -341,27 +185,12 @@ static int run_decode(int argc, char **argv) {
         fl_tokenizer_free(tok);
         return 1;
     }
+    int rc = 0;
     fl_tokvec ids = {0};
-    for (size_t i = 0; i < len && !rc;) {
-        char c = text[i];
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']') {
-            i++;
-            continue;
-        }
-        long v = 0;
-        size_t j = i;
-        while (j < len && text[j] >= '0' && text[j] <= '9' && v <= 100000000) v = v * 10 + (text[j++] - '0');
-        if (j == i || v > 100000000) {
-            fprintf(stderr, "futurelm: error: %s: byte %zu: expected a token id (a non-negative integer)\n",
-                    input ? input : "stdin", i);
-            rc = 1;
-        } else if (fl_tokvec_push(&ids, (int32_t)v, &err)) {
-            rc = fail(err.msg);
-        }
-        i = j;
-    }
     fl_bytebuf out = {0};
-    if (!rc && fl_tokenizer_decode(tok, ids.data, ids.len, &out, &err)) rc = fail(err.msg);
+    if (fl_token_ids_parse(text, len, input ? input : "stdin", &ids, &err) ||
+        fl_tokenizer_decode(tok, ids.data, ids.len, &out, &err))
+        rc = fail(err.msg);
     if (!rc && out.len && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)))
         rc = fail("cannot write standard output");
     fl_bytebuf_free(&out);
@@ -372,9 +201,12 @@ static int run_decode(int argc, char **argv) {
 }
 
 static int run_info(int argc, char **argv) {
-    const char *tokp = NULL, *input = NULL;
-    int rc = parse_common(argc, argv, &tokp, &input, NULL, NULL, NULL, NULL);
-    if (rc) return rc;
+    const char *tokp = NULL;
+    const cli_opt opts[] = {{"tokenizer", 0, CLI_STRING, &tokp, 0, 0, NULL, "TOK", TOK_HELP, CLI_REQUIRED}, {0}};
+    const cli_spec spec = {"tokenizer info", "Prints a tokenizer's size, special tokens and SHA-256 as JSON.", opts,
+                           NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
     fl_error err = {0};
     fl_tokenizer *tok;
     const char *path = cli_tokenizer_path(tokp);
@@ -389,20 +221,28 @@ static int run_info(int argc, char **argv) {
     return 0;
 }
 
+static const cli_command ACTIONS[] = {
+    {"train", "learn a byte-level BPE vocabulary from text files, folders or JSONL", run_train},
+    {"encode", "text to token ids (stdin or --input; --files-from for many files)", run_encode},
+    {"decode", "token ids to bytes", run_decode},
+    {"info", "a tokenizer's size, special tokens and SHA-256 (JSON)", run_info},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: futurelm tokenizer ACTION [options]   (futurelm tokenizer ACTION --help for details)\n\n"
+               "actions:\n");
+    for (size_t i = 0; i < sizeof ACTIONS / sizeof ACTIONS[0]; i++)
+        fprintf(f, "  %-8s %s\n", ACTIONS[i].name, ACTIONS[i].summary);
+}
+
 int cmd_tokenizer(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(USAGE, argc < 2 ? stderr : stdout);
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-    if (!strcmp(argv[1], "train")) return run_train(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "encode")) return run_encode(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "decode")) return run_decode(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "info")) return run_info(argc - 1, argv + 1);
-    fprintf(stderr, "futurelm: error: unknown tokenizer action '%s'\n%s", argv[1], USAGE);
+    for (size_t i = 0; i < sizeof ACTIONS / sizeof ACTIONS[0]; i++)
+        if (!strcmp(argv[1], ACTIONS[i].name)) return ACTIONS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "futurelm: error: unknown tokenizer action '%s'\n", argv[1]);
+    usage(stderr);
     return 2;
 }

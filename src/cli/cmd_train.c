@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "train/trainer.h"
@@ -15,57 +16,53 @@ static void on_signal(int sig) {
     stop_requested = 1;
 }
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: futurelm train --data DATA_DIR --out RUN_DIR [--model gpt|ftp] [--config FILE]\n"
-            "                      [--set key=value ...] [--resume CKPT|RUN_DIR] [--init-from CKPT] [--steps N]\n\n"
-            "Trains a GPT or FTP model on shards made by 'futurelm prepare'. Keys: model.*, ftp.*, train.*\n"
-            "(docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with RUN_DIR/latest pointing at the\n"
-            "newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint, exits 0.\n"
-            "  --resume     continue a run exactly (a run dir means its latest checkpoint); --set train.* still applies\n"
-            "  --init-from  copy same-named tensors from a checkpoint (a GPT checkpoint initialises an FTP encoder)\n"
-            "  --steps N    stop after N steps of this invocation (with a checkpoint), keeping the schedule of max_steps\n"
-            "  --dump-batches FILE  append every batch (int32 tokens) to FILE (used by the PyTorch reference test)\n");
-}
+static const char ABOUT[] =
+    "Trains a GPT or FTP model on shards made by 'futurelm prepare'. Keys: model.*, ftp.*, train.*\n"
+    "(docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with RUN_DIR/latest pointing at the\n"
+    "newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint, exits 0.";
+
+static const char *const MODELS[] = {"gpt", "ftp", NULL};
 
 int cmd_train(int argc, char **argv) {
-    cli_config cc;
-    fl_model_type type = FL_MODEL_GPT;
-    for (int i = 1; i < argc - 1; i++)
-        if (!strcmp(argv[i], "--model")) type = !strcmp(argv[i + 1], "ftp") ? FL_MODEL_FTP : FL_MODEL_GPT;
-    cli_config_init(&cc, type);
     fl_train_options o = {0};
+    int model = -1; /* not given: gpt, or a resumed run's own type */
+    cli_list cfg = {0}; /* --config and --set in command-line order: later ones override earlier ones */
+    const char *dump = NULL;
+    const cli_opt opts[] = {
+        {"data", 0, CLI_STRING, &o.data_dir, 0, 0, NULL, "DATA_DIR", "token shards made by futurelm prepare",
+         CLI_REQUIRED},
+        {"out", 0, CLI_STRING, &o.run_dir, 0, 0, NULL, "RUN_DIR", "the run folder (checkpoints, metrics)",
+         CLI_REQUIRED},
+        {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "gpt|ftp", "the model type, and the defaults it brings (gpt)",
+         0},
+        {"config", 0, CLI_LIST, &cfg, 0, 0, NULL, "FILE", "JSON config: {\"model.n_layer\": 4} or nested objects", 0},
+        {"set", 0, CLI_LIST, &cfg, 0, 0, NULL, "key=value", "one config key (repeatable)", 0},
+        {"resume", 0, CLI_STRING, &o.resume, 0, 0, NULL, "CKPT|RUN_DIR",
+         "continue a run exactly (a run dir means its latest checkpoint);\n--set train.* still applies", 0},
+        {"init-from", 0, CLI_STRING, &o.init_from, 0, 0, NULL, "CKPT",
+         "copy same-named tensors from a checkpoint\n(a GPT checkpoint initialises an FTP encoder)", 0},
+        {"steps", 0, CLI_INT, &o.steps_this_run, 0, 1e9, NULL, "N",
+         "stop after N steps of this invocation (with a checkpoint),\nkeeping the schedule of max_steps; 0: to "
+         "train.max_steps", 0},
+        {"dump-batches", 0, CLI_STRING, &dump, 0, 0, NULL, "FILE",
+         "append every batch (int32 tokens) to FILE (the PyTorch reference test)", 0},
+        {0},
+    };
+    const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
+    cli_args_status st = cli_args_parse(&spec, argc, argv);
+    if (st != CLI_ARGS_OK) {
+        cli_list_free(&cfg);
+        return cli_args_exit(st);
+    }
+    cli_config cc;
+    cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
+    int rc = model >= 0 ? cli_config_set(&cc, model == 1 ? "model.type=ftp" : "model.type=gpt") : 0;
+    for (int i = 0; i < cfg.n && !rc; i++)
+        rc = !strcmp(cfg.opt[i], "config") ? cli_config_file(&cc, cfg.v[i]) : cli_config_set(&cc, cfg.v[i]);
+    if (!rc && dump && !(o.dump_batches = fopen(dump, "wb"))) rc = cli_error("cannot create %s", dump);
     o.log = stderr;
     o.progress_bar = isatty(2);
     o.stop = &stop_requested;
-    int rc = 0;
-    for (int i = 1; i < argc && !rc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            cli_config_free(&cc);
-            return 0;
-        }
-        if (!v) { rc = cli_error("%s needs a value (see futurelm train --help)", a); break; }
-        if (!strcmp(a, "--model")) {
-            char kv[32];
-            snprintf(kv, sizeof kv, "model.type=%s", v);
-            if (strcmp(v, "gpt") && strcmp(v, "ftp")) rc = cli_error("--model must be gpt or ftp");
-            else rc = cli_config_set(&cc, kv);
-        } else if (!strcmp(a, "--config")) rc = cli_config_file(&cc, v);
-        else if (!strcmp(a, "--set")) rc = cli_config_set(&cc, v);
-        else if (!strcmp(a, "--data")) o.data_dir = v;
-        else if (!strcmp(a, "--out")) o.run_dir = v;
-        else if (!strcmp(a, "--resume")) o.resume = v;
-        else if (!strcmp(a, "--init-from")) o.init_from = v;
-        else if (!strcmp(a, "--steps")) o.steps_this_run = atoi(v);
-        else if (!strcmp(a, "--dump-batches")) { /* for the PyTorch reference trainer test */
-            if (!(o.dump_batches = fopen(v, "wb"))) rc = cli_error("cannot create %s", v);
-        }
-        else rc = cli_error("unknown option %s (see futurelm train --help)", a);
-        i++;
-    }
-    if (!rc && (!o.data_dir || !o.run_dir)) rc = cli_error("--data and --out are required (see futurelm train --help)");
     if (!rc) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -77,5 +74,6 @@ int cmd_train(int argc, char **argv) {
     }
     if (o.dump_batches) fclose(o.dump_batches);
     cli_config_free(&cc);
+    cli_list_free(&cfg);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/suggest.h"
 
 static const cli_command COMMANDS[] = {
     {"init", "write a freshly initialised checkpoint from a config", cmd_init},
@@ -24,13 +25,34 @@ static void usage(FILE *f) {
         fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
 }
 
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static const cli_command *find(const char *name) {
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(name, COMMANDS[i].name)) return &COMMANDS[i];
+    return NULL;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        (!strcmp(argv[1], "help") && argc == 2)) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "futurelm: error: unknown command '%s'; run 'futurelm --help' for the list\n", argv[1]);
+    if (!strcmp(argv[1], "help")) { /* futurelm help CMD == futurelm CMD --help */
+        const cli_command *c = find(argv[2]);
+        char help_flag[] = "--help";
+        char *args[] = {argv[2], help_flag, NULL};
+        if (c) return c->run(2, args);
+        argv[1] = argv[2];
+    }
+    const cli_command *c = find(argv[1]);
+    if (c) return c->run(argc - 1, argv + 1);
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++) names[i] = COMMANDS[i].name;
+    const char *near = fl_nearest(argv[1], names, N_COMMANDS);
+    fprintf(stderr, "futurelm: error: unknown command '%s'", argv[1]);
+    if (near) fprintf(stderr, "; did you mean '%s'?", near);
+    fprintf(stderr, " (run 'futurelm --help' for the list)\n");
     return 2;
 }

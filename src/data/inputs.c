@@ -9,6 +9,7 @@
 
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 static int ends_with(const char *s, const char *suf) {
@@ -59,15 +60,13 @@ static fl_status walk(fl_input_list *l, const char *dir, int depth, fl_error *er
         n++;
     }
     closedir(d);
-    if (!st) qsort(names, n, sizeof *names, cmp_str);
+    if (!st && n) qsort(names, n, sizeof *names, cmp_str); /* qsort(NULL, 0) is undefined */
     for (size_t i = 0; i < n && !st; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *p = malloc(len);
+        char *p = fl_path_join(dir, names[i]);
         if (!p) {
             st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
             break;
         }
-        snprintf(p, len, "%s/%s", dir, names[i]);
         struct stat sb;
         if (stat(p, &sb) == 0) {
             if (S_ISDIR(sb.st_mode))

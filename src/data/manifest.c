@@ -16,6 +16,15 @@ static int get_int(const fl_json *obj, const char *key, int64_t *out) {
     return v && v->type == FL_JSON_NUMBER && fl_json_int64(v, out) == 0 ? 0 : -1;
 }
 
+
+/* The manifest's "magic", when present, must be the shard magic of its token width. */
+static int magic_matches(const fl_json *root, int width) {
+    int64_t magic;
+    if (!fl_json_get(root, "magic")) return 1;
+    if (get_int(root, "magic", &magic)) return 0;
+    return magic == (width == 2 ? FL_SHARD_MAGIC16 : FL_SHARD_MAGIC32);
+}
+
 fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err) {
     memset(m, 0, sizeof *m);
     size_t n = strlen(dir) + 16;
@@ -43,6 +52,14 @@ fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err) {
                get_int(root, "token_bytes", &width) || vocab <= 0 || vocab > INT32_MAX || eot < 0 || eot >= vocab ||
                (width != 2 && width != 4)) {
         st = fl_fail(err, FL_ERR_FORMAT, "'%s' is not a futurelm prepare manifest; re-run futurelm prepare", path);
+    } else if (width != fl_shard_width((int)vocab) || !magic_matches(root, (int)width)) {
+        /* prepare always writes the narrowest width the vocabulary allows, and the shard
+         * header's magic says the same: a disagreement means the folder was mixed up */
+        st = fl_fail(err, FL_ERR_FORMAT,
+                     "'%s': token_bytes %lld and magic do not fit vocab_size %lld (expected %d-byte tokens, magic %d); "
+                     "re-run futurelm prepare",
+                     path, (long long)width, (long long)vocab, fl_shard_width((int)vocab),
+                     fl_shard_width((int)vocab) == 2 ? FL_SHARD_MAGIC16 : FL_SHARD_MAGIC32);
     } else {
         m->vocab_size = (int)vocab, m->eot = (int)eot, m->token_bytes = (int)width;
         const fl_json *sha = fl_json_get(tok, "sha256"), *tp = fl_json_get(tok, "path");

@@ -21,8 +21,10 @@ static inline int class_at(const unsigned char *s, size_t n, size_t i, size_t *c
     unsigned c = s[i];
     if (c < 0x80) {
         static const unsigned char ascii[128] = {
-            /* 0x00-0x1f: \t \n \v \f \r and 0x1c-0x1f (Unicode White_Space) */
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3,
+            /* 0x00-0x1f: \t \n \v \f \r only. Unicode White_Space (what tiktoken's
+             * regex means by \s) leaves out 0x1c-0x1f, which Python's str.isspace
+             * counts: they are "other" characters here, as in tiktoken. */
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             /* 0x20-0x3f: space, digits */
             3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,
             /* 0x40-0x5f: capitals */

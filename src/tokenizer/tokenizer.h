@@ -21,39 +21,18 @@
 #define FL_EOT_TEXT "<|endoftext|>"
 #define FL_MAX_SPECIAL 16
 
-/* Growable arrays that encode/decode append to. Free with fl_tokvec_free / fl_bytebuf_free. */
-typedef struct {
-    int32_t *data;
-    size_t len, cap;
-} fl_tokvec;
-typedef struct {
-    unsigned char *data;
-    size_t len, cap;
-} fl_bytebuf;
-fl_status fl_tokvec_push(fl_tokvec *v, int32_t id, fl_error *err);
-void fl_tokvec_free(fl_tokvec *v);
-fl_status fl_bytebuf_append(fl_bytebuf *b, const void *data, size_t len, fl_error *err);
-void fl_bytebuf_free(fl_bytebuf *b);
-
 /* Pre-tokenizer: the end of the GPT-2 pattern's match that starts at pos
  * (pos < len). Invalid UTF-8 bytes count as one "other" character each. */
 size_t fl_pretok_next(const unsigned char *s, size_t len, size_t pos);
 
-typedef struct fl_tokenizer fl_tokenizer;
+/* The tokenizer's public calls (load, free, vocab_size, eot, encode, decode and
+ * the growable arrays they fill) are declared in futurelm.h; these are the rest. */
 
-/* Load FILE (a tiktoken rank file) and FILE.json when present. `name` is used in messages. */
-fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err);
-/* Same from memory; sidecar may be NULL. */
+/* Same as fl_tokenizer_load, from memory; sidecar may be NULL. */
 fl_status fl_tokenizer_load_mem(const char *name, const char *ranks, size_t ranks_len, const char *sidecar,
                                 size_t sidecar_len, fl_tokenizer **out, fl_error *err);
-void fl_tokenizer_free(fl_tokenizer *t);
-
-/* Highest id (ranks and special tokens) + 1: the model's vocab_size. */
-int fl_tokenizer_vocab_size(const fl_tokenizer *t);
 /* Number of ranked (non-special) tokens. */
 int fl_tokenizer_n_ranks(const fl_tokenizer *t);
-/* Id of <|endoftext|>, or -1 when the tokenizer has none. */
-int fl_tokenizer_eot(const fl_tokenizer *t);
 int fl_tokenizer_n_special(const fl_tokenizer *t);
 const char *fl_tokenizer_special_text(const fl_tokenizer *t, int i);
 int fl_tokenizer_special_id(const fl_tokenizer *t, int i);
@@ -61,14 +40,6 @@ int fl_tokenizer_special_id(const fl_tokenizer *t, int i);
 const char *fl_tokenizer_sha256(const fl_tokenizer *t);
 /* Bytes of one id (special tokens give their text); NULL for an id not in the vocabulary. */
 const unsigned char *fl_tokenizer_token_bytes(const fl_tokenizer *t, int id, size_t *len);
-
-/* Append the ids of text[0..len) to out. With allow_special, occurrences of special
- * token texts become their ids; without, they are encoded as ordinary text
- * (tiktoken's encode_ordinary). Any byte string encodes, invalid UTF-8 included. */
-fl_status fl_tokenizer_encode(const fl_tokenizer *t, const void *text, size_t len, int allow_special, fl_tokvec *out,
-                              fl_error *err);
-/* Append the bytes of ids to out; an id outside the vocabulary is an error. */
-fl_status fl_tokenizer_decode(const fl_tokenizer *t, const int32_t *ids, size_t n, fl_bytebuf *out, fl_error *err);
 
 /* Base64 (RFC 4648, standard alphabet, padded), as tiktoken rank files use. */
 size_t fl_base64_encode(const unsigned char *in, size_t n, char *out); /* out: 4*ceil(n/3)+1 bytes */

@@ -1,0 +1,79 @@
+#!/bin/sh
+# The option parser (src/cli/args.c) as every converted subcommand uses it:
+# --help exits 0 and lists the options; every usage error exits 2 with one
+# "futurelm: error:" line naming the option, the value and what is allowed.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+
+# help CMD... : exits 0 and names each option in its --help
+help() {
+    cmd=$1
+    shift
+    $FL $cmd --help >"$T/help" 2>"$T/err"
+    rc=$?
+    missing=""
+    for o in "$@"; do grep -q -- "$o" "$T/help" || missing="$missing $o"; done
+    check "$cmd --help: exit 0, usage line, lists$missing" \
+        '[ $rc = 0 ] && grep -q "^usage: futurelm $cmd" "$T/help" && [ -z "$missing" ] && [ ! -s "$T/err" ]'
+}
+help train --data --out --model --config --set --resume --init-from --steps
+help generate --prompt --max-tokens --temperature --top-k --top-p --mode --draft --seed --json
+help "tokenizer train" --vocab-size --input --out
+help "tokenizer encode" --tokenizer --input --json --allow-special --files-from --binary
+help "tokenizer decode" --tokenizer --input
+help "tokenizer info" --tokenizer
+help prepare --tokenizer --input --out --val-fraction --seed --shard-tokens
+help bench --model --steps --threads --batch --gemm-reps --no-gemm --profile
+$FL --help >"$T/help" 2>&1
+check "futurelm --help: exit 0, the map of subcommands" '[ $? = 0 ] && grep -q "^  generate " "$T/help" && grep -q "^  tokenizer " "$T/help"'
+$FL help prepare >"$T/help" 2>&1
+check "futurelm help prepare == prepare --help" '[ $? = 0 ] && grep -q "^usage: futurelm prepare" "$T/help"'
+check "--help shows defaults from the library (generate's --repeat-window 64, prepare's --seed 1337)" \
+    '$FL generate --help | grep -q -- "--repeat-window.*(default 64)" && $FL prepare --help | grep -q -- "--seed.*(default 1337)"'
+
+# usage NAME PATTERN ARGS... : exit 2, a "futurelm: error:" line matching PATTERN, nothing on stdout
+usage() {
+    name=$1 pat=$2
+    shift 2
+    $FL "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc = 2 ] && grep -q "^futurelm: error: " "$T/err" && grep -q -- "$pat" "$T/err" && [ ! -s "$T/out" ]; then
+        ok "$name"
+    else
+        bad "$name (rc $rc: $(head -c 300 "$T/err"))"
+    fi
+}
+# each subcommand with a mistyped option and the option it should suggest
+while read -r c typo want; do
+    # shellcheck disable=SC2086
+    usage "$c: unknown option, exit 2, with a suggestion" "unknown option --$typo; did you mean --$want?" \
+        $(echo "$c" | tr _ ' ') --$typo
+done <<'LIST'
+train ouut out
+generate jsno json
+prepare ouut out
+bench jsno json
+tokenizer_train vocab-sise vocab-size
+tokenizer_encode jsno json
+tokenizer_decode tokenzier tokenizer
+tokenizer_info tokenzier tokenizer
+LIST
+usage "train: unknown option names the near one" "did you mean --steps?" train --data d --out o --stesp 3
+usage "generate: missing value" "--max-tokens needs a value" generate ckpt --max-tokens
+usage "prepare: missing value" "--out needs a value" prepare --out
+usage "bench: out of range" "--steps '0': need an integer in 1..1000000" bench --steps 0
+usage "prepare: out of range" "--shard-tokens '0': need an integer in 1..100000000" prepare --shard-tokens 0
+usage "prepare: a fraction out of range" "--val-fraction '1': need a number in \[0, 1)" prepare --val-fraction 1
+usage "generate: not a number" "--temperature 'warm': need a number" generate ckpt --temperature warm
+usage "bench: not a number" "--batch '8x': need an integer" bench --batch 8x
+usage "prepare: a negative seed" "--seed '-1': need a non-negative integer" prepare --seed -1
+usage "generate: a bad choice names the choices" "--mode 'fast': need ar, block or spec" generate ckpt --mode fast
+usage "bench: a flag given a value" "--json takes no value" bench --json=yes
+usage "train: a required option missing" "missing --out RUN_DIR" train --data d
+usage "generate: no checkpoint" "missing CKPT" generate --max-tokens 3
+usage "generate: two checkpoints" "unexpected argument 'b'" generate a b
+usage "tokenizer: unknown action" "unknown tokenizer action 'encdoe'" tokenizer encdoe
+usage "an unknown command, with a suggestion" "did you mean 'generate'" genrate
+usage "tokenizer train: vocabulary below 257" "at least 257" tokenizer train --vocab-size 200 --input x --out y
+$FL bench --steps=0 >/dev/null 2>"$T/err"
+check "--name=value is parsed like --name value" '[ $? = 2 ] && grep -q "steps '"'"'0'"'"'" "$T/err"'

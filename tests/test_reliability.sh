@@ -1,0 +1,25 @@
+#!/bin/sh
+# Bad input gets a clear error and loses nothing: regressions of issue 14's reproductions
+# that live in data preparation and tokenization (each failed before its fix).
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+
+# An empty input folder: qsort(NULL, 0) aborted prepare and tokenizer train under UBSan.
+mkdir -p "$T/empty"
+$FL prepare --tokenizer gpt2 --input "$T/empty" --out "$T/p" >"$T/out" 2>&1
+rc=$?
+check "prepare on an empty folder: exit 1 with a futurelm: error: line" '[ $rc -eq 1 ] && grep -q "^futurelm: error: .*holds no text files" "$T/out"'
+check "prepare on an empty folder writes nothing" '[ ! -e "$T/p" ]'
+$FL tokenizer train --vocab-size 300 --input "$T/empty" --out "$T/t.tiktoken" >"$T/out" 2>&1
+rc=$?
+check "tokenizer train on an empty folder: exit 1 with a futurelm: error: line" '[ $rc -eq 1 ] && grep -q "^futurelm: error: " "$T/out"'
+
+# A manifest whose token width disagrees with its vocabulary (and so with its shards'
+# magic) is refused, naming the file, instead of reading the shards with the wrong width.
+tiny_corpus 300 0.2
+sed 's/"token_bytes": 2/"token_bytes": 4/' "$T/data/manifest.json" >"$T/m" && mv "$T/m" "$T/data/manifest.json"
+$FL train --model gpt --data "$T/data" --out "$T/run" --set model.vocab_size=300 --set model.block_size=16 \
+    --set model.n_layer=1 --set model.n_head=1 --set model.n_embd=16 --set train.max_steps=1 >"$T/out" 2>&1
+rc=$?
+check "a manifest with token_bytes 4 for a 300-token vocabulary is refused" '[ $rc -ne 0 ] && grep -q "manifest.json.*token_bytes 4" "$T/out"'
+check "the refused run leaves no run folder" '[ ! -e "$T/run/latest" ]'
