@@ -59,7 +59,7 @@ refused() { # name, expected text in the message, command...
     rc=$?
     if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
 }
-refused "generate without --out is refused" "needs --n and --out" $FL countdown generate --n 10
+refused "generate without --out is refused" "missing --out" $FL countdown generate --n 10
 refused "an existing non-empty --out is refused" "already exists" $FL countdown generate --n 10 --out "$T/a"
 refused "--max-nums 6 is refused" "max-nums" $FL countdown generate --n 10 --out "$T/x" --max-nums 6
 refused "--val-fraction 1 is refused" "val-fraction" $FL countdown generate --n 10 --out "$T/x" --val-fraction 1
