@@ -110,8 +110,18 @@ refuse "--n-future on an FTP model that predicts another N" "ftp.n_future = 3" e
 refuse "a text model on countdown specs" "countdown generate" eval countdown "$T/gpt" --specs "$T/cd/test_specs.txt"
 refuse "a missing checkpoint" "nothing" eval ppl "$T/nothing"
 refuse "an unknown subcommand" "unknown eval subcommand" eval perplexity "$T/gpt"
-refuse "an option of another subcommand" "unknown option --dataset for eval ppl" eval ppl "$T/gpt" --dataset brown
+refuse "an option of another subcommand" "unknown option --dataset" eval ppl "$T/gpt" --dataset brown
 refuse "windows 12x" "integer in" eval ppl "$T/gpt" --windows 12x
+
+for args in "eval ppl $T/gpt --windows 12x" "eval ppl" "compare $T/gpt $T/ftp" "eval coherence $T/gpt --mode fast" "countdown generate --n 5"; do
+    $FL $args >/dev/null 2>&1
+    check "usage error exits 2: futurelm $args" '[ $? = 2 ]'
+done
+$FL eval ppl --help >/dev/null 2>&1 && $FL compare --help >/dev/null 2>&1 && $FL countdown check --help >/dev/null 2>&1
+check "--help exits 0 (eval ppl, compare, countdown check)" '[ $? = 0 ]'
+check "--help prints the library defaults (offsets' --bow-rows 20000, compare's --windows 64, coherence's --windows 0)" \
+    '$FL eval offsets --help | grep -q -- "--bow-rows.*(default 20000)" && $FL compare --help | grep -q -- "--windows.*(default 64)" &&
+     $FL eval coherence --help | grep -q -- "--windows.*(default 0)"'
 
 # dataset too small: one prose document only
 mkdir -p "$T/small/brown/text"
@@ -202,7 +212,7 @@ refuse "compare with an empty prompt set" "no coherence prompts" \
     compare "$T/gpt" "$T/ftp" --report "$T/rep/bad.html" --data "$T/shortdata" --datasets none
 check "no partial report under the final name (nor temporary files) after the errors" \
     '[ ! -e "$T/rep/bad.html" ] && [ ! -e "$T/rep/bad.json" ] && [ -z "$(ls "$T/rep" | grep tmp)" ]'
-refuse "compare without --report" "needs GPT_RUN, FTP_RUN and --report" compare "$T/gpt" "$T/ftp"
+refuse "compare without --report" "missing --report" compare "$T/gpt" "$T/ftp"
 for v in 0 -1 abc; do
     refuse "compare --countdown-target-loss $v" "need a positive number\|need a number" \
         compare "$T/gpt" "$T/ftp" --report "$T/rep/bad.html" --countdown-target-loss "$v"
