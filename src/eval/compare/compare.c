@@ -1,6 +1,7 @@
 /* The compare pipeline: checkpoint matching, windows, the shared IDF and topic
  * classifier, every measure on both models, the countdown pair. */
-#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,8 +23,8 @@ void fl_compare_opts_default(fl_compare_opts *o) {
     fl_countdown_opts_default(&o->countdown);
 }
 
+/* A progress line or note on o->log. */
 static void say(const fl_compare_opts *o, const char *fmt, ...) FL_PRINTF(2, 3);
-#include <stdarg.h>
 static void say(const fl_compare_opts *o, const char *fmt, ...) {
     if (!o->log) return;
     va_list ap;
