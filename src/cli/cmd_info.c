@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
 #include "util/json.h"
 
 int cmd_info(int argc, char **argv) {

@@ -4,7 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
 
 int cmd_init(int argc, char **argv) {
     fl_model_type type = FL_MODEL_GPT;

@@ -15,8 +15,8 @@
 
 #include "data/loader.h"
 #include "data/manifest.h"
-#include "io/safetensors.h"
-#include "train/checkpoint.h"
+#include "ckpt/safetensors.h"
+#include "ckpt/checkpoint.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"

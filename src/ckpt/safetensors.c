@@ -1,4 +1,4 @@
-#include "io/safetensors.h"
+#include "ckpt/safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/safetensors.h"
+#include "ckpt/safetensors.h"
 #include "util/error.h"
 
 #define MAX_META 40
