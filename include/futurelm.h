@@ -355,9 +355,10 @@ fl_status fl_run_state_read(const char *dir, fl_run_state *s, fl_error *err);
  * string, or NULL when memory runs out. */
 char *fl_checkpoint_resolve(const char *path);
 /* Opens the checkpoint at PATH: creates the model that model.safetensors
- * describes and loads its weights into *model. When state is not NULL it also
- * reads state.json into it; a checkpoint without state.json gives an empty
- * state. On failure *model is NULL and state is left empty. */
+ * describes and loads its weights into *model. When state is not NULL (an
+ * initialised state; what it held is freed) it also reads state.json into it;
+ * a checkpoint without state.json gives an empty state. On failure *model is
+ * NULL and state is left empty. */
 fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *state, fl_error *err);
 /* Loads the AdamW moments and step count saved with the checkpoint at PATH
  * into opt, which must have been created for m. */

@@ -280,6 +280,7 @@ static void test_train_null_err(void) {
           "%s %d; log: %s", WIFSIGNALED(status) ? "killed by signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), note);
     fl_model *m = NULL;
     fl_run_state s;
+    fl_run_state_init(&s);
     fl_error err = {0};
     fl_status st = fl_checkpoint_load(path_in("trun"), &m, &s, &err);
     check(st == FL_OK && s.step == 2 && s.tokens_seen == 32 && s.has_loader && s.has_rng && s.data_dir &&

@@ -270,7 +270,7 @@ fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
 
 fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *state, fl_error *err) {
     *model = NULL;
-    if (state) fl_run_state_init(state);
+    if (state) fl_run_state_clear(state);
     char *dir = fl_checkpoint_resolve(path);
     if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_status st = ckpt_load_model(dir, model, err);
