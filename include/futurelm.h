@@ -5,7 +5,69 @@
  * This is the whole public API. Handles are opaque; every fallible call returns
  * an fl_status and, when the caller passes a non-NULL fl_error, a sentence that
  * says what went wrong and what to do. The library keeps no global mutable state:
- * two models in one process never see each other.
+ * two models in one process never see each other. The maths and file formats are
+ * in docs/design.md; the map of the source in docs/architecture.md.
+ *
+ * A complete program (tests/test_api_example.sh extracts this block, builds it
+ * against libfuturelm.a and runs it, so it stays true):
+ *
+ * EXAMPLE BEGIN
+ * #include <stdio.h>
+ * #include "futurelm.h"
+ *
+ * #define TRY(call) if ((call) != FL_OK) { fprintf(stderr, "error: %s\n", err.msg); return 1; }
+ *
+ * int main(void) {
+ *     fl_error err = {0};
+ *     fl_model_config cfg;                          // a tiny FTP model: encoder + decoder of 4 future tokens
+ *     fl_model_config_default(&cfg, FL_MODEL_FTP);
+ *     cfg.vocab_size = 64, cfg.block_size = 16, cfg.n_layer = 2, cfg.n_head = 2, cfg.n_embd = 32;
+ *     cfg.n_future = 4, cfg.pseudo_len = 2, cfg.dec_layers = 1;
+ *     fl_model *m;
+ *     TRY(fl_model_create(&cfg, &m, &err));
+ *     fl_model_init_weights(m, 1337);
+ *     enum { B = 4, T = 16 };
+ *     TRY(fl_model_reserve(m, B, T, &err));         // every activation, once: the steps allocate nothing
+ *     const int W = fl_model_window_len(m, T);      // T + N tokens a window (targets included)
+ *     int32_t tokens[B * (T + FL_MAX_FUTURE)];
+ *     for (int i = 0; i < B * W; i++) tokens[i] = (i * 5 + i / W) % 64;  // a learnable toy sequence
+ *
+ *     fl_adamw *opt;
+ *     TRY(fl_adamw_create(m, &opt, &err));
+ *     fl_adamw_config ac;
+ *     fl_adamw_config_default(&ac);
+ *     ac.lr = 3e-3f;
+ *     fl_losses loss;
+ *     for (int step = 1; step <= 30; step++) {
+ *         fl_model_zero_grad(m);
+ *         TRY(fl_model_forward_backward(m, tokens, B, T, &loss, &err));
+ *         fl_clip_grad_norm(m, 1.0f);
+ *         fl_adamw_step(opt, m, &ac);
+ *         if (step == 1 || step == 30) printf("step %d loss %.4f next-token %.4f\n", step, loss.loss, loss.next_token_loss);
+ *     }
+ *     TRY(fl_checkpoint_save("example_ckpt", m, opt, NULL, &err));  // atomically: written, fsync'd, renamed
+ *
+ *     fl_gen_config gc = {0};                       // greedy, self-speculative: FTP's decoder drafts
+ *     fl_sampler_config_default(&gc.sampler);
+ *     gc.mode = FL_GEN_SPEC;
+ *     fl_generator *g;
+ *     TRY(fl_generator_create(m, &gc, &g, &err));
+ *     TRY(fl_generator_start(g, tokens, 3, NULL, &err));
+ *     int32_t out[12];
+ *     int n = 0, got;
+ *     while (n < 12) {
+ *         TRY(fl_generator_next(g, out + n, 12 - n, &got, &err));
+ *         n += got;
+ *     }
+ *     printf("generated");
+ *     for (int i = 0; i < n; i++) printf(" %d", (int)out[i]);
+ *     printf("\n");
+ *     fl_generator_free(g);
+ *     fl_adamw_free(opt);
+ *     fl_model_free(m);
+ *     return 0;
+ * }
+ * EXAMPLE END
  */
 #ifndef FUTURELM_H
 #define FUTURELM_H
