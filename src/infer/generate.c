@@ -57,6 +57,9 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     if (cfg->draft_vocab < 0 || cfg->draft_vocab > c->vocab_size)
         return fl_fail(err, FL_ERR_ARG, "draft vocabulary %d: need 0..%d (0 = the whole vocabulary)", cfg->draft_vocab,
                        c->vocab_size);
+    /* first, so that a bad value is named as such (not as a mode a GPT model lacks) */
+    if (cfg->mode != FL_GEN_AR && cfg->mode != FL_GEN_BLOCK && cfg->mode != FL_GEN_SPEC)
+        return fl_fail(err, FL_ERR_ARG, "unknown generation mode %d", (int)cfg->mode);
     if (cfg->mode != FL_GEN_AR) {
         if (c->type != FL_MODEL_FTP)
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
@@ -64,8 +67,6 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
         depth = cfg->mode == FL_GEN_BLOCK || cfg->draft == 0 ? c->n_future : cfg->draft;
         if (cfg->mode == FL_GEN_SPEC && (depth < 2 || depth > c->n_future))
             return fl_fail(err, FL_ERR_ARG, "draft %d: need 2..%d (ftp.n_future of this model)", depth, c->n_future);
-    } else if (cfg->mode != FL_GEN_AR) {
-        return fl_fail(err, FL_ERR_ARG, "unknown generation mode %d", (int)cfg->mode);
     }
     fl_generator *g = calloc(1, sizeof *g);
     if (!g) return fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
