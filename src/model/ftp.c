@@ -150,7 +150,7 @@ static void scatter(fl_model *m, int R) {
  * Forward and backward are fused per chunk because the decoder's activations
  * (ftp_acts) are reserved for m->R sequences only and the next chunk
  * overwrites them: a chunk's backward must run while they are still its own.
- * Memory so stays at one chunk however many positions the loss covers, and the
+ * So memory stays at one chunk however many positions the loss covers, and the
  * result is exact, since sequences are independent and the weights use the
  * batch's count: the chunks' parameter gradients add up, and their gradients
  * at h add into m->dlnf, which trunk_backward reads once after every chunk.
