@@ -65,10 +65,14 @@ else
   $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
 endif
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+# The measurements behind `futurelm bench` live with the other benchmarks in
+# bench/ and are linked into the futurelm binary only, never into the library.
+BENCH_SRC := bench/bench.c
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
@@ -78,12 +82,21 @@ all: futurelm $(LIB)
 futurelm: $(BUILD)/futurelm
 	cp $< $@
 
-$(BUILD)/futurelm: $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+$(BUILD)/futurelm: $(CLI_OBJ) $(BENCH_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCH_OBJ) $(LIB) $(LDLIBS)
 
-$(LIB): $(LIB_OBJ)
+# The CLI and bench/bench.c find "bench/bench.h" from the repository root.
+$(CLI_OBJ) $(BENCH_OBJ): CFLAGS += -I.
+
+# The archive also depends on a file naming its members, rewritten only when
+# the list changes, so that a source moved out of the library (as src/bench/
+# was) does not stay in an archive rebuilt from newer objects alone.
+LIB_LIST := $(BUILD)/libfuturelm.members
+$(shell mkdir -p $(BUILD) && echo '$(LIB_OBJ)' | cmp -s - $(LIB_LIST) || echo '$(LIB_OBJ)' > $(LIB_LIST))
+
+$(LIB): $(LIB_OBJ) $(LIB_LIST)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -12,7 +12,7 @@
 
 #define STEPS 6
 
-static void train(fl_model_type type, int positions, float *losses) {
+static void train(fl_model_type type, int positions, float *losses, fl_profile *prof) {
     fl_model_config cfg;
     fl_model_config_default(&cfg, type);
     cfg.vocab_size = 101, cfg.block_size = 24, cfg.n_layer = 2, cfg.n_head = 2, cfg.n_embd = 32;
@@ -26,6 +26,7 @@ static void train(fl_model_type type, int positions, float *losses) {
         return;
     }
     fl_model_init_weights(m, 1234);
+    fl_model_set_profile(m, prof);
     fl_adamw_config oc;
     fl_adamw_config_default(&oc);
     oc.lr = 3e-3f;
@@ -48,17 +49,41 @@ static void train(fl_model_type type, int positions, float *losses) {
 
 static void compare(const char *what, fl_model_type type, int positions) {
     float a[STEPS], b[STEPS];
-    train(type, positions, a);
-    train(type, positions, b);
+    train(type, positions, a, NULL);
+    train(type, positions, b, NULL);
     char name[128];
     snprintf(name, sizeof name, "%s: same seed, same threads -> bit-identical losses", what);
     check(!memcmp(a, b, sizeof a) && a[STEPS - 1] < a[0], name, "%.9g vs %.9g", a[STEPS - 1], b[STEPS - 1]);
+    /* The profile only reads the clock: the same losses, and every kernel
+     * category the passes call has booked time inside its phase's total. */
+    fl_profile p;
+    memset(&p, 0, sizeof p);
+    train(type, positions, b, &p);
+    int booked = 1, nested = 1;
+    const int phases[3] = {FL_PHASE_ENCODER, FL_PHASE_DECODER, FL_PHASE_LM_HEAD};
+    for (int i = 0; i < 3; i++) {
+        int ph = phases[i];
+        if (ph == FL_PHASE_DECODER && type != FL_MODEL_FTP) continue;
+        double ops = 0;
+        for (int o = 0; o < FL_PROF_OPS; o++) ops += p.seconds[ph][o];
+        nested &= ops <= p.phase_seconds[ph] * (1 + 1e-9);
+        if (ph == FL_PHASE_LM_HEAD)
+            booked &= p.seconds[ph][FL_PROF_GEMM] > 0 && p.seconds[ph][FL_PROF_CROSSENTROPY] > 0;
+        else
+            booked &= p.seconds[ph][FL_PROF_GEMM] > 0 && p.seconds[ph][FL_PROF_ATTENTION] > 0 &&
+                      p.seconds[ph][FL_PROF_LAYERNORM] > 0 && p.seconds[ph][FL_PROF_GELU] > 0 &&
+                      p.seconds[ph][FL_PROF_EMBEDDING] > 0;
+    }
+    if (type != FL_MODEL_FTP) booked &= p.phase_seconds[FL_PHASE_DECODER] == 0;
+    snprintf(name, sizeof name, "%s: profiled -> the same losses; each phase's kernels booked within its total", what);
+    check(!memcmp(a, b, sizeof a) && booked && nested, name, "losses %s, booked %d, nested %d",
+          memcmp(a, b, sizeof a) ? "differ" : "equal", booked, nested);
 #ifdef _OPENMP
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
-    train(type, positions, a);
+    train(type, positions, a, NULL);
     omp_set_num_threads(2);
-    train(type, positions, b);
+    train(type, positions, b, NULL);
     omp_set_num_threads(saved);
     snprintf(name, sizeof name, "%s: 1 thread and 2 threads -> bit-identical losses", what);
     check(!memcmp(a, b, sizeof a), name, "%.9g vs %.9g", a[STEPS - 1], b[STEPS - 1]);

@@ -189,6 +189,31 @@ static void greedy_spec_equals_ar(void) {
     fl_model_free(m);
 }
 
+/* A mode outside fl_gen_mode is refused by name, for GPT and FTP models alike
+ * (it once slipped through on FTP models and generated as BLOCK). */
+static void unknown_mode_refused(void) {
+    fl_model *models[2] = {tiny(FL_MODEL_GPT, 40, 16, 16, 4, 1.0f, 5), tiny(FL_MODEL_FTP, 40, 16, 16, 4, 1.0f, 5)};
+    const int modes[3] = {-1, 3, 7};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            fl_gen_config gc;
+            memset(&gc, 0, sizeof gc);
+            fl_sampler_config_default(&gc.sampler);
+            gc.mode = (fl_gen_mode)modes[i];
+            fl_generator *g = NULL;
+            fl_error err;
+            err.msg[0] = 0;
+            fl_status st = fl_generator_create(models[k], &gc, &g, &err);
+            char name[96];
+            snprintf(name, sizeof name, "%s: fl_generator_create refuses mode %d", k ? "ftp" : "gpt", modes[i]);
+            check(st == FL_ERR_ARG && !g && strstr(err.msg, "unknown generation mode"), name, "status %d, '%s'",
+                  (int)st, st ? err.msg : "");
+            fl_generator_free(g);
+        }
+    fl_model_free(models[0]);
+    fl_model_free(models[1]);
+}
+
 /* ---------------------------------------------------------------- sampler */
 
 static void sampler_known_answers(void) {
@@ -392,6 +417,7 @@ int main(void) {
     cached_vs_recompute(FL_MODEL_FTP, 32);
     cached_vs_recompute(FL_MODEL_FTP, 40);
     sampler_known_answers();
+    unknown_mode_refused();
     greedy_spec_equals_ar();
     chi_square();
     return check_exit();

@@ -1,10 +1,12 @@
 /* fl_model_next_logits (used by generate) equals the training forward's logits
- * at the last position: GPT's head, and FTP's decoder step 0. */
+ * at the last position: GPT's head, and FTP's decoder step 0; and the head's
+ * own functions (model/head.h) agree with the training head. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "futurelm.h"
+#include "model/head.h"
 #include "model/model.h"
 
 static void run(fl_model_type type) {
@@ -40,6 +42,26 @@ static void run(fl_model_type type) {
                 worst = fmax(worst, fabs(acc - full[(size_t)t * Vp + v]));
             }
         check(worst < 1e-5, "gpt: fl_model_hidden rows are the head's input h_t", "max|d| %.3g", worst);
+        /* model/head.h, the one owner of the head: the same product as training's
+         * (bit for bit at the same rows), padding -inf, and a loss whose mean is
+         * the forward's */
+        float *lg = calloc((size_t)T * Vp, sizeof(float));
+        fl_head_logits(m, h, T, lg);
+        int same = 1, inf = 1;
+        double nll = 0;
+        for (int t = 0; t < T; t++) {
+            for (int v = 0; v < Vp; v++)
+                if (v < cfg.vocab_size)
+                    same &= lg[(size_t)t * Vp + v] == full[(size_t)t * Vp + v];
+                else
+                    inf &= isinf(lg[(size_t)t * Vp + v]) && lg[(size_t)t * Vp + v] < 0;
+            nll += fl_head_nll(lg + (size_t)t * Vp, cfg.vocab_size, tok[t + 1]);
+        }
+        nll /= T;
+        check(same && inf && fabs(nll - L.loss) < 1e-5 * L.loss,
+              "gpt: fl_head_logits == the training head's logits, padding -inf; mean fl_head_nll == the loss",
+              "same %d, padding %d, nll %.9g vs loss %.9g", same, inf, nll, (double)L.loss);
+        free(lg);
     }
     fl_status st = fl_model_next_logits(m, tok, T, next, &err);
     const float *ref = full + (size_t)(type == FL_MODEL_FTP ? (T - 1) * N : T - 1) * Vp;

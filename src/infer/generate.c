@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "infer/infer.h"
 #include "model/model.h"
@@ -40,12 +39,6 @@ struct fl_generator {
     fl_gen_stats st;
 };
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* First context index of the window that conditions the token at index i. */
 static long window_base(const fl_generator *g, long i) {
     if (i <= g->T) return 0;
@@ -64,6 +57,9 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     if (cfg->draft_vocab < 0 || cfg->draft_vocab > c->vocab_size)
         return fl_fail(err, FL_ERR_ARG, "draft vocabulary %d: need 0..%d (0 = the whole vocabulary)", cfg->draft_vocab,
                        c->vocab_size);
+    /* first, so that a bad value is named as such (not as a mode a GPT model lacks) */
+    if (cfg->mode != FL_GEN_AR && cfg->mode != FL_GEN_BLOCK && cfg->mode != FL_GEN_SPEC)
+        return fl_fail(err, FL_ERR_ARG, "unknown generation mode %d", (int)cfg->mode);
     if (cfg->mode != FL_GEN_AR) {
         if (c->type != FL_MODEL_FTP)
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
@@ -71,8 +67,6 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
         depth = cfg->mode == FL_GEN_BLOCK || cfg->draft == 0 ? c->n_future : cfg->draft;
         if (cfg->mode == FL_GEN_SPEC && (depth < 2 || depth > c->n_future))
             return fl_fail(err, FL_ERR_ARG, "draft %d: need 2..%d (ftp.n_future of this model)", depth, c->n_future);
-    } else if (cfg->mode != FL_GEN_AR) {
-        return fl_fail(err, FL_ERR_ARG, "unknown generation mode %d", (int)cfg->mode);
     }
     fl_generator *g = calloc(1, sizeof *g);
     if (!g) return fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
@@ -166,9 +160,9 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
     g->hlen = n;
     memset(&g->st, 0, sizeof g->st);
     g->st.max_depth = g->cfg.mode == FL_GEN_SPEC ? g->depth : 0;
-    double t0 = now();
+    double t0 = fl_wall_seconds();
     st = refill(g, err);
-    g->st.prompt_seconds = now() - t0;
+    g->st.prompt_seconds = fl_wall_seconds() - t0;
     g->st.prompt_tokens = n - g->base;
     if (dropped) *dropped = (int)g->base;
     g->started = !st;
@@ -194,7 +188,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
     *n_out = 0;
     if (!g->started) return fl_fail(err, FL_ERR_STATE, "fl_generator_start must come before fl_generator_next");
     if (cap < 1) return fl_fail(err, FL_ERR_ARG, "cap %d: need >= 1", cap);
-    double t0 = now();
+    double t0 = fl_wall_seconds();
     int emitted = 0;
     fl_status st = reserve_hist(g, g->hlen + g->depth + 2, err); /* y1 and the drafts go past hlen */
     if (st) goto done;
@@ -295,6 +289,6 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 done:
     *n_out = emitted;
     g->st.generated_tokens += emitted;
-    g->st.generate_seconds += now() - t0;
+    g->st.generate_seconds += fl_wall_seconds() - t0;
     return st;
 }

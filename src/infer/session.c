@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "model/head.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -195,10 +196,12 @@ static void linear_either(float *out, const float *x, const float *w32, const ui
         linear_packed_forward(out, x, w32, b, n, C, OC);
 }
 
-/* Tied head over n rows of final-LayerNorm output (rows Vp apart); padded
- * columns are -inf. A draft (one row) uses the draft weights: the shortlist's
- * columns only when there is a shortlist, scattered into -inf elsewhere. */
-static void head_logits(const fl_session *s, const float *x, int n, int draft, float *logits) {
+/* The tied head (model/head.h) over n rows of final-LayerNorm output (rows Vp
+ * apart), on the packed weight so that a row's logits do not depend on its
+ * batch; the padding columns -inf as fl_head_logits makes them. A draft (one
+ * row) uses the draft weights: the shortlist's columns only when there is a
+ * shortlist, scattered into -inf elsewhere. */
+static void session_head(const fl_session *s, const float *x, int n, int draft, float *logits) {
     if (draft && s->n_draft > 0) {
         linear_either(s->draft_logits, x, s->draft_head, s->draft_head16, NULL, 1, s->C, s->n_draft);
         for (int v = 0; v < s->Vp; v++) logits[v] = -INFINITY;
@@ -206,8 +209,7 @@ static void head_logits(const fl_session *s, const float *x, int n, int draft, f
         return;
     }
     linear_either(logits, x, s->head, draft ? s->head16 : NULL, NULL, n, s->C, s->Vp);
-    for (int i = 0; i < n; i++)
-        for (int v = s->V; v < s->Vp; v++) logits[(size_t)i * s->Vp + v] = -INFINITY;
+    fl_head_mask_padding(logits, n, s->V, s->Vp);
 }
 
 fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, fl_error *err) {
@@ -373,7 +375,7 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         mlp(w, p, d, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
     }
     layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
-    head_logits(s, s->dln, n, draft, logits);
+    session_head(s, s->dln, n, draft, logits);
 }
 
 /* ---------------------------------------------------------------- encoder */
@@ -417,7 +419,7 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
 
     const float *h_out = s->h + (size_t)(n - n_out) * C;
     if (s->N == 0) {
-        head_logits(s, h_out, n_out, 0, logits);
+        session_head(s, h_out, n_out, 0, logits);
         return FL_OK;
     }
     int slots[64];

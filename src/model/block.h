@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "futurelm.h"
+#include "model/profile.h"
 
 /* Pointers into the parameter (or gradient) buffer. The x* members are NULL
  * for encoder blocks, which have no cross-attention. */
@@ -33,9 +34,8 @@ typedef struct {
 
 typedef struct {
     int R, S, C, H;
-    int P;     /* context tokens per sequence for cross-attention (0: none) */
-    fl_profile *prof; /* the model's profile (NULL: not timing) and the phase to book under */
-    int phase;
+    int P;      /* context tokens per sequence for cross-attention (0: none) */
+    prof_at at; /* the model's profile (NULL: not timing) and the phase to book under */
 } block_dims;
 
 /* Floats of activations one block needs, and floats of scratch a stack needs. */

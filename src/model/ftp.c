@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/kernels.h"
 #include "model/model.h"
-#include "model/profile.h"
+#include "model/timed.h"
 #include "util/mem.h"
 
 static block_dims dec_dims(const fl_model *m, int R) {
-    block_dims d = {R, m->cfg.n_future, m->cfg.n_embd, m->cfg.dec_heads, m->cfg.pseudo_len, m->prof, FL_PHASE_DECODER};
+    const prof_at at = {m->prof, FL_PHASE_DECODER};
+    block_dims d = {R, m->cfg.n_future, m->cfg.n_embd, m->cfg.dec_heads, m->cfg.pseudo_len, at};
     return d;
 }
 
@@ -64,15 +64,13 @@ static int cmp_int(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Decoder forward (and backward) over R sequences whose encoder rows are a->pos. */
-static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double norm, int want_grad,
-                      double *offset_sum) {
-    const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, W = T + N, RN = R * N;
-    ftp_acts *a = &m->ftp;
-    block_dims d = dec_dims(m, R);
-    fl_profile *p = m->prof;
-    double t0 = prof_start(p); /* decoder phase; the LM head books its own */
+/* ---- one chunk of R decoder sequences, whose encoder rows are a->pos */
 
+/* Gather: sequence i reads h at its encoder row, its N input tokens x_t..x_{t+N-1}
+ * and its N targets x_{t+1}..x_{t+N} from the window's tokens. */
+static void gather(fl_model *m, const int32_t *tokens, int T, int R) {
+    const int C = m->cfg.n_embd, N = m->cfg.n_future, W = T + N;
+    ftp_acts *a = &m->ftp;
     for (int i = 0; i < R; i++) {
         int row = a->pos[i], b = row / T, t = row % T;
         memcpy(a->h_sel + (size_t)i * C, m->trunk.lnf + (size_t)row * C, (size_t)C * sizeof(float));
@@ -82,56 +80,108 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
             a->targets[i * N + j] = win[j + 1];
         }
     }
+}
+
+/* Weighting: step j's cross-entropy counts gamma^j / sum_j gamma^j, over norm
+ * sequences in all (the batch's count, not the chunk's, so that the chunks'
+ * gradients add up to the batch's). */
+static void weigh(fl_model *m, int R, double norm) {
+    const int N = m->cfg.n_future;
+    float *w = m->ftp.weights;
     double gsum = 0.0;
     for (int j = 0; j < N; j++) gsum += pow(m->cfg.gamma, j);
     for (int i = 0; i < R; i++)
-        for (int j = 0; j < N; j++) a->weights[i * N + j] = (float)(pow(m->cfg.gamma, j) / (norm * gsum));
+        for (int j = 0; j < N; j++) w[i * N + j] = (float)(pow(m->cfg.gamma, j) / (norm * gsum));
+}
 
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_GEMM, linear_forward(a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C));
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_EMBEDDING,
-            embedding_forward(a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C));
+/* Forward: s_t = proj(h_t), then the decoder over the embedded inputs, cross-
+ * attending to s_t, then its final LayerNorm into a->lnf. Returns the last
+ * block's output (the final LayerNorm's input, which its backward needs). */
+static const float *decoder_forward(fl_model *m, const block_dims *d) {
+    const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, R = d->R;
+    ftp_acts *a = &m->ftp;
+    linear(d->at, a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C);
+    embedding(d->at, a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
-        block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, &d);
+        block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, d);
         x = a->blocks[l].out;
     }
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_LAYERNORM,
-            layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, RN, C));
+    layernorm(d->at, a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, R * N, C);
+    return x;
+}
 
-    /* The decoder's head gradient lands in dec_scratch.dln, free until the blocks' backward. */
-    float *dlnf = m->dec_scratch.dln;
+/* Backward from dlnf (the head's gradient at a->lnf) to the decoder's
+ * parameters and to dh_sel, the gradient at each sequence's h. x is
+ * decoder_forward's result. The tied embedding's gradient joins the head's in
+ * the one wte gradient. */
+static void decoder_backward(fl_model *m, const block_dims *d, const float *x, const float *dlnf) {
+    const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, R = d->R, RN = R * N;
+    ftp_acts *a = &m->ftp;
     float *g_wte = m->grads + (m->wte - m->params);
-    if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
-    prof_phase(p, FL_PHASE_DECODER, t0);
-    lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL, want_grad ? g_wte : NULL, RN);
-    for (int i = 0; i < R; i++)
-        for (int j = 0; j < N; j++) offset_sum[j] += m->losses[i * N + j];
-    if (!want_grad) return;
-    t0 = prof_start(p);
-
     memset(a->dresid, 0, (size_t)RN * C * sizeof(float));
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_LAYERNORM,
-            layernorm_backward(a->dresid, m->grads + (m->dec_lnf_w - m->params),
-                               m->grads + (m->dec_lnf_b - m->params), dlnf, x, m->dec_lnf_w, a->lnf_mean,
-                               a->lnf_rstd, RN, C));
+    layernorm_grad(d->at, a->dresid, m->grads + (m->dec_lnf_w - m->params), m->grads + (m->dec_lnf_b - m->params), dlnf,
+                   x, m->dec_lnf_w, a->lnf_mean, a->lnf_rstd, RN, C);
     memset(a->dctx, 0, (size_t)R * P * C * sizeof(float));
     for (int l = m->cfg.dec_layers - 1; l >= 0; l--) {
         const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
-        block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx,
-                       &d);
+        block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx, d);
     }
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_EMBEDDING,
-            embedding_backward(g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C));
+    embedding_grad(d->at, g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
     memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
-    PROF_OP(p, FL_PHASE_DECODER, FL_PROF_GEMM,
-            linear_backward(a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params),
-                            a->dctx, a->h_sel, m->proj_w, R, C, P * C));
+    linear_grad(d->at, a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
+                a->h_sel, m->proj_w, R, C, P * C);
+}
+
+/* Scatter: each sequence's dh_sel adds into the trunk's gradient at its row. */
+static void scatter(fl_model *m, int R) {
+    const int C = m->cfg.n_embd;
+    const ftp_acts *a = &m->ftp;
     for (int i = 0; i < R; i++) {
         float *dst = m->dlnf + (size_t)a->pos[i] * C;
         const float *src = a->dh_sel + (size_t)i * C;
         for (int c = 0; c < C; c++) dst[c] += src[c];
     }
-    prof_phase(p, FL_PHASE_DECODER, t0);
+}
+
+/* One chunk: gather, weigh, decoder forward, the tied head (loss, and with
+ * grad its gradient at a->lnf), decoder backward, scatter.
+ *
+ * Forward and backward are fused per chunk because the decoder's activations
+ * (ftp_acts) are reserved for m->R sequences only and the next chunk
+ * overwrites them: a chunk's backward must run while they are still its own.
+ * So memory stays at one chunk however many positions the loss covers, and the
+ * result is exact, since sequences are independent and the weights use the
+ * batch's count: the chunks' parameter gradients add up, and their gradients
+ * at h add into m->dlnf, which trunk_backward reads once after every chunk.
+ * (In training one chunk is the whole batch, B*K sequences or B*T with
+ * ftp.positions = 0; more than one chunk is a forward-only pass over all T
+ * positions of a model reserved for K.) */
+static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double norm, int want_grad,
+                      double *offset_sum) {
+    const int N = m->cfg.n_future, C = m->cfg.n_embd, RN = R * N;
+    ftp_acts *a = &m->ftp;
+    block_dims d = dec_dims(m, R);
+    double t0 = prof_start(d.at.p); /* decoder phase; the LM head books its own */
+
+    gather(m, tokens, T, R);
+    weigh(m, R, norm);
+    const float *x = decoder_forward(m, &d);
+
+    /* The decoder's head gradient lands in dec_scratch.dln, free until the blocks' backward. */
+    float *dlnf = m->dec_scratch.dln;
+    if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
+    prof_phase(d.at.p, d.at.phase, t0);
+    lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL,
+            want_grad ? m->grads + (m->wte - m->params) : NULL, RN);
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) offset_sum[j] += m->losses[i * N + j];
+    if (!want_grad) return;
+
+    t0 = prof_start(d.at.p);
+    decoder_backward(m, &d, x, dlnf);
+    scatter(m, R);
+    prof_phase(d.at.p, d.at.phase, t0);
 }
 
 void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
@@ -191,7 +241,7 @@ const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
     const int C = m->cfg.n_embd, P = m->cfg.pseudo_len;
     ftp_acts *a = &m->ftp;
     /* one sequence of one step: every buffer reserved for R x N rows is large enough */
-    block_dims d = {1, 1, C, m->cfg.dec_heads, P, NULL, FL_PHASE_DECODER};
+    block_dims d = {1, 1, C, m->cfg.dec_heads, P, {NULL, FL_PHASE_DECODER}};
     linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
     embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
     const float *x = a->encoded;

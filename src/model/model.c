@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/gemm.h"
-#include "kernels/kernels.h"
+#include "model/head.h"
 #include "util/error.h"
 #include "util/mem.h"
 
@@ -237,7 +236,7 @@ static size_t layout(fl_model *m, float *mem, int B, int T) {
     const fl_model_config *c = &m->cfg;
     const size_t C = c->n_embd, BT = (size_t)B * T;
     fl_carver cv = {mem, 0};
-    block_dims ed = {B, T, (int)C, c->n_head, 0, NULL, FL_PHASE_ENCODER};
+    block_dims ed = {B, T, (int)C, c->n_head, 0, {NULL, FL_PHASE_ENCODER}};
     m->trunk.inputs = fl_carve(&cv, BT);
     m->trunk.encoded = fl_carve(&cv, BT * C);
     for (int l = 0; l < c->n_layer; l++) {
@@ -373,8 +372,7 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
     const int C = m->cfg.n_embd;
     const float *h = m->trunk.lnf + (size_t)(n - 1) * C;
     if (m->cfg.type == FL_MODEL_FTP) h = ftp_decoder_step0(m, h, tokens[n - 1]);
-    fl_sgemm(0, 1, 1, m->Vp, C, h, C, m->wte, C, 0.0f, logits, m->Vp);
-    for (int v = m->cfg.vocab_size; v < m->Vp; v++) logits[v] = -INFINITY;
+    fl_head_logits(m, h, 1, logits);
     return FL_OK;
 }
 

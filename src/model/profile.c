@@ -1,14 +1,6 @@
-/* Names for the profile categories, and the clock they are measured with. */
-#include <time.h>
-
+/* Names for the profile categories (the clock is fl_wall_seconds, src/util/clock.c). */
 #include "futurelm.h"
 #include "model/model.h"
-
-double fl_wall_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 const char *fl_prof_op_name(int op) {
     static const char *names[FL_PROF_OPS] = {"gemm", "attention", "layernorm", "gelu",
