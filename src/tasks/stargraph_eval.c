@@ -125,7 +125,7 @@ fl_status fl_sg_eval(const fl_model *m, const fl_sg_example *ex, long n, const f
         if (!fl_sg_format_line(&shown, line, sizeof line)) snprintf(line, sizeof line, "(long prompt)");
         if (!fl_sg_detokenize(p->free, p->n_free, M, got_text, sizeof got_text)) snprintf(got_text, sizeof got_text, "?");
         fl_sg_verdict v = fl_sg_check_tokens(e, M, p->free, p->n_free, why, sizeof why);
-        snprintf(r->example_fail, sizeof r->example_fail, "%.200s%.150s -> %s: %.120s", line, got_text, fl_sg_verdict_name(v),
+        snprintf(r->example_fail, sizeof r->example_fail, "%.200s [model: %.150s] -> %s: %.120s", line, got_text, fl_sg_verdict_name(v),
                  why);
     }
     fl_generator_free(g);
