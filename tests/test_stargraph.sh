@@ -87,7 +87,7 @@ for model in gpt ftp; do
         ok "stargraph eval ($model) scores 20 held-out examples" ||
         bad "stargraph eval ($model) scores 20 held-out examples: $(cat "$T/log" "$T/eval.json" | head -c 400)"
 done
-$FL stargraph eval "$T/run-gpt" --max 5 >"$T/out" 2>&1 && grep -q "first step (arm)" "$T/out" &&
+$FL stargraph eval "$T/run-gpt" --max 5 --threads 1 >"$T/out" 2>&1 && grep -q "first step (arm)" "$T/out" &&
     ok "stargraph eval prints the three scores" || bad "stargraph eval prints the three scores: $(cat "$T/out")"
 
 refused() { # name, expected text in the message, command...
