@@ -14,6 +14,7 @@ static const cli_command COMMANDS[] = {
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},
     {"countdown", "generate countdown-program training data; check programs", cmd_countdown},
+    {"stargraph", "star-graph planning task: generate data, check paths, score a checkpoint", cmd_stargraph},
     {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
     {"eval", "measure one checkpoint: ppl, offsets, smoothness, probe, countdown, coherence", cmd_eval},
     {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},

@@ -1,0 +1,260 @@
+/* The star-graph data folder (stargraph.h): train/val shards and manifest as
+ * `futurelm train --data` reads them, the held-out test.txt, and its reader. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/manifest.h"
+#include "tasks/stargraph.h"
+#include "tokenizer/sha256.h"
+#include "tokenizer/tokenizer.h"
+#include "util/error.h"
+
+/* An example's identity for held-out filtering: the question (start, goal) and
+ * the edge set, whatever the edges' order. A sum of per-edge hashes is
+ * order-free; a 64-bit collision only drops a training example, harmlessly. */
+static uint64_t example_key(const fl_sg_example *ex) {
+    uint64_t k = fl_mix64(((uint64_t)(uint32_t)ex->start << 32 | (uint32_t)ex->goal) ^ 0x5354415247524150ull);
+    for (int i = 0; i < ex->n_edges; i++) k += fl_mix64((uint64_t)(uint32_t)ex->from[i] << 32 | (uint32_t)ex->to[i]);
+    return k ? k : 1; /* 0 marks an empty slot */
+}
+
+typedef struct {
+    uint64_t *slot;
+    size_t cap, n;
+} keyset;
+
+static int keyset_has(const keyset *s, uint64_t key) {
+    for (size_t i = s->cap ? fl_mix64(key) & (s->cap - 1) : 0; s->cap; i = (i + 1) & (s->cap - 1)) {
+        if (!s->slot[i]) return 0;
+        if (s->slot[i] == key) return 1;
+    }
+    return 0;
+}
+
+static fl_status keyset_add(keyset *s, uint64_t key, fl_error *err) {
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *slot = calloc(cap, sizeof *slot);
+        if (!slot) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slot[i]) continue;
+            size_t j = fl_mix64(s->slot[i]) & (cap - 1);
+            while (slot[j]) j = (j + 1) & (cap - 1);
+            slot[j] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = slot, s->cap = cap;
+    }
+    size_t i = fl_mix64(key) & (s->cap - 1);
+    while (s->slot[i] && s->slot[i] != key) i = (i + 1) & (s->cap - 1);
+    if (!s->slot[i]) s->slot[i] = key, s->n++;
+    return FL_OK;
+}
+
+/* The vocabulary as text (its bytes are the tokenizer's identity in the manifest):
+ * "id label" for the M labels, then the separators. malloc'd. */
+static char *vocab_text(int M) {
+    size_t len = (size_t)M * 13 + 128, at = 0;
+    char *buf = malloc(len);
+    if (!buf) return NULL;
+    for (int i = 0; i < M; i++) at += (size_t)snprintf(buf + at, len - at, "%d %d\n", i, i);
+    const char *sp[FL_SG_SPECIALS] = {",", "|", "/", "=", "<|endoftext|>"};
+    for (int k = 0; k < FL_SG_SPECIALS; k++) at += (size_t)snprintf(buf + at, len - at, "%d %s\n", M + k, sp[k]);
+    return buf;
+}
+
+/* Write text to NAME inside the folder being built. */
+static fl_status put_file(fl_dataset_writer *w, const char *dir, const char *name, const char *text, fl_error *err) {
+    size_t len = strlen(dir) + strlen(name) + 64;
+    char *path = malloc(len);
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_dataset_writer_file(w, name, path, len);
+    FILE *f = fopen(path, "wb");
+    int ok = f && fputs(text, f) >= 0;
+    if (f) ok &= fflush(f) == 0 && fsync(fileno(f)) == 0, ok &= fclose(f) == 0;
+    fl_status st = ok ? FL_OK : fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    free(path);
+    return st;
+}
+
+/* test.txt: n_test distinct held-out examples, their keys into *test. */
+static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, keyset *test, long *written,
+                             fl_error *err) {
+    fl_rng r;
+    fl_rng_seed(&r, fl_mix64(o->seed ^ 0x7465737467726170ull));
+    size_t cap = 4096;
+    char *text = malloc(cap), line[FL_SG_MAX_EDGES * 14 + 256];
+    size_t at = 0;
+    if (!text) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    text[0] = 0;
+    fl_status st = FL_OK;
+    long misses = 0;
+    fl_sg_example ex;
+    while (!st && *written < o->n_test) {
+        if ((st = fl_sg_generate(&r, &o->shape, &ex, err))) break;
+        uint64_t key = example_key(&ex);
+        if (keyset_has(test, key)) {
+            /* distinct held-out examples; a space too small for n_test ends here */
+            if (++misses > 1000000)
+                st = fl_fail(err, FL_ERR_ARG,
+                             "only %ld distinct held-out examples found for --test %ld; ask for fewer or use more "
+                             "--nodes",
+                             *written, o->n_test);
+            continue;
+        }
+        misses = 0;
+        if ((st = keyset_add(test, key, err))) break;
+        fl_sg_format_line(&ex, line, sizeof line);
+        size_t m = strlen(line) + 1;
+        if (at + m + 1 > cap) {
+            size_t nc = 2 * (at + m + 1);
+            char *nt = realloc(text, nc);
+            if (!nt) {
+                st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+                break;
+            }
+            text = nt, cap = nc;
+        }
+        memcpy(text + at, line, m - 1);
+        text[at + m - 1] = '\n', text[at + m] = 0;
+        at += m;
+        (*written)++;
+    }
+    if (!st) st = put_file(w, o->out_dir, "test.txt", text, err);
+    free(text);
+    return st;
+}
+
+fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_error *err) {
+    memset(r, 0, sizeof *r);
+    fl_status st = fl_sg_shape_check(&o->shape, err);
+    if (st) return st;
+    if (o->n_train < 1) return fl_fail(err, FL_ERR_ARG, "--count %ld: at least one training example is needed", o->n_train);
+    if (o->n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->n_test);
+    int M = o->shape.n_nodes, D = o->shape.degree, L = o->shape.path_len;
+    char *vocab = vocab_text(M);
+    if (!vocab) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_sha256 sh;
+    char hex[65];
+    fl_sha256_init(&sh);
+    fl_sha256_update(&sh, vocab, strlen(vocab));
+    fl_sha256_hex(&sh, hex);
+    fl_dataset_info info = {o->out_dir, "stargraph (built-in vocabulary, vocab.txt)", hex, fl_sg_vocab_size(M),
+                            fl_sg_tok(M, FL_SG_EOT), o->val_fraction, o->seed, 0};
+    fl_dataset_writer *w;
+    if ((st = fl_dataset_writer_open(&info, &w, err))) {
+        free(vocab);
+        return st;
+    }
+    keyset test = {0};
+    st = write_tests(o, w, &test, &r->test_examples, err);
+    if (!st) st = put_file(w, o->out_dir, "vocab.txt", vocab, err);
+    free(vocab);
+    r->example_tokens = fl_sg_example_tokens(D, L);
+    if (!st) {
+        char meta[512];
+        snprintf(meta, sizeof meta,
+                 "{\"task\": \"stargraph\", \"degree\": %d, \"path_len\": %d, \"nodes\": %d, \"vocab_size\": %d, "
+                 "\"example_tokens\": %d, \"train_count\": %ld, \"test\": %ld, \"seed\": %llu}\n",
+                 D, L, M, fl_sg_vocab_size(M), r->example_tokens, o->n_train, o->n_test,
+                 (unsigned long long)o->seed);
+        st = put_file(w, o->out_dir, "stargraph.json", meta, err);
+    }
+    /* Independent streams from one seed (held-out, training, the train/val draw),
+     * so the held-out set does not depend on --count. */
+    fl_rng rtrain, rsplit;
+    fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e677261ull));
+    fl_rng_seed(&rsplit, o->seed);
+    long misses = 0;
+    int32_t ids[1 + 4 * FL_SG_MAX_EDGES + 4 + 2 * FL_SG_MAX_PATH];
+    fl_sg_example ex;
+    for (long i = 0; !st && i < o->n_train;) {
+        if ((st = fl_sg_generate(&rtrain, &o->shape, &ex, err))) break;
+        if (keyset_has(&test, example_key(&ex))) {
+            if (++misses > 1000000)
+                st = fl_fail(err, FL_ERR_ARG, "the held-out examples leave no room for training ones; use a smaller --test");
+            continue;
+        }
+        misses = 0;
+        /* Every document has the same length (fl_sg_example_tokens), so with
+         * model.block_size a multiple of it every training window starts at an
+         * <|endoftext|> and holds whole examples. */
+        ids[0] = fl_sg_tok(M, FL_SG_EOT);
+        int n = 1 + fl_sg_encode(&ex, M, 1, ids + 1, (int)(sizeof ids / sizeof ids[0]) - 1);
+        int s = fl_rng_uniform(&rsplit) < o->val_fraction ? 1 : 0;
+        st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
+        i++;
+    }
+    if (!st) {
+        uint64_t d[2], t[2];
+        fl_dataset_writer_counts(w, 0, &d[0], &t[0], NULL);
+        fl_dataset_writer_counts(w, 1, &d[1], &t[1], NULL);
+        st = fl_dataset_writer_add_source(w, "stargraph generator", d[0] + d[1], t[0] + t[1], d[1], t[1], err);
+        r->train_examples = (long)d[0], r->val_examples = (long)d[1];
+        r->train_tokens = t[0], r->val_tokens = t[1];
+    }
+    free(test.slot);
+    if (st) {
+        fl_dataset_writer_abort(w);
+        memset(r, 0, sizeof *r);
+        return st;
+    }
+    st = fl_dataset_writer_finish(w, err);
+    if (st) memset(r, 0, sizeof *r);
+    return st;
+}
+
+fl_status fl_sg_read_file(const char *path, int n_nodes, fl_sg_example **out, long *n, fl_error *err) {
+    *out = NULL, *n = 0;
+    char *text;
+    size_t len;
+    fl_status st = fl_read_file(path, &text, &len, err);
+    if (st) return st;
+    if (memchr(text, 0, len)) {
+        free(text);
+        return fl_fail(err, FL_ERR_FORMAT, "%s holds a NUL byte: not a star-graph text file", path);
+    }
+    fl_sg_example *v = NULL;
+    long cap = 0, cnt = 0, lineno = 0;
+    for (char *p = text; !st && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        lineno++;
+        size_t m = strlen(p);
+        if (m && p[m - 1] == '\r') p[--m] = 0;
+        int blank = 1;
+        for (char *q = p; *q; q++) blank &= isspace((unsigned char)*q) != 0;
+        if (!blank) {
+            if (cnt == cap) {
+                long nc = cap ? 2 * cap : 256;
+                fl_sg_example *nv = realloc(v, (size_t)nc * sizeof *nv);
+                if (!nv) {
+                    st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                v = nv, cap = nc;
+            }
+            fl_error e = {0};
+            char why[200];
+            if (fl_sg_parse_line(p, n_nodes, &v[cnt], &e))
+                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld, %s", path, lineno, e.msg);
+            else if (fl_sg_check(&v[cnt], v[cnt].path, v[cnt].path_len, why, sizeof why) != FL_SG_PASS)
+                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld: its reference path fails: %s", path, lineno, why);
+            else cnt++;
+        }
+        if (!nl) break;
+        p = nl + 1;
+    }
+    free(text);
+    if (!st && cnt == 0) st = fl_fail(err, FL_ERR_FORMAT, "%s holds no star-graph examples", path);
+    if (st) {
+        free(v);
+        return st;
+    }
+    *out = v, *n = cnt;
+    return FL_OK;
+}
