@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "eval/run.h"
+#include "eval/measures/checkpoint.h"
 #include "tasks/stargraph.h"
 #include "util/fs.h"
 

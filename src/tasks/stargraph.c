@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/eval.h"
+#include "eval/metrics/probe.h"
 #include "tasks/stargraph.h"
 #include "util/error.h"
 
