@@ -331,6 +331,85 @@ void fl_adamw_set_steps(fl_adamw *opt, long steps);
  * Returns the norm before clipping (NaN/Inf when a gradient is not finite). */
 float fl_clip_grad_norm(fl_model *m, float max_norm);
 
+/* ---------------------------------------------------------------- checkpoints */
+
+/* A checkpoint is a folder holding three files. model.safetensors has the
+ * weights, with the model's config in its metadata, so the file alone says
+ * which model to create. optimizer.safetensors has AdamW's moments and is
+ * written only when there is an optimizer. state.json has the run state below.
+ * A run folder holds step_NNNNNNNN checkpoints and a one-line file `latest`
+ * that names the newest. Every call below that takes a PATH accepts either a
+ * checkpoint folder or a run folder, and opens the run's latest checkpoint. */
+
+/* One train.* setting as state.json records it, both parts as text
+ * ("train.lr", "0.00300000003"), so a resume sets exactly what was saved. */
+typedef struct {
+    char *key;
+    char *value;
+} fl_run_setting;
+
+/* Everything state.json records about the run that wrote a checkpoint: what an
+ * exact resume needs (steps, loader position, the model's generator) and what
+ * tools need to find the data and the tokenizer. Each part is optional: a
+ * checkpoint from `futurelm init` records only step and tokens_seen, and the
+ * writer leaves out what is unset. The strings and the settings array are
+ * malloc'd and belong to the struct; fl_run_state_clear frees them. */
+typedef struct {
+    long step;             /* optimizer steps done (-1: not recorded) */
+    long long tokens_seen; /* training tokens consumed (-1: not recorded) */
+    int has_loader;        /* 1: loader holds the training data's position (a resume needs it) */
+    struct {
+        uint64_t seed, epoch, cursor, n_windows;
+    } loader;
+    int has_rng;               /* 1: rng holds the model's generator (fl_model_get_rng) */
+    uint64_t rng[4];
+    char *tokenizer;           /* the tokenizer file as recorded (NULL: none) */
+    char tokenizer_sha256[65]; /* hex SHA-256 of its ranks ("" when not recorded) */
+    int eot;                   /* the <|endoftext|> id (-1: not recorded) */
+    char *data_dir;            /* the data folder as recorded (NULL: none) */
+    fl_run_setting *train;     /* the run's train.* settings, n_train of them */
+    int n_train;
+    int has_metrics;       /* 1: the fields below are recorded */
+    double last_val_loss;  /* the last validation next-token loss (NaN: no evaluation yet) */
+    int n_val_offsets;     /* that evaluation's loss at each FTP offset (1 for GPT) */
+    double val_offsets[FL_MAX_FUTURE];
+} fl_run_state;
+/* Recorded paths are relative to the folder training ran in; the CLI finds
+ * them from the current folder or from a folder above the checkpoint. */
+
+/* An empty state: nothing recorded (step and tokens_seen -1). */
+void fl_run_state_init(fl_run_state *s);
+/* Frees the strings and settings, and leaves an empty state. */
+void fl_run_state_clear(fl_run_state *s);
+/* Appends one train.* setting (copies of key and value). */
+fl_status fl_run_state_add_setting(fl_run_state *s, const char *key, const char *value, fl_error *err);
+/* Reads DIR/state.json (DIR a checkpoint folder) into s, an initialised state,
+ * replacing what it held. Unknown keys are ignored, and so are parts of the
+ * wrong type; text that is not JSON is an error. */
+fl_status fl_run_state_read(const char *dir, fl_run_state *s, fl_error *err);
+
+/* The checkpoint folder that PATH names: PATH/<the name in PATH/latest> when
+ * that file exists; otherwise, for a run folder without model.safetensors, its
+ * newest step_NNNNNNNN checkpoint; otherwise PATH itself. Returns a malloc'd
+ * string, or NULL when memory runs out. */
+char *fl_checkpoint_resolve(const char *path);
+/* Opens the checkpoint at PATH: creates the model that model.safetensors
+ * describes and loads its weights into *model. When state is not NULL (an
+ * initialised state; what it held is freed) it also reads state.json into it;
+ * a checkpoint without state.json gives an empty state. On failure *model is
+ * NULL and state is left empty. */
+fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *state, fl_error *err);
+/* Loads the AdamW moments and step count saved with the checkpoint at PATH
+ * into opt, which must have been created for m. */
+fl_status fl_checkpoint_load_optimizer(const char *path, const fl_model *m, fl_adamw *opt, fl_error *err);
+/* Writes the checkpoint folder DIR: the model, the optimizer (opt may be NULL:
+ * no optimizer.safetensors) and the run state (state may be NULL: an empty
+ * one). The files go into DIR.tmp-PID, which is fsync'd and then renamed to
+ * DIR, replacing an older DIR, so no half-written checkpoint ever stands under
+ * DIR. Refuses a model with a weight that is NaN or infinite. */
+fl_status fl_checkpoint_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state,
+                             fl_error *err);
+
 /* ---------------------------------------------------------------- profiling */
 
 /* Where a training step's time goes, opt-in: a caller-owned fl_profile given to

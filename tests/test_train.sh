@@ -97,6 +97,22 @@ check "stale checkpoint leftovers of a dead process are removed on the next run,
      [ ! -e "$T/st/latest.tmp-$dead" ] && [ -d "$T/st/step_00000008.tmp-$$" ] &&
      [ "$(grep -c "which is gone" "$T/stlog")" = 3 ] && $FL info "$T/st/step_00000003" >/dev/null 2>&1'
 
+# state.json records any data path as valid JSON (here a tab, quotes and a backslash) and a resume reads it back
+odd="$T/da	ta \"q\" \\x"
+cp -r "$T/data" "$odd"
+if $FL train --model gpt --data "$odd" --out "$T/odd" $SMALL --steps 1 2>"$T/e" &&
+    $FL train --data "$odd" --out "$T/odd" --resume "$T/odd" --set train.max_steps=2 2>>"$T/e" &&
+    grep -q '"data_dir": ".*da\\tta \\"q\\" \\\\x"' "$T/odd/step_00000002/state.json"; then
+    ok "a data path with a tab, quotes and a backslash: state.json stays valid JSON, the resume reads it"
+else
+    bad "odd data path: $(tail -n 1 "$T/e")"
+fi
+
+# a run folder without latest (killed before it wrote one) opens its newest checkpoint
+cp -r "$T/st" "$T/nolatest" && rm "$T/nolatest/latest"
+$FL info "$T/nolatest" --json 2>"$T/e" | grep -q '"checkpoint":"[^"]*step_00000003"' &&
+    ok "a run folder without latest: info opens its newest checkpoint" || bad "no latest: $(cat "$T/e")"
+
 # gradient accumulation: two micro-batches a step
 if $FL train --model gpt --data "$T/data" --out "$T/acc" $SMALL --set train.grad_accum=2 --set train.max_steps=2 \
     2>"$T/log" && grep -q '"step":2,.*"tokens":512,' "$T/acc/metrics.jsonl"; then

@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
 #include "util/json.h"
 
 int cmd_info(int argc, char **argv) {
@@ -20,22 +20,23 @@ int cmd_info(int argc, char **argv) {
         else path = argv[i];
     }
     if (!path) return cli_error("usage: futurelm info CKPT [--json]");
-    char dir[4200];
-    ckpt_resolve(path, dir, sizeof dir);
+    char *dir = fl_checkpoint_resolve(path);
+    if (!dir) return cli_error("out of memory");
     fl_model *m;
     fl_error err = {0};
-    if (ckpt_load_model(dir, &m, &err)) return cli_error("%s", err.msg);
-    char *state = NULL;
-    double step = 0, tokens = 0, val = -1;
-    if (!ckpt_read_state(dir, &state, &err)) {
-        fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
-        const fl_json *r = fl_json_root(doc), *v;
-        if ((v = fl_json_get(r, "step")) && v->type == FL_JSON_NUMBER) step = v->num;
-        if ((v = fl_json_get(r, "tokens_seen")) && v->type == FL_JSON_NUMBER) tokens = v->num;
-        if ((v = fl_json_get(fl_json_get(r, "metrics"), "last_val_loss")) && v->type == FL_JSON_NUMBER) val = v->num;
-        fl_json_free(doc);
-        free(state);
+    if (ckpt_load_model(dir, &m, &err)) {
+        free(dir);
+        return cli_error("%s", err.msg);
     }
+    /* state.json is optional here: without it (or when it is unreadable) step
+     * and tokens print as 0 and the loss as none */
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_run_state_read(dir, &rs, &err);
+    long step = rs.step > 0 ? rs.step : 0;
+    long long tokens = rs.tokens_seen > 0 ? rs.tokens_seen : 0;
+    double val = rs.last_val_loss >= 0 ? rs.last_val_loss : -1; /* NaN: no evaluation yet */
+    fl_run_state_clear(&rs);
     const fl_model_config *c = fl_model_get_config(m);
     char buf[40][48];
     const char *meta[80];
@@ -43,7 +44,7 @@ int cmd_info(int argc, char **argv) {
     if (json) {
         printf("{\"checkpoint\":");
         fl_json_write_string(stdout, dir, strlen(dir));
-        printf(",\"parameters\":%zu,\"step\":%.0f,\"tokens_seen\":%.0f,\"last_val_loss\":", fl_model_num_params(m),
+        printf(",\"parameters\":%zu,\"step\":%ld,\"tokens_seen\":%lld,\"last_val_loss\":", fl_model_num_params(m),
                step, tokens);
         if (val >= 0) printf("%.6f", val);
         else printf("null");
@@ -53,10 +54,11 @@ int cmd_info(int argc, char **argv) {
     } else {
         printf("checkpoint   %s\n", dir);
         for (int i = 2; i < n; i++) printf("%-16s %s\n", meta[2 * i], meta[2 * i + 1]);
-        printf("parameters   %zu\nstep         %.0f\ntokens seen  %.0f\n", fl_model_num_params(m), step, tokens);
+        printf("parameters   %zu\nstep         %ld\ntokens seen  %lld\n", fl_model_num_params(m), step, tokens);
         if (val >= 0) printf("last val loss %.4f (next token)\n", val);
         else printf("last val loss (none yet)\n");
     }
     fl_model_free(m);
+    free(dir);
     return 0;
 }

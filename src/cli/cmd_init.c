@@ -4,7 +4,6 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "train/checkpoint.h"
 
 int cmd_init(int argc, char **argv) {
     fl_model_type type = FL_MODEL_GPT;
@@ -38,7 +37,11 @@ int cmd_init(int argc, char **argv) {
     if (!rc && fl_model_create(&cc.model, &m, &err)) rc = cli_error("%s", err.msg);
     if (!rc) {
         fl_model_init_weights(m, (uint64_t)cc.train.seed);
-        if (ckpt_save(out, m, NULL, "{\"format\": \"futurelm-state\", \"step\": 0, \"tokens_seen\": 0}\n", &err))
+        fl_run_state state; /* a checkpoint before any training step */
+        fl_run_state_init(&state);
+        state.step = 0;
+        state.tokens_seen = 0;
+        if (fl_checkpoint_save(out, m, NULL, &state, &err))
             rc = cli_error("%s", err.msg);
         else
             printf("wrote %s (%s, %zu parameters)\n", out, cc.model.type == FL_MODEL_FTP ? "ftp" : "gpt",

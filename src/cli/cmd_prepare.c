@@ -17,10 +17,8 @@ static const char ABOUT[] =
     "DATA_DIR must not exist (or be empty); output appears there only when complete.";
 
 int cmd_prepare(int argc, char **argv) {
-    fl_prepare_opts o = {0};
-    o.val_fraction = 0.1;
-    o.seed = 1337;
-    o.max_shard_tokens = FL_SHARD_MAX_TOKENS;
+    fl_prepare_opts o;
+    fl_prepare_opts_default(&o);
     int json = 0;
     const char *tok = NULL;
     cli_list inputs = {0};

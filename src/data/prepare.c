@@ -6,6 +6,7 @@
 
 #include "data/inputs.h"
 #include "data/manifest.h"
+#include "data/shard.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -29,6 +30,13 @@ static fl_status on_doc(const char *doc, size_t len, void *user, fl_error *err) 
     if (st) return st;
     p->src_docs[s]++, p->src_tokens[s] += p->ids.len;
     return FL_OK;
+}
+
+void fl_prepare_opts_default(fl_prepare_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->val_fraction = 0.1;
+    o->seed = 1337;
+    o->max_shard_tokens = FL_SHARD_MAX_TOKENS;
 }
 
 fl_status fl_prepare(const fl_prepare_opts *o, fl_prepare_result *res, fl_error *err) {

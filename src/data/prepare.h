@@ -30,6 +30,8 @@ typedef struct {
     int files;
 } fl_prepare_result;
 
+/* val_fraction 0.1, seed 1337, shards of FL_SHARD_MAX_TOKENS; no paths. */
+void fl_prepare_opts_default(fl_prepare_opts *o);
 fl_status fl_prepare(const fl_prepare_opts *o, fl_prepare_result *res, fl_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,14 +108,23 @@ fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err) {
     return FL_OK;
 }
 
-void fl_train_config_json(const fl_train_config *c, FILE *f) {
-    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+fl_status fl_train_config_record(const fl_train_config *c, fl_run_state *s, fl_error *err) {
+    fl_status st = FL_OK;
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0] && !st; i++) {
         const void *src = (const char *)c + KEYS[i].off;
-        fprintf(f, "%s\"%s\":", i ? "," : "", KEYS[i].key);
-        if (KEYS[i].kind == 'f') fprintf(f, "%.9g", (double)*(const float *)src);
-        else if (KEYS[i].kind == 'i') fprintf(f, "%d", *(const int *)src);
-        else fprintf(f, "%lld", *(const long long *)src);
+        char v[40];
+        if (KEYS[i].kind == 'f') snprintf(v, sizeof v, "%.9g", (double)*(const float *)src);
+        else if (KEYS[i].kind == 'i') snprintf(v, sizeof v, "%d", *(const int *)src);
+        else snprintf(v, sizeof v, "%lld", *(const long long *)src);
+        st = fl_run_state_add_setting(s, KEYS[i].key, v, err);
     }
+    return st;
+}
+
+fl_status fl_train_config_apply(fl_train_config *c, const fl_run_state *s, fl_error *err) {
+    fl_status st = FL_OK;
+    for (int i = 0; i < s->n_train && !st; i++) st = fl_train_config_set(c, s->train[i].key, s->train[i].value, err);
+    return st;
 }
 
 float fl_train_lr(const fl_train_config *c, int step) {

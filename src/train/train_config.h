@@ -20,8 +20,11 @@ typedef struct {
 void fl_train_config_default(fl_train_config *c);
 fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *value, fl_error *err);
 fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err);
-/* "train.key": value pairs, comma separated, no braces. */
-void fl_train_config_json(const fl_train_config *c, FILE *f);
+/* Appends every train.* key with its value as text to a run state (state.json's
+ * "train" part): floats with 9 significant digits, so they read back exactly. */
+fl_status fl_train_config_record(const fl_train_config *c, fl_run_state *s, fl_error *err);
+/* Sets every train.* setting a run state recorded (a resume). */
+fl_status fl_train_config_apply(fl_train_config *c, const fl_run_state *s, fl_error *err);
 /* Learning rate at 0-based step: linear warmup, then cosine decay to min_lr at max_steps. */
 float fl_train_lr(const fl_train_config *c, int step);
 #endif

@@ -1,25 +1,21 @@
 #include "train/trainer.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "data/loader.h"
 #include "data/manifest.h"
-#include "io/safetensors.h"
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
+#include "ckpt/run_dir.h"
+#include "ckpt/run_state.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/json.h"
 
 typedef struct {
     fl_model *m;
@@ -39,102 +35,53 @@ typedef struct {
     int resumed;
 } session;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* ---------------------------------------------------------------- state.json */
-
-static char *state_json(const session *s) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return NULL;
-    fl_loader_state ls;
-    fl_loader_get_state(s->train, &ls);
-    uint64_t rng[4];
-    fl_model_get_rng(s->m, rng);
-    fprintf(f, "{\n  \"format\": \"futurelm-state\",\n  \"step\": %ld,\n  \"tokens_seen\": %lld,\n", s->step,
-            s->tokens_seen);
-    fprintf(f, "  \"loader\": {\"seed\": \"%" PRIu64 "\", \"epoch\": \"%" PRIu64 "\", \"cursor\": \"%" PRIu64
-               "\", \"n_windows\": \"%" PRIu64 "\"},\n",
-            ls.seed, ls.epoch, ls.cursor, ls.n_windows);
-    fprintf(f, "  \"rng\": [\"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\"],\n", rng[0], rng[1],
-            rng[2], rng[3]);
-    fprintf(f, "  \"tokenizer\": {\"path\": \"");
-    for (const char *p = s->man.tokenizer; *p; p++) fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
-    fprintf(f, "\", \"sha256\": \"%s\", \"eot\": %d},\n", s->man.sha256, s->man.eot);
-    fprintf(f, "  \"data_dir\": \"");
-    for (const char *p = s->opt->data_dir; *p; p++) fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : "%c", *p);
-    fprintf(f, "\",\n  \"train\": {");
-    fl_train_config_json(&s->tc, f);
-    fprintf(f, "},\n  \"metrics\": {\"last_val_loss\": ");
-    if (isfinite(s->last_val)) {
-        fprintf(f, "%.9g, \"last_val_offsets\": [", s->last_val);
-        for (int j = 0; j < s->last_val_losses.n_offsets; j++)
-            fprintf(f, "%s%.9g", j ? ", " : "", (double)s->last_val_losses.offset_loss[j]);
-        fprintf(f, "]");
-    } else {
-        fprintf(f, "null");
-    }
-    fprintf(f, "}\n}\n");
-    fclose(f);
-    return buf;
-}
-
-static uint64_t json_u64(const fl_json *v) {
-    if (!v) return 0;
-    if (v->type == FL_JSON_STRING) return strtoull(v->str, NULL, 10);
-    if (v->type == FL_JSON_NUMBER) return (uint64_t)v->num;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- checkpoints */
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Keeps the newest keep_last step_* directories. */
-static void prune(const session *s) {
-    DIR *d = opendir(s->opt->run_dir);
-    if (!d) return;
-    char *names[4096];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 4096)
-        if (!strncmp(e->d_name, "step_", 5) && !strchr(e->d_name, '.')) names[n++] = strdup(e->d_name);
-    closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
-    for (int i = 0; i < n; i++) {
-        if (i < n - s->tc.keep_last) {
-            char p[4200];
-            snprintf(p, sizeof p, "%s/%s", s->opt->run_dir, names[i]);
-            ckpt_remove(p);
-        }
-        free(names[i]);
-    }
+/* The run state of this moment, as state.json records it. */
+static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err) {
+    fl_run_state_init(rs);
+    rs->step = s->step;
+    rs->tokens_seen = s->tokens_seen;
+    fl_loader_state ls;
+    fl_loader_get_state(s->train, &ls);
+    rs->has_loader = 1;
+    rs->loader.seed = ls.seed, rs->loader.epoch = ls.epoch;
+    rs->loader.cursor = ls.cursor, rs->loader.n_windows = ls.n_windows;
+    rs->has_rng = 1;
+    fl_model_get_rng(s->m, rs->rng);
+    rs->tokenizer = strdup(s->man.tokenizer);
+    memcpy(rs->tokenizer_sha256, s->man.sha256, sizeof rs->tokenizer_sha256);
+    rs->eot = s->man.eot;
+    rs->data_dir = strdup(s->opt->data_dir);
+    rs->has_metrics = 1;
+    rs->last_val_loss = s->last_val;
+    rs->n_val_offsets = s->last_val_losses.n_offsets;
+    for (int j = 0; j < rs->n_val_offsets; j++) rs->val_offsets[j] = s->last_val_losses.offset_loss[j];
+    fl_status st = !rs->tokenizer || !rs->data_dir ? fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json")
+                                                   : fl_train_config_record(&s->tc, rs, err);
+    if (st) fl_run_state_clear(rs);
+    return st;
 }
 
-static fl_status save(session *s, char *where, size_t where_len, fl_error *err) {
-    char name[64], dir[4200], tmp[4300], latest[4300];
+/* RUN/step_<step>, then RUN/latest pointing at it, then pruning to keep_last.
+ * *where gets the checkpoint's path (malloc'd; the previous one is freed). */
+static fl_status save(session *s, char **where, fl_error *err) {
+    char name[32];
     snprintf(name, sizeof name, "step_%08ld", s->step);
-    snprintf(dir, sizeof dir, "%s/%s", s->opt->run_dir, name);
-    char *st = state_json(s);
-    if (!st) return fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json");
-    fl_status rc = ckpt_save(dir, s->m, s->adam, st, err);
-    free(st);
-    if (rc) return rc;
-    /* the latest pointer: a one-line file, replaced atomically */
-    snprintf(tmp, sizeof tmp, "%s/latest.tmp-%ld", s->opt->run_dir, (long)getpid());
-    snprintf(latest, sizeof latest, "%s/latest", s->opt->run_dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f || fprintf(f, "%s\n", name) < 0 || fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, latest)) {
-        unlink(tmp);
-        return fl_fail(err, FL_ERR_IO, "cannot update %s: %s", latest, strerror(errno));
+    char *dir = fl_path_join(s->opt->run_dir, name);
+    if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_run_state rs;
+    fl_status st = record_state(s, &rs, err);
+    if (!st) st = ckpt_save(dir, s->m, s->adam, &rs, err);
+    fl_run_state_clear(&rs);
+    if (!st) st = fl_ckpt_set_latest(s->opt->run_dir, name, err);
+    if (st) {
+        free(dir);
+        return st;
     }
-    prune(s);
-    snprintf(where, where_len, "%s", dir);
+    fl_ckpt_prune(s->opt->run_dir, s->tc.keep_last);
+    free(*where);
+    *where = dir;
     return FL_OK;
 }
 
@@ -171,39 +118,27 @@ static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
 
 static fl_status apply_state(session *s, const char *ckpt, const char *const *overrides, int n_over,
                              fl_error *err) {
-    char *text;
-    fl_status st = ckpt_read_state(ckpt, &text, err);
-    if (st) return st;
-    char msg[128];
-    fl_json_doc *doc = fl_json_parse(text, strlen(text), msg, sizeof msg);
-    free(text);
-    if (!doc) return fl_fail(err, FL_ERR_FORMAT, "%s/state.json: %s", ckpt, msg);
-    const fl_json *root = fl_json_root(doc), *tr = fl_json_get(root, "train");
-    for (const fl_json *c = tr ? tr->child : NULL; c && !st; c = c->next)
-        if (c->type == FL_JSON_NUMBER) st = fl_train_config_set(&s->tc, c->key, c->num_text, err);
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_status st = fl_run_state_read(ckpt, &rs, err);
+    if (!st) st = fl_train_config_apply(&s->tc, &rs, err);
     for (int i = 0; i < n_over && !st; i++) /* explicit --set train.* wins (e.g. more max_steps) */
         if (!strncmp(overrides[2 * i], "train.", 6)) st = fl_train_config_set(&s->tc, overrides[2 * i], overrides[2 * i + 1], err);
-    int64_t v = 0;
-    fl_json_int64(fl_json_get(root, "step"), &v);
-    s->step = (long)v;
-    fl_json_int64(fl_json_get(root, "tokens_seen"), &v);
-    s->tokens_seen = v;
-    const fl_json *ld = fl_json_get(root, "loader"), *rng = fl_json_get(root, "rng");
-    s->resumed = 1;
-    s->pending.seed = json_u64(fl_json_get(ld, "seed"));
-    s->pending.epoch = json_u64(fl_json_get(ld, "epoch"));
-    s->pending.cursor = json_u64(fl_json_get(ld, "cursor"));
-    s->pending.n_windows = json_u64(fl_json_get(ld, "n_windows"));
-    if (rng && rng->type == FL_JSON_ARRAY && rng->count == 4) {
-        uint64_t r[4];
-        int i = 0;
-        for (const fl_json *c = rng->child; c; c = c->next) r[i++] = json_u64(c);
-        fl_model_set_rng(s->m, r);
+    if (st) {
+        fl_run_state_clear(&rs);
+        return st;
     }
-    const fl_json *met = fl_json_get(root, "metrics"), *lv = fl_json_get(met, "last_val_loss");
-    s->last_val = lv && lv->type == FL_JSON_NUMBER ? lv->num : NAN;
-    if (!ld) st = fl_fail(err, FL_ERR_FORMAT, "%s/state.json has no loader position; cannot resume exactly", ckpt);
-    fl_json_free(doc);
+    s->step = rs.step > 0 ? rs.step : 0;
+    s->tokens_seen = rs.tokens_seen > 0 ? rs.tokens_seen : 0;
+    s->resumed = 1;
+    s->pending = (fl_loader_state){rs.loader.seed, rs.loader.epoch, rs.loader.cursor, rs.loader.n_windows};
+    if (rs.has_rng) fl_model_set_rng(s->m, rs.rng);
+    s->last_val = rs.last_val_loss;
+    s->last_val_losses.n_offsets = rs.n_val_offsets;
+    for (int j = 0; j < rs.n_val_offsets; j++) s->last_val_losses.offset_loss[j] = (float)rs.val_offsets[j];
+    if (!rs.has_loader)
+        st = fl_fail(err, FL_ERR_FORMAT, "%s/state.json has no loader position; cannot resume exactly", ckpt);
+    fl_run_state_clear(&rs);
     return st;
 }
 
@@ -222,51 +157,59 @@ static void progress(session *s, double loss, double tps, double eta, int skippe
     fflush(f);
 }
 
+/* --resume: the checkpoint's model, optimizer and run state. */
+static fl_status resume(session *s, const char *const *over, int n_over, fl_error *err) {
+    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = ckpt_load_model(ck, &s->m, err);
+    if (!st) { /* a resume continues the checkpoint's model: a conflicting --model/--set is an error */
+        const fl_model_config *have = fl_model_get_config(s->m);
+        for (int i = 0; i < n_over && !st; i++) {
+            if (!strncmp(over[2 * i], "train.", 6)) continue;
+            fl_model_config want = *have;
+            fl_error e2;
+            if (fl_model_config_set(&want, over[2 * i], over[2 * i + 1], &e2) || memcmp(&want, have, sizeof want))
+                st = fl_fail(err, FL_ERR_CONFIG,
+                             "%s is a %s model whose config disagrees with %s=%s; a resume keeps the checkpoint's "
+                             "model (drop that option, or start a new run with --init-from)",
+                             ck, have->type == FL_MODEL_FTP ? "ftp" : "gpt", over[2 * i], over[2 * i + 1]);
+        }
+    }
+    if (!st) st = apply_state(s, ck, over, n_over, err);
+    if (!st) st = fl_adamw_create(s->m, &s->adam, err);
+    if (!st) st = ckpt_load_optimizer(ck, s->m, s->adam, err);
+    if (!st) fprintf(s->opt->log, "resuming %s at step %ld\n", ck, s->step);
+    free(ck);
+    return st;
+}
+
+/* A new run: a model drawn from train.seed, with --init-from's same-named tensors copied in. */
+static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
+    fl_model_config c = *mc;
+    fl_status st = fl_model_create(&c, &s->m, err);
+    if (!st) fl_model_init_weights(s->m, (uint64_t)s->tc.seed);
+    if (!st) st = fl_adamw_create(s->m, &s->adam, err);
+    if (st || !s->opt->init_from) return st;
+    char *ck = fl_checkpoint_resolve(s->opt->init_from);
+    if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_model *src;
+    st = ckpt_load_model(ck, &src, err);
+    int copied = 0;
+    for (int i = 0; !st && i < fl_model_num_tensors(src); i++) {
+        const fl_tensor *a = fl_model_tensor(src, i), *b = fl_model_find_tensor(s->m, a->name);
+        if (b && b->numel == a->numel && b->shape[0] == a->shape[0])
+            memcpy(b->data, a->data, a->numel * sizeof(float)), copied++;
+    }
+    if (!st) fprintf(s->opt->log, "initialised %d tensors from %s\n", copied, ck);
+    fl_model_free(src);
+    free(ck);
+    return st;
+}
+
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     const fl_train_options *o = s->opt;
     fl_status st = fl_manifest_read(o->data_dir, &s->man, err);
-    if (st) return st;
-    if (o->resume) {
-        char ck[4200];
-        ckpt_resolve(o->resume, ck, sizeof ck);
-        st = ckpt_load_model(ck, &s->m, err);
-        if (!st) { /* a resume continues the checkpoint's model: a conflicting --model/--set is an error */
-            const fl_model_config *have = fl_model_get_config(s->m);
-            for (int i = 0; i < n_over && !st; i++) {
-                if (!strncmp(over[2 * i], "train.", 6)) continue;
-                fl_model_config want = *have;
-                fl_error e2;
-                if (fl_model_config_set(&want, over[2 * i], over[2 * i + 1], &e2) || memcmp(&want, have, sizeof want))
-                    st = fl_fail(err, FL_ERR_CONFIG,
-                                 "%s is a %s model whose config disagrees with %s=%s; a resume keeps the checkpoint's "
-                                 "model (drop that option, or start a new run with --init-from)",
-                                 ck, have->type == FL_MODEL_FTP ? "ftp" : "gpt", over[2 * i], over[2 * i + 1]);
-            }
-        }
-        if (!st) st = apply_state(s, ck, over, n_over, err);
-        if (!st) st = fl_adamw_create(s->m, &s->adam, err);
-        if (!st) st = ckpt_load_optimizer(ck, s->m, s->adam, err);
-        if (!st) fprintf(o->log, "resuming %s at step %ld\n", ck, s->step);
-    } else {
-        fl_model_config c = *mc;
-        st = fl_model_create(&c, &s->m, err);
-        if (!st) fl_model_init_weights(s->m, (uint64_t)s->tc.seed);
-        if (!st) st = fl_adamw_create(s->m, &s->adam, err);
-        if (!st && o->init_from) {
-            char ck[4200];
-            ckpt_resolve(o->init_from, ck, sizeof ck);
-            fl_model *src;
-            st = ckpt_load_model(ck, &src, err);
-            int copied = 0;
-            for (int i = 0; !st && i < fl_model_num_tensors(src); i++) {
-                const fl_tensor *a = fl_model_tensor(src, i), *b = fl_model_find_tensor(s->m, a->name);
-                if (b && b->numel == a->numel && b->shape[0] == a->shape[0])
-                    memcpy(b->data, a->data, a->numel * sizeof(float)), copied++;
-            }
-            if (!st) fprintf(o->log, "initialised %d tensors from %s\n", copied, ck);
-            fl_model_free(src);
-        }
-    }
+    if (!st) st = o->resume ? resume(s, over, n_over, err) : fresh(s, mc, err);
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(s->m);
     if (s->man.vocab_size > c->vocab_size)
@@ -284,8 +227,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if ((st = fl_loader_open(o->data_dir, "train", &lc, &s->train, err))) return st;
     if (s->resumed && (st = fl_loader_set_state(s->train, &s->pending, err))) return st;
     lc.shuffle = 0;
-    if (fl_loader_open(o->data_dir, "val", &lc, &s->val, err) != FL_OK) {
-        fprintf(o->log, "note: no usable validation split (%s); evaluation is off\n", err->msg);
+    fl_error val_err; /* a note, not a failure: the caller's err (which may be NULL) is not touched */
+    if (fl_loader_open(o->data_dir, "val", &lc, &s->val, &val_err) != FL_OK) {
+        fprintf(o->log, "note: no usable validation split (%s); evaluation is off\n", val_err.msg);
         s->val = NULL;
     }
     if ((st = fl_model_reserve(s->m, s->B, s->T, err))) return st;
@@ -294,10 +238,12 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
     mkdir(o->run_dir, 0755);
     ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
-    char path[4200];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
+    char *path = fl_path_join(o->run_dir, "metrics.jsonl");
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     s->metrics = fopen(path, "a");
-    if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    if (!s->metrics) st = fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    free(path);
+    if (st) return st;
     fprintf(o->log, "%s model: %zu parameters; %llu train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
             c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m),
             (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
@@ -327,10 +273,10 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     }
     const fl_model_config *mc = fl_model_get_config(s.m);
     int nonfinite = 0, ran = 0;
-    double t0 = now();
-    char where[4200] = "";
+    double t0 = fl_wall_seconds();
+    char *where = NULL; /* the newest checkpoint written */
     while (s.step < s.tc.max_steps) {
-        double ts = now();
+        double ts = fl_wall_seconds();
         fl_model_zero_grad(s.m);
         double loss = 0, next = 0;
         fl_losses L;
@@ -363,13 +309,13 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         s.step++;
         ran++;
         s.tokens_seen += (long long)s.B * s.T * s.tc.grad_accum;
-        double dt = now() - ts, tps = (double)s.B * s.T * s.tc.grad_accum / dt;
+        double dt = fl_wall_seconds() - ts, tps = (double)s.B * s.T * s.tc.grad_accum / dt;
         fprintf(s.metrics,
                 "{\"step\":%ld,\"loss\":%.9g,\"next_token_loss\":%.9g,\"lr\":%.9g,\"grad_norm\":%.9g,\"tokens\":%lld,"
                 "\"tokens_per_s\":%.1f,\"skipped\":%s}\n",
                 s.step, loss, next, (double)lr, (double)norm, s.tokens_seen, tps, skipped ? "true" : "false");
         fflush(s.metrics);
-        double eta = (now() - t0) / ran * (s.tc.max_steps - s.step);
+        double eta = (fl_wall_seconds() - t0) / ran * (s.tc.max_steps - s.step);
         progress(&s, loss, tps, eta, skipped);
         if (skipped) {
             fprintf(opt->log, "%sstep %ld: non-finite %s; update skipped (%d in a row)\n", opt->progress_bar ? "\n" : "",
@@ -403,7 +349,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         }
         if ((s.tc.ckpt_every && s.step % s.tc.ckpt_every == 0) || last) {
             if (!skipped || !last) {
-                if ((st = save(&s, where, sizeof where, err))) break;
+                if ((st = save(&s, &where, err))) break;
             }
         }
         if (last) break;
@@ -411,9 +357,10 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     if (opt->progress_bar) fprintf(opt->log, "\n");
     if (!st) {
         if (opt->stop && *opt->stop) fprintf(opt->log, "stopped by signal after step %ld; ", s.step);
-        if (where[0]) fprintf(opt->log, "checkpoint: %s\n", where);
+        if (where) fprintf(opt->log, "checkpoint: %s\n", where);
         if (isfinite(s.last_val)) fprintf(opt->log, "last validation next-token loss: %.4f\n", s.last_val);
     }
+    free(where);
     teardown(&s);
     return st;
 }

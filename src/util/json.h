@@ -38,4 +38,7 @@ int fl_json_int64(const fl_json *v, int64_t *out);
 /* Write text[0..n) as a JSON string literal (quotes included): escapes what
  * JSON requires and replaces bytes that are not valid UTF-8 with U+FFFD. */
 void fl_json_write_string(FILE *f, const char *text, size_t n);
+/* Write v as a JSON number with 9 significant digits (so every float reads
+ * back exactly); NaN and infinities, which JSON cannot hold, as null. */
+void fl_json_write_number(FILE *f, double v);
 #endif

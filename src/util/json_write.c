@@ -2,6 +2,7 @@
  * middle of a UTF-8 character, and byte-level BPE can produce any byte), while
  * JSON text must be valid UTF-8: invalid sequences become U+FFFD, and control
  * characters, quotes and backslashes are escaped. */
+#include <math.h>
 #include <stdio.h>
 
 #include "util/json.h"
@@ -55,4 +56,9 @@ void fl_json_write_string(FILE *f, const char *text, size_t n) {
         i += len;
     }
     fputc('"', f);
+}
+
+void fl_json_write_number(FILE *f, double v) {
+    if (isfinite(v)) fprintf(f, "%.9g", v);
+    else fputs("null", f);
 }

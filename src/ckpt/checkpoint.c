@@ -1,19 +1,18 @@
-#define _XOPEN_SOURCE 700 /* realpath */
-#include "train/checkpoint.h"
+#include "ckpt/checkpoint.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/safetensors.h"
+#include "ckpt/run_state.h"
+#include "ckpt/safetensors.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define MAX_META 40
 
@@ -65,122 +64,88 @@ static fl_status write_text(const char *path, const char *text, fl_error *err) {
     return FL_OK;
 }
 
-static void remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char p[4200];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-/* Removes a checkpoint directory without ever exposing a half-deleted one under
- * its final name: rename it aside first (atomic), then delete. */
-void ckpt_remove(const char *dir) {
-    char aside[4200];
-    snprintf(aside, sizeof aside, "%s.del-%ld", dir, (long)getpid());
-    if (rename(dir, aside) == 0) remove_tree(aside);
-}
-
-/* The pid in a "NAME.tmp-PID" / "NAME.del-PID" leftover, or -1 for any other name. */
-static long leftover_pid(const char *name) {
-    const char *dot = strrchr(name, '.');
-    if (!dot || (strncmp(dot, ".tmp-", 5) && strncmp(dot, ".del-", 5))) return -1;
-    char *end;
-    long pid = strtol(dot + 5, &end, 10);
-    return *end || pid <= 0 ? -1 : pid;
-}
-
-int ckpt_remove_stale(const char *run_dir, FILE *log) {
-    DIR *d = opendir(run_dir);
-    if (!d) return 0;
-    int removed = 0;
-    struct dirent *e;
-    char p[4200];
-    while ((e = readdir(d))) {
-        long pid = leftover_pid(e->d_name);
-        /* a live process (another writer, or this one) may still be using it */
-        if (pid < 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
-        snprintf(p, sizeof p, "%s/%s", run_dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) != 0) continue;
-        if (S_ISDIR(sb.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-        if (log) fprintf(log, "note: removed %s, left by process %ld which is gone\n", p, pid);
-        removed++;
-    }
-    closedir(d);
-    return removed;
-}
-
 static int all_finite(const float *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(p[i])) return 0;
     return 1;
 }
 
-fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const char *state_json, fl_error *err) {
+/* optimizer.safetensors: m.<name> and v.<name> for every parameter tensor,
+ * laid out like the model's (outs), and the step count for bias correction. */
+static fl_status write_optimizer(const char *path, const fl_model *m, fl_adamw *opt, const fl_st_out *outs,
+                                 fl_error *err) {
     int nt = fl_model_num_tensors(m);
-    fl_st_out *outs = calloc((size_t)nt, sizeof *outs);
-    if (!outs) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    float *base = fl_model_params((fl_model *)m);
+    fl_st_out *mo = calloc((size_t)nt * 2, sizeof *mo);
+    char (*names)[64] = calloc((size_t)nt * 2, sizeof *names);
+    fl_status st = !mo || !names ? fl_fail(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
+    for (int k = 0; !st && k < 2 * nt; k++) {
+        const fl_tensor *t = fl_model_tensor(m, k % nt);
+        const float *mom = k < nt ? fl_adamw_m(opt) : fl_adamw_v(opt);
+        snprintf(names[k], sizeof names[k], "%s.%s", k < nt ? "m" : "v", t->name);
+        mo[k] = outs[k % nt];
+        mo[k].name = names[k];
+        mo[k].data = mom + (t->data - base);
+    }
+    char steps[32];
+    snprintf(steps, sizeof steps, "%ld", fl_adamw_steps_taken(opt));
+    const char *om[4] = {"format", "futurelm-adamw", "steps", steps};
+    if (!st) st = fl_st_write(path, mo, 2 * nt, om, 2, err);
+    free(mo);
+    free(names);
+    return st;
+}
+
+/* Writes one file of the checkpoint being built in folder tmp. */
+static fl_status write_part(const char *tmp, const char *name, const fl_model *m, fl_adamw *opt,
+                            const fl_st_out *outs, const fl_run_state *state, fl_error *err) {
+    char *path = fl_path_join(tmp, name);
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st;
+    if (!strcmp(name, "model.safetensors")) {
+        char buf[MAX_META][48];
+        const char *meta[2 * MAX_META];
+        int nm = ckpt_config_meta(fl_model_get_config(m), buf, meta);
+        st = fl_st_write(path, outs, fl_model_num_tensors(m), meta, nm, err);
+    } else if (!strcmp(name, "optimizer.safetensors")) {
+        st = write_optimizer(path, m, opt, outs, err);
+    } else {
+        fl_run_state empty;
+        fl_run_state_init(&empty);
+        char *text = fl_run_state_to_json(state ? state : &empty);
+        st = text ? write_text(path, text, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory writing %s", path);
+        free(text);
+    }
+    free(path);
+    return st;
+}
+
+fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state, fl_error *err) {
+    int nt = fl_model_num_tensors(m);
+    if (nt <= 0) return fl_fail(err, FL_ERR_ARG, "a model without tensors has no checkpoint");
     for (int i = 0; i < nt; i++) {
         const fl_tensor *t = fl_model_tensor(m, i);
-        if (!all_finite(t->data, t->numel)) {
-            free(outs);
+        if (!all_finite(t->data, t->numel))
             return fl_fail(err, FL_ERR_NONFINITE, "tensor %s is not finite; refusing to write a checkpoint", t->name);
-        }
-        outs[i].name = t->name;
-        outs[i].dtype = FL_DT_F32;
-        outs[i].ndim = t->ndim;
+    }
+    fl_st_out *outs = calloc((size_t)nt, sizeof *outs);
+    char *tmp = fl_path_fmt("%s.tmp-%ld", dir, (long)getpid());
+    if (!outs || !tmp) {
+        free(outs), free(tmp);
+        return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < nt; i++) {
+        const fl_tensor *t = fl_model_tensor(m, i);
+        outs[i] = (fl_st_out){.name = t->name, .dtype = FL_DT_F32, .ndim = t->ndim, .data = t->data};
         outs[i].shape[0] = t->shape[0];
         outs[i].shape[1] = t->shape[1];
-        outs[i].data = t->data;
     }
-    char tmp[4096], path[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid());
-    remove_tree(tmp);
-    if (mkdir(tmp, 0755) != 0) {
-        free(outs);
-        return fl_fail(err, FL_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    }
-    char buf[MAX_META][48];
-    const char *meta[2 * MAX_META];
-    int nm = ckpt_config_meta(fl_model_get_config(m), buf, meta);
-    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
-    fl_status st = fl_st_write(path, outs, nt, meta, nm, err);
-    if (!st && opt) { /* one file: m.<name> and v.<name> for every parameter tensor */
-        float *base = fl_model_params((fl_model *)m);
-        fl_st_out *mo = calloc((size_t)nt * 2, sizeof *mo);
-        char (*names)[64] = calloc((size_t)nt * 2, sizeof *names);
-        if (!mo || !names) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-        for (int k = 0; !st && k < 2 * nt; k++) {
-            const fl_tensor *t = fl_model_tensor(m, k % nt);
-            const float *mom = k < nt ? fl_adamw_m(opt) : fl_adamw_v(opt);
-            snprintf(names[k], sizeof names[k], "%s.%s", k < nt ? "m" : "v", t->name);
-            mo[k] = outs[k % nt];
-            mo[k].name = names[k];
-            mo[k].data = mom + (t->data - base);
-        }
-        char steps[32];
-        snprintf(steps, sizeof steps, "%ld", fl_adamw_steps_taken(opt));
-        const char *om[4] = {"format", "futurelm-adamw", "steps", steps};
-        snprintf(path, sizeof path, "%s/optimizer.safetensors", tmp);
-        if (!st) st = fl_st_write(path, mo, 2 * nt, om, 2, err);
-        free(mo);
-        free(names);
-    }
-    if (!st) {
-        snprintf(path, sizeof path, "%s/state.json", tmp);
-        st = write_text(path, state_json ? state_json : "{}\n", err);
-    }
+    fl_remove_tree(tmp);
+    fl_status st = FL_OK;
+    if (mkdir(tmp, 0755) != 0) st = fl_fail(err, FL_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    if (!st) st = write_part(tmp, "model.safetensors", m, opt, outs, state, err);
+    if (!st && opt) st = write_part(tmp, "optimizer.safetensors", m, opt, outs, state, err);
+    if (!st) st = write_part(tmp, "state.json", m, opt, outs, state, err);
     free(outs);
     if (!st) {
         int fd = open(tmp, O_RDONLY);
@@ -188,21 +153,27 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const cha
         ckpt_remove(dir); /* an older checkpoint of the same name is replaced */
         if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
     }
-    if (st) remove_tree(tmp);
+    if (st) fl_remove_tree(tmp);
+    free(tmp);
     return st;
 }
 
 fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
     *out = NULL;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    char *path = fl_path_join(dir, "model.safetensors");
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_st_file *f;
     fl_status st = fl_st_open(path, &f, err);
-    if (st) return st;
+    if (st) {
+        free(path);
+        return st;
+    }
     const char *fmt = fl_st_meta(f, "format"), *type = fl_st_meta(f, "model_type");
     if (!fmt || strcmp(fmt, "futurelm") || !type) {
+        st = fl_fail(err, FL_ERR_FORMAT, "%s: not a futurelm checkpoint (no format=futurelm metadata)", path);
         fl_st_close(f);
-        return fl_fail(err, FL_ERR_FORMAT, "%s: not a futurelm checkpoint (no format=futurelm metadata)", path);
+        free(path);
+        return st;
     }
     fl_model_config cfg;
     fl_model_config_default(&cfg, !strcmp(type, "ftp") ? FL_MODEL_FTP : FL_MODEL_GPT);
@@ -231,6 +202,7 @@ fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
         st = fl_fail(err, FL_ERR_FORMAT, "%s: holds %d tensors, the config needs %d", path, fl_st_count(f),
                      fl_model_num_tensors(m));
     fl_st_close(f);
+    free(path);
     if (st) {
         fl_model_free(m);
         return st;
@@ -241,11 +213,14 @@ fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
 
 fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err) {
     float *base = fl_model_params((fl_model *)m);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
+    char *path = fl_path_join(dir, "optimizer.safetensors");
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_st_file *f;
     fl_status st = fl_st_open(path, &f, err);
-    if (st) return st;
+    if (st) {
+        free(path);
+        return st;
+    }
     for (int k = 0; k < 2 * fl_model_num_tensors(m) && !st; k++) {
         int nt = fl_model_num_tensors(m);
         const fl_tensor *t = fl_model_tensor(m, k % nt);
@@ -260,52 +235,69 @@ fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt,
     const char *steps = fl_st_meta(f, "steps");
     if (!st) fl_adamw_set_steps(opt, steps ? atol(steps) : 0);
     fl_st_close(f);
+    free(path);
     return st;
 }
 
 fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/state.json", dir);
+    char *path = fl_path_join(dir, "state.json");
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     FILE *fp = fopen(path, "rb");
-    if (!fp) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)(n > 0 ? n : 0) + 1);
-    if (!buf || n < 0 || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
+    fl_status st = FL_OK;
+    char *buf = NULL;
+    if (!fp) {
+        st = fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    } else {
+        fseek(fp, 0, SEEK_END);
+        long n = ftell(fp);
+        fseek(fp, 0, SEEK_SET);
+        buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+            st = fl_fail(err, FL_ERR_IO, "cannot read %s", path);
+        } else {
+            buf[n] = 0;
+        }
         fclose(fp);
-        return fl_fail(err, FL_ERR_IO, "cannot read %s", path);
     }
-    buf[n] = 0;
-    fclose(fp);
+    free(path);
     *json = buf;
-    return FL_OK;
+    return st;
 }
 
-void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t n) {
-    snprintf(out, n, "%s", recorded);
-    if (!recorded[0] || recorded[0] == '/' || access(recorded, F_OK) == 0) return;
-    char up[4200];
-    if (!realpath(dir, up)) return;
-    for (char *slash; (slash = strrchr(up, '/')) != NULL;) {
-        *slash = 0; /* the next folder up ("" for the root) */
-        char cand[8400];
-        snprintf(cand, sizeof cand, "%s/%s", up, recorded);
-        if (access(cand, F_OK) == 0) {
-            snprintf(out, n, "%s", cand);
-            return;
+/* ---------------------------------------------------------------- public API */
+
+fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *state, fl_error *err) {
+    *model = NULL;
+    if (state) fl_run_state_clear(state);
+    char *dir = fl_checkpoint_resolve(path);
+    if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = ckpt_load_model(dir, model, err);
+    if (!st && state) {
+        /* no state.json (a hand-made checkpoint) is an empty state; an unreadable one is an error */
+        char *sp = fl_path_join(dir, "state.json");
+        if (!sp) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+        else if (access(sp, F_OK) == 0 || errno != ENOENT) st = fl_run_state_read(dir, state, err);
+        free(sp);
+        if (st) {
+            fl_model_free(*model);
+            *model = NULL;
         }
     }
+    free(dir);
+    return st;
 }
 
-void ckpt_resolve(const char *path, char *out, size_t n) {
-    char p[4200], name[256] = "";
-    snprintf(p, sizeof p, "%s/latest", path);
-    FILE *f = fopen(p, "r");
-    if (f && fgets(name, sizeof name, f) && (name[strcspn(name, "\r\n")] = 0, name[0]))
-        snprintf(out, n, "%s/%s", path, name);
-    else
-        snprintf(out, n, "%s", path);
-    if (f) fclose(f);
+fl_status fl_checkpoint_load_optimizer(const char *path, const fl_model *m, fl_adamw *opt, fl_error *err) {
+    char *dir = fl_checkpoint_resolve(path);
+    if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = ckpt_load_optimizer(dir, m, opt, err);
+    free(dir);
+    return st;
+}
+
+fl_status fl_checkpoint_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state,
+                             fl_error *err) {
+    return ckpt_save(dir, m, opt, state, err);
 }

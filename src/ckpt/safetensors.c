@@ -1,4 +1,4 @@
-#include "io/safetensors.h"
+#include "ckpt/safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 #define MAX_HEADER (100u << 20) /* a header over 100 MB is not a real file */
@@ -290,12 +291,14 @@ fl_status fl_st_write(const char *path, const fl_st_out *tensors, int n, const c
         return fl_fail(err, FL_ERR_NOMEM, "out of memory writing %s", path);
     }
 
-    char tmp_path[4096];
-    snprintf(tmp_path, sizeof tmp_path, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char *tmp_path = fl_path_fmt("%s.tmp-%ld", path, (long)getpid());
+    int fd = tmp_path ? open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
     if (fd < 0) {
+        fl_status st = tmp_path ? fl_fail(err, FL_ERR_IO, "cannot create %s: %s", tmp_path, strerror(errno))
+                                : fl_fail(err, FL_ERR_NOMEM, "out of memory writing %s", path);
         free(h.s);
-        return fl_fail(err, FL_ERR_IO, "cannot create %s: %s", tmp_path, strerror(errno));
+        free(tmp_path);
+        return st;
     }
     unsigned char len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.len >> (8 * i));
@@ -310,10 +313,10 @@ fl_status fl_st_write(const char *path, const fl_st_out *tensors, int n, const c
     int saved = errno;
     if (close(fd) != 0 && !bad) bad = 1, saved = errno;
     if (!bad && rename(tmp_path, path) != 0) bad = 1, saved = errno;
-    if (bad) {
-        unlink(tmp_path);
+    if (bad) unlink(tmp_path);
+    free(tmp_path);
+    if (bad)
         return fl_fail(err, FL_ERR_IO, "cannot write %s: %s (nothing was written under that name)", path,
                        strerror(saved));
-    }
     return FL_OK;
 }
