@@ -6,12 +6,19 @@
  * values are refused with a message. A configuration that validates must
  * survive the round trips the program relies on: the model keys as a checkpoint
  * records them (ckpt_config_meta) and the train keys as state.json records them
- * (fl_train_config_json, which must be valid JSON) set again from that text give
- * the same configuration. */
+ * (fl_train_config_record, written and parsed as state.json, then
+ * fl_train_config_apply) give the same configuration. */
 #include "fuzz_util.h"
+#if __has_include("ckpt/checkpoint.h")
+#include "ckpt/checkpoint.h"
+#else
 #include "train/checkpoint.h"
+#endif
 #include "train/train_config.h"
 #include "util/json.h"
+#if __has_include("ckpt/run_state.h")
+#include "ckpt/run_state.h"
+#endif
 #ifdef FUZZ_CLI_OPTIONS
 #include "cli/options.h"
 #endif
@@ -119,29 +126,25 @@ static void model_round_trip(const fl_model_config *m) {
 }
 
 static void train_round_trip(const fl_train_config *t) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) abort();
-    fputc('{', f);
-    fl_train_config_json(t, f);
-    fputc('}', f);
-    fclose(f);
-    char msg[200];
-    fl_json_doc *doc = fl_json_parse(text, len, msg, sizeof msg);
-    FUZZ_CHECK(doc, "a validated train config is written as invalid JSON (%s): %s", msg, text);
-    configs again;
-    fl_model_config_default(&again.model, FL_MODEL_GPT);
-    fl_train_config_default(&again.train);
-    for (const fl_json *v = fl_json_root(doc)->child; v; v = v->next)
-        FUZZ_CHECK(v->type == FL_JSON_NUMBER && !set_one(&again, v->key, v->num_text), "recorded %s is refused",
-                   v->key);
-    FUZZ_CHECK(!memcmp(t, &again.train, sizeof *t), "the train keys do not survive state.json: %s", text);
+    fl_run_state rs, back;
+    fl_run_state_init(&rs);
+    fl_run_state_init(&back);
     fl_error err = {0};
-    FUZZ_CHECK(fl_train_config_validate(&again.train, &err) == FL_OK, "the recorded train config is invalid: %s",
-               err.msg);
-    fl_json_free(doc);
+    FUZZ_CHECK(fl_train_config_record(t, &rs, &err) == FL_OK, "record: %s", err.msg);
+    char *text = fl_run_state_to_json(&rs);
+    FUZZ_CHECK(text, "the state writer failed");
+    FUZZ_CHECK(fl_run_state_parse(text, strlen(text), "state.json", &back, &err) == FL_OK,
+               "a validated train config is written as a state.json that does not parse (%s): %s", err.msg, text);
+    FUZZ_CHECK(back.n_train == rs.n_train, "%d recorded settings read back as %d: %s", rs.n_train, back.n_train, text);
+    fl_train_config again;
+    fl_train_config_default(&again);
+    FUZZ_CHECK(fl_train_config_apply(&again, &back, &err) == FL_OK, "recorded settings are refused (%s): %s",
+               err.msg, text);
+    FUZZ_CHECK(!memcmp(t, &again, sizeof *t), "the train keys do not survive state.json: %s", text);
+    FUZZ_CHECK(fl_train_config_validate(&again, &err) == FL_OK, "the recorded train config is invalid: %s", err.msg);
     free(text);
+    fl_run_state_clear(&rs);
+    fl_run_state_clear(&back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -30,10 +30,13 @@ for t in "$@"; do
     [ -d "$dir/seeds/$t" ] && seeds=$dir/seeds/$t
     dict=
     [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+    # A scratch folder for the harnesses' files, removed even when a crash skips their cleanup.
+    scratch=$(mktemp -d "${FUZZ_SCRATCH:-/dev/shm}/futurelm-fuzz-run.XXXXXX" 2>/dev/null || mktemp -d)
     # -close_fd_mask=1: the harness's stdout is noise; stderr keeps the sanitizer reports.
-    "$bin" -max_total_time="$secs" -timeout="$timeout_s" -rss_limit_mb="$rss" -detect_leaks=1 \
+    FUZZ_TMPDIR=$scratch "$bin" -max_total_time="$secs" -timeout="$timeout_s" -rss_limit_mb="$rss" -detect_leaks=1 \
         -print_final_stats=1 -close_fd_mask=1 -artifact_prefix="$art/" $dict "$corpus" $seeds >"$log" 2>&1
     rc=$?
+    rm -rf "$scratch"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     units=$(ls "$corpus" | wc -l)
@@ -42,11 +45,13 @@ for t in "$@"; do
         if [ -n "$FUZZ_TAP" ]; then echo "ok - $line"; else echo "$line"; fi
         continue
     fi
-    kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-z-]+|runtime error|fuzz check failed' "$log" | head -n 1)
+    kind=$(grep -aoE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-z-]+|runtime error|fuzz check failed' "$log" | head -n 1)
     repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
     if [ -n "$FUZZ_TAP" ]; then echo "not ok - $line: ${kind:-exit status $rc}, reproducer ${repro:-none}"
     else echo "$line: FAILED (${kind:-exit status $rc}); reproducer ${repro:-none}; log $log"; fi
-    grep -E 'ERROR:|runtime error|fuzz check failed|^ *#[0-9]+ ' "$log" | head -n 30 | sed 's/^/    /'
+    # the report's first lines and the stack frames in our code, not libFuzzer's
+    grep -aE 'ERROR:|SUMMARY:|runtime error|fuzz check failed|^ *#[0-9]+ .* in [a-z_0-9]+ .*/(src|tests)/' "$log" |
+        head -n 24 | cut -c 1-240 | sed 's/^/    /'
     echo "    reproduce: $bin $repro"
     failed=1
     [ -n "$FUZZ_KEEP_GOING" ] || exit 1
