@@ -29,7 +29,9 @@ for t in "$@"; do
     seeds=
     [ -d "$dir/seeds/$t" ] && seeds=$dir/seeds/$t
     dict=
-    [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+    d=$t
+    case $t in state_json | manifest) d=json ;; esac # JSON files share the JSON dictionary
+    [ -f "tests/fuzz/$d.dict" ] && dict=-dict=tests/fuzz/$d.dict
     # A scratch folder for the harnesses' files, removed even when a crash skips their cleanup.
     scratch=$(mktemp -d "${FUZZ_SCRATCH:-/dev/shm}/futurelm-fuzz-run.XXXXXX" 2>/dev/null || mktemp -d)
     # -close_fd_mask=1: the harness's stdout is noise; stderr keeps the sanitizer reports.
@@ -50,7 +52,7 @@ for t in "$@"; do
     if [ -n "$FUZZ_TAP" ]; then echo "not ok - $line: ${kind:-exit status $rc}, reproducer ${repro:-none}"
     else echo "$line: FAILED (${kind:-exit status $rc}); reproducer ${repro:-none}; log $log"; fi
     # the report's first lines and the stack frames in our code, not libFuzzer's
-    grep -aE 'ERROR:|SUMMARY:|runtime error|fuzz check failed|^ *#[0-9]+ .* in [a-z_0-9]+ .*/(src|tests)/' "$log" |
+    grep -aE 'ERROR:|SUMMARY:|runtime error|fuzz check failed|^ *#[0-9]+ .* in [A-Za-z_0-9]+ .*/(src|tests)/' "$log" |
         head -n 24 | cut -c 1-240 | sed 's/^/    /'
     echo "    reproduce: $bin $repro"
     failed=1
