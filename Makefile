@@ -161,3 +161,10 @@ bench-attention: $(BUILD)/bench_attention
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(BUILD)/bench_attention
 $(BUILD)/bench_attention: bench/bench_attention.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# libFuzzer harnesses over every parser of untrusted bytes (docs/reliability.md), with clang:
+#   make fuzz FUZZ_SECONDS=300    each target for 300 s; FUZZ_KEEP_GOING=1 runs past a failing one
+FUZZ_SECONDS ?= 10
+.PHONY: fuzz
+fuzz:
+	$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk run FUZZ_SECONDS=$(FUZZ_SECONDS)

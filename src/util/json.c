@@ -145,6 +145,33 @@ static char *parse_string(parser *ps, size_t *len_out) {
     return out;
 }
 
+
+/* The end of the number that starts at p, following RFC 8259's grammar exactly
+ * (-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?), or NULL when the text
+ * there is not one: "0668", "-01", "1." and ".5" are not JSON, and a reader that
+ * took them would give them a meaning the writer never meant. */
+static const char *number_end(const char *p, const char *end) {
+#define DIGIT(q) ((q) < end && *(q) >= '0' && *(q) <= '9')
+    if (p < end && *p == '-') p++;
+    if (!DIGIT(p)) return NULL;
+    if (*p == '0') p++;
+    else while (DIGIT(p)) p++;
+    if (p < end && *p == '.') {
+        p++;
+        if (!DIGIT(p)) return NULL;
+        while (DIGIT(p)) p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        if (!DIGIT(p)) return NULL;
+        while (DIGIT(p)) p++;
+    }
+    if (DIGIT(p)) return NULL; /* "01": a zero followed by more digits */
+    return p;
+#undef DIGIT
+}
+
 static fl_json *parse_value(parser *ps, int depth);
 
 static fl_json *parse_container(parser *ps, int depth, int is_object) {
@@ -198,10 +225,8 @@ static fl_json *parse_value(parser *ps, int depth) {
     if (rest >= 5 && !memcmp(ps->p, "false", 5)) { ps->p += 5; return new_node(ps, FL_JSON_BOOL); }
     if (rest >= 4 && !memcmp(ps->p, "null", 4)) { ps->p += 4; return new_node(ps, FL_JSON_NULL); }
     if (c == '-' || (c >= '0' && c <= '9')) {
-        const char *q = ps->p;
-        if (*q == '-') q++;
-        if (q >= ps->end || *q < '0' || *q > '9') { fail(ps, "bad number"); return NULL; }
-        while (q < ps->end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-')) q++;
+        const char *q = number_end(ps->p, ps->end);
+        if (!q) { fail(ps, "bad number"); return NULL; }
         size_t n = (size_t)(q - ps->p);
         fl_json *node = new_node(ps, FL_JSON_NUMBER);
         if (!node) return NULL;
