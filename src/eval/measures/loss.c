@@ -6,6 +6,7 @@
 
 #include "eval/measures/loss.h"
 #include "kernels/gemm.h"
+#include "model/head.h"
 #include "util/error.h"
 
 /* Forward passes over windows in batches of B; fn sees each batch's losses. */
@@ -46,23 +47,16 @@ fl_status fl_eval_ppl(fl_model *m, const fl_windows *w, int B, fl_ppl_result *r,
 fl_status fl_eval_gpt_position_losses(fl_model *m, const float *h, const int32_t *window, int T, float *loss,
                                       fl_error *err) {
     const fl_model_config *c = fl_model_get_config(m);
-    const fl_tensor *wte = fl_model_find_tensor(m, "wte");
-    if (!wte) return fl_fail(err, FL_ERR_STATE, "the model has no wte tensor");
-    const int C = c->n_embd, V = c->vocab_size, Vp = wte->shape[0], CH = 32;
+    const int C = c->n_embd, V = c->vocab_size, Vp = fl_padded_vocab(V);
+    /* 32 rows a product, always: the SGEMM's summation order depends on the row
+     * count, and these losses must not change with T */
+    enum { CH = 32 };
     float *logits = malloc((size_t)CH * Vp * sizeof *logits);
     if (!logits) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     for (int t0 = 0; t0 < T; t0 += CH) {
         int rows = T - t0 < CH ? T - t0 : CH;
-        fl_sgemm(0, 1, rows, Vp, C, h + (size_t)t0 * C, C, wte->data, C, 0.0f, logits, Vp);
-        for (int i = 0; i < rows; i++) {
-            /* log-softmax over the real vocabulary only (padded rows are never targets) */
-            const float *z = logits + (size_t)i * Vp;
-            float mx = z[0];
-            for (int v = 1; v < V; v++) mx = z[v] > mx ? z[v] : mx;
-            double s = 0.0;
-            for (int v = 0; v < V; v++) s += exp((double)z[v] - mx);
-            loss[t0 + i] = (float)(log(s) + mx - z[window[t0 + i + 1]]);
-        }
+        fl_head_logits(m, h + (size_t)t0 * C, rows, logits);
+        for (int i = 0; i < rows; i++) loss[t0 + i] = fl_head_nll(logits + (size_t)i * Vp, V, window[t0 + i + 1]);
     }
     free(logits);
     return FL_OK;
