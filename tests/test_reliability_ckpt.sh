@@ -50,6 +50,7 @@ bad_state() { # NAME SED-EXPRESSION EXPECTED-ERROR
     sed "$2" "$T/state.good" >"$ck/state.json"
     $FL train --data "$T/data" --out "$T/run" --resume "$ck" >"$T/out" 2>&1; rc=$?
     check "state.json with $1: a clear error, no crash" 'err1 $rc "$3"'
+    [ -n "$FL_DEBUG" ] && cat "$T/out"
 }
 bad_state '"train": [1]' 's/"train": {[^}]*}/"train": [1]/' '"train" must be an object'
 bad_state 'step -20' 's/"step": 4/"step": -20/' 'step must be an integer in 0'

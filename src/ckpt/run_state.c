@@ -217,7 +217,7 @@ static fl_status read_rng(const fl_json *rng, const char *what, fl_run_state *s,
 }
 
 static fl_status read_tokenizer(const fl_json *tok, const char *what, fl_run_state *s, fl_error *err) {
-    const fl_json *path, *sha;
+    const fl_json *path = NULL, *sha = NULL;
     int64_t v = 0;
     fl_status st = typed(tok, "path", FL_JSON_STRING, &path, what, err);
     if (!st) st = typed(tok, "sha256", FL_JSON_STRING, &sha, what, err);
@@ -232,7 +232,7 @@ static fl_status read_tokenizer(const fl_json *tok, const char *what, fl_run_sta
 
 static fl_status read_metrics(const fl_json *met, const char *what, fl_run_state *s, fl_error *err) {
     s->has_metrics = 1;
-    const fl_json *lv = fl_json_get(met, "last_val_loss"), *offs;
+    const fl_json *lv = fl_json_get(met, "last_val_loss"), *offs = NULL;
     if (lv && lv->type != FL_JSON_NUMBER && lv->type != FL_JSON_NULL)
         return BAD("%s: metrics.last_val_loss must be a number or null", what);
     s->last_val_loss = lv && lv->type == FL_JSON_NUMBER ? lv->num : NAN;
@@ -249,7 +249,7 @@ static fl_status read_metrics(const fl_json *met, const char *what, fl_run_state
 
 static fl_status from_json(const fl_json *root, const char *what, fl_run_state *s, fl_error *err) {
     if (root->type != FL_JSON_OBJECT) return BAD("%s: not a JSON object", what);
-    const fl_json *ld, *rng, *tok, *dd, *tr, *met;
+    const fl_json *ld = NULL, *rng = NULL, *tok = NULL, *dd = NULL, *tr = NULL, *met = NULL;
     int64_t v = 0;
     fl_status st = FL_OK;
     /* training steps are ints (train.max_steps), and tokens_seen grows from here */
