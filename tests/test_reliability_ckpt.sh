@@ -57,6 +57,7 @@ bad_state 'step -20' 's/"step": 4/"step": -20/' 'step must be an integer in 0'
 bad_state 'tokens_seen near INT64_MAX' 's/"tokens_seen": [0-9]*/"tokens_seen": 9223372036854775000/' 'tokens_seen must be an integer'
 bad_state 'a loader cursor of 1e300' 's/"cursor": "[0-9]*"/"cursor": 1e300/' 'loader.cursor must be a non-negative'
 bad_state 'a loader cursor past n_windows' 's/"cursor": "[0-9]*"/"cursor": "99999999"/' 'loader.cursor 99999999 is past'
+bad_state 'a last_val_offsets value of 1e300' 's/"last_val_offsets": \[[^]]*\]/"last_val_offsets": [1e300]/' 'last_val_offsets must hold numbers in float'
 bad_state 'an rng of 3 values' 's/"rng": \["[0-9]*", /"rng": [/' '"rng" must hold 4 values'
 rm "$ck/state.json" && mkdir "$ck/state.json"
 $FL train --data "$T/data" --out "$T/run" --resume "$ck" >"$T/out" 2>&1; rc=$?
