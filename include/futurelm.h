@@ -436,8 +436,9 @@ typedef struct {
     int n_val_offsets;     /* that evaluation's loss at each FTP offset (1 for GPT) */
     double val_offsets[FL_MAX_FUTURE];
 } fl_run_state;
-/* Recorded paths are relative to the folder training ran in; the CLI finds
- * them from the current folder or from a folder above the checkpoint. */
+/* Recorded paths are absolute or relative to the checkpoint's run folder (the
+ * folder holding the checkpoint folder); ones from older checkpoints are tried
+ * from the current folder too, and none is ever searched for in folders above. */
 
 /* An empty state: nothing recorded (step and tokens_seen -1). */
 void fl_run_state_init(fl_run_state *s);
@@ -467,8 +468,10 @@ fl_status fl_checkpoint_load_optimizer(const char *path, const fl_model *m, fl_a
 /* Writes the checkpoint folder DIR: the model, the optimizer (opt may be NULL:
  * no optimizer.safetensors) and the run state (state may be NULL: an empty
  * one). The files go into DIR.tmp-PID, which is fsync'd and then renamed to
- * DIR, replacing an older DIR, so no half-written checkpoint ever stands under
- * DIR. Refuses a model with a weight that is NaN or infinite. */
+ * DIR, replacing an older checkpoint there, so no half-written checkpoint ever
+ * stands under DIR. Anything else at DIR (a link, a file, a folder with other
+ * files) is refused and left alone, and so is a model with a weight that is NaN
+ * or infinite. */
 fl_status fl_checkpoint_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state,
                              fl_error *err);
 

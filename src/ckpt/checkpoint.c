@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "util/fs.h"
 
 #define MAX_META 40
+#define MAX_STATE_BYTES (16 << 20) /* state.json is a few kilobytes; this bounds the read */
 
 int ckpt_config_meta(const fl_model_config *c, char buf[][48], const char **meta) {
     int n = 0;
@@ -68,6 +70,46 @@ static int all_finite(const float *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(p[i])) return 0;
     return 1;
+}
+
+static int all_nonnegative(const float *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0) return 0;
+    return 1;
+}
+
+/* The optimizer's step count: all digits, at most INT_MAX (training steps are ints). */
+static int parse_steps(const char *v, long *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || errno || *end || x > INT_MAX) return 1;
+    *out = x;
+    return 0;
+}
+
+/* A lower bound on the parameters the config asks for (DESIGN.md 2's tensors
+ * less biases, layer norms and padding), against the floats the file holds, so
+ * a small file whose metadata claims a huge model fails here, before that model
+ * is allocated. The exact shapes are checked after, tensor by tensor. */
+static fl_status fits_file(const fl_model_config *c, const fl_st_file *f, const char *path, fl_error *err) {
+    double C = c->n_embd, need = ((double)c->vocab_size + c->block_size) * C + c->n_layer * 12.0 * C * C;
+    double tensors = 4 + 12.0 * c->n_layer;
+    if (c->type == FL_MODEL_FTP) {
+        need += (double)c->pseudo_len * C * C + (double)c->n_future * C + c->dec_layers * 12.0 * C * C;
+        tensors += 5 + 12.0 * c->dec_layers;
+    }
+    double have = 0;
+    for (int i = 0; i < fl_st_count(f); i++) {
+        const fl_st_tensor *t = fl_st_at(f, i);
+        if (t->dtype == FL_DT_F32) have += (double)t->numel;
+    }
+    if (need > have || tensors > fl_st_count(f))
+        return fl_fail(err, FL_ERR_FORMAT,
+                       "%s: the config in its metadata needs at least %.0f parameters in %.0f tensors, but the file "
+                       "holds %.0f in %d",
+                       path, need, tensors, have, fl_st_count(f));
+    return FL_OK;
 }
 
 /* optimizer.safetensors: m.<name> and v.<name> for every parameter tensor,
@@ -140,8 +182,22 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_
         outs[i].shape[0] = t->shape[0];
         outs[i].shape[1] = t->shape[1];
     }
-    fl_remove_tree(tmp);
+    /* a command never deletes what it did not write: whatever stands at DIR is
+     * replaced only when it is an earlier checkpoint of ours, or an empty folder */
+    struct stat sb;
     fl_status st = FL_OK;
+    if (lstat(dir, &sb) == 0 && fl_ckpt_is_ours(dir) < 0)
+        st = fl_fail(err, FL_ERR_IO,
+                     "%s exists and is not a futurelm checkpoint folder (%s); refusing to replace it (choose another "
+                     "path, or remove it yourself)",
+                     dir, S_ISLNK(sb.st_mode)  ? "it is a symbolic link"
+                          : !S_ISDIR(sb.st_mode) ? "it is not a folder"
+                                                 : "it holds files other than a checkpoint's");
+    if (st) {
+        free(outs), free(tmp);
+        return st;
+    }
+    fl_remove_tree(tmp); /* this pid's own leftover name; a link there is refused, and then so is the mkdir */
     if (mkdir(tmp, 0755) != 0) st = fl_fail(err, FL_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
     if (!st) st = write_part(tmp, "model.safetensors", m, opt, outs, state, err);
     if (!st && opt) st = write_part(tmp, "optimizer.safetensors", m, opt, outs, state, err);
@@ -150,8 +206,11 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_
     if (!st) {
         int fd = open(tmp, O_RDONLY);
         if (fd >= 0) fsync(fd), close(fd);
-        ckpt_remove(dir); /* an older checkpoint of the same name is replaced */
-        if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
+        /* an older checkpoint of the same name is replaced (checked above; checked
+         * again by ckpt_remove, which deletes nothing it does not recognise) */
+        if (lstat(dir, &sb) == 0 && ckpt_remove(dir) != 0)
+            st = fl_fail(err, FL_ERR_IO, "cannot replace %s: it is not a checkpoint folder futurelm wrote", dir);
+        else if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
     }
     if (st) fl_remove_tree(tmp);
     free(tmp);
@@ -186,6 +245,8 @@ fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
         else if (i < 5 || cfg.type == FL_MODEL_FTP)
             st = fl_fail(err, FL_ERR_FORMAT, "%s: metadata lacks %s", path, keys[i]);
     }
+    if (!st) st = fl_model_config_validate(&cfg, err);
+    if (!st) st = fits_file(&cfg, f, path, err); /* before a single parameter is allocated */
     fl_model *m = NULL;
     if (!st) st = fl_model_create(&cfg, &m, err);
     for (int i = 0; !st && i < fl_model_num_tensors(m); i++) {
@@ -196,7 +257,11 @@ fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
         else if (s->ndim != t->ndim || s->shape[0] != t->shape[0] || (t->ndim == 2 && s->shape[1] != t->shape[1]))
             st = fl_fail(err, FL_ERR_FORMAT, "%s: tensor %s has a shape that disagrees with the config", path,
                          t->name);
-        else memcpy(t->data, s->data, t->numel * sizeof(float));
+        else {
+            memcpy(t->data, s->data, t->numel * sizeof(float));
+            if (!all_finite(t->data, t->numel))
+                st = fl_fail(err, FL_ERR_NONFINITE, "%s: tensor %s holds a NaN or infinite weight", path, t->name);
+        }
     }
     if (!st && fl_st_count(f) != fl_model_num_tensors(m))
         st = fl_fail(err, FL_ERR_FORMAT, "%s: holds %d tensors, the config needs %d", path, fl_st_count(f),
@@ -230,40 +295,58 @@ fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt,
         float *mom = k < nt ? fl_adamw_m(opt) : fl_adamw_v(opt);
         if (!s || s->dtype != FL_DT_F32 || s->numel != t->numel)
             st = fl_fail(err, FL_ERR_FORMAT, "%s: tensor %s is missing or has the wrong size", path, name);
-        else memcpy(mom + (t->data - base), s->data, t->numel * sizeof(float));
+        else {
+            memcpy(mom + (t->data - base), s->data, t->numel * sizeof(float));
+            if (!all_finite(mom + (t->data - base), t->numel))
+                st = fl_fail(err, FL_ERR_NONFINITE, "%s: tensor %s holds a NaN or infinite value", path, name);
+            else if (k >= nt && !all_nonnegative(mom + (t->data - base), t->numel))
+                st = fl_fail(err, FL_ERR_FORMAT, "%s: tensor %s holds a negative second moment", path, name);
+        }
     }
     const char *steps = fl_st_meta(f, "steps");
-    if (!st) fl_adamw_set_steps(opt, steps ? atol(steps) : 0);
+    long t = 0;
+    if (!st && steps && parse_steps(steps, &t))
+        st = fl_fail(err, FL_ERR_FORMAT, "%s: metadata steps '%s' is not a step count (0..%d)", path, steps, INT_MAX);
+    if (!st) fl_adamw_set_steps(opt, t);
     fl_st_close(f);
     free(path);
     return st;
 }
 
 fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
+    *json = NULL;
     char *path = fl_path_join(dir, "state.json");
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    FILE *fp = fopen(path, "rb");
+    /* fstat before reading: a folder (ftell says 2^63 there) or a device is not a
+     * state.json, and a real one is a few kilobytes */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
     fl_status st = FL_OK;
     char *buf = NULL;
-    if (!fp) {
-        st = fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    } else {
-        fseek(fp, 0, SEEK_END);
-        long n = ftell(fp);
-        fseek(fp, 0, SEEK_SET);
-        buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-        if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-            st = fl_fail(err, FL_ERR_IO, "cannot read %s", path);
-        } else {
-            buf[n] = 0;
-        }
-        fclose(fp);
+    if (fd < 0) st = fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = fl_fail(err, FL_ERR_FORMAT, "%s is not a regular file", path);
+    else if (sb.st_size > MAX_STATE_BYTES)
+        st = fl_fail(err, FL_ERR_FORMAT, "%s holds %lld bytes; a state.json is at most %d", path,
+                     (long long)sb.st_size, MAX_STATE_BYTES);
+    else if (!(buf = malloc((size_t)sb.st_size + 1)))
+        st = fl_fail(err, FL_ERR_NOMEM, "out of memory reading %s", path);
+    size_t got = 0;
+    while (!st && got < (size_t)sb.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) st = fl_fail(err, FL_ERR_IO, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "it shrank");
+        else got += (size_t)r;
     }
+    if (fd >= 0) close(fd);
     free(path);
+    if (st) {
+        free(buf);
+        return st;
+    }
+    buf[got] = 0;
     *json = buf;
-    return st;
+    return FL_OK;
 }
 
 /* ---------------------------------------------------------------- public API */

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +74,48 @@ fl_status fl_ckpt_list_run(const char *run_dir, fl_ckpt_list *out, fl_error *err
     return FL_OK;
 }
 
-void fl_ckpt_prune(const char *run_dir, int keep_last) {
+int fl_ckpt_is_ours(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); /* fails on a link */
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    int files = 0, model = 0, foreign = 0;
+    for (struct dirent *e; !foreign && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        struct stat fb;
+        foreign = (strcmp(e->d_name, "model.safetensors") && strcmp(e->d_name, "optimizer.safetensors") &&
+                   strcmp(e->d_name, "state.json")) ||
+                  fstatat(fd, e->d_name, &fb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(fb.st_mode);
+        model |= !strcmp(e->d_name, "model.safetensors");
+        files++;
+    }
+    closedir(d); /* closes fd too */
+    if (foreign) return -1;
+    return !files ? 0 : model ? 1 : -1;
+}
+
+void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log) {
     fl_ckpt_list l;
     if (fl_ckpt_list_run(run_dir, &l, NULL)) return; /* nothing to prune */
+    /* only checkpoint folders futurelm wrote count, and only they are deleted:
+     * a step_* that is a link (say, from an unpacked archive) or holds other
+     * files is the user's */
+    int ours = 0;
+    for (int i = 0; i < l.n; i++) {
+        if (fl_ckpt_is_ours(l.at[i].dir) >= 0) { /* an empty step_* holds nothing to lose */
+            l.at[ours++] = l.at[i];
+            continue;
+        }
+        struct stat sb;
+        if (log)
+            fprintf(log, "warning: %s is %s; pruning leaves it alone\n", l.at[i].dir,
+                    lstat(l.at[i].dir, &sb) == 0 && S_ISLNK(sb.st_mode) ? "a symbolic link"
+                                                                         : "not a checkpoint folder futurelm wrote");
+        free(l.at[i].name), free(l.at[i].dir);
+    }
+    l.n = ours;
     for (int i = 0; i < l.n - keep_last; i++) ckpt_remove(l.at[i].dir);
     fl_ckpt_list_free(&l);
 }
@@ -138,20 +178,54 @@ char *fl_checkpoint_resolve(const char *path) {
     return strdup(path);
 }
 
+/* realpath(dir)'s parent: the run folder of checkpoint DIR; NULL when DIR does not exist. */
+static char *run_folder_of(const char *dir) {
+    char *real = realpath(dir, NULL);
+    char *slash = real ? strrchr(real, '/') : NULL;
+    if (slash) slash[slash == real] = 0; /* "/ckpt" has the root as its run folder */
+    return real;
+}
+
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded) {
-    if (!recorded[0] || recorded[0] == '/' || access(recorded, F_OK) == 0) return strdup(recorded);
-    char *up = realpath(dir, NULL);
-    for (char *slash; up && (slash = strrchr(up, '/')) != NULL;) {
-        *slash = 0; /* the next folder up ("" for the root) */
-        char *cand = fl_path_join(up, recorded);
-        if (!cand || access(cand, F_OK) == 0) {
-            free(up);
-            return cand;
-        }
-        free(cand);
-    }
-    free(up);
+    if (!recorded[0] || recorded[0] == '/') return strdup(recorded);
+    char *run = run_folder_of(dir);
+    char *cand = run ? fl_path_join(run, recorded) : NULL;
+    free(run);
+    if (cand && access(cand, F_OK) == 0) return cand;
+    free(cand);
+    /* a checkpoint from before this rule recorded the path as training was given
+     * it: from the current folder; never searched for in folders above */
     return strdup(recorded);
+}
+
+char *fl_ckpt_record_path(const char *run_dir, const char *path) {
+    if (!path[0] || path[0] == '/') return strdup(path);
+    char *from = realpath(run_dir, NULL), *to = realpath(path, NULL), *out = NULL;
+    if (!from || !to) {
+        free(from), free(to);
+        return strdup(path); /* not a file here (a name such as gpt2): as given */
+    }
+    size_t common = 0; /* the longest shared run of whole components */
+    for (size_t i = 0;; i++) {
+        if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i])) common = i;
+        if (!from[i] || !to[i] || from[i] != to[i]) break;
+    }
+    size_t ups = 0;
+    for (const char *p = from + common; *p; p++)
+        if (*p != '/' && (p[-1] == '/')) ups++;
+    const char *rest = to + common + (to[common] == '/');
+    size_t n = 3 * ups + strlen(rest) + 2;
+    out = malloc(n);
+    if (out) {
+        out[0] = 0;
+        for (size_t i = 0; i < ups; i++) strcat(out, "../");
+        strcat(out, rest);
+        size_t len = strlen(out);
+        if (len && out[len - 1] == '/') out[len - 1] = 0; /* "../" alone: ".." */
+        if (!out[0]) strcpy(out, ".");
+    }
+    free(from), free(to);
+    return out;
 }
 
 void ckpt_resolve(const char *path, char *out, size_t n) {
@@ -168,24 +242,27 @@ void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t
 
 /* ---------------------------------------------------------------- deleting */
 
-void fl_remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d) {
-        for (struct dirent *e; (e = readdir(d));)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                char *p = fl_path_join(dir, e->d_name);
-                if (p) unlink(p);
-                free(p);
-            }
-        closedir(d);
+int fl_remove_tree(const char *dir) {
+    /* O_NOFOLLOW: a link named DIR is refused, never followed; unlinkat removes
+     * each entry itself (a link, not its target), relative to the folder opened */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return -1;
     }
-    rmdir(dir);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(fd, e->d_name, 0); /* a subfolder stays */
+    closedir(d);
+    return rmdir(dir);
 }
 
-void ckpt_remove(const char *dir) {
+int ckpt_remove(const char *dir) {
+    if (fl_ckpt_is_ours(dir) < 0) return -1;
     char *aside = fl_path_fmt("%s.del-%ld", dir, (long)getpid());
-    if (aside && rename(dir, aside) == 0) fl_remove_tree(aside);
+    int rc = aside && rename(dir, aside) == 0 ? fl_remove_tree(aside) : -1;
     free(aside);
+    return rc;
 }
 
 /* The pid in a "NAME.tmp-PID" / "NAME.del-PID" leftover, or -1 for any other name. */
@@ -208,6 +285,10 @@ int ckpt_remove_stale(const char *run_dir, FILE *log) {
         char *p = fl_path_join(run_dir, e->d_name);
         struct stat sb;
         if (!p || lstat(p, &sb) != 0) {
+            free(p);
+            continue;
+        }
+        if (S_ISLNK(sb.st_mode)) { /* not something a writer of ours leaves */
             free(p);
             continue;
         }

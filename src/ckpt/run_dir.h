@@ -29,24 +29,43 @@ typedef struct {
 fl_status fl_ckpt_list_run(const char *run_dir, fl_ckpt_list *out, fl_error *err);
 void fl_ckpt_list_free(fl_ckpt_list *l);
 
-/* Deletes all but the newest keep_last checkpoints of run_dir (train.keep_last). */
-void fl_ckpt_prune(const char *run_dir, int keep_last);
+/* What DIR is to a command about to replace or delete it: 1 a checkpoint folder
+ * futurelm wrote (a real folder, not a link, holding model.safetensors and
+ * nothing but model.safetensors, optimizer.safetensors and state.json as plain
+ * files), 0 an empty folder, -1 anything else (a link, a file, a folder with
+ * other things in it, or nothing there): not ours to delete. */
+int fl_ckpt_is_ours(const char *dir);
+/* Deletes all but the newest keep_last checkpoints of run_dir (train.keep_last).
+ * Only folders fl_ckpt_is_ours recognises count and are deleted; each other
+ * step_* (a symbolic link, a folder with other files) is left alone, with a
+ * warning on log (may be NULL). */
+void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log);
 /* Points RUN/latest at checkpoint `name`: a one-line file, replaced atomically. */
 fl_status fl_ckpt_set_latest(const char *run_dir, const char *name, fl_error *err);
 
 /* A path that state.json records (the data folder, the tokenizer) is relative
- * to the folder training ran in. Finds it for checkpoint DIR: as recorded when
- * it exists from here (or is absolute), else from the nearest folder above DIR
- * where it exists (training usually runs in an ancestor of its run folder),
- * else unchanged, for the caller's error to name. Returns a malloc'd string,
- * or NULL when memory runs out. */
+ * to the checkpoint's run folder (the folder holding the checkpoint folder), or
+ * absolute. Finds it for checkpoint DIR: an absolute one as recorded; a
+ * relative one from the run folder when it exists there, else as recorded,
+ * that is from the current folder (checkpoints written before this rule
+ * recorded the path as training was given it). Never searched for in folders
+ * above. Returns a malloc'd string, or NULL when memory runs out. */
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded);
+/* The form of PATH (as the user gave it, from the current folder) to record in
+ * a checkpoint of run_dir: relative to run_dir when both exist, so a run folder
+ * moved together with its data still finds it; an absolute PATH, or one that is
+ * not a file here (a tokenizer name such as gpt2), as given. Malloc'd; NULL
+ * when memory runs out. */
+char *fl_ckpt_record_path(const char *run_dir, const char *path);
 
-/* Deletes a folder of plain files (a checkpoint is flat) and then the folder. */
-void fl_remove_tree(const char *dir);
-/* Deletes a checkpoint folder: renamed aside first, so no half-deleted one ever
- * stands under a final name. */
-void ckpt_remove(const char *dir);
+/* Deletes the entries of a flat folder and then the folder; never follows a
+ * symbolic link (DIR itself being a link is refused; a link inside is removed,
+ * not its target) and leaves subfolders. Returns 0 when DIR is gone, else -1. */
+int fl_remove_tree(const char *dir);
+/* Deletes a checkpoint folder when fl_ckpt_is_ours says it is one (or empty):
+ * renamed aside first, so no half-deleted one ever stands under a final name.
+ * Returns 0, or -1 having deleted nothing it did not recognise. */
+int ckpt_remove(const char *dir);
 /* Removes what a killed writer leaves in a run folder: NAME.tmp-PID (a checkpoint
  * or latest being written) and NAME.del-PID (a checkpoint being deleted) whose
  * process no longer exists; logs each to log (may be NULL). Returns how many. */

@@ -2,6 +2,7 @@
  * options.c so every subcommand words a bad number the same way. */
 #include "cli/args.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -96,7 +97,10 @@ static int store(const cli_opt *o, const char *v) {
         return 0;
     case CLI_FLOAT:
     case CLI_DOUBLE:
-        if (cli_parse_double(opt, v, ranged ? o->lo : -HUGE_VAL, ranged ? o->hi : HUGE_VAL, &d)) return 1;
+        /* a float's default range is float's own, so the cast below never gives inf */
+        if (cli_parse_double(opt, v, ranged ? o->lo : o->kind == CLI_FLOAT ? -FLT_MAX : -HUGE_VAL,
+                             ranged ? o->hi : o->kind == CLI_FLOAT ? FLT_MAX : HUGE_VAL, &d))
+            return 1;
         if (o->kind == CLI_FLOAT) *(float *)o->dest = (float)d;
         else *(double *)o->dest = d;
         return 0;

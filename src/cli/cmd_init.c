@@ -2,36 +2,41 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 
+static const char ABOUT[] =
+    "Writes a checkpoint folder CKPT (model.safetensors, and state.json at step 0) with DESIGN.md's\n"
+    "initialisation drawn from train.seed. Keys: model.*, ftp.*, train.seed (docs/training.md).\n"
+    "CKPT may be new, an empty folder, or a checkpoint folder futurelm wrote (nothing in it but\n"
+    "model.safetensors, optimizer.safetensors and state.json), which is replaced. Anything else there\n"
+    "(a folder with other files, a plain file, a symbolic link) is refused and left untouched.";
+
+static const char *const MODELS[] = {"gpt", "ftp", NULL};
+
 int cmd_init(int argc, char **argv) {
-    fl_model_type type = FL_MODEL_GPT;
+    int model = 0;
     const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: futurelm init --model gpt|ftp [--config FILE] [--set key=value ...] --out CKPT\n"
-                   "Writes a checkpoint directory with DESIGN.md's initialisation drawn from train.seed.\n");
-            return 0;
-        }
-        if (!strcmp(argv[i], "--model") && i + 1 < argc) {
-            if (strcmp(argv[i + 1], "gpt") && strcmp(argv[i + 1], "ftp")) return cli_error("--model must be gpt or ftp");
-            type = !strcmp(argv[i + 1], "ftp") ? FL_MODEL_FTP : FL_MODEL_GPT;
-        }
+    cli_list cfg = {0}; /* --config and --set in command-line order: later ones override earlier ones */
+    const cli_opt opts[] = {
+        {"out", 0, CLI_STRING, &out, 0, 0, NULL, "CKPT", "the checkpoint folder to write", CLI_REQUIRED},
+        {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "gpt|ftp", "the model type, and the defaults it brings", 0},
+        {"config", 0, CLI_LIST, &cfg, 0, 0, NULL, "FILE", "JSON config: {\"model.n_layer\": 4} or nested objects", 0},
+        {"set", 0, CLI_LIST, &cfg, 0, 0, NULL, "key=value", "one config key (repeatable)", 0},
+        {0},
+    };
+    const cli_spec spec = {"init", ABOUT, opts, NULL, NULL};
+    cli_args_status ps = cli_args_parse(&spec, argc, argv);
+    if (ps != CLI_ARGS_OK) {
+        cli_list_free(&cfg);
+        return cli_args_exit(ps);
     }
     cli_config cc;
-    cli_config_init(&cc, type);
+    cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = 0;
-    for (int i = 1; i < argc && !rc; i += 2) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) rc = cli_error("%s needs a value (see futurelm init --help)", a);
-        else if (!strcmp(a, "--model")) continue;
-        else if (!strcmp(a, "--config")) rc = cli_config_file(&cc, v);
-        else if (!strcmp(a, "--set")) rc = cli_config_set(&cc, v);
-        else if (!strcmp(a, "--out")) out = v;
-        else rc = cli_error("unknown option %s (see futurelm init --help)", a);
-    }
-    if (!rc && !out) rc = cli_error("--out CKPT is required");
+    for (int i = 0; i < cfg.n && !rc; i++)
+        rc = !strcmp(cfg.opt[i], "config") ? cli_config_file(&cc, cfg.v[i]) : cli_config_set(&cc, cfg.v[i]);
     fl_model *m = NULL;
     fl_error err = {0};
     if (!rc && fl_model_create(&cc.model, &m, &err)) rc = cli_error("%s", err.msg);
@@ -49,5 +54,6 @@ int cmd_init(int argc, char **argv) {
     }
     fl_model_free(m);
     cli_config_free(&cc);
+    cli_list_free(&cfg);
     return rc;
 }

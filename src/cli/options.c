@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,7 +24,8 @@ int cli_parse_long(const char *opt, const char *v, long lo, long hi, long *out) 
     char *end;
     errno = 0;
     long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || errno || end == v || *end || x < lo || x > hi)
+    /* strtol skips leading spaces; a value with them is refused like any other stray text */
+    if (!v || errno || end == v || *end || isspace((unsigned char)v[0]) || x < lo || x > hi)
         return cli_error("%s '%s': need an integer in %ld..%ld", opt, v ? v : "", lo, hi);
     *out = x;
     return 0;
@@ -33,7 +35,8 @@ int cli_parse_double(const char *opt, const char *v, double lo, double hi, doubl
     char *end;
     errno = 0;
     double x = v ? strtod(v, &end) : 0;
-    if (!v || errno || end == v || *end || !isfinite(x)) return cli_error("%s '%s': need a number", opt, v ? v : "");
+    if (!v || errno || end == v || *end || isspace((unsigned char)v[0]) || !isfinite(x))
+        return cli_error("%s '%s': need a number", opt, v ? v : "");
     if (x < lo || x > hi) return cli_error("%s '%s': need a number in [%g, %g]", opt, v, lo, hi);
     *out = x;
     return 0;
@@ -51,7 +54,8 @@ int cli_parse_u64(const char *opt, const char *v, uint64_t *out) {
     char *end;
     errno = 0;
     unsigned long long x = v ? strtoull(v, &end, 10) : 0;
-    if (!v || errno || end == v || *end || v[0] == '-') return cli_error("%s '%s': need a non-negative integer", opt, v ? v : "");
+    if (!v || errno || end == v || *end || v[0] < '0' || v[0] > '9') /* strtoull takes " -5" as 2^64-5 */
+        return cli_error("%s '%s': need a non-negative integer", opt, v ? v : "");
     *out = (uint64_t)x;
     return 0;
 }
@@ -64,6 +68,12 @@ void cli_config_init(cli_config *c, fl_model_type type) {
 
 static int apply(cli_config *c, const char *key, const char *value, const char *origin) {
     fl_error err = {0};
+    /* "model.n_layer= 1": the number parsers skip leading spaces, so refuse space
+     * around a key or value here, for every key */
+    size_t kl = strlen(key), vl = strlen(value);
+    if (!kl || isspace((unsigned char)key[0]) || isspace((unsigned char)key[kl - 1]) ||
+        (vl && (isspace((unsigned char)value[0]) || isspace((unsigned char)value[vl - 1]))))
+        return cli_error("'%s=%s': no spaces around the key or the value (%s)", key, value, origin);
     fl_status st;
     if (!strncmp(key, "train.", 6)) st = fl_train_config_set(&c->train, key, value, &err);
     else st = fl_model_config_set(&c->model, key, value, &err);

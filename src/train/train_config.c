@@ -1,6 +1,8 @@
 #include "train/train_config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -63,10 +65,16 @@ fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *v
         char *end;
         errno = 0;
         void *dst = (char *)c + KEYS[i].off;
+        /* strtod and strtoll skip leading spaces: "train.lr= 1e-3" is a typo, not a value */
+        if (!value[0] || isspace((unsigned char)value[0]))
+            return fl_fail(err, FL_ERR_CONFIG, "%s: '%s' is not a %s (no spaces around the value)", key, value,
+                           KEYS[i].kind == 'f' ? "number" : "integer");
         if (KEYS[i].kind == 'f') {
             double v = strtod(value, &end);
-            if (errno || end == value || *end || !isfinite(v))
-                return fl_fail(err, FL_ERR_CONFIG, "%s: '%s' is not a finite number", key, value);
+            /* checked against float's range before the cast, which would give inf */
+            if (errno || end == value || *end || !isfinite(v) || fabs(v) > FLT_MAX)
+                return fl_fail(err, FL_ERR_CONFIG, "%s: '%s' is not a finite number in float's range (|x| <= %g)",
+                               key, value, (double)FLT_MAX);
             *(float *)dst = (float)v;
         } else {
             long long v = strtoll(value, &end, 10);

@@ -1,10 +1,13 @@
 #include "train/trainer.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -33,7 +36,28 @@ typedef struct {
     const fl_train_options *opt;
     fl_loader_state pending; /* loader position from a resumed checkpoint */
     int resumed;
+    char *metrics_path;
+    char *rec_data, *rec_tokenizer; /* the paths state.json records (fl_ckpt_record_path) */
 } session;
+
+/* Every metrics line is flushed and checked: compare chooses checkpoints from
+ * these lines, so one lost to a full disk fails the run instead of going
+ * missing. The status names the file and the system's reason. */
+static fl_status metrics_flushed(session *s, fl_error *err) {
+    if (fflush(s->metrics) == 0 && !ferror(s->metrics)) return FL_OK;
+    return fl_fail(err, FL_ERR_IO, "cannot write %s: %s (training stopped; the last checkpoint is in %s)",
+                   s->metrics_path, strerror(errno ? errno : EIO), s->opt->run_dir);
+}
+
+/* At a checkpoint the lines before it reach the disk too (a device that cannot
+ * sync, EINVAL, is not a failure). */
+static fl_status metrics_synced(session *s, fl_error *err) {
+    fl_status st = metrics_flushed(s, err);
+    if (!st && fsync(fileno(s->metrics)) != 0 && errno != EINVAL && errno != EROFS)
+        st = fl_fail(err, FL_ERR_IO, "cannot write %s: %s (training stopped; the last checkpoint is in %s)",
+                     s->metrics_path, strerror(errno), s->opt->run_dir);
+    return st;
+}
 
 /* ---------------------------------------------------------------- checkpoints */
 
@@ -49,10 +73,10 @@ static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err)
     rs->loader.cursor = ls.cursor, rs->loader.n_windows = ls.n_windows;
     rs->has_rng = 1;
     fl_model_get_rng(s->m, rs->rng);
-    rs->tokenizer = strdup(s->man.tokenizer);
+    rs->tokenizer = strdup(s->rec_tokenizer);
     memcpy(rs->tokenizer_sha256, s->man.sha256, sizeof rs->tokenizer_sha256);
     rs->eot = s->man.eot;
-    rs->data_dir = strdup(s->opt->data_dir);
+    rs->data_dir = strdup(s->rec_data);
     rs->has_metrics = 1;
     rs->last_val_loss = s->last_val;
     rs->n_val_offsets = s->last_val_losses.n_offsets;
@@ -71,7 +95,9 @@ static fl_status save(session *s, char **where, fl_error *err) {
     char *dir = fl_path_join(s->opt->run_dir, name);
     if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_run_state rs;
-    fl_status st = record_state(s, &rs, err);
+    fl_status st = metrics_synced(s, err);
+    if (!st) st = record_state(s, &rs, err);
+    else fl_run_state_init(&rs);
     if (!st) st = ckpt_save(dir, s->m, s->adam, &rs, err);
     fl_run_state_clear(&rs);
     if (!st) st = fl_ckpt_set_latest(s->opt->run_dir, name, err);
@@ -79,7 +105,7 @@ static fl_status save(session *s, char **where, fl_error *err) {
         free(dir);
         return st;
     }
-    fl_ckpt_prune(s->opt->run_dir, s->tc.keep_last);
+    fl_ckpt_prune(s->opt->run_dir, s->tc.keep_last, s->opt->log);
     free(*where);
     *where = dir;
     return FL_OK;
@@ -206,9 +232,26 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     return st;
 }
 
+/* A new run starts in a new or empty folder: training on top of another run
+ * would append to its metrics.jsonl and move its latest. */
+static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
+    struct stat sb;
+    if (lstat(run_dir, &sb) != 0) return FL_OK; /* made below */
+    DIR *d = S_ISDIR(sb.st_mode) ? opendir(run_dir) : NULL;
+    int used = !d;
+    for (struct dirent *e; d && !used && (e = readdir(d));) used = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d) closedir(d);
+    if (!used) return FL_OK;
+    return fl_fail(err, FL_ERR_ARG,
+                   "%s already exists and is not an empty folder; continue that run with --resume %s, or choose a "
+                   "new --out",
+                   run_dir, run_dir);
+}
+
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     const fl_train_options *o = s->opt;
-    fl_status st = fl_manifest_read(o->data_dir, &s->man, err);
+    fl_status st = o->resume ? FL_OK : fresh_run_dir(o->run_dir, err);
+    if (!st) st = fl_manifest_read(o->data_dir, &s->man, err);
     if (!st) st = o->resume ? resume(s, over, n_over, err) : fresh(s, mc, err);
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(s->m);
@@ -237,13 +280,14 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
     mkdir(o->run_dir, 0755);
+    if (!(s->rec_data = fl_ckpt_record_path(o->run_dir, o->data_dir)) ||
+        !(s->rec_tokenizer = fl_ckpt_record_path(o->run_dir, s->man.tokenizer)))
+        return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
-    char *path = fl_path_join(o->run_dir, "metrics.jsonl");
-    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    s->metrics = fopen(path, "a");
-    if (!s->metrics) st = fl_fail(err, FL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    free(path);
-    if (st) return st;
+    if (!(s->metrics_path = fl_path_join(o->run_dir, "metrics.jsonl")))
+        return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    s->metrics = fopen(s->metrics_path, "a");
+    if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", s->metrics_path, strerror(errno));
     fprintf(o->log, "%s model: %zu parameters; %llu train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
             c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m),
             (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
@@ -252,6 +296,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
 
 static void teardown(session *s) {
     if (s->metrics) fclose(s->metrics);
+    free(s->metrics_path);
+    free(s->rec_data);
+    free(s->rec_tokenizer);
     fl_loader_free(s->train);
     fl_loader_free(s->val);
     fl_adamw_free(s->adam);
@@ -308,13 +355,18 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         }
         s.step++;
         ran++;
-        s.tokens_seen += (long long)s.B * s.T * s.tc.grad_accum;
+        long long per_step = (long long)s.B * s.T * s.tc.grad_accum;
+        if (s.tokens_seen > LLONG_MAX - per_step) {
+            st = fl_fail(err, FL_ERR_ARG, "the count of tokens seen would overflow at step %ld", s.step);
+            break;
+        }
+        s.tokens_seen += per_step;
         double dt = fl_wall_seconds() - ts, tps = (double)s.B * s.T * s.tc.grad_accum / dt;
         fprintf(s.metrics,
                 "{\"step\":%ld,\"loss\":%.9g,\"next_token_loss\":%.9g,\"lr\":%.9g,\"grad_norm\":%.9g,\"tokens\":%lld,"
                 "\"tokens_per_s\":%.1f,\"skipped\":%s}\n",
                 s.step, loss, next, (double)lr, (double)norm, s.tokens_seen, tps, skipped ? "true" : "false");
-        fflush(s.metrics);
+        if ((st = metrics_flushed(&s, err))) break;
         double eta = (fl_wall_seconds() - t0) / ran * (s.tc.max_steps - s.step);
         progress(&s, loss, tps, eta, skipped);
         if (skipped) {
@@ -339,7 +391,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
                     (double)V.loss, (double)V.next_token_loss);
             for (int j = 0; j < V.n_offsets; j++) fprintf(s.metrics, "%s%.9g", j ? "," : "", (double)V.offset_loss[j]);
             fprintf(s.metrics, "]}\n");
-            fflush(s.metrics);
+            if ((st = metrics_flushed(&s, err))) break;
             fprintf(opt->log, "%sstep %ld: validation next-token loss %.4f%s", opt->progress_bar ? "\n" : "", s.step,
                     (double)V.next_token_loss, mc->type == FL_MODEL_FTP ? " (offsets" : "\n");
             if (mc->type == FL_MODEL_FTP) {
@@ -361,6 +413,9 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         if (isfinite(s.last_val)) fprintf(opt->log, "last validation next-token loss: %.4f\n", s.last_val);
     }
     free(where);
+    if (s.metrics && fclose(s.metrics) != 0 && !st)
+        st = fl_fail(err, FL_ERR_IO, "cannot write %s: %s", s.metrics_path, strerror(errno));
+    s.metrics = NULL;
     teardown(&s);
     return st;
 }
