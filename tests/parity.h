@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "futurelm.h"
-#include "io/safetensors.h"
+#include "ckpt/safetensors.h"
 #include "model/model.h"
 
 static const char *fixture_dir(void) {

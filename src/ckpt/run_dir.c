@@ -228,18 +228,6 @@ char *fl_ckpt_record_path(const char *run_dir, const char *path) {
     return out;
 }
 
-void ckpt_resolve(const char *path, char *out, size_t n) {
-    char *p = fl_checkpoint_resolve(path);
-    snprintf(out, n, "%s", p ? p : path);
-    free(p);
-}
-
-void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t n) {
-    char *p = fl_ckpt_find_recorded(dir, recorded);
-    snprintf(out, n, "%s", p ? p : recorded);
-    free(p);
-}
-
 /* ---------------------------------------------------------------- deleting */
 
 int fl_remove_tree(const char *dir) {

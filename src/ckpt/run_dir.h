@@ -71,8 +71,4 @@ int ckpt_remove(const char *dir);
  * process no longer exists; logs each to log (may be NULL). Returns how many. */
 int ckpt_remove_stale(const char *run_dir, FILE *log);
 
-/* Fixed-buffer forms of fl_checkpoint_resolve and fl_ckpt_find_recorded, kept
- * only until src/eval/run_common.c switches to those; the result is cut at n. */
-void ckpt_resolve(const char *path, char *out, size_t n);
-void ckpt_find_recorded(const char *dir, const char *recorded, char *out, size_t n);
 #endif

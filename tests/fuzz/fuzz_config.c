@@ -9,16 +9,10 @@
  * (fl_train_config_record, written and parsed as state.json, then
  * fl_train_config_apply) give the same configuration. */
 #include "fuzz_util.h"
-#if __has_include("ckpt/checkpoint.h")
 #include "ckpt/checkpoint.h"
-#else
-#include "train/checkpoint.h"
-#endif
+#include "ckpt/run_state.h"
 #include "train/train_config.h"
 #include "util/json.h"
-#if __has_include("ckpt/run_state.h")
-#include "ckpt/run_state.h"
-#endif
 #ifdef FUZZ_CLI_OPTIONS
 #include "cli/options.h"
 #endif

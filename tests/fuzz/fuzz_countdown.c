@@ -3,11 +3,7 @@
  * with a message. Round trips: detokenized ids tokenize to the same ids; a parsed
  * spec, encoded again, parses to the same spec; a program judged "pass" has the
  * target's value; every spec the file reader accepts passes its own check. */
-#if __has_include("eval/countdown.h")
-#include "eval/countdown.h"
-#else
-#include "eval/eval.h"
-#endif
+#include "tasks/countdown.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -4,11 +4,7 @@
  * it (every byte is read, so a wrong bound is an out-of-bounds read), each found
  * by its name; written again with fl_st_write, it opens to the same tensors. */
 #include "fuzz_util.h"
-#if __has_include("ckpt/safetensors.h")
 #include "ckpt/safetensors.h"
-#else
-#include "io/safetensors.h"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fl_st_file *f = NULL, *g = NULL;

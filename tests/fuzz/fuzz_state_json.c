@@ -9,9 +9,7 @@
 #include <math.h>
 
 #include "fuzz_util.h"
-#if __has_include("ckpt/run_state.h")
 #include "ckpt/run_state.h"
-#endif
 #include "train/train_config.h"
 
 static int same_double(double a, double b) { return a == b || (isnan(a) && isnan(b)); }

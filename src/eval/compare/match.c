@@ -1,12 +1,11 @@
 /* Checkpoint matching for `futurelm compare`: a run's training curves and the
- * checkpoint of each run closest to a shared validation loss. The step_* scan
- * (scan_step_dirs) is what the ckpt module's run-folder API is to replace. */
-#include <dirent.h>
+ * checkpoint of each run closest to a shared validation loss. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/run_dir.h"
 #include "eval/compare/match.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -77,52 +76,30 @@ static int val_at(const fl_run_metrics *mt, long step, double *v) {
     return found;
 }
 
-/* Calls fn for every RUN/step_N checkpoint folder, in directory order; *seen
- * counts them. Names step_N.tmp-PID (a checkpoint being written) are skipped. */
-typedef fl_status (*step_fn)(void *ctx, const char *name, long step, fl_error *err);
-static fl_status scan_step_dirs(const char *run_dir, step_fn fn, void *ctx, int *seen, fl_error *err) {
-    *seen = 0;
-    DIR *d = opendir(run_dir);
-    if (!d) return fl_fail(err, FL_ERR_IO, "cannot open the run directory %s", run_dir);
-    fl_status st = FL_OK;
-    for (struct dirent *e; !st && (e = readdir(d));) {
-        char *end;
-        if (strncmp(e->d_name, "step_", 5)) continue;
-        long step = strtol(e->d_name + 5, &end, 10);
-        if (*end || end == e->d_name + 5) continue;
-        (*seen)++;
-        st = fn(ctx, e->d_name, step, err);
-    }
-    closedir(d);
-    return st;
-}
-
 /* Calls fn for every RUN/step_N checkpoint that has a logged validation loss. */
 typedef fl_status (*ckpt_fn)(void *ctx, const char *name, long step, double loss, fl_error *err);
-typedef struct {
-    const fl_run_metrics *mt;
-    ckpt_fn fn;
-    void *ctx;
-    int usable;
-} logged_ctx;
-static fl_status if_logged(void *ctx, const char *name, long step, fl_error *err) {
-    logged_ctx *c = ctx;
-    double v;
-    if (!val_at(c->mt, step, &v)) return FL_OK;
-    c->usable++;
-    return c->fn(c->ctx, name, step, v, err);
-}
+/* Checkpoints come from the ckpt module's run-folder listing (one rule for what a
+ * checkpoint's name is, oldest first), so ties between equally close checkpoints
+ * go to the earlier step whatever order the file system lists them in. */
 static fl_status each_ckpt(const char *run_dir, const fl_run_metrics *mt, ckpt_fn fn, void *ctx, fl_error *err) {
-    logged_ctx c = {mt, fn, ctx, 0};
-    int seen = 0;
-    fl_status st = scan_step_dirs(run_dir, if_logged, &c, &seen, err);
+    fl_ckpt_list l;
+    fl_status st = fl_ckpt_list_run(run_dir, &l, err);
     if (st) return st;
-    if (!c.usable)
-        return fl_fail(err, FL_ERR_ARG,
-                       "%s has %d checkpoints (step_*) but none at a step with a logged validation loss; train with "
-                       "train.ckpt_every a multiple of train.eval_every",
-                       run_dir, seen);
-    return FL_OK;
+    int usable = 0;
+    for (int i = 0; i < l.n && !st; i++) {
+        double v;
+        if (!val_at(mt, l.at[i].step, &v)) continue;
+        usable++;
+        st = fn(ctx, l.at[i].name, l.at[i].step, v, err);
+    }
+    const int seen = l.n;
+    fl_ckpt_list_free(&l);
+    if (!st && !usable)
+        st = fl_fail(err, FL_ERR_ARG,
+                     "%s has %d checkpoints (step_*) but none at a step with a logged validation loss; train with "
+                     "train.ckpt_every a multiple of train.eval_every",
+                     run_dir, seen);
+    return st;
 }
 
 typedef struct {

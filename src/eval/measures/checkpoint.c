@@ -1,52 +1,50 @@
 /* Checkpoints for evaluation: the model, and what the run's state.json says
- * about its data and tokenizer. The ckpt module's run-state API is to replace
- * eval_read_state below. */
+ * about its data and tokenizer (read through the one run-state reader). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/checkpoint.h"
+#include "ckpt/run_dir.h"
 #include "eval/measures/checkpoint.h"
-#include "train/checkpoint.h"
 #include "util/error.h"
-#include "util/json.h"
 
-/* Everything eval reads from DIR/state.json: the data folder and tokenizer
- * (recorded relative to where training ran; found from here or above the
- * checkpoint), the step, and the task the tokenizer identity names. state.json
- * is optional (fl_model checkpoints written by `init` have one too, but
- * hand-made ones may not): without it the caller must say where the data and
- * the tokenizer are. */
-static void eval_read_state(fl_eval_ckpt *c) {
-    char *state = NULL;
-    fl_error ignore;
-    if (ckpt_read_state(c->dir, &state, &ignore) != FL_OK) return;
-    fl_json_doc *doc = fl_json_parse(state, strlen(state), NULL, 0);
-    const fl_json *root = doc ? fl_json_root(doc) : NULL, *tok = fl_json_get(root, "tokenizer");
-    const fl_json *d = fl_json_get(root, "data_dir"), *t = fl_json_get(tok, "path"), *h = fl_json_get(tok, "sha256");
-    const fl_json *s = fl_json_get(root, "step");
-    if (d && d->type == FL_JSON_STRING) ckpt_find_recorded(c->dir, d->str, c->data_dir, sizeof c->data_dir);
-    if (t && t->type == FL_JSON_STRING) {
-        ckpt_find_recorded(c->dir, t->str, c->tokenizer, sizeof c->tokenizer);
-        c->task = fl_task_for_tokenizer(t->str, h && h->type == FL_JSON_STRING ? h->str : NULL);
-    }
-    int64_t v;
-    if (s && !fl_json_int64(s, &v)) c->step = (long)v;
-    fl_json_free(doc);
-    free(state);
+/* A recorded path as found by the ckpt module's rule (relative to the run
+ * folder, or as recorded from here; never searched for upwards), or "" when
+ * nothing was recorded. NULL only when memory runs out. */
+static char *found(const char *dir, const char *recorded) {
+    return recorded ? fl_ckpt_find_recorded(dir, recorded) : strdup("");
 }
 
+/* state.json is optional (a hand-made checkpoint may have none): without it the
+ * caller must say where the data and the tokenizer are. A state.json that is
+ * there but broken is an error, not silently an empty record. */
 fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
     memset(c, 0, sizeof *c);
     c->step = -1;
-    ckpt_resolve(path, c->dir, sizeof c->dir);
-    fl_status st = ckpt_load_model(c->dir, &c->m, err);
-    if (st) return st;
-    eval_read_state(c);
-    return FL_OK;
+    if (!(c->dir = fl_checkpoint_resolve(path))) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_status st = fl_checkpoint_load(c->dir, &c->m, &rs, err);
+    if (!st) {
+        c->data_dir = found(c->dir, rs.data_dir);
+        c->tokenizer = found(c->dir, rs.tokenizer);
+        if (!c->data_dir || !c->tokenizer) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    }
+    if (!st && rs.tokenizer)
+        c->task = fl_task_for_tokenizer(rs.tokenizer, rs.tokenizer_sha256[0] ? rs.tokenizer_sha256 : NULL);
+    if (!st) c->step = rs.step;
+    fl_run_state_clear(&rs);
+    if (st) fl_eval_ckpt_close(c);
+    return st;
 }
 
 void fl_eval_ckpt_close(fl_eval_ckpt *c) {
     fl_model_free(c->m);
+    free(c->dir);
+    free(c->data_dir);
+    free(c->tokenizer);
     c->m = NULL;
+    c->dir = c->data_dir = c->tokenizer = NULL;
 }
 
 fl_status fl_eval_ckpt_tokenizer(const fl_eval_ckpt *c, const char *override, fl_tokenizer **tok, fl_error *err) {

@@ -7,15 +7,12 @@
 #include "tasks/task.h"
 #include "tokenizer/tokenizer.h"
 
-/* The checkpoint helpers (ckpt_resolve, ckpt_find_recorded) write into
- * caller buffers of this size. */
-#define FL_EVAL_PATH 4200
-
+/* The paths are malloc'd and freed by fl_eval_ckpt_close; an absent one is "". */
 typedef struct {
-    char dir[FL_EVAL_PATH];       /* resolved checkpoint directory (RUN/latest followed) */
+    char *dir;                    /* resolved checkpoint directory (RUN/latest followed) */
     fl_model *m;
-    char data_dir[FL_EVAL_PATH];  /* state.json "data_dir" ("" when absent) */
-    char tokenizer[FL_EVAL_PATH]; /* state.json "tokenizer"."path" ("" when absent) */
+    char *data_dir;               /* state.json "data_dir", found by the recorded-path rule ("" when absent) */
+    char *tokenizer;              /* state.json "tokenizer"."path", likewise ("" when absent) */
     long step;                    /* state.json "step" (-1 when absent) */
     const fl_task *task;          /* the task whose vocabulary the recorded tokenizer is, or NULL (a text model) */
 } fl_eval_ckpt;
