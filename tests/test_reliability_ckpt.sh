@@ -128,3 +128,14 @@ $FL info --help >"$T/out"; rc=$?
 check "info --help is complete (usage, --json, what it prints)" '[ $rc -eq 0 ] && grep -q "usage: futurelm info CKPT|RUN_DIR" "$T/out" && grep -q -- "--json" "$T/out" && grep -q "tokens seen" "$T/out"'
 $FL info >"$T/out" 2>&1; rc=$?
 check "info without a checkpoint: usage error, exit 2" '[ $rc -eq 2 ] && grep -q "^futurelm: error: missing CKPT" "$T/out"'
+
+# ---- 11. a safetensors header that names one tensor twice (a JSON object may repeat a key)
+$FL init --model gpt --out "$T/dup" $tiny >/dev/null 2>&1
+node -e '
+const fs = require("fs"), f = process.argv[1], b = fs.readFileSync(f);
+const n = Number(b.readBigUInt64LE(0)), h = b.subarray(8, 8 + n).toString("latin1");
+const out = h.replace("\"h.0.ln_1.bias\"", "\"h.0.ln_1.weight\""); // same length: offsets stay valid
+if (out === h) process.exit(1);
+b.write(out, 8, "latin1"); fs.writeFileSync(f, b);' "$T/dup/model.safetensors"
+$FL info "$T/dup" >"$T/out" 2>&1; rc=$?
+check "a tensor named twice in the header is refused, naming it" '[ $rc -eq 1 ] && grep -q "tensor .h.0.ln_1.weight. appears twice" "$T/out"'

@@ -76,6 +76,27 @@ static int cmp_range(const void *a, const void *b) {
     return (x->begin > y->begin) - (x->begin < y->begin);
 }
 
+static int cmp_tensor_name(const void *a, const void *b) {
+    return strcmp((*(const fl_st_tensor *const *)a)->name, (*(const fl_st_tensor *const *)b)->name);
+}
+
+/* A JSON object may repeat a key, and a header naming one tensor twice would let
+ * fl_st_find return either: refuse it (sorting names, so a hostile header of many
+ * tensors costs n log n, not n^2). */
+static fl_status no_duplicate_names(const fl_st_file *f, const char *path, fl_error *err) {
+    if (f->n < 2) return FL_OK;
+    const fl_st_tensor **by = malloc((size_t)f->n * sizeof *by);
+    if (!by) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->n; i++) by[i] = &f->tensors[i];
+    qsort(by, (size_t)f->n, sizeof *by, cmp_tensor_name);
+    fl_status st = FL_OK;
+    for (int i = 1; i < f->n && !st; i++)
+        if (!strcmp(by[i - 1]->name, by[i]->name))
+            st = fl_fail(err, FL_ERR_FORMAT, "%s: tensor '%s' appears twice in the header", path, by[i]->name);
+    free(by);
+    return st;
+}
+
 static fl_status parse(fl_st_file *f, const char *path, fl_error *err) {
     if (f->size < 8) return fl_fail(err, FL_ERR_FORMAT, "%s: too short to be a safetensors file", path);
     uint64_t hlen = 0;
@@ -100,6 +121,7 @@ static fl_status parse(fl_st_file *f, const char *path, fl_error *err) {
     for (const fl_json *e = root->child; e && !st; e = e->next) {
         if (!strcmp(e->key, "__metadata__")) {
             if (e->type != FL_JSON_OBJECT) st = fl_fail(err, FL_ERR_FORMAT, "%s: __metadata__ is not an object", path);
+            else if (f->meta) st = fl_fail(err, FL_ERR_FORMAT, "%s: __metadata__ appears twice", path);
             f->meta = e;
             continue;
         }
@@ -151,6 +173,7 @@ static fl_status parse(fl_st_file *f, const char *path, fl_error *err) {
         ranges[f->n] = (range){(size_t)b, (size_t)en, f->n};
         f->n++;
     }
+    if (!st) st = no_duplicate_names(f, path, err);
     if (!st) {
         qsort(ranges, (size_t)f->n, sizeof *ranges, cmp_range);
         size_t pos = 0;
