@@ -97,7 +97,7 @@ refused() { # name, expected text in the message, command...
     rc=$?
     if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
 }
-refused "generate without --out is refused" "needs --count and --out" $FL stargraph generate --count 10
+refused "generate without --out is refused" "missing --out DIR" $FL stargraph generate --count 10
 refused "an existing non-empty --out is refused" "already exists" $FL stargraph generate --count 10 --out "$T/a"
 refused "too few labels is refused" "need 9..65000 labels" $FL stargraph generate --count 10 --nodes 8 --out "$T/x"
 refused "--degree 1 is refused" "degree" $FL stargraph generate --count 10 --degree 1 --out "$T/x"

@@ -156,6 +156,8 @@ typedef struct {
     double val_fraction;
     uint64_t seed;
 } fl_sg_data_opts;
+/* The paper's hard setting D=2, L=5, M=50; 1000 held-out, 10% val, seed 1337; no out_dir, n_train -1. */
+void fl_sg_data_opts_default(fl_sg_data_opts *o);
 typedef struct {
     long train_examples, val_examples, test_examples;
     uint64_t train_tokens, val_tokens;

@@ -129,6 +129,10 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, key
     return st;
 }
 
+void fl_sg_data_opts_default(fl_sg_data_opts *o) {
+    *o = (fl_sg_data_opts){NULL, {2, 5, 50}, -1, 1000, 0.1, 1337};
+}
+
 fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
     fl_status st = fl_sg_shape_check(&o->shape, err);

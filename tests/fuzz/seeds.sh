@@ -14,8 +14,8 @@ FL=$PWD/futurelm
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 rm -rf "$OUT"
-for t in json tokenizer_file tokenizer_encode tokenizer_decode shard manifest config countdown safetensors \
-    checkpoint state_json; do
+for t in json tokenizer_file tokenizer_encode tokenizer_decode shard manifest config countdown stargraph \
+    safetensors checkpoint state_json; do
     mkdir -p "$OUT/$t"
 done
 n=0
@@ -85,6 +85,14 @@ for l in 'nums 3 5 2 7 target 29 : 3 5 * 2 7 * + .' '<|endoftext|> nums 9 9 targ
     printf '%s\n' "$l" >"$W/line"
     seed countdown "$W/line"
 done
+
+# --- star-graph lines (labels below the harness's 64)
+$FL stargraph generate --degree 2 --path-len 4 --nodes 60 --count 20 --test 4 --seed 3 --out "$W/sg" >/dev/null 2>&1
+head -n 3 "$W/sg/test.txt" 2>/dev/null | while IFS= read -r l; do
+    printf '%s\n' "$l" >"$W/line"
+    seed stargraph "$W/line"
+done
+printf '1,2|2,3|1,4|4,5/1,3=1,2,3\n' >"$W/line" && seed stargraph "$W/line"
 
 # --- configs: --set lines (byte 0: 0 GPT, 1 FTP) and JSON files
 small="model.vocab_size=300
