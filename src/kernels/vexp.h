@@ -35,13 +35,16 @@ static inline float fl_expf(float x) {
     p = fmaf(p, r, 1.6666665459E-1f);
     p = fmaf(p, r, 5.0000001201E-1f);
     p = fmaf(p, r * r, r + 1.0f);
-    int32_t ti, pi;
+    /* add n to the exponent field, in unsigned arithmetic: the same bits as the
+     * signed form for every finite x, and no signed overflow for a NaN x, whose t
+     * holds no integer (the NaN itself is passed through below) */
+    uint32_t ti, pi;
     memcpy(&ti, &t, sizeof ti);
     memcpy(&pi, &p, sizeof pi);
-    pi += (ti - 0x4B400000) * (1 << 23); /* add n to the exponent field */
+    pi += (ti - 0x4B400000u) << 23;
     float out;
     memcpy(&out, &pi, sizeof out);
-    return x < FL_EXP_LO ? 0.0f : out;
+    return x < FL_EXP_LO ? 0.0f : x != x ? x : out;
 }
 
 /* tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)), vectorisable like fl_expf.
