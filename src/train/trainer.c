@@ -246,9 +246,12 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     s->tokens = malloc(sizeof(int32_t) * (size_t)s->B * fl_model_window_len(s->m, s->T));
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     if (s->tc.loss_after >= 0) { /* answer-only training: the mask's buffer is reserved once, here */
-        if (s->tc.loss_after >= c->vocab_size || s->tc.loss_after == s->man.eot)
-            return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d must be a token id in 0..%d other than the "
-                           "end-of-text id %d", s->tc.loss_after, c->vocab_size - 1, s->man.eot);
+        if (s->tc.loss_after >= c->vocab_size)
+            return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d is not a token id (0..%d)", s->tc.loss_after,
+                           c->vocab_size - 1);
+        if (s->tc.loss_after == s->man.eot) /* it would open and close each answer at once: nothing counts */
+            return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d is the end-of-text id; name the token that "
+                           "ends each prompt (e.g. '=')", s->tc.loss_after);
         s->mask = malloc((size_t)s->B * fl_model_window_len(s->m, s->T));
         if (!s->mask) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
         fl_model_set_target_mask(s->m, s->mask);
