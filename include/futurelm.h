@@ -179,6 +179,16 @@ typedef struct {
 fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out, fl_error *err);
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err);
+/* Optional loss mask read by every later forward / forward_backward: mask[b*W + i]
+ * nonzero when token i of window b counts as a target (W = fl_model_window_len(T);
+ * entry 0 of a window is never a target). The loss terms become means over the
+ * counted targets only (DESIGN.md 1.2): GPT sum_t m[t+1] CE_t / sum_t m[t+1]; FTP
+ * the same with gamma^j weights over (t, j) and m[t+j+1]; offset_loss[j] the mean
+ * of step j's counted terms (0 when none counts). A batch with no counted target
+ * gives loss 0 and adds nothing to the gradient. The pointer is borrowed, and its
+ * bytes read at each pass (rewrite them per batch); NULL, the default, counts
+ * every target with exactly the arithmetic of an unmasked model. */
+void fl_model_set_target_mask(fl_model *m, const uint8_t *mask);
 void fl_model_zero_grad(fl_model *m);
 
 /* The top-layer vectors h_t (after ln_f; FTP's semantic state vectors) of the last

@@ -82,16 +82,23 @@ static void gather(fl_model *m, const int32_t *tokens, int T, int R) {
     }
 }
 
-/* Weighting: step j's cross-entropy counts gamma^j / sum_j gamma^j, over norm
- * sequences in all (the batch's count, not the chunk's, so that the chunks'
- * gradients add up to the batch's). */
-static void weigh(fl_model *m, int R, double norm) {
+/* Whether decoder step j of the sequence at encoder row `row` has a counted
+ * target x_{t+j+1} (always, without a target mask). */
+static int counted(const fl_model *m, int T, int row, int j) {
+    if (!m->target_mask) return 1;
+    const int W = T + m->cfg.n_future, b = row / T, t = row % T;
+    return m->target_mask[(size_t)b * W + t + j + 1] != 0;
+}
+
+/* Weighting: step j's cross-entropy counts gamma^j / denom, denom being the
+ * batch's sum of gamma^j over counted terms (the batch's, not the chunk's, so
+ * that the chunks' gradients add up to the batch's); uncounted terms weigh 0. */
+static void weigh(fl_model *m, int T, int R, double denom) {
     const int N = m->cfg.n_future;
     float *w = m->ftp.weights;
-    double gsum = 0.0;
-    for (int j = 0; j < N; j++) gsum += pow(m->cfg.gamma, j);
     for (int i = 0; i < R; i++)
-        for (int j = 0; j < N; j++) w[i * N + j] = (float)(pow(m->cfg.gamma, j) / (norm * gsum));
+        for (int j = 0; j < N; j++)
+            w[i * N + j] = counted(m, T, m->ftp.pos[i], j) ? (float)(pow(m->cfg.gamma, j) / denom) : 0.0f;
 }
 
 /* Forward: s_t = proj(h_t), then the decoder over the embedded inputs, cross-
@@ -157,7 +164,7 @@ static void scatter(fl_model *m, int R) {
  * (In training one chunk is the whole batch, B*K sequences or B*T with
  * ftp.positions = 0; more than one chunk is a forward-only pass over all T
  * positions of a model reserved for K.) */
-static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double norm, int want_grad,
+static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double denom, int want_grad,
                       double *offset_sum) {
     const int N = m->cfg.n_future, C = m->cfg.n_embd, RN = R * N;
     ftp_acts *a = &m->ftp;
@@ -165,7 +172,7 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     double t0 = prof_start(d.at.p); /* decoder phase; the LM head books its own */
 
     gather(m, tokens, T, R);
-    weigh(m, R, norm);
+    weigh(m, T, R, denom);
     const float *x = decoder_forward(m, &d);
 
     /* The decoder's head gradient lands in dec_scratch.dln, free until the blocks' backward. */
@@ -175,7 +182,8 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL,
             want_grad ? m->grads + (m->wte - m->params) : NULL, RN);
     for (int i = 0; i < R; i++)
-        for (int j = 0; j < N; j++) offset_sum[j] += m->losses[i * N + j];
+        for (int j = 0; j < N; j++)
+            if (counted(m, T, a->pos[i], j)) offset_sum[j] += m->losses[i * N + j];
     if (!want_grad) return;
 
     t0 = prof_start(d.at.p);
@@ -184,11 +192,32 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double n
     prof_phase(d.at.p, d.at.phase, t0);
 }
 
-void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
-              int K, fl_losses *out) {
+/* The batch's normalisers: cnt[j], the counted targets of decoder step j over
+ * the chosen sequences (rows pos[0..R) when pos, else all B*T), and the
+ * weighted total denom = sum_j gamma^j cnt[j]. When every step counts the same
+ * number c (always so without a mask), denom is computed as c * sum_j gamma^j,
+ * the unmasked expression, so that NULL and an all-ones mask give the very
+ * same bits; *uniform says so. */
+static double normalisers(const fl_model *m, int B, int T, const int32_t *pos, int R, double *cnt, int *uniform) {
     const int N = m->cfg.n_future;
-    double offset_sum[FL_MAX_FUTURE] = {0};
-    double count;
+    const int rows = pos ? R : B * T;
+    double gsum = 0.0, denom = 0.0;
+    for (int j = 0; j < N; j++) {
+        cnt[j] = 0;
+        for (int i = 0; i < rows; i++) cnt[j] += counted(m, T, pos ? pos[i] : i, j);
+        gsum += pow(m->cfg.gamma, j);
+        denom += pow(m->cfg.gamma, j) * cnt[j];
+    }
+    *uniform = 1;
+    for (int j = 1; j < N; j++) *uniform &= cnt[j] == cnt[0];
+    return *uniform ? cnt[0] * gsum : denom;
+}
+
+int ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+             int K, fl_losses *out) {
+    const int N = m->cfg.n_future;
+    double offset_sum[FL_MAX_FUTURE] = {0}, cnt[FL_MAX_FUTURE];
+    int uniform;
     ftp_acts *a = &m->ftp;
     if (!positions && train && m->cfg.positions > 0 && m->cfg.positions < T) {
         /* ftp.positions: K distinct positions per sequence, uniform without
@@ -215,26 +244,29 @@ void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int w
             for (int i = 0; i < K; i++) a->pos[b * K + i] = b * T + positions[b * K + i];
         positions = a->pos;
     }
+    /* Without a mask: cnt[j] = the number of sequences, uniform, denom = count * sum_j gamma^j. */
+    const double denom = normalisers(m, B, T, positions, B * K, cnt, &uniform);
+    if (denom == 0) want_grad = 0; /* no counted target: loss 0, no gradient */
     if (positions) {
-        count = (double)B * K;
-        run_chunk(m, tokens, T, B * K, count, want_grad, offset_sum);
+        run_chunk(m, tokens, T, B * K, denom, want_grad, offset_sum);
     } else {
-        count = (double)B * T;
         for (int r0 = 0; r0 < B * T; r0 += m->R) {
             int R = B * T - r0 < m->R ? B * T - r0 : m->R;
             for (int i = 0; i < R; i++) a->pos[i] = r0 + i;
-            run_chunk(m, tokens, T, R, count, want_grad, offset_sum);
+            run_chunk(m, tokens, T, R, denom, want_grad, offset_sum);
         }
     }
     double gsum = 0.0, total = 0.0;
     for (int j = 0; j < N; j++) {
-        out->offset_loss[j] = (float)(offset_sum[j] / count);
-        total += pow(m->cfg.gamma, j) * offset_sum[j] / count;
+        out->offset_loss[j] = cnt[j] > 0 ? (float)(offset_sum[j] / cnt[j]) : 0.0f;
+        if (cnt[j] > 0) /* uniform: the unmasked expression; otherwise over denom below */
+            total += uniform ? pow(m->cfg.gamma, j) * offset_sum[j] / cnt[j] : pow(m->cfg.gamma, j) * offset_sum[j];
         gsum += pow(m->cfg.gamma, j);
     }
     out->n_offsets = N;
-    out->loss = (float)(total / gsum);
+    out->loss = denom == 0 ? 0.0f : uniform ? (float)(total / gsum) : (float)(total / denom);
     out->next_token_loss = out->offset_loss[0];
+    return want_grad;
 }
 
 const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {

@@ -327,15 +327,30 @@ fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_g
     if (m->cfg.type == FL_MODEL_GPT) {
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++) m->targets[b * T + t] = tokens[(size_t)b * W + t + 1];
-        for (int i = 0; i < BT; i++) m->row_w[i] = 1.0f / (float)BT;
+        /* Target t of window b counts when mask[b*W + t + 1] is set. Without a
+         * mask every one counts and count = BT: the same operations as ever. */
+        const uint8_t *mask = m->target_mask;
+        int count = BT;
+        if (mask) {
+            count = 0;
+            for (int b = 0; b < B; b++)
+                for (int t = 0; t < T; t++) count += mask[(size_t)b * W + t + 1] != 0;
+        }
+        const float w = count ? 1.0f / (float)count : 0.0f;
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                m->row_w[b * T + t] = !mask || mask[(size_t)b * W + t + 1] ? w : 0.0f;
+        if (!count) want_grad = 0; /* nothing counts: loss 0, no gradient (header) */
         lm_head(m, m->trunk.lnf, m->targets, m->row_w, m->losses, want_grad ? m->dlnf : NULL,
                 want_grad ? m->grads + (m->wte - m->params) : NULL, BT);
         double sum = 0.0;
-        for (int i = 0; i < BT; i++) sum += m->losses[i];
-        out->loss = out->next_token_loss = out->offset_loss[0] = (float)(sum / BT);
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                if (!mask || mask[(size_t)b * W + t + 1]) sum += m->losses[b * T + t];
+        out->loss = out->next_token_loss = out->offset_loss[0] = count ? (float)(sum / count) : 0.0f;
         out->n_offsets = 1;
     } else {
-        ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
+        want_grad = ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
     }
     if (!isfinite(out->loss)) return fl_fail(err, FL_ERR_NONFINITE, "the loss is not finite (%g)", (double)out->loss);
     if (want_grad) trunk_backward(m, B, T);
@@ -350,6 +365,8 @@ fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, i
                                     fl_error *err) {
     return model_run(m, tokens, B, T, 1, NULL, 0, out, err);
 }
+
+void fl_model_set_target_mask(fl_model *m, const uint8_t *mask) { m->target_mask = mask; }
 
 void fl_model_get_rng(const fl_model *m, uint64_t state[4]) { memcpy(state, m->pos_rng.s, sizeof m->pos_rng.s); }
 void fl_model_set_rng(fl_model *m, const uint64_t state[4]) { memcpy(m->pos_rng.s, state, sizeof m->pos_rng.s); }

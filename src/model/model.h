@@ -61,6 +61,7 @@ struct fl_model {
     int32_t *targets;/* [B*T] GPT targets */
     float *dlnf;     /* [B*T, C] gradient at h (GPT head / FTP projection) */
     fl_rng pos_rng;  /* draws ftp.positions subsets; saved by checkpoints */
+    const uint8_t *target_mask; /* [B*W] borrowed (fl_model_set_target_mask); NULL = all */
     float *debug_logits; /* tests: when set, every logit row is copied here */
     fl_profile *prof;    /* opt-in timing (fl_model_set_profile); NULL = off */
 };
@@ -79,8 +80,10 @@ void trunk_backward(fl_model *m, int B, int T);
 
 /* FTP head: loss terms and (with grad) backward into m->dlnf. With train and
  * ftp.positions = K < T it draws K positions per sequence; tests may instead
- * pass positions [B,K] (t indices, K <= the reserved K). Otherwise all T. */
-void ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+ * pass positions [B,K] (t indices, K <= the reserved K). Otherwise all T.
+ * Honours m->target_mask; returns whether it backpropagated (0 when want_grad
+ * is 0 or the mask leaves no counted target, so the trunk's backward is moot). */
+int ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
               int K, fl_losses *out);
 
 /* The body of fl_model_forward[_backward], with the FTP positions hook. */

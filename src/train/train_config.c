@@ -31,6 +31,7 @@ void fl_train_config_default(fl_train_config *c) {
     c->seed = 1337;
     c->threads = 0;
     c->max_nonfinite = 5;
+    c->loss_after = -1;
 }
 
 typedef struct {
@@ -57,6 +58,7 @@ static const key_def KEYS[] = {
     {"train.seed", offsetof(fl_train_config, seed), 'l'},
     {"train.threads", offsetof(fl_train_config, threads), 'i'},
     {"train.max_nonfinite", offsetof(fl_train_config, max_nonfinite), 'i'},
+    {"train.loss_after", offsetof(fl_train_config, loss_after), 'i'},
 };
 
 fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *value, fl_error *err) {
@@ -113,6 +115,7 @@ fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err) {
     REQUIRE(c->keep_last >= 1, "train.keep_last must be >= 1");
     REQUIRE(c->threads >= 0, "train.threads must be >= 0 (0: all cores)");
     REQUIRE(c->max_nonfinite >= 1, "train.max_nonfinite must be >= 1");
+    REQUIRE(c->loss_after >= -1, "train.loss_after must be -1 (off) or a token id");
     return FL_OK;
 }
 

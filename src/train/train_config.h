@@ -15,6 +15,7 @@ typedef struct {
     long long seed;
     int threads;       /* 0: OpenMP's default */
     int max_nonfinite; /* stop after this many non-finite steps in a row */
+    int loss_after;    /* token id: the loss counts only targets after it in their document; -1 off */
 } fl_train_config;
 
 void fl_train_config_default(fl_train_config *c);

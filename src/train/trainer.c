@@ -17,6 +17,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/run_dir.h"
 #include "ckpt/run_state.h"
+#include "train/loss_mask.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -27,6 +28,7 @@ typedef struct {
     fl_manifest man;
     fl_loader *train, *val;
     int32_t *tokens;
+    uint8_t *mask;      /* [B*W] train.loss_after's target mask, rebuilt per batch; NULL when off */
     int B, T;
     long step;          /* optimizer steps done */
     long long tokens_seen;
@@ -113,6 +115,14 @@ static fl_status save(session *s, char **where, fl_error *err) {
 
 /* ---------------------------------------------------------------- evaluation */
 
+/* The next batch of `from` into s->tokens, with its loss mask when
+ * train.loss_after is on (the model reads s->mask: fl_model_set_target_mask). */
+static void next_batch(session *s, fl_loader *from) {
+    fl_loader_next(from, s->tokens);
+    if (s->mask)
+        fl_loss_mask_after(s->tokens, s->B, fl_model_window_len(s->m, s->T), s->tc.loss_after, s->man.eot, s->mask);
+}
+
 static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
     fl_loader_state zero = {0};
     fl_loader_get_state(s->val, &zero);
@@ -125,7 +135,7 @@ static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
     int batches = (uint64_t)s->tc.eval_batches < avail ? s->tc.eval_batches : (int)avail;
     fl_losses L;
     for (int b = 0; b < batches; b++) {
-        fl_loader_next(s->val, s->tokens);
+        next_batch(s, s->val); /* validation loss is masked like training's */
         fl_status st = fl_model_forward(s->m, s->tokens, s->B, s->T, &L, err);
         if (st) return st;
         loss += L.loss, next += L.next_token_loss, n++;
@@ -278,6 +288,17 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if ((st = fl_model_reserve(s->m, s->B, s->T, err))) return st;
     s->tokens = malloc(sizeof(int32_t) * (size_t)s->B * fl_model_window_len(s->m, s->T));
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    if (s->tc.loss_after >= 0) { /* answer-only training: the mask's buffer is reserved once, here */
+        if (s->tc.loss_after >= c->vocab_size)
+            return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d is not a token id (0..%d)", s->tc.loss_after,
+                           c->vocab_size - 1);
+        if (s->tc.loss_after == s->man.eot) /* it would open and close each answer at once: nothing counts */
+            return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d is the end-of-text id; name the token that "
+                           "ends each prompt (e.g. '=')", s->tc.loss_after);
+        s->mask = malloc((size_t)s->B * fl_model_window_len(s->m, s->T));
+        if (!s->mask) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+        fl_model_set_target_mask(s->m, s->mask);
+    }
     fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
     mkdir(o->run_dir, 0755);
     if (!(s->rec_data = fl_ckpt_record_path(o->run_dir, o->data_dir)) ||
@@ -304,6 +325,7 @@ static void teardown(session *s) {
     fl_adamw_free(s->adam);
     fl_model_free(s->m);
     free(s->tokens);
+    free(s->mask);
 }
 
 fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *train_cfg,
@@ -328,7 +350,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         double loss = 0, next = 0;
         fl_losses L;
         for (int a = 0; a < s.tc.grad_accum && !st; a++) {
-            fl_loader_next(s.train, s.tokens);
+            next_batch(&s, s.train);
             if (opt->dump_batches)
                 fwrite(s.tokens, sizeof(int32_t), (size_t)s.B * fl_model_window_len(s.m, s.T), opt->dump_batches);
             st = fl_model_forward_backward(s.m, s.tokens, s.B, s.T, &L, err);

@@ -121,28 +121,62 @@ def cross_entropy_rows(logits, targets, V):
     return F.cross_entropy(logits[..., :V].reshape(-1, V), targets.reshape(-1), reduction="none")
 
 
-def gpt_loss(p, cfg, window):
-    """window [B, T+1] -> (loss, logits [B,T,Vp])."""
+def masked_mean(terms, weights):
+    """sum(w * terms) / sum(w), 0 when nothing counts (DESIGN.md 1.2, loss mask)."""
+    total = weights.sum()
+    if total.item() == 0:
+        return (terms * 0).sum()
+    return (terms * weights).sum() / total
+
+
+def loss_after_mask(window, after, eot):
+    """train.loss_after's mask [B, W] (0/1): token i counts when an `after` token occurred
+    earlier in its document within the window, up to and including the next eot."""
+    rows = []
+    for row in window.tolist():
+        on, m = False, []
+        for tok in row:
+            m.append(1 if on else 0)
+            if tok == eot:
+                on = False
+            elif tok == after:
+                on = True
+        rows.append(m)
+    return torch.tensor(rows, dtype=torch.uint8)
+
+
+def gpt_loss(p, cfg, window, mask=None):
+    """window [B, T+1] -> (loss, logits [B,T,Vp]). mask: optional [B, T+1], nonzero
+    where the token counts as a target; the loss is the mean CE over counted targets."""
     h = encoder(p, cfg, window[:, :-1])
     logits = h @ p["wte"].t()
     ce = cross_entropy_rows(logits, window[:, 1:], cfg["vocab_size"])
-    return ce.mean(), logits
+    if mask is None:
+        return ce.mean(), logits
+    return masked_mean(ce, (mask[:, 1:] != 0).float().reshape(-1)), logits
 
 
-def ftp_loss(p, cfg, window, positions=None):
+def ftp_loss(p, cfg, window, positions=None, mask=None):
     """window [B, T+N] -> (weighted loss, per-offset mean CE [N], logits [R,N,Vp]).
-    positions: optional [B,K] encoder positions (ftp.positions); default all T."""
+    positions: optional [B,K] encoder positions (ftp.positions); default all T.
+    mask: optional [B, T+N], nonzero where the token counts as a target: term (t, j)
+    weighs gamma^j m[t+j+1]; the loss is sum(w CE) / sum(w), offset j the mean of its
+    counted terms (0 when none)."""
     N, P, C, V = cfg["n_future"], cfg["pseudo_len"], cfg["n_embd"], cfg["vocab_size"]
     B, W = window.shape
     T = W - N
     h = encoder(p, cfg, window[:, :T])                         # [B,T,C]
     dec_in = window.unfold(1, N, 1)[:, :T]                     # [B,T,N]: x_t..x_{t+N-1}
     dec_tgt = window[:, 1:].unfold(1, N, 1)[:, :T]             # [B,T,N]: x_{t+1}..x_{t+N}
+    if mask is not None:
+        dec_m = (mask[:, 1:] != 0).float().unfold(1, N, 1)[:, :T]  # [B,T,N]: m[t+j+1]
     if positions is not None:
         idx = positions
         h = torch.gather(h, 1, idx[:, :, None].expand(-1, -1, C))
         dec_in = torch.gather(dec_in, 1, idx[:, :, None].expand(-1, -1, N))
         dec_tgt = torch.gather(dec_tgt, 1, idx[:, :, None].expand(-1, -1, N))
+        if mask is not None:
+            dec_m = torch.gather(dec_m, 1, idx[:, :, None].expand(-1, -1, N))
     R = h.shape[0] * h.shape[1]
     ctx = linear(h.reshape(R, C), p, "proj").view(R, P, C)
     x = p["wte"][dec_in.reshape(R, N)] + p["dec.wpe"]
@@ -152,8 +186,12 @@ def ftp_loss(p, cfg, window, positions=None):
     logits = x @ p["wte"].t()                                  # [R,N,Vp]
     ce = cross_entropy_rows(logits, dec_tgt.reshape(R, N), V).view(R, N)
     g = torch.tensor([cfg["gamma"] ** j for j in range(N)], dtype=torch.float64).float()
-    loss = (ce * g).sum() / (R * g.sum())
-    return loss, ce.mean(dim=0), logits
+    if mask is None:
+        loss = (ce * g).sum() / (R * g.sum())
+        return loss, ce.mean(dim=0), logits
+    dec_m = dec_m.reshape(R, N)
+    offsets = torch.stack([masked_mean(ce[:, j], dec_m[:, j]) for j in range(N)])
+    return masked_mean(ce, dec_m * g), offsets, logits
 
 
 def train_steps(params, loss_fn, batches, opt_cfg):
