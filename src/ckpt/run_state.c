@@ -222,8 +222,10 @@ static fl_status read_tokenizer(const fl_json *tok, const char *what, fl_run_sta
     int64_t v = 0;
     fl_status st = typed(tok, "path", FL_JSON_STRING, &path, what, err);
     if (!st) st = typed(tok, "sha256", FL_JSON_STRING, &sha, what, err);
-    if (!st && sha && sha->len >= sizeof s->tokenizer_sha256)
-        st = BAD("%s: tokenizer.sha256 is %zu characters long (a SHA-256 is 64)", what, (size_t)sha->len);
+    /* 64 lowercase hex digits, or "" (not recorded): anything else would not survive
+     * a rewrite unchanged (the writer escapes control bytes and replaces invalid UTF-8) */
+    if (!st && sha && sha->len && (sha->len != 64 || strspn(sha->str, "0123456789abcdef") != 64))
+        st = BAD("%s: tokenizer.sha256 is not 64 hex digits (a SHA-256)", what);
     if (!st && sha) memcpy(s->tokenizer_sha256, sha->str, sha->len + 1);
     if (!st && fl_json_get(tok, "eot")) st = get_int(fl_json_get(tok, "eot"), what, "tokenizer.eot", 0, INT32_MAX, &v, err);
     if (!st && fl_json_get(tok, "eot")) s->eot = (int)v;

@@ -25,6 +25,7 @@ struct fl_generator {
     fl_gen_config cfg;
     fl_session *s;
     int T, V, Vp, depth, stride;
+    int nonfinite; /* a logit row held a NaN: the model overflows (fl_generator_next fails) */
     fl_rng rng;
     int32_t *hist;
     long hlen, hcap;
@@ -180,6 +181,7 @@ static float softmax_at(const float *logits, int V, int32_t y) {
 
 /* The sampler distribution for the token at index i (history hist[0..i)). */
 static void probs_at(fl_generator *g, const float *logits, long i, float *probs) {
+    for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
     long from = window_base(g, i);
     sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
@@ -287,6 +289,10 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
         goto done;
     }
 done:
+    if (!st && g->nonfinite)
+        st = fl_fail(err, FL_ERR_NONFINITE,
+                     "the model's logits are not finite (NaN): its weights overflow float arithmetic; this "
+                     "checkpoint cannot generate");
     *n_out = emitted;
     g->st.generated_tokens += emitted;
     g->st.generate_seconds += fl_wall_seconds() - t0;

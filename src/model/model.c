@@ -390,6 +390,10 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
     const float *h = m->trunk.lnf + (size_t)(n - 1) * C;
     if (m->cfg.type == FL_MODEL_FTP) h = ftp_decoder_step0(m, h, tokens[n - 1]);
     fl_head_logits(m, h, 1, logits);
+    for (int v = 0; v < m->cfg.vocab_size; v++)
+        if (logits[v] != logits[v])
+            return fl_fail(err, FL_ERR_NONFINITE,
+                           "the model's logits are not finite (NaN at id %d): its weights overflow float arithmetic", v);
     return FL_OK;
 }
 
