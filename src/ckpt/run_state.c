@@ -81,12 +81,14 @@ int fl_run_state_write(const fl_run_state *s, FILE *f) {
     if (s->has_rng)
         fprintf(f, ",\n  \"rng\": [\"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\", \"%" PRIu64 "\"]", s->rng[0],
                 s->rng[1], s->rng[2], s->rng[3]);
-    if (s->tokenizer) {
-        fputs(",\n  \"tokenizer\": {\"path\": ", f);
-        put_string(f, s->tokenizer);
-        fputs(", \"sha256\": ", f);
-        put_string(f, s->tokenizer_sha256);
-        if (s->eot >= 0) fprintf(f, ", \"eot\": %d", s->eot);
+    /* each part of the tokenizer's identity is written when recorded, whether or
+     * not the others are, so whatever was read is written back */
+    if (s->tokenizer || s->tokenizer_sha256[0] || s->eot >= 0) {
+        const char *sep = "";
+        fputs(",\n  \"tokenizer\": {", f);
+        if (s->tokenizer) fputs("\"path\": ", f), put_string(f, s->tokenizer), sep = ", ";
+        if (s->tokenizer_sha256[0]) fprintf(f, "%s\"sha256\": ", sep), put_string(f, s->tokenizer_sha256), sep = ", ";
+        if (s->eot >= 0) fprintf(f, "%s\"eot\": %d", sep, s->eot);
         fputs("}", f);
     }
     if (s->data_dir) {

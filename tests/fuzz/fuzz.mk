@@ -61,4 +61,4 @@ run: build
 clean-fuzz:
 	rm -rf $(FUZZ_DIR)
 
--include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OPT:.o=.d) $(FUZZ_BINS:=.d)
