@@ -442,7 +442,7 @@ typedef struct {
     fl_run_setting *train;     /* the run's train.* settings, n_train of them */
     int n_train;
     int has_metrics;       /* 1: the fields below are recorded */
-    double last_val_loss;  /* the last validation next-token loss (NaN: no evaluation yet) */
+    double last_val_loss;  /* the last validation next-token loss, a float value (NaN: no evaluation yet) */
     int n_val_offsets;     /* that evaluation's loss at each FTP offset (1 for GPT) */
     double val_offsets[FL_MAX_FUTURE];
 } fl_run_state;

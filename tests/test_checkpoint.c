@@ -79,8 +79,8 @@ static void test_round_trip(void) {
     s.data_dir = strdup("donn\xc3\xa9" "es/\xe2\x82\xac");
     fl_run_state_add_setting(&s, "train.lr", "0.00300000003", &err);
     fl_run_state_add_setting(&s, "train.seed", "1337", &err);
-    s.has_metrics = 1, s.last_val_loss = 5.76080894, s.n_val_offsets = 3;
-    s.val_offsets[0] = 5.76080894, s.val_offsets[1] = 6.25, s.val_offsets[2] = 7.0;
+    s.has_metrics = 1, s.last_val_loss = 5.76080894f, s.n_val_offsets = 3;
+    s.val_offsets[0] = 5.76080894f, s.val_offsets[1] = 6.25, s.val_offsets[2] = 7.0;
 
     const char *dir = path_in("ckpt");
     st = fl_checkpoint_save(dir, m, opt, &s, &err);
@@ -153,7 +153,7 @@ static void test_old_files(void) {
               s.rng[3] == 15429570967679207590ULL && s.tokenizer && !strcmp(s.tokenizer, "tok.tiktoken") &&
               s.eot == 399 && s.tokenizer_sha256[63] == '2' && s.data_dir && !strcmp(s.data_dir, "data") &&
               s.n_train == 3 && !strcmp(s.train[1].key, "train.lr") && !strcmp(s.train[1].value, "0.00300000003") &&
-              s.has_metrics && s.last_val_loss == 5.76080894 && s.n_val_offsets == 1,
+              s.has_metrics && s.last_val_loss == 5.76080894f && s.n_val_offsets == 1,
           "state.json as training wrote it reads into every field", "%s", err.msg);
     char *again = fl_run_state_to_json(&s);
     check(again && !strcmp(again, old), "and is written back byte for byte", "%s", again ? again : "(null)");

@@ -238,18 +238,19 @@ static fl_status read_tokenizer(const fl_json *tok, const char *what, fl_run_sta
 static fl_status read_metrics(const fl_json *met, const char *what, fl_run_state *s, fl_error *err) {
     s->has_metrics = 1;
     const fl_json *lv = fl_json_get(met, "last_val_loss"), *offs = NULL;
-    /* losses are floats (the trainer casts the offsets back to float): a number
-     * beyond float's range is refused before any cast */
+    /* losses are floats (the trainer computes them in float and casts them back):
+     * a number beyond float's range is refused before any cast, and each is read
+     * as the float it names, so writing it again (9 digits) gives the same text */
     if (lv && !(lv->type == FL_JSON_NULL || (lv->type == FL_JSON_NUMBER && fabs(lv->num) <= FLT_MAX)))
         return BAD("%s: metrics.last_val_loss must be a number in float's range or null", what);
-    s->last_val_loss = lv && lv->type == FL_JSON_NUMBER ? lv->num : NAN;
+    s->last_val_loss = lv && lv->type == FL_JSON_NUMBER ? (float)lv->num : NAN;
     fl_status st = typed(met, "last_val_offsets", FL_JSON_ARRAY, &offs, what, err);
     if (!st && offs && offs->count > FL_MAX_FUTURE)
         st = BAD("%s: metrics.last_val_offsets holds %d values, more than %d", what, (int)offs->count, FL_MAX_FUTURE);
     for (const fl_json *c = offs ? offs->child : NULL; c && !st; c = c->next) {
         if (!(c->type == FL_JSON_NULL || (c->type == FL_JSON_NUMBER && fabs(c->num) <= FLT_MAX)))
             st = BAD("%s: metrics.last_val_offsets must hold numbers in float's range", what);
-        else s->val_offsets[s->n_val_offsets++] = c->type == FL_JSON_NUMBER ? c->num : NAN;
+        else s->val_offsets[s->n_val_offsets++] = c->type == FL_JSON_NUMBER ? (float)c->num : NAN;
     }
     return st;
 }
