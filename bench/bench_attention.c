@@ -79,12 +79,12 @@ int main(int argc, char **argv) {
         double pairs = causal ? (double)R * H * Sq * (Sq + 1) / 2 : (double)R * H * Sq * Sk;
         double tf[64], tb[64];
         int n = reps < 64 ? reps : 64;
-        attention_forward(out, lse, q, k, v, &sh); /* warm-up */
+        fli_attention_forward(out, lse, q, k, v, &sh); /* warm-up */
         for (int r = 0; r < n; r++) {
             double t0 = now();
-            attention_forward(out, lse, q, k, v, &sh);
+            fli_attention_forward(out, lse, q, k, v, &sh);
             double t1 = now();
-            attention_backward(dq, dk, dv, dout, out, lse, q, k, v, &sh);
+            fli_attention_backward(dq, dk, dv, dout, out, lse, q, k, v, &sh);
             tb[r] = now() - t1;
             tf[r] = t1 - t0;
         }

@@ -123,7 +123,7 @@ typedef struct {
     int positions;  /* ftp.positions  K decoder positions per sequence in training (0 = all T) */
 } fl_model_config;
 
-/* Defaults of DESIGN.md: a small model of the given type. */
+/* Defaults of docs/design.md: a small model of the given type. */
 void fl_model_config_default(fl_model_config *cfg, fl_model_type type);
 /* Set one dotted key ("model.n_layer", "ftp.gamma", ...) from text. */
 fl_status fl_model_config_set(fl_model_config *cfg, const char *key, const char *value, fl_error *err);
@@ -150,7 +150,7 @@ fl_status fl_model_create(const fl_model_config *cfg, fl_model **out, fl_error *
 void fl_model_free(fl_model *m);
 const fl_model_config *fl_model_get_config(const fl_model *m);
 
-/* Draw the DESIGN.md 1.1 / 1.3 initialisation from a seed. */
+/* Draw the docs/design.md 1.1 / 1.3 initialisation from a seed. */
 void fl_model_init_weights(fl_model *m, uint64_t seed);
 
 size_t fl_model_num_params(const fl_model *m);
@@ -182,7 +182,7 @@ fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, i
 /* Optional loss mask read by every later forward / forward_backward: mask[b*W + i]
  * nonzero when token i of window b counts as a target (W = fl_model_window_len(T);
  * entry 0 of a window is never a target). The loss terms become means over the
- * counted targets only (DESIGN.md 1.2): GPT sum_t m[t+1] CE_t / sum_t m[t+1]; FTP
+ * counted targets only (docs/design.md 1.2): GPT sum_t m[t+1] CE_t / sum_t m[t+1]; FTP
  * the same with gamma^j weights over (t, j) and m[t+j+1]; offset_loss[j] the mean
  * of step j's counted terms (0 when none counts). A batch with no counted target
  * gives loss 0 and adds nothing to the gradient. The pointer is borrowed, and its

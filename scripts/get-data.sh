@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fetch the corpora and tokenizer oracles of DESIGN.md section 5 into data/ (git-ignored).
+# Fetch the corpora and tokenizer oracles of docs/design.md section 5 into data/ (git-ignored).
 #
 #   scripts/get-data.sh NAME...     NAME: sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken all
 #

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Train models on the countdown coding task (DESIGN.md 4.5): generate the data,
+# Train models on the countdown coding task (docs/design.md 4.5): generate the data,
 # then an FTP model (and, with MODELS="gpt ftp", a GPT with the same encoder).
 #
 #   scripts/train-countdown.sh [OUT]      (default OUT=runs/countdown)

@@ -94,8 +94,8 @@ static void run(float *out, float *lse, float *dq, float *dkv, const float *q, c
     float *dk = sh->causal ? dq + C : dkv, *dv = sh->causal ? dq + 2 * C : dkv + C;
     for (size_t i = 0; i < nq; i++) dq[i] = 0.25f; /* the backward must add to what is there */
     for (size_t i = 0; i < nkv; i++) dkv[i] = 0.25f;
-    attention_forward(out, lse, q, k, v, sh);
-    attention_backward(dq, dk, dv, dout, out, lse, q, k, v, sh);
+    fli_attention_forward(out, lse, q, k, v, sh);
+    fli_attention_backward(dq, dk, dv, dout, out, lse, q, k, v, sh);
 }
 
 static void one(int R, int Sq, int Sk, int H, int hs, int causal) {

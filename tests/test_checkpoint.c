@@ -302,10 +302,10 @@ static void test_paths(void) {
     mkdir(victim, 0755);
     write_file(path_in("victim/model.safetensors"), "x");
     check(symlink(victim, link) == 0 && fl_ckpt_is_ours(link) == -1 && fl_remove_tree(link) != 0 &&
-              ckpt_remove(link) != 0 && exists(path_in("victim/model.safetensors")),
+              fli_ckpt_remove(link) != 0 && exists(path_in("victim/model.safetensors")),
           "a link to a checkpoint folder is not ours: neither removed nor followed", "see %s", link);
     write_file(path_in("victim/notes.txt"), "precious");
-    check(fl_ckpt_is_ours(victim) == -1 && ckpt_remove(victim) != 0 && exists(path_in("victim/notes.txt")),
+    check(fl_ckpt_is_ours(victim) == -1 && fli_ckpt_remove(victim) != 0 && exists(path_in("victim/notes.txt")),
           "a folder with other files is not a checkpoint of ours and is not removed", "see %s", victim);
     unlink(path_in("victim/notes.txt"));
     mkdir(path_in("empty"), 0755);

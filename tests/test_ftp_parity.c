@@ -67,7 +67,7 @@ int main(void) {
     /* loss over explicit positions [B,K] */
     fl_losses Lp;
     const int32_t *pos = need(f, "positions")->data;
-    st = model_run(m, tokens, B, T, 0, pos, K, &Lp, &err);
+    st = fli_model_run(m, tokens, B, T, 0, pos, K, &Lp, &err);
     double ref_ploss = ((const float *)need(f, "positions_loss")->data)[0];
     check(st == FL_OK && fabs(Lp.loss - ref_ploss) <= 1e-5, "ftp loss over given positions within 1e-5",
           "C %.7f torch %.7f (%s)", Lp.loss, ref_ploss, err.msg);
@@ -99,7 +99,7 @@ int main(void) {
             for (int q = 0; q < i; q++) distinct &= mp->ftp.pos[b * K + q] != row;
         }
     check(distinct, "ftp.positions draws K distinct positions inside each sequence", "duplicates or out of range");
-    model_run(mp, tokens, B, T, 0, drawn, K, &Lr, &err);
+    fli_model_run(mp, tokens, B, T, 0, drawn, K, &Lr, &err);
     check(Ld.loss == Lr.loss && Ld.next_token_loss == Lr.next_token_loss,
           "ftp.positions training loss == loss recomputed over exactly the drawn positions", "%.7f vs %.7f", Ld.loss,
           Lr.loss);

@@ -219,55 +219,55 @@ static void unknown_mode_refused(void) {
 static void sampler_known_answers(void) {
     sampler_ws ws;
     fl_error err;
-    sampler_ws_init(&ws, 4, &err);
+    fli_sampler_ws_init(&ws, 4, &err);
     fl_sampler_config c;
     fl_sampler_config_default(&c);
     float probs[4];
     /* logits with softmax exactly 0.5, 0.3, 0.15, 0.05 */
     float lg[4] = {logf(0.5f), logf(0.3f), logf(0.15f), logf(0.05f)};
-    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
     check(probs[0] == 1 && probs[1] == 0, "greedy: one-hot at the argmax", "%g %g", probs[0], probs[1]);
     float tie[4] = {1, 3, 3, 0};
-    sampler_probs(&c, tie, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, tie, 4, NULL, 0, probs, &ws);
     check(probs[1] == 1, "greedy: ties go to the lowest id", "%g %g", probs[1], probs[2]);
 
     c.temperature = 1;
-    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
     check(fabsf(probs[0] - 0.5f) < 1e-6 && fabsf(probs[3] - 0.05f) < 1e-6, "temperature 1: the softmax", "%g %g",
           probs[0], probs[3]);
     c.top_k = 2;
-    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
     check(fabsf(probs[0] - 0.625f) < 1e-6 && fabsf(probs[1] - 0.375f) < 1e-6 && probs[2] == 0,
           "top-k 2 keeps and renormalises the two most likely", "%g %g %g", probs[0], probs[1], probs[2]);
     c.top_k = 0, c.top_p = 0.9f;
-    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
     check(fabsf(probs[2] - 0.15f / 0.95f) < 1e-6 && probs[3] == 0, "top-p 0.9 keeps 0.5+0.3+0.15", "%g %g", probs[2],
           probs[3]);
     c.top_p = 1, c.min_p = 0.5f;
-    sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, lg, 4, NULL, 0, probs, &ws);
     check(fabsf(probs[1] - 0.375f) < 1e-6 && probs[2] == 0, "min-p 0.5 keeps p >= 0.25", "%g %g", probs[1], probs[2]);
     c.min_p = 0, c.temperature = 2;
     float two[2] = {0, logf(4.0f)};
-    sampler_probs(&c, two, 2, NULL, 0, probs, &ws);
+    fli_sampler_probs(&c, two, 2, NULL, 0, probs, &ws);
     check(fabsf(probs[1] - 2.0f / 3.0f) < 1e-6, "temperature 2 halves the logits (odds 4 -> 2)", "%g", probs[1]);
     c.temperature = 0, c.repeat_penalty = 2;
     float rp[4] = {2, -1, 1.5f, 0};
     int32_t hist[3] = {0, 1, 0};
-    sampler_probs(&c, rp, 4, hist, 3, probs, &ws);
+    fli_sampler_probs(&c, rp, 4, hist, 3, probs, &ws);
     check(probs[2] == 1, "repetition penalty 2: logit 2 -> 1 falls below an unseen 1.5", "%g %g", probs[0], probs[2]);
     c.repeat_window = 1; /* only token 0 (the last) is penalised; token 1 keeps -1 */
     float rp2[4] = {2, -1, 1.5f, 0};
     int32_t hist2[2] = {2, 0};
-    sampler_probs(&c, rp2, 4, hist2, 2, probs, &ws);
+    fli_sampler_probs(&c, rp2, 4, hist2, 2, probs, &ws);
     check(probs[2] == 1, "repetition window 1 penalises only the last token", "%g", probs[2]);
     int counts[4] = {0};
     fl_rng rng;
     fl_rng_seed(&rng, 3);
     float dist[4] = {0.5f, 0.3f, 0.15f, 0.05f};
-    for (int i = 0; i < 100000; i++) counts[sampler_draw(dist, 4, &rng)]++;
+    for (int i = 0; i < 100000; i++) counts[fli_sampler_draw(dist, 4, &rng)]++;
     check(abs(counts[0] - 50000) < 800 && abs(counts[3] - 5000) < 400, "draws follow the distribution",
           "%d %d %d %d", counts[0], counts[1], counts[2], counts[3]);
-    sampler_ws_free(&ws);
+    fli_sampler_ws_free(&ws);
 
     /* nonsense values are refused, naming the range */
     fl_sampler_config bad;
@@ -301,26 +301,26 @@ static void exact_pair(fl_model *m, const fl_sampler_config *sc, const int32_t *
     float *lg = malloc(sizeof(float) * Vp), *p0 = malloc(sizeof(float) * V), *p1 = malloc(sizeof(float) * V),
           *p2 = malloc(sizeof(float) * V);
     sampler_ws ws;
-    sampler_ws_init(&ws, V, &err);
+    fli_sampler_ws_init(&ws, V, &err);
     int32_t ctx[64];
     memcpy(ctx, prompt, sizeof(int32_t) * n);
     fl_model_next_logits(m, ctx, n, lg, &err);
-    sampler_probs(sc, lg, V, ctx, n, p0, &ws);
+    fli_sampler_probs(sc, lg, V, ctx, n, p0, &ws);
     memset(pair, 0, sizeof(double) * V * V);
     for (int a = 0; a < V; a++) {
         if (p0[a] == 0) continue;
         ctx[n] = a;
         fl_model_next_logits(m, ctx, n + 1, lg, &err);
-        sampler_probs(sc, lg, V, ctx, n + 1, p1, &ws);
+        fli_sampler_probs(sc, lg, V, ctx, n + 1, p1, &ws);
         for (int b = 0; b < V; b++) {
             if (p1[b] == 0) continue;
             ctx[n + 1] = b;
             fl_model_next_logits(m, ctx, n + 2, lg, &err);
-            sampler_probs(sc, lg, V, ctx, n + 2, p2, &ws);
+            fli_sampler_probs(sc, lg, V, ctx, n + 2, p2, &ws);
             for (int c = 0; c < V; c++) pair[b * V + c] += (double)p0[a] * p1[b] * p2[c];
         }
     }
-    sampler_ws_free(&ws);
+    fli_sampler_ws_free(&ws);
     free(lg), free(p0), free(p1), free(p2);
 }
 

@@ -60,7 +60,7 @@ static void probe(const char *name, float *x, const float *grad, size_t n, loss_
 typedef struct { int R, S, C, V; int32_t *tok; float *wte, *wpe, *out, *Rw; } emb_ctx;
 static double emb_loss(void *p) {
     emb_ctx *c = p;
-    embedding_forward(c->out, c->tok, c->wte, c->wpe, c->R, c->S, c->C);
+    fli_embedding_forward(c->out, c->tok, c->wte, c->wpe, c->R, c->S, c->C);
     return dot_d(c->out, c->Rw, (size_t)c->R * c->S * c->C);
 }
 static void test_embedding(void) {
@@ -73,7 +73,7 @@ static void test_embedding(void) {
     c.out = zeros(n);
     c.Rw = randn(n, 1);
     float *gte = zeros((size_t)c.V * c.C), *gpe = zeros((size_t)c.S * c.C);
-    embedding_backward(gte, gpe, c.Rw, c.tok, c.R, c.S, c.C);
+    fli_embedding_backward(gte, gpe, c.Rw, c.tok, c.R, c.S, c.C);
     probe("embedding dwte", c.wte, gte, (size_t)c.V * c.C, emb_loss, &c);
     probe("embedding dwpe", c.wpe, gpe, (size_t)c.S * c.C, emb_loss, &c);
     free(c.tok), free(c.wte), free(c.wpe), free(c.out), free(c.Rw), free(gte), free(gpe);
@@ -83,7 +83,7 @@ static void test_embedding(void) {
 typedef struct { int N, C; float *x, *w, *b, *out, *mean, *rstd, *Rw; } ln_ctx;
 static double ln_loss(void *p) {
     ln_ctx *c = p;
-    layernorm_forward(c->out, c->mean, c->rstd, c->x, c->w, c->b, c->N, c->C);
+    fli_layernorm_forward(c->out, c->mean, c->rstd, c->x, c->w, c->b, c->N, c->C);
     return dot_d(c->out, c->Rw, (size_t)c->N * c->C);
 }
 static void test_layernorm(void) {
@@ -93,7 +93,7 @@ static void test_layernorm(void) {
     c.out = zeros(n), c.mean = zeros(c.N), c.rstd = zeros(c.N), c.Rw = randn(n, 1);
     ln_loss(&c);
     float *dx = zeros(n), *dw = zeros(c.C), *db = zeros(c.C);
-    layernorm_backward(dx, dw, db, c.Rw, c.x, c.w, c.mean, c.rstd, c.N, c.C);
+    fli_layernorm_backward(dx, dw, db, c.Rw, c.x, c.w, c.mean, c.rstd, c.N, c.C);
     probe("layernorm dx", c.x, dx, n, ln_loss, &c);
     probe("layernorm dw", c.w, dw, c.C, ln_loss, &c);
     probe("layernorm db", c.b, db, c.C, ln_loss, &c);
@@ -104,7 +104,7 @@ static void test_layernorm(void) {
 typedef struct { int N, C, OC; float *x, *w, *b, *out, *Rw; } lin_ctx;
 static double lin_loss(void *p) {
     lin_ctx *c = p;
-    linear_forward(c->out, c->x, c->w, c->b, c->N, c->C, c->OC);
+    fli_linear_forward(c->out, c->x, c->w, c->b, c->N, c->C, c->OC);
     return dot_d(c->out, c->Rw, (size_t)c->N * c->OC);
 }
 static void test_linear(void) {
@@ -112,7 +112,7 @@ static void test_linear(void) {
     c.x = randn((size_t)c.N * c.C, 1), c.w = randn((size_t)c.OC * c.C, 1), c.b = randn(c.OC, 1);
     c.out = zeros((size_t)c.N * c.OC), c.Rw = randn((size_t)c.N * c.OC, 1);
     float *dx = zeros((size_t)c.N * c.C), *dw = zeros((size_t)c.OC * c.C), *db = zeros(c.OC);
-    linear_backward(dx, dw, db, c.Rw, c.x, c.w, c.N, c.C, c.OC);
+    fli_linear_backward(dx, dw, db, c.Rw, c.x, c.w, c.N, c.C, c.OC);
     probe("linear dx (dY·W)", c.x, dx, (size_t)c.N * c.C, lin_loss, &c);
     probe("linear dw (dYᵀ·X)", c.w, dw, (size_t)c.OC * c.C, lin_loss, &c);
     probe("linear db", c.b, db, c.OC, lin_loss, &c);
@@ -126,7 +126,7 @@ static const float *att_k(att_ctx *c) { return c->sh.causal ? c->q + c->sh.H * c
 static const float *att_v(att_ctx *c) { return c->sh.causal ? c->q + 2 * c->sh.H * c->sh.hs : c->kv + c->sh.H * c->sh.hs; }
 static double att_loss(void *p) {
     att_ctx *c = p;
-    attention_forward(c->out, c->lse, c->q, att_k(c), att_v(c), &c->sh);
+    fli_attention_forward(c->out, c->lse, c->q, att_k(c), att_v(c), &c->sh);
     return dot_d(c->out, c->Rw, (size_t)c->sh.R * c->sh.Sq * c->sh.H * c->sh.hs);
 }
 static void test_attention(int causal) {
@@ -140,9 +140,9 @@ static void test_attention(int causal) {
     att_loss(&c);
     float *dq = zeros(nq), *dkv = causal ? NULL : zeros(nkv);
     if (causal)
-        attention_backward(dq, dq + C, dq + 2 * C, c.Rw, c.out, c.lse, c.q, c.q + C, c.q + 2 * C, &c.sh);
+        fli_attention_backward(dq, dq + C, dq + 2 * C, c.Rw, c.out, c.lse, c.q, c.q + C, c.q + 2 * C, &c.sh);
     else
-        attention_backward(dq, dkv, dkv + C, c.Rw, c.out, c.lse, c.q, c.kv, c.kv + C, &c.sh);
+        fli_attention_backward(dq, dkv, dkv + C, c.Rw, c.out, c.lse, c.q, c.kv, c.kv + C, &c.sh);
     if (causal) {
         probe("causal self-attention dq/dk/dv", c.q, dq, nq, att_loss, &c);
     } else {
@@ -156,21 +156,21 @@ static void test_attention(int causal) {
 typedef struct { size_t n; float *x, *y, *out, *Rw; } ew_ctx;
 static double gelu_loss(void *p) {
     ew_ctx *c = p;
-    gelu_forward(c->out, c->x, c->n);
+    fli_gelu_forward(c->out, c->x, c->n);
     return dot_d(c->out, c->Rw, c->n);
 }
 static double res_loss(void *p) {
     ew_ctx *c = p;
-    residual_forward(c->out, c->x, c->y, c->n);
+    fli_residual_forward(c->out, c->x, c->y, c->n);
     return dot_d(c->out, c->Rw, c->n);
 }
 static void test_elementwise(void) {
     ew_ctx c = {200, randn(200, 2), randn(200, 1), zeros(200), randn(200, 1)};
     float *dx = zeros(c.n), *dy = zeros(c.n);
-    gelu_backward(dx, c.x, c.Rw, c.n);
+    fli_gelu_backward(dx, c.x, c.Rw, c.n);
     probe("gelu (tanh) dx", c.x, dx, c.n, gelu_loss, &c);
     memset(dx, 0, c.n * sizeof(float));
-    residual_backward(dx, dy, c.Rw, c.n);
+    fli_residual_backward(dx, dy, c.Rw, c.n);
     probe("residual da", c.x, dx, c.n, res_loss, &c);
     probe("residual db", c.y, dy, c.n, res_loss, &c);
     free(c.x), free(c.y), free(c.out), free(c.Rw), free(dx), free(dy);
@@ -180,7 +180,7 @@ static void test_elementwise(void) {
 typedef struct { int N, V, Vp; float *logits, *losses, *w; int32_t *tgt; } ce_ctx;
 static double ce_loss(void *p) {
     ce_ctx *c = p;
-    crossentropy_forward(c->losses, c->logits, c->tgt, c->N, c->V, c->Vp);
+    fli_crossentropy_forward(c->losses, c->logits, c->tgt, c->N, c->V, c->Vp);
     return dot_d(c->losses, c->w, (size_t)c->N);
 }
 static void test_crossentropy(void) {
@@ -190,7 +190,7 @@ static void test_crossentropy(void) {
     c.tgt = malloc(sizeof(int32_t) * c.N);
     for (int i = 0; i < c.N; i++) c.tgt[i] = (int32_t)fl_rng_below(&rng, (uint64_t)c.V);
     float *g = zeros(n);
-    crossentropy_backward(g, c.logits, c.tgt, c.w, c.N, c.V, c.Vp);
+    fli_crossentropy_backward(g, c.logits, c.tgt, c.w, c.N, c.V, c.Vp);
     probe("cross-entropy dlogits (padded vocabulary)", c.logits, g, n, ce_loss, &c);
     int pad_ok = 1; /* padded columns: no gradient, and changing them changes nothing */
     for (int r = 0; r < c.N; r++)
@@ -200,8 +200,8 @@ static void test_crossentropy(void) {
     check(pad_ok && ce_loss(&c) == before, "cross-entropy ignores padded columns", "padding leaked into the softmax");
     float *g2 = zeros(n); /* in place (the fused head's form) gives the same gradient */
     memcpy(g2, c.logits, n * sizeof(float));
-    crossentropy_backward(g2, g2, c.tgt, c.w, c.N, c.V, c.Vp);
-    crossentropy_backward(g, c.logits, c.tgt, c.w, c.N, c.V, c.Vp);
+    fli_crossentropy_backward(g2, g2, c.tgt, c.w, c.N, c.V, c.Vp);
+    fli_crossentropy_backward(g, c.logits, c.tgt, c.w, c.N, c.V, c.Vp);
     check(!memcmp(g, g2, n * sizeof(float)), "cross-entropy backward in place == out of place", "differs");
     free(c.logits), free(c.losses), free(c.w), free(c.tgt), free(g), free(g2);
 }
@@ -213,7 +213,7 @@ static void test_adamw(void) {
     const double lr = 1e-2, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
     double worst = 0;
     for (long t = 1; t <= 5; t++) {
-        adamw_update(p, g, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
+        fli_adamw_update(p, g, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
         for (int i = 0; i < 4; i++) { /* the update written out in double */
             pd[i] *= 1 - lr * wd;
             md[i] = b1 * md[i] + (1 - b1) * g[i];
@@ -226,7 +226,7 @@ static void test_adamw(void) {
     check(worst < 1e-6, "AdamW matches the bias-corrected, decoupled-decay update", "max|d| %.3g", worst);
     /* the first step moves every coordinate with a gradient by about lr (Adam's sign-like first step) */
     float q[1] = {0}, gg[1] = {3.0f}, mm[1] = {0}, vv[1] = {0};
-    adamw_update(q, gg, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
+    fli_adamw_update(q, gg, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
     check(fabs(q[0] + 0.01f) < 1e-6, "AdamW first step is -lr * sign(g)", "got %g", q[0]);
 }
 
@@ -234,9 +234,9 @@ static void test_clip_pieces(void) {
     size_t n = 10000;
     float *g = malloc(n * sizeof *g);
     for (size_t i = 0; i < n; i++) g[i] = (i % 2) ? 0.5f : -0.5f;
-    double ss = sum_of_squares(g, n);
+    double ss = fli_sum_of_squares(g, n);
     check(ss == 2500.0, "sum of squares is exact on a known answer", "got %.17g", ss);
-    scale_inplace(g, n, 0.5f);
+    fli_scale_inplace(g, n, 0.5f);
     check(g[0] == -0.25f && g[n - 1] == 0.25f, "gradient scaling", "got %g", g[0]);
     free(g);
 }

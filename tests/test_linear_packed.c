@@ -74,26 +74,26 @@ static void shapes(void) {
             float *x = malloc(sizeof(float) * Nmax * C), *w = malloc(sizeof(float) * OC * C);
             float *w16 = malloc(sizeof(float) * OC * C), *b = malloc(sizeof(float) * OC);
             float *out = malloc(sizeof(float) * Nmax * OC), *one = malloc(sizeof(float) * OC);
-            float *p32 = malloc(sizeof(float) * linear_pack_floats(C, OC));
-            uint32_t *p16 = malloc(sizeof(uint32_t) * linear_pack_bf16_words(C, OC));
+            float *p32 = malloc(sizeof(float) * fli_linear_pack_floats(C, OC));
+            uint32_t *p16 = malloc(sizeof(uint32_t) * fli_linear_pack_bf16_words(C, OC));
             for (int i = 0; i < Nmax * C; i++) x[i] = uniform();
             for (int i = 0; i < OC * C; i++) w[i] = uniform() * 0.5f, w16[i] = to_bf16(w[i]);
             for (int i = 0; i < OC; i++) b[i] = uniform();
-            linear_pack(p32, w, C, OC);
-            linear_pack_bf16(p16, w, C, OC);
+            fli_linear_pack(p32, w, C, OC);
+            fli_linear_pack_bf16(p16, w, C, OC);
             for (size_t ni = 0; ni < sizeof Ns / sizeof *Ns; ni++) {
                 const int N = Ns[ni];
                 const float *bias = ni % 2 ? b : NULL;
-                linear_packed_forward(out, x, p32, bias, N, C, OC);
+                fli_linear_packed_forward(out, x, p32, bias, N, C, OC);
                 worst32 = fmax(worst32, worst_vs_reference(out, x, w, bias, N, C, OC));
                 for (int r = 0; r < N; r += 3) { /* row r alone gives the same bits */
-                    linear_packed_forward(one, x + (size_t)r * C, p32, bias, 1, C, OC);
+                    fli_linear_packed_forward(one, x + (size_t)r * C, p32, bias, 1, C, OC);
                     batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
                 }
-                linear_packed_bf16_forward(out, x, p16, bias, N, C, OC);
+                fli_linear_packed_bf16_forward(out, x, p16, bias, N, C, OC);
                 worst16 = fmax(worst16, worst_vs_reference(out, x, w16, bias, N, C, OC));
                 for (int r = 0; r < N; r += 3) {
-                    linear_packed_bf16_forward(one, x + (size_t)r * C, p16, bias, 1, C, OC);
+                    fli_linear_packed_bf16_forward(one, x + (size_t)r * C, p16, bias, 1, C, OC);
                     batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
                 }
                 cases++;
@@ -126,8 +126,8 @@ static void bf16_rounding(void) {
     const int OC = (int)(sizeof in / sizeof *in);
     uint32_t packed[64];
     float out[16], one = 1.0f;
-    linear_pack_bf16(packed, in, 1, OC);
-    linear_packed_bf16_forward(out, &one, packed, NULL, 1, 1, OC);
+    fli_linear_pack_bf16(packed, in, 1, OC);
+    fli_linear_packed_bf16_forward(out, &one, packed, NULL, 1, 1, OC);
     int good = 1, bad = -1;
     for (int o = 0; o < OC; o++) {
         int same = isnan(want[o]) ? isnan(out[o]) : out[o] == want[o] && signbit(out[o]) == signbit(want[o]);
@@ -146,22 +146,22 @@ static void threads(void) {
     const int N = 9, C = 256, OC = 1000;
     float *x = malloc(sizeof(float) * N * C), *w = malloc(sizeof(float) * OC * C);
     float *a = malloc(sizeof(float) * N * OC), *b = malloc(sizeof(float) * N * OC);
-    float *p32 = malloc(sizeof(float) * linear_pack_floats(C, OC));
-    uint32_t *p16 = malloc(sizeof(uint32_t) * linear_pack_bf16_words(C, OC));
+    float *p32 = malloc(sizeof(float) * fli_linear_pack_floats(C, OC));
+    uint32_t *p16 = malloc(sizeof(uint32_t) * fli_linear_pack_bf16_words(C, OC));
     for (int i = 0; i < N * C; i++) x[i] = uniform();
     for (int i = 0; i < OC * C; i++) w[i] = uniform();
-    linear_pack(p32, w, C, OC);
-    linear_pack_bf16(p16, w, C, OC);
+    fli_linear_pack(p32, w, C, OC);
+    fli_linear_pack_bf16(p16, w, C, OC);
     int before = omp_get_max_threads(), same = 1;
     omp_set_num_threads(1);
-    linear_packed_forward(a, x, p32, NULL, N, C, OC);
+    fli_linear_packed_forward(a, x, p32, NULL, N, C, OC);
     omp_set_num_threads(2);
-    linear_packed_forward(b, x, p32, NULL, N, C, OC);
+    fli_linear_packed_forward(b, x, p32, NULL, N, C, OC);
     same &= !memcmp(a, b, sizeof(float) * N * OC);
     omp_set_num_threads(1);
-    linear_packed_bf16_forward(a, x, p16, NULL, N, C, OC);
+    fli_linear_packed_bf16_forward(a, x, p16, NULL, N, C, OC);
     omp_set_num_threads(2);
-    linear_packed_bf16_forward(b, x, p16, NULL, N, C, OC);
+    fli_linear_packed_bf16_forward(b, x, p16, NULL, N, C, OC);
     same &= !memcmp(a, b, sizeof(float) * N * OC);
     omp_set_num_threads(before);
     check(same, "1 and 2 threads give the same bits (float32 and bfloat16)", "outputs differ");

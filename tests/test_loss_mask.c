@@ -221,7 +221,7 @@ int main(void) {
     fl_error err = {0};
     fl_losses Lp;
     fl_model_set_target_mask(fm, mask);
-    fl_status st = model_run(fm, tokens, B, T, 0, need(f, "positions")->data, K, &Lp, &err);
+    fl_status st = fli_model_run(fm, tokens, B, T, 0, need(f, "positions")->data, K, &Lp, &err);
     double ref_p = ((const float *)need(f, "positions_loss")->data)[0];
     const float *ref_poff = need(f, "positions_offset_losses")->data;
     double worst = 0;

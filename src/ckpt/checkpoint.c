@@ -18,7 +18,7 @@
 #define MAX_META 40
 #define MAX_STATE_BYTES (16 << 20) /* state.json is a few kilobytes; this bounds the read */
 
-int ckpt_config_meta(const fl_model_config *c, char buf[][48], const char **meta) {
+int fli_ckpt_config_meta(const fl_model_config *c, char buf[][48], const char **meta) {
     int n = 0;
 #define KV(k, ...)                                                                                                   \
     do {                                                                                                             \
@@ -88,7 +88,7 @@ static int parse_steps(const char *v, long *out) {
     return 0;
 }
 
-/* A lower bound on the parameters the config asks for (DESIGN.md 2's tensors
+/* A lower bound on the parameters the config asks for (docs/design.md 2's tensors
  * less biases, layer norms and padding), against the floats the file holds, so
  * a small file whose metadata claims a huge model fails here, before that model
  * is allocated. The exact shapes are checked after, tensor by tensor. */
@@ -147,7 +147,7 @@ static fl_status write_part(const char *tmp, const char *name, const fl_model *m
     if (!strcmp(name, "model.safetensors")) {
         char buf[MAX_META][48];
         const char *meta[2 * MAX_META];
-        int nm = ckpt_config_meta(fl_model_get_config(m), buf, meta);
+        int nm = fli_ckpt_config_meta(fl_model_get_config(m), buf, meta);
         st = fl_st_write(path, outs, fl_model_num_tensors(m), meta, nm, err);
     } else if (!strcmp(name, "optimizer.safetensors")) {
         st = write_optimizer(path, m, opt, outs, err);
@@ -162,7 +162,7 @@ static fl_status write_part(const char *tmp, const char *name, const fl_model *m
     return st;
 }
 
-fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state, fl_error *err) {
+fl_status fli_ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state, fl_error *err) {
     int nt = fl_model_num_tensors(m);
     if (nt <= 0) return fl_fail(err, FL_ERR_ARG, "a model without tensors has no checkpoint");
     for (int i = 0; i < nt; i++) {
@@ -207,8 +207,8 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_
         int fd = open(tmp, O_RDONLY);
         if (fd >= 0) fsync(fd), close(fd);
         /* an older checkpoint of the same name is replaced (checked above; checked
-         * again by ckpt_remove, which deletes nothing it does not recognise) */
-        if (lstat(dir, &sb) == 0 && ckpt_remove(dir) != 0)
+         * again by fli_ckpt_remove, which deletes nothing it does not recognise) */
+        if (lstat(dir, &sb) == 0 && fli_ckpt_remove(dir) != 0)
             st = fl_fail(err, FL_ERR_IO, "cannot replace %s: it is not a checkpoint folder futurelm wrote", dir);
         else if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
     }
@@ -217,7 +217,7 @@ fl_status ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_
     return st;
 }
 
-fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
+fl_status fli_ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
     *out = NULL;
     char *path = fl_path_join(dir, "model.safetensors");
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
@@ -276,7 +276,7 @@ fl_status ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
     return FL_OK;
 }
 
-fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err) {
+fl_status fli_ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err) {
     float *base = fl_model_params((fl_model *)m);
     char *path = fl_path_join(dir, "optimizer.safetensors");
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
@@ -313,7 +313,7 @@ fl_status ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt,
     return st;
 }
 
-fl_status ckpt_read_state(const char *dir, char **json, fl_error *err) {
+fl_status fli_ckpt_read_state(const char *dir, char **json, fl_error *err) {
     *json = NULL;
     char *path = fl_path_join(dir, "state.json");
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
@@ -356,7 +356,7 @@ fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *s
     if (state) fl_run_state_clear(state);
     char *dir = fl_checkpoint_resolve(path);
     if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    fl_status st = ckpt_load_model(dir, model, err);
+    fl_status st = fli_ckpt_load_model(dir, model, err);
     if (!st && state) {
         /* no state.json (a hand-made checkpoint) is an empty state; an unreadable one is an error */
         char *sp = fl_path_join(dir, "state.json");
@@ -375,12 +375,12 @@ fl_status fl_checkpoint_load(const char *path, fl_model **model, fl_run_state *s
 fl_status fl_checkpoint_load_optimizer(const char *path, const fl_model *m, fl_adamw *opt, fl_error *err) {
     char *dir = fl_checkpoint_resolve(path);
     if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    fl_status st = ckpt_load_optimizer(dir, m, opt, err);
+    fl_status st = fli_ckpt_load_optimizer(dir, m, opt, err);
     free(dir);
     return st;
 }
 
 fl_status fl_checkpoint_save(const char *dir, const fl_model *m, fl_adamw *opt, const fl_run_state *state,
                              fl_error *err) {
-    return ckpt_save(dir, m, opt, state, err);
+    return fli_ckpt_save(dir, m, opt, state, err);
 }

@@ -116,7 +116,7 @@ void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log) {
         free(l.at[i].name), free(l.at[i].dir);
     }
     l.n = ours;
-    for (int i = 0; i < l.n - keep_last; i++) ckpt_remove(l.at[i].dir);
+    for (int i = 0; i < l.n - keep_last; i++) fli_ckpt_remove(l.at[i].dir);
     fl_ckpt_list_free(&l);
 }
 
@@ -245,7 +245,7 @@ int fl_remove_tree(const char *dir) {
     return rmdir(dir);
 }
 
-int ckpt_remove(const char *dir) {
+int fli_ckpt_remove(const char *dir) {
     if (fl_ckpt_is_ours(dir) < 0) return -1;
     char *aside = fl_path_fmt("%s.del-%ld", dir, (long)getpid());
     int rc = aside && rename(dir, aside) == 0 ? fl_remove_tree(aside) : -1;
@@ -262,7 +262,7 @@ static long leftover_pid(const char *name) {
     return *end || pid <= 0 ? -1 : pid;
 }
 
-int ckpt_remove_stale(const char *run_dir, FILE *log) {
+int fli_ckpt_remove_stale(const char *run_dir, FILE *log) {
     DIR *d = opendir(run_dir);
     if (!d) return 0;
     int removed = 0;

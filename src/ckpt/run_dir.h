@@ -65,10 +65,10 @@ int fl_remove_tree(const char *dir);
 /* Deletes a checkpoint folder when fl_ckpt_is_ours says it is one (or empty):
  * renamed aside first, so no half-deleted one ever stands under a final name.
  * Returns 0, or -1 having deleted nothing it did not recognise. */
-int ckpt_remove(const char *dir);
+int fli_ckpt_remove(const char *dir);
 /* Removes what a killed writer leaves in a run folder: NAME.tmp-PID (a checkpoint
  * or latest being written) and NAME.del-PID (a checkpoint being deleted) whose
  * process no longer exists; logs each to log (may be NULL). Returns how many. */
-int ckpt_remove_stale(const char *run_dir, FILE *log);
+int fli_ckpt_remove_stale(const char *run_dir, FILE *log);
 
 #endif

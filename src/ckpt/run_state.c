@@ -300,7 +300,7 @@ fl_status fl_run_state_parse(const char *text, size_t len, const char *what, fl_
 fl_status fl_run_state_read(const char *dir, fl_run_state *s, fl_error *err) {
     fl_run_state_clear(s);
     char *text = NULL;
-    fl_status st = ckpt_read_state(dir, &text, err);
+    fl_status st = fli_ckpt_read_state(dir, &text, err);
     if (st) return st;
     char *what = fl_path_join(dir, "state.json"); /* named in a parse error */
     if (!what) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");

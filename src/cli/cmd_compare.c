@@ -13,7 +13,7 @@
 #include "eval/compare/compare.h"
 
 static const char ABOUT[] =
-    "Compares a GPT and an FTP run at matched next-token validation loss (DESIGN.md 4): for each run the\n"
+    "Compares a GPT and an FTP run at matched next-token validation loss (docs/design.md 4): for each run the\n"
     "checkpoint (RUN/step_*) whose logged val_next_token_loss is closest to the target, then ppl, per-offset\n"
     "loss and the future bag-of-words probe, smoothness, topic probes, coherence and (with countdown runs)\n"
     "countdown pass@1. Writes REPORT.html (self-contained, inline SVG charts) and a JSON file with every number.";

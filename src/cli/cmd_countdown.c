@@ -1,4 +1,4 @@
-/* futurelm countdown generate|check: the toy coding task of DESIGN.md 4.5
+/* futurelm countdown generate|check: the toy coding task of docs/design.md 4.5
  * (src/tasks/countdown.h). Options parse with cli/args.h; the defaults --help
  * shows are fl_cd_data_opts_default's. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* futurelm eval ppl|offsets|smoothness|probe|countdown|coherence CKPT: one
- * measurement of DESIGN.md section 4 on one checkpoint. Parses the options
+ * measurement of docs/design.md section 4 on one checkpoint. Parses the options
  * (cli/args.h) into fl_measure_opts, whose defaults --help shows, runs
  * fl_measure_run (src/eval/measures/measure.h) and prints the result; the
  * numbers are defined in docs/evaluation.md. */
@@ -32,7 +32,7 @@ static const eval_cmd CMDS[] = {
 static void overview(FILE *f) {
     fprintf(f, "usage: futurelm eval SUBCOMMAND CKPT|RUN_DIR [options] [--json]\n\n");
     for (int i = 0; i < N_CMDS; i++) fprintf(f, "  %-11s %s\n", CMDS[i].name, CMDS[i].help);
-    fprintf(f, "\nfuturelm eval SUBCOMMAND --help lists its options. Windows (DESIGN.md 4.0): sequential windows of\n"
+    fprintf(f, "\nfuturelm eval SUBCOMMAND --help lists its options. Windows (docs/design.md 4.0): sequential windows of\n"
                "T+N tokens from the validation shards, the same for GPT and FTP. docs/evaluation.md defines\n"
                "every number. Threads: OMP_NUM_THREADS.\n");
 }

@@ -99,7 +99,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     return -1;
 }
 
-/* A task's fixed word vocabulary (tasks/task.h; the countdown words of DESIGN.md 4.5) as a codec. */
+/* A task's fixed word vocabulary (tasks/task.h; the countdown words of docs/design.md 4.5) as a codec. */
 static fl_status task_encode(void *user, const char *text, size_t len, fl_tokvec *ids, fl_error *err) {
     /* reads to the NUL (a --prompts line keeps its line ending there: whitespace to the task) */
     return ((const fl_task *)user)->encode(text, len, ids, err);

@@ -48,7 +48,7 @@ int cmd_info(int argc, char **argv) {
     if (!dir) return cli_error("out of memory");
     fl_model *m;
     fl_error err = {0};
-    if (ckpt_load_model(dir, &m, &err)) {
+    if (fli_ckpt_load_model(dir, &m, &err)) {
         free(dir);
         return cli_error("%s", err.msg);
     }
@@ -71,7 +71,7 @@ int cmd_info(int argc, char **argv) {
     const fl_model_config *c = fl_model_get_config(m);
     char buf[40][48], vbuf[32];
     const char *meta[80];
-    int n = ckpt_config_meta(c, buf, meta);
+    int n = fli_ckpt_config_meta(c, buf, meta);
     if (json) {
         printf("{\"checkpoint\":");
         fl_json_write_string(stdout, dir, strlen(dir));

@@ -7,7 +7,7 @@
 #include "cli/options.h"
 
 static const char ABOUT[] =
-    "Writes a checkpoint folder CKPT (model.safetensors, and state.json at step 0) with DESIGN.md's\n"
+    "Writes a checkpoint folder CKPT (model.safetensors, and state.json at step 0) with docs/design.md's\n"
     "initialisation drawn from train.seed. Keys: model.*, ftp.*, train.seed (docs/training.md).\n"
     "CKPT may be new, an empty folder, or a checkpoint folder futurelm wrote (nothing in it but\n"
     "model.safetensors, optimizer.safetensors and state.json), which is replaced. Anything else there\n"

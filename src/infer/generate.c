@@ -82,7 +82,7 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     /* Only SPEC needs logits at several positions; BLOCK needs the last one. */
     int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
     st = fl_session_create(m, rows, &g->s, err);
-    if (!st) st = sampler_ws_init(&g->ws, g->V, err);
+    if (!st) st = fli_sampler_ws_init(&g->ws, g->V, err);
     if (!st && cfg->mode == FL_GEN_SPEC) st = fl_session_set_draft_precision(g->s, cfg->draft_precision, err);
     if (!st && cfg->mode == FL_GEN_SPEC && cfg->draft_vocab > 0 && cfg->draft_vocab < g->V) {
         int32_t *first = NULL;
@@ -115,7 +115,7 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
 void fl_generator_free(fl_generator *g) {
     if (!g) return;
     fl_session_free(g->s);
-    sampler_ws_free(&g->ws);
+    fli_sampler_ws_free(&g->ws);
     free(g->hist);
     free(g->logits);
     free(g->target);
@@ -183,7 +183,7 @@ static float softmax_at(const float *logits, int V, int32_t y) {
 static void probs_at(fl_generator *g, const float *logits, long i, float *probs) {
     for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
     long from = window_base(g, i);
-    sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
+    fli_sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
 
 fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err) {
@@ -199,7 +199,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
         /* y1: the token after the last cached one, unless a rejected round already chose it */
         if (!g->forced) {
             probs_at(g, g->target, g->hlen, g->p);
-            int y1 = sampler_draw(g->p, g->V, &g->rng);
+            int y1 = fli_sampler_draw(g->p, g->V, &g->rng);
             g->hist[g->hlen++] = y1;
             out[emitted++] = y1;
         }
@@ -226,7 +226,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             if (st) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
             probs_at(g, g->logits, g->hlen + k - 2, q);
-            const int32_t y = sampler_draw(q, g->V, &g->rng);
+            const int32_t y = fli_sampler_draw(q, g->V, &g->rng);
             g->hist[g->hlen + k - 2] = y; /* tentative, past hlen */
             const float cut = g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_confidence : 0.0f;
             if (cut > 0.0f && k < K && softmax_at(g->logits, g->V, y) < cut)
@@ -272,7 +272,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
                 mass += g->p[v];
             }
             if (!(mass > 0.0)) probs_at(g, row, g->hlen, g->p); /* p == q up to rounding: p itself */
-            int32_t r = sampler_draw(g->p, g->V, &g->rng);
+            int32_t r = fli_sampler_draw(g->p, g->V, &g->rng);
             g->hist[g->hlen++] = r;
             out[emitted++] = r;
             break;

@@ -36,19 +36,19 @@ fl_status fl_sampler_config_validate(const fl_sampler_config *c, fl_error *err) 
     return FL_OK;
 }
 
-fl_status sampler_ws_init(sampler_ws *ws, int V, fl_error *err) {
+fl_status fli_sampler_ws_init(sampler_ws *ws, int V, fl_error *err) {
     ws->V = V;
     ws->z = malloc(sizeof(float) * (size_t)V);
     ws->cands = malloc(sizeof(sampler_cand) * (size_t)V);
     ws->seen = calloc((size_t)V, 1);
     if (!ws->z || !ws->cands || !ws->seen) {
-        sampler_ws_free(ws);
+        fli_sampler_ws_free(ws);
         return fl_fail(err, FL_ERR_NOMEM, "out of memory for the sampler");
     }
     return FL_OK;
 }
 
-void sampler_ws_free(sampler_ws *ws) {
+void fli_sampler_ws_free(sampler_ws *ws) {
     free(ws->z);
     free(ws->cands);
     free(ws->seen);
@@ -62,7 +62,7 @@ static int by_prob_desc(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id); /* ties: lower id first, so the order is total */
 }
 
-void sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
+void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
                    float *probs, sampler_ws *ws) {
     float *z = ws->z;
     memcpy(z, logits, sizeof(float) * (size_t)V);
@@ -125,7 +125,7 @@ void sampler_probs(const fl_sampler_config *c, const float *logits, int V, const
     for (int v = 0; v < V; v++) probs[v] = (float)(probs[v] / sum);
 }
 
-int sampler_draw(const float *probs, int V, fl_rng *rng) {
+int fli_sampler_draw(const float *probs, int V, fl_rng *rng) {
     double u = fl_rng_uniform(rng), acc = 0.0, total = 0.0;
     for (int v = 0; v < V; v++) total += probs[v];
     u *= total; /* probabilities sum to 1 up to rounding; scale instead of trusting it */

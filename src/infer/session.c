@@ -66,13 +66,13 @@ struct fl_session {
 static size_t layout(fl_session *s, float *mem) {
     const size_t C = s->C, T = s->T, L = s->L, R = s->rows, P = s->P, N = s->N, Ld = s->Ld;
     fl_carver cv = {mem, 0};
-    s->head = fl_carve(&cv, linear_pack_floats(s->C, s->Vp));
+    s->head = fl_carve(&cv, fli_linear_pack_floats(s->C, s->Vp));
     for (int l = 0; l < s->L; l++) {
         packed_block *b = &s->enc[l];
-        b->qkv = fl_carve(&cv, linear_pack_floats(s->C, 3 * s->C));
-        b->attn_proj = fl_carve(&cv, linear_pack_floats(s->C, s->C));
-        b->fc = fl_carve(&cv, linear_pack_floats(s->C, 4 * s->C));
-        b->fc_proj = fl_carve(&cv, linear_pack_floats(4 * s->C, s->C));
+        b->qkv = fl_carve(&cv, fli_linear_pack_floats(s->C, 3 * s->C));
+        b->attn_proj = fl_carve(&cv, fli_linear_pack_floats(s->C, s->C));
+        b->fc = fl_carve(&cv, fli_linear_pack_floats(s->C, 4 * s->C));
+        b->fc_proj = fl_carve(&cv, fli_linear_pack_floats(4 * s->C, s->C));
     }
     s->kc = fl_carve(&cv, L * T * C);
     s->vc = fl_carve(&cv, L * T * C);
@@ -86,16 +86,16 @@ static size_t layout(fl_session *s, float *mem) {
     s->mean = fl_carve(&cv, T);
     s->rstd = fl_carve(&cv, T);
     if (s->N > 0) {
-        s->proj = fl_carve(&cv, linear_pack_floats(s->C, s->P * s->C));
+        s->proj = fl_carve(&cv, fli_linear_pack_floats(s->C, s->P * s->C));
         for (int l = 0; l < s->Ld; l++) {
             packed_block *b = &s->dec[l];
-            b->qkv = fl_carve(&cv, linear_pack_floats(s->C, 3 * s->C));
-            b->attn_proj = fl_carve(&cv, linear_pack_floats(s->C, s->C));
-            b->xq = fl_carve(&cv, linear_pack_floats(s->C, s->C));
-            b->xkv = fl_carve(&cv, linear_pack_floats(s->C, 2 * s->C));
-            b->xproj = fl_carve(&cv, linear_pack_floats(s->C, s->C));
-            b->fc = fl_carve(&cv, linear_pack_floats(s->C, 4 * s->C));
-            b->fc_proj = fl_carve(&cv, linear_pack_floats(4 * s->C, s->C));
+            b->qkv = fl_carve(&cv, fli_linear_pack_floats(s->C, 3 * s->C));
+            b->attn_proj = fl_carve(&cv, fli_linear_pack_floats(s->C, s->C));
+            b->xq = fl_carve(&cv, fli_linear_pack_floats(s->C, s->C));
+            b->xkv = fl_carve(&cv, fli_linear_pack_floats(s->C, 2 * s->C));
+            b->xproj = fl_carve(&cv, fli_linear_pack_floats(s->C, s->C));
+            b->fc = fl_carve(&cv, fli_linear_pack_floats(s->C, 4 * s->C));
+            b->fc_proj = fl_carve(&cv, fli_linear_pack_floats(4 * s->C, s->C));
         }
         s->ctx = fl_carve(&cv, R * P * C);
         s->xk = fl_carve(&cv, R * Ld * P * C);
@@ -116,14 +116,14 @@ static size_t layout(fl_session *s, float *mem) {
 }
 
 static void pack_block(packed_block *p, const block_weights *w, int C, int cross) {
-    linear_pack(p->qkv, w->qkv_w, C, 3 * C);
-    linear_pack(p->attn_proj, w->attn_proj_w, C, C);
-    linear_pack(p->fc, w->fc_w, C, 4 * C);
-    linear_pack(p->fc_proj, w->fc_proj_w, 4 * C, C);
+    fli_linear_pack(p->qkv, w->qkv_w, C, 3 * C);
+    fli_linear_pack(p->attn_proj, w->attn_proj_w, C, C);
+    fli_linear_pack(p->fc, w->fc_w, C, 4 * C);
+    fli_linear_pack(p->fc_proj, w->fc_proj_w, 4 * C, C);
     if (!cross) return;
-    linear_pack(p->xq, w->xq_w, C, C);
-    linear_pack(p->xkv, w->xkv_w, C, 2 * C);
-    linear_pack(p->xproj, w->xproj_w, C, C);
+    fli_linear_pack(p->xq, w->xq_w, C, C);
+    fli_linear_pack(p->xkv, w->xkv_w, C, 2 * C);
+    fli_linear_pack(p->xproj, w->xproj_w, C, C);
 }
 
 fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, fl_error *err) {
@@ -157,10 +157,10 @@ fl_status fl_session_create(const fl_model *m, int max_rows, fl_session **out, f
         return fl_fail(err, FL_ERR_NOMEM, "out of memory: a generation session needs %.1f MiB", n * 4.0 / (1 << 20));
     }
     layout(s, s->mem);
-    linear_pack(s->head, m->wte, s->C, s->Vp); /* wte has Vp rows, the padding zero */
+    fli_linear_pack(s->head, m->wte, s->C, s->Vp); /* wte has Vp rows, the padding zero */
     for (int l = 0; l < s->L; l++) pack_block(&s->enc[l], &m->enc_w[l], s->C, 0);
     if (s->N > 0) {
-        linear_pack(s->proj, m->proj_w, s->C, s->P * s->C);
+        fli_linear_pack(s->proj, m->proj_w, s->C, s->P * s->C);
         for (int l = 0; l < s->Ld; l++) pack_block(&s->dec[l], &m->dec_w[l], s->C, 1);
     }
     *out = s;
@@ -191,9 +191,9 @@ static void add_inplace(float *x, const float *y, size_t n) {
 static void linear_either(float *out, const float *x, const float *w32, const uint32_t *w16, const float *b, int n,
                           int C, int OC) {
     if (w16)
-        linear_packed_bf16_forward(out, x, w16, b, n, C, OC);
+        fli_linear_packed_bf16_forward(out, x, w16, b, n, C, OC);
     else
-        linear_packed_forward(out, x, w32, b, n, C, OC);
+        fli_linear_packed_forward(out, x, w32, b, n, C, OC);
 }
 
 /* The tied head (model/head.h) over n rows of final-LayerNorm output (rows Vp
@@ -223,10 +223,10 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     unsigned char *seen = calloc((size_t)s->V, 1);
     s->draft_ids = malloc(sizeof(int32_t) * (size_t)n);
     float *rows = fl_alloc((size_t)n * s->C, sizeof(float));
-    s->draft_head = fl_alloc(linear_pack_floats(s->C, n), sizeof(float));
+    s->draft_head = fl_alloc(fli_linear_pack_floats(s->C, n), sizeof(float));
     s->draft_logits = fl_alloc((size_t)n, sizeof(float));
     if (s->draft_precision == FL_DRAFT_BF16)
-        s->draft_head16 = fl_alloc(linear_pack_bf16_words(s->C, n), sizeof(uint32_t));
+        s->draft_head16 = fl_alloc(fli_linear_pack_bf16_words(s->C, n), sizeof(uint32_t));
     fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits &&
                            (s->draft_precision != FL_DRAFT_BF16 || s->draft_head16)
                        ? FL_OK
@@ -240,8 +240,8 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
         if (!st) memcpy(rows + (size_t)i * s->C, s->m->wte + (size_t)ids[i] * s->C, sizeof(float) * (size_t)s->C);
     }
     if (!st) {
-        linear_pack(s->draft_head, rows, s->C, n);
-        if (s->draft_head16) linear_pack_bf16(s->draft_head16, rows, s->C, n);
+        fli_linear_pack(s->draft_head, rows, s->C, n);
+        if (s->draft_head16) fli_linear_pack_bf16(s->draft_head16, rows, s->C, n);
         s->n_draft = n;
     }
     free(seen);
@@ -260,9 +260,9 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
     fl_status st = FL_OK;
     if (p == FL_DRAFT_BF16 && s->N > 0) {
         const int C = s->C;
-        const size_t per_block = linear_pack_bf16_words(C, 3 * C) + 3 * linear_pack_bf16_words(C, C) +
-                                 linear_pack_bf16_words(C, 4 * C) + linear_pack_bf16_words(4 * C, C);
-        const size_t n = linear_pack_bf16_words(C, s->Vp) + (size_t)s->Ld * per_block;
+        const size_t per_block = fli_linear_pack_bf16_words(C, 3 * C) + 3 * fli_linear_pack_bf16_words(C, C) +
+                                 fli_linear_pack_bf16_words(C, 4 * C) + fli_linear_pack_bf16_words(4 * C, C);
+        const size_t n = fli_linear_pack_bf16_words(C, s->Vp) + (size_t)s->Ld * per_block;
         s->draft16 = calloc((size_t)s->Ld, sizeof *s->draft16);
         s->draft16_mem = fl_alloc(n, sizeof(uint32_t));
         if (!s->draft16 || !s->draft16_mem) {
@@ -274,7 +274,7 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
             /* every size is a multiple of 16 words, so each copy stays 64-byte aligned */
             uint32_t *next = s->draft16_mem;
 #define TAKE(dst, w, in, out) \
-    (linear_pack_bf16(next, (w), (in), (out)), (dst) = next, next += linear_pack_bf16_words((in), (out)))
+    (fli_linear_pack_bf16(next, (w), (in), (out)), (dst) = next, next += fli_linear_pack_bf16_words((in), (out)))
             TAKE(s->head16, s->m->wte, C, s->Vp);
             for (int l = 0; l < s->Ld; l++) {
                 const block_weights *w = &s->m->dec_w[l];
@@ -305,9 +305,9 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
 /* The MLP half of a block, in place on x [n, C]; with d, on its bfloat16 weights. */
 static void mlp(const block_weights *w, const packed_block *p, const draft_block *d, float *x, float *ln, float *fch,
                 float *tmp, float *mean, float *rstd, int n, int C) {
-    layernorm_forward(ln, mean, rstd, x, w->ln2_w, w->ln2_b, n, C);
+    fli_layernorm_forward(ln, mean, rstd, x, w->ln2_w, w->ln2_b, n, C);
     linear_either(fch, ln, p->fc, d ? d->fc : NULL, w->fc_b, n, C, 4 * C);
-    gelu_forward(fch, fch, (size_t)n * 4 * C);
+    fli_gelu_forward(fch, fch, (size_t)n * 4 * C);
     linear_either(tmp, fch, p->fc_proj, d ? d->fc_proj : NULL, w->fc_proj_b, n, 4 * C, C);
     add_inplace(x, tmp, (size_t)n * C);
 }
@@ -328,9 +328,9 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
          * their pseudo-sequences are consecutive rows [n * P, C] of ctx, and
          * each layer's cross-attention keys/values come from one product. */
         float *ctx = s->ctx + (size_t)slots[0] * P * C;
-        linear_packed_forward(ctx, h0, s->proj, m->proj_b, n, C, P * C);
+        fli_linear_packed_forward(ctx, h0, s->proj, m->proj_b, n, C, P * C);
         for (int l = 0; l < s->Ld; l++) {
-            linear_packed_forward(s->xkv_tmp, ctx, s->dec[l].xkv, m->dec_w[l].xkv_b, n * P, C, 2 * C);
+            fli_linear_packed_forward(s->xkv_tmp, ctx, s->dec[l].xkv, m->dec_w[l].xkv_b, n * P, C, 2 * C);
             for (int i = 0; i < n; i++) {
                 float *xk = s->xk + slots[i] * slot_x + (size_t)l * P * C;
                 float *xv = s->xv + slots[i] * slot_x + (size_t)l * P * C;
@@ -350,31 +350,31 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         const block_weights *w = &m->dec_w[l];
         const packed_block *p = &s->dec[l];
         const draft_block *d = draft && s->draft16 ? &s->draft16[l] : NULL;
-        layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->ln1_w, w->ln1_b, n, C);
+        fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->ln1_w, w->ln1_b, n, C);
         linear_either(s->dqkv, s->dln, p->qkv, d ? d->qkv : NULL, w->qkv_b, n, C, 3 * C);
         for (int i = 0; i < n; i++) {
             float *sk = s->sk + slots[i] * slot_s + (size_t)l * N * C, *sv = s->sv + slots[i] * slot_s + (size_t)l * N * C;
             memcpy(sk + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
             memcpy(sv + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
-            attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0, 1, Hd,
+            fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0, 1, Hd,
                              hs);
         }
         linear_either(s->dtmp, s->datt, p->attn_proj, d ? d->attn_proj : NULL, w->attn_proj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
-        layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->lnx_w, w->lnx_b, n, C);
+        fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->lnx_w, w->lnx_b, n, C);
         linear_either(s->dqkv, s->dln, p->xq, d ? d->xq : NULL, w->xq_b, n, C, C); /* queries, [n, C] */
         for (int i = 0; i < n; i++) {
             const float *xk = s->xk + slots[i] * slot_x + (size_t)l * P * C;
             const float *xv = s->xv + slots[i] * slot_x + (size_t)l * P * C;
-            attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, xk, xv, C, 1, 0, P, 0, Hd, hs);
+            fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, xk, xv, C, 1, 0, P, 0, Hd, hs);
         }
         linear_either(s->dtmp, s->datt, p->xproj, d ? d->xproj : NULL, w->xproj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
         mlp(w, p, d, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);
     }
-    layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
+    fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, m->dec_lnf_w, m->dec_lnf_b, n, C);
     session_head(s, s->dln, n, draft, logits);
 }
 
@@ -401,18 +401,18 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
         const block_weights *w = &m->enc_w[l];
         const packed_block *p = &s->enc[l];
         float *kc = s->kc + (size_t)l * T * C, *vc = s->vc + (size_t)l * T * C;
-        layernorm_forward(s->ln, s->mean, s->rstd, s->x, w->ln1_w, w->ln1_b, n, C);
-        linear_packed_forward(s->qkv, s->ln, p->qkv, w->qkv_b, n, C, 3 * C);
+        fli_layernorm_forward(s->ln, s->mean, s->rstd, s->x, w->ln1_w, w->ln1_b, n, C);
+        fli_linear_packed_forward(s->qkv, s->ln, p->qkv, w->qkv_b, n, C, 3 * C);
         for (int i = 0; i < n; i++) {
             memcpy(kc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
             memcpy(vc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
-        attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
-        linear_packed_forward(s->tmp, s->att, p->attn_proj, w->attn_proj_b, n, C, C);
+        fli_attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
+        fli_linear_packed_forward(s->tmp, s->att, p->attn_proj, w->attn_proj_b, n, C, C);
         add_inplace(s->x, s->tmp, (size_t)n * C);
         mlp(w, p, NULL, s->x, s->ln, s->fch, s->tmp, s->mean, s->rstd, n, C);
     }
-    layernorm_forward(s->h, s->mean, s->rstd, s->x, m->lnf_w, m->lnf_b, n, C);
+    fli_layernorm_forward(s->h, s->mean, s->rstd, s->x, m->lnf_w, m->lnf_b, n, C);
     s->len = first + n;
     s->n_last = n;
     if (n_out == 0) return FL_OK;

@@ -7,7 +7,7 @@
 
 #include "kernels/kernels.h"
 
-void adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
+void fli_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
                   float eps, float weight_decay, long t) {
     /* scalars in double, as PyTorch computes them in Python floats */
     const double bc1 = 1.0 - pow((double)beta1, (double)t);

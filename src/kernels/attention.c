@@ -239,7 +239,7 @@ static void forward_pair(float *ob, float *lb, const float *qb, const float *kb,
     }
 }
 
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+void fli_attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
                        const attention_shape *sh) {
     const int R = sh->R, Sq = sh->Sq, Sk = sh->Sk, H = sh->H, hs = sh->hs, C = H * hs;
     int BK, BQ;
@@ -333,7 +333,7 @@ static void backward_pair(float *dqb, float *dkb, float *dvb, const float *dob, 
     }
 }
 
-void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
+void fli_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
                         const float *q, const float *k, const float *v, const attention_shape *sh) {
     const int R = sh->R, Sq = sh->Sq, Sk = sh->Sk, H = sh->H, hs = sh->hs, C = H * hs;
     int BK, BQ;

@@ -72,7 +72,7 @@ static void one_query(float *restrict o, const float *restrict qi, const float *
     for (int d = 0; d < hs; d++) o[d] *= inv;
 }
 
-void attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
+void fli_attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
                       int first, int nk, int causal, int H, int hs) {
     const int C = H * hs;
     const float scale = 1.0f / sqrtf((float)hs);

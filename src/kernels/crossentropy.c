@@ -36,7 +36,7 @@ static double row_sumexp(const float *x, float mx, int V, float *e) {
     return sum;
 }
 
-void crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp) {
+void fli_crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * Vp;
@@ -46,7 +46,7 @@ void crossentropy_forward(float *losses, const float *logits, const int32_t *tar
     }
 }
 
-void crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
+void fli_crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
                            int V, int Vp) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {

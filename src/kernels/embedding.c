@@ -1,7 +1,7 @@
 /* Token + position embedding. */
 #include "kernels/kernels.h"
 
-void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int R, int S, int C) {
+void fli_embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int R, int S, int C) {
 #pragma omp parallel for schedule(static)
     for (long row = 0; row < (long)R * S; row++) {
         const float *te = wte + (size_t)tok[row] * C;
@@ -15,7 +15,7 @@ void embedding_forward(float *out, const int32_t *tok, const float *wte, const f
  * across threads without races or atomics; instead each thread owns a slice of
  * channels and walks all rows in order, which keeps the sum order fixed. */
 #define EMB_CBLOCK 16
-void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int R, int S, int C) {
+void fli_embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int R, int S, int C) {
     int nblocks = (C + EMB_CBLOCK - 1) / EMB_CBLOCK;
     const long rows = (long)R * S;
 #pragma omp parallel for schedule(static)

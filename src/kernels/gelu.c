@@ -23,7 +23,7 @@ static void gelu_span(float *out, const float *x, size_t n) {
     }
 }
 
-void gelu_forward(float *out, const float *x, size_t n) {
+void fli_gelu_forward(float *out, const float *x, size_t n) {
     if (n < GELU_SERIAL) {
         gelu_span(out, x, n);
         return;
@@ -36,7 +36,7 @@ void gelu_forward(float *out, const float *x, size_t n) {
     }
 }
 
-void gelu_backward(float *dx, const float *x, const float *dout, size_t n) {
+void fli_gelu_backward(float *dx, const float *x, const float *dout, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];

@@ -5,7 +5,7 @@
 
 #define SQ_BLOCK 4096
 
-double sum_of_squares(const float *g, size_t n) {
+double fli_sum_of_squares(const float *g, size_t n) {
     size_t nblocks = (n + SQ_BLOCK - 1) / SQ_BLOCK;
     double total = 0.0;
     /* ordered: each block's partial sum is added in block order */
@@ -20,7 +20,7 @@ double sum_of_squares(const float *g, size_t n) {
     return total;
 }
 
-void scale_inplace(float *g, size_t n, float s) {
+void fli_scale_inplace(float *g, size_t n, float s) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) g[i] *= s;
 }

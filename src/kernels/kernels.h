@@ -11,35 +11,35 @@
 #include <stdint.h>
 
 /* ---- embedding.c: out[r,s,:] = wte[tok[r,s],:] + wpe[s,:]  (R sequences of S tokens) */
-void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int R, int S, int C);
-void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int R, int S, int C);
+void fli_embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int R, int S, int C);
+void fli_embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int R, int S, int C);
 
 /* ---- layernorm.c: out = (x - mean) * rstd * w + b over the last dim, eps 1e-5.
  * mean and rstd [N] are saved for the backward. */
-void layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
+void fli_layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
                        int C);
-void layernorm_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
+void fli_layernorm_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
                         const float *mean, const float *rstd, int N, int C);
 
 /* ---- linear.c: out[N,OC] = x[N,C] · w[OC,C]ᵀ + b (b may be NULL). */
-void linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC);
+void fli_linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC);
 /* dx += dout·w, dw += doutᵀ·x, db += Σ_n dout (any of dx, dw, db may be NULL to skip it). */
-void linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
+void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
                      int OC);
 
-/* ---- linear_packed.c: the inference form of linear_forward, on a weight packed
- * once by linear_pack (linear_pack_floats(C, OC) floats). Every output element is
+/* ---- linear_packed.c: the inference form of fli_linear_forward, on a weight packed
+ * once by fli_linear_pack (fli_linear_pack_floats(C, OC) floats). Every output element is
  * summed in the same order for any N and thread count, so a row's result does
  * not depend on which rows it is batched with. */
-size_t linear_pack_floats(int C, int OC);
-void linear_pack(float *packed, const float *w, int C, int OC);
-void linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC);
+size_t fli_linear_pack_floats(int C, int OC);
+void fli_linear_pack(float *packed, const float *w, int C, int OC);
+void fli_linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC);
 /* The same panels and summation order on a bfloat16 copy of the weight
- * (linear_pack_bf16_words(C, OC) words, two weights a word), for draft steps:
+ * (fli_linear_pack_bf16_words(C, OC) words, two weights a word), for draft steps:
  * half the bytes to stream, about 3 significant digits per weight. */
-size_t linear_pack_bf16_words(int C, int OC);
-void linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC);
-void linear_packed_bf16_forward(float *out, const float *x, const uint32_t *packed, const float *b, int N, int C,
+size_t fli_linear_pack_bf16_words(int C, int OC);
+void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC);
+void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *packed, const float *b, int N, int C,
                                 int OC);
 
 /* ---- attention.c: multi-head scaled dot-product attention over R independent
@@ -53,44 +53,44 @@ typedef struct {
     int q_stride, kv_stride;
     int causal;
 } attention_shape;
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+void fli_attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
                        const attention_shape *sh);
 /* dq, dk, dv use the same strides as q, k, v (they may alias one qkv gradient buffer). */
-void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
+void fli_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
                         const float *q, const float *k, const float *v, const attention_shape *sh);
 
-/* ---- attention_cached.c: nq new queries (rows q + i*q_stride, heads concatenated)
+/* ---- fli_attention_cached.c: nq new queries (rows q + i*q_stride, heads concatenated)
  * against cached keys/values (rows k/v + j*kv_stride). With causal, query i sits
  * at position first + i and sees keys 0..first+i; otherwise it sees keys 0..nk-1.
  * out is [nq, H*hs]. Forward only (inference). */
-void attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
+void fli_attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
                       int first, int nk, int causal, int H, int hs);
 
 /* ---- gelu.c: tanh approximation, elementwise over n values. */
-void gelu_forward(float *out, const float *x, size_t n);
-void gelu_backward(float *dx, const float *x, const float *dout, size_t n);
+void fli_gelu_forward(float *out, const float *x, size_t n);
+void fli_gelu_backward(float *dx, const float *x, const float *dout, size_t n);
 
 /* ---- residual.c: out = a + b; backward adds dout into da and db. */
-void residual_forward(float *out, const float *a, const float *b, size_t n);
-void residual_backward(float *da, float *db, const float *dout, size_t n);
+void fli_residual_forward(float *out, const float *a, const float *b, size_t n);
+void fli_residual_backward(float *da, float *db, const float *dout, size_t n);
 
 /* ---- crossentropy.c: softmax cross-entropy over the first V of Vp logit columns
  * (columns >= V are padding: excluded from the softmax, given zero gradient).
  * losses[n] = -log softmax(logits[n,:V])[target[n]]. */
-void crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp);
+void fli_crossentropy_forward(float *losses, const float *logits, const int32_t *targets, int N, int V, int Vp);
 /* dlogits[n,:] = weight[n] * (softmax - onehot(target)) ; dlogits may alias logits
  * (the fused, in-place form used by the chunked LM head). Padded columns get 0. */
-void crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
+void fli_crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
                            int V, int Vp);
 
 /* ---- adamw.c: one bias-corrected AdamW step over n parameters (PyTorch's update order:
  * decoupled decay p *= 1 - lr*wd, then the Adam step). t is the 1-based step number. */
-void adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
+void fli_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
                   float eps, float weight_decay, long t);
 
 /* ---- gradclip.c: sum of squares of g[0..n) in double, in fixed-size blocks
  * combined in order (thread-count independent); and in-place scaling. */
-double sum_of_squares(const float *g, size_t n);
-void scale_inplace(float *g, size_t n, float s);
+double fli_sum_of_squares(const float *g, size_t n);
+void fli_scale_inplace(float *g, size_t n, float s);
 
 #endif

@@ -25,7 +25,7 @@ static void layernorm_row(float *o, float *mean, float *rstd, const float *xr, c
     if (rstd) *rstd = rs;
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
+void fli_layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
                        int C) {
     /* A few rows (decoding) stay on the caller's thread: a parallel region
      * costs more than they do. Rows are independent either way. */
@@ -44,7 +44,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *x, con
  * Rows are independent for dx; dw and db sum over rows, so they get a second
  * pass in which each thread owns a block of channels (fixed summation order). */
 #define LN_CBLOCK 32
-void layernorm_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
+void fli_layernorm_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
                         const float *mean, const float *rstd, int N, int C) {
     if (dx) {
 #pragma omp parallel for schedule(static)

@@ -3,7 +3,7 @@
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
 
-void linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC) {
+void fli_linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC) {
     fl_sgemm(0, 1, N, OC, C, x, C, w, C, 0.0f, out, OC);
     if (!b) return;
 #pragma omp parallel for schedule(static)
@@ -14,7 +14,7 @@ void linear_forward(float *out, const float *x, const float *w, const float *b, 
 }
 
 #define BIAS_BLOCK 64
-void linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
+void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
                      int OC) {
     if (dx) fl_sgemm(0, 0, N, C, OC, dout, OC, w, C, 1.0f, dx, C);
     if (dw) fl_sgemm(1, 0, OC, C, N, dout, OC, x, C, 1.0f, dw, C);

@@ -25,9 +25,9 @@ enum { PANEL = 32, TILE_ROWS = 8 };
 
 static int panels_of(int OC) { return (OC + PANEL - 1) / PANEL; }
 
-size_t linear_pack_floats(int C, int OC) { return (size_t)panels_of(OC) * C * PANEL; }
+size_t fli_linear_pack_floats(int C, int OC) { return (size_t)panels_of(OC) * C * PANEL; }
 
-void linear_pack(float *packed, const float *w, int C, int OC) {
+void fli_linear_pack(float *packed, const float *w, int C, int OC) {
     const int np = panels_of(OC);
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < np; p++) {
@@ -63,9 +63,9 @@ static inline float bits_to_float(uint32_t u) {
     return f;
 }
 
-size_t linear_pack_bf16_words(int C, int OC) { return (size_t)panels_of(OC) * C * (PANEL / 2); }
+size_t fli_linear_pack_bf16_words(int C, int OC) { return (size_t)panels_of(OC) * C * (PANEL / 2); }
 
-void linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
+void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
     const int np = panels_of(OC);
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < np; p++) {
@@ -174,5 +174,5 @@ enum { GROUP = 4 }; /* panels per work item */
                              np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);                                       \
     }
 
-DEFINE_LINEAR_PACKED(f32, float, linear_packed_forward)
-DEFINE_LINEAR_PACKED(bf16, uint32_t, linear_packed_bf16_forward)
+DEFINE_LINEAR_PACKED(f32, float, fli_linear_packed_forward)
+DEFINE_LINEAR_PACKED(bf16, uint32_t, fli_linear_packed_bf16_forward)

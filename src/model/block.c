@@ -52,20 +52,20 @@ static int scratch_pieces(piece *p, block_scratch *s, const block_dims *d) {
     return n;
 }
 
-size_t block_acts_floats(const block_dims *d) {
+size_t fli_block_acts_floats(const block_dims *d) {
     piece p[32];
     return total(p, acts_pieces(p, NULL, d));
 }
-size_t block_scratch_floats(const block_dims *d) {
+size_t fli_block_scratch_floats(const block_dims *d) {
     piece p[16];
     return total(p, scratch_pieces(p, NULL, d));
 }
-float *block_acts_bind(block_acts *a, float *mem, const block_dims *d) {
+float *fli_block_acts_bind(block_acts *a, float *mem, const block_dims *d) {
     piece p[32];
     memset(a, 0, sizeof *a);
     return bind(p, acts_pieces(p, a, d), mem);
 }
-float *block_scratch_bind(block_scratch *s, float *mem, const block_dims *d) {
+float *fli_block_scratch_bind(block_scratch *s, float *mem, const block_dims *d) {
     piece p[16];
     memset(s, 0, sizeof *s);
     return bind(p, scratch_pieces(p, s, d), mem);
@@ -73,7 +73,7 @@ float *block_scratch_bind(block_scratch *s, float *mem, const block_dims *d) {
 
 /* The layer's recipe. Every kernel call goes through model/timed.h, which
  * books its time under the kernel's category of d->at's phase. */
-void block_forward(const block_weights *w, block_acts *a, const float *in, const float *ctx, const block_dims *d) {
+void fli_block_forward(const block_weights *w, block_acts *a, const float *in, const float *ctx, const block_dims *d) {
     const int N = d->R * d->S, C = d->C;
     const size_t NC = (size_t)N * C;
     const prof_at at = d->at;
@@ -84,7 +84,7 @@ void block_forward(const block_weights *w, block_acts *a, const float *in, const
     linear(at, a->qkv, a->ln1, w->qkv_w, w->qkv_b, N, C, 3 * C);
     attention(at, a->atty, a->att_lse, a->qkv, a->qkv + C, a->qkv + 2 * C, &self);
     linear(at, a->res_att, a->atty, w->attn_proj_w, w->attn_proj_b, N, C, C);
-    residual_forward(a->res_att, in, a->res_att, NC);
+    fli_residual_forward(a->res_att, in, a->res_att, NC);
 
     const float *x = a->res_att;
     if (d->P > 0) { /* res_x = res_att + xproj(xattn(xq(ln_x(res_att)), xkv(ctx))) */
@@ -94,7 +94,7 @@ void block_forward(const block_weights *w, block_acts *a, const float *in, const
         linear(at, a->xkv, ctx, w->xkv_w, w->xkv_b, d->R * d->P, C, 2 * C);
         attention(at, a->xatty, a->xatt_lse, a->xq, a->xkv, a->xkv + C, &cross);
         linear(at, a->res_x, a->xatty, w->xproj_w, w->xproj_b, N, C, C);
-        residual_forward(a->res_x, x, a->res_x, NC);
+        fli_residual_forward(a->res_x, x, a->res_x, NC);
         x = a->res_x;
     }
 
@@ -103,7 +103,7 @@ void block_forward(const block_weights *w, block_acts *a, const float *in, const
     linear(at, a->fch, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C);
     gelu(at, a->fch_gelu, a->fch, (size_t)N * 4 * C);
     linear(at, a->out, a->fch_gelu, w->fc_proj_w, w->fc_proj_b, N, 4 * C, C);
-    residual_forward(a->out, x, a->out, NC);
+    fli_residual_forward(a->out, x, a->out, NC);
 }
 
 static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
@@ -111,7 +111,7 @@ static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
 /* The recipe backwards, branch by branch. The backward kernels add into their
  * outputs, so each scratch gradient is zeroed just before the kernel that
  * fills it; the branches' input gradients add into dresid in place. */
-void block_backward(const block_weights *w, const block_weights *g, const block_acts *a, block_scratch *s,
+void fli_block_backward(const block_weights *w, const block_weights *g, const block_acts *a, block_scratch *s,
                     float *dresid, const float *in, const float *ctx, float *dctx, const block_dims *d) {
     const int N = d->R * d->S, C = d->C;
     const size_t NC = (size_t)N * C;

@@ -39,17 +39,17 @@ typedef struct {
 } block_dims;
 
 /* Floats of activations one block needs, and floats of scratch a stack needs. */
-size_t block_acts_floats(const block_dims *d);
-size_t block_scratch_floats(const block_dims *d);
+size_t fli_block_acts_floats(const block_dims *d);
+size_t fli_block_scratch_floats(const block_dims *d);
 /* Carve acts/scratch out of a float region (64-byte aligned pieces). */
-float *block_acts_bind(block_acts *a, float *mem, const block_dims *d);
-float *block_scratch_bind(block_scratch *s, float *mem, const block_dims *d);
+float *fli_block_acts_bind(block_acts *a, float *mem, const block_dims *d);
+float *fli_block_scratch_bind(block_scratch *s, float *mem, const block_dims *d);
 
 /* in [N,C] -> a->out [N,C]; ctx [R,P,C] when the block cross-attends. */
-void block_forward(const block_weights *w, block_acts *a, const float *in, const float *ctx, const block_dims *d);
+void fli_block_forward(const block_weights *w, block_acts *a, const float *in, const float *ctx, const block_dims *d);
 /* dresid holds d(out) on entry and d(in) on exit (the residual path is the
  * identity, so branches add into it in place). Parameter gradients add into g;
  * the gradient of ctx adds into dctx. */
-void block_backward(const block_weights *w, const block_weights *g, const block_acts *a, block_scratch *s,
+void fli_block_backward(const block_weights *w, const block_weights *g, const block_acts *a, block_scratch *s,
                     float *dresid, const float *in, const float *ctx, float *dctx, const block_dims *d);
 #endif

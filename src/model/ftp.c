@@ -1,4 +1,4 @@
-/* The FTP head (DESIGN.md 1.2): for each chosen encoder position t, the state
+/* The FTP head (docs/design.md 1.2): for each chosen encoder position t, the state
  * vector h_t is projected to a pseudo-sequence s_t of P vectors; a small
  * decoder reads x_t..x_{t+N-1}, cross-attends to s_t only, and predicts
  * x_{t+1}..x_{t+N}; step j's cross-entropy is weighted by gamma^j.
@@ -33,8 +33,8 @@ static size_t ftp_layout(fl_model *m, float *mem, int R) {
     a->weights = fl_carve(&cv, RN);
     a->encoded = fl_carve(&cv, RN * C);
     for (int l = 0; l < m->cfg.dec_layers; l++) {
-        float *blk = fl_carve(&cv, block_acts_floats(&d));
-        if (blk) block_acts_bind(&a->blocks[l], blk, &d);
+        float *blk = fl_carve(&cv, fli_block_acts_floats(&d));
+        if (blk) fli_block_acts_bind(&a->blocks[l], blk, &d);
     }
     a->lnf = fl_carve(&cv, RN * C);
     a->lnf_mean = fl_carve(&cv, RN);
@@ -42,18 +42,18 @@ static size_t ftp_layout(fl_model *m, float *mem, int R) {
     a->dresid = fl_carve(&cv, RN * C);
     a->dctx = fl_carve(&cv, (size_t)R * P * C);
     a->dh_sel = fl_carve(&cv, (size_t)R * C);
-    float *scratch = fl_carve(&cv, block_scratch_floats(&d));
-    if (scratch) block_scratch_bind(&m->dec_scratch, scratch, &d);
+    float *scratch = fl_carve(&cv, fli_block_scratch_floats(&d));
+    if (scratch) fli_block_scratch_bind(&m->dec_scratch, scratch, &d);
     return cv.floats;
 }
 
-size_t ftp_acts_floats(const fl_model *m, int B, int T, int R) {
+size_t fli_ftp_acts_floats(const fl_model *m, int B, int T, int R) {
     (void)B;
     (void)T;
     return ftp_layout((fl_model *)m, NULL, R);
 }
 
-float *ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R) {
+float *fli_ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R) {
     (void)B;
     (void)T;
     return mem + ftp_layout(m, mem, R);
@@ -111,7 +111,7 @@ static const float *decoder_forward(fl_model *m, const block_dims *d) {
     embedding(d->at, a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
-        block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, d);
+        fli_block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, d);
         x = a->blocks[l].out;
     }
     layernorm(d->at, a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, R * N, C);
@@ -132,7 +132,7 @@ static void decoder_backward(fl_model *m, const block_dims *d, const float *x, c
     memset(a->dctx, 0, (size_t)R * P * C * sizeof(float));
     for (int l = m->cfg.dec_layers - 1; l >= 0; l--) {
         const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
-        block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx, d);
+        fli_block_backward(&m->dec_w[l], &m->dec_g[l], &a->blocks[l], &m->dec_scratch, a->dresid, in, a->ctx, a->dctx, d);
     }
     embedding_grad(d->at, g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
     memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
@@ -160,7 +160,7 @@ static void scatter(fl_model *m, int R) {
  * So memory stays at one chunk however many positions the loss covers, and the
  * result is exact, since sequences are independent and the weights use the
  * batch's count: the chunks' parameter gradients add up, and their gradients
- * at h add into m->dlnf, which trunk_backward reads once after every chunk.
+ * at h add into m->dlnf, which fli_trunk_backward reads once after every chunk.
  * (In training one chunk is the whole batch, B*K sequences or B*T with
  * ftp.positions = 0; more than one chunk is a forward-only pass over all T
  * positions of a model reserved for K.) */
@@ -179,7 +179,7 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double d
     float *dlnf = m->dec_scratch.dln;
     if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
     prof_phase(d.at.p, d.at.phase, t0);
-    lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL,
+    fli_lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL,
             want_grad ? m->grads + (m->wte - m->params) : NULL, RN);
     for (int i = 0; i < R; i++)
         for (int j = 0; j < N; j++)
@@ -213,7 +213,7 @@ static double normalisers(const fl_model *m, int B, int T, const int32_t *pos, i
     return *uniform ? cnt[0] * gsum : denom;
 }
 
-int ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+int fli_ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
              int K, fl_losses *out) {
     const int N = m->cfg.n_future;
     double offset_sum[FL_MAX_FUTURE] = {0}, cnt[FL_MAX_FUTURE];
@@ -269,20 +269,20 @@ int ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int wa
     return want_grad;
 }
 
-const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
+const float *fli_ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
     const int C = m->cfg.n_embd, P = m->cfg.pseudo_len;
     ftp_acts *a = &m->ftp;
     /* one sequence of one step: every buffer reserved for R x N rows is large enough */
     block_dims d = {1, 1, C, m->cfg.dec_heads, P, {NULL, FL_PHASE_DECODER}};
-    linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
-    embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
+    fli_linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
+    fli_embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
         block_acts acts;
-        block_acts_bind(&acts, (float *)a->blocks[l].ln1, &d); /* re-pack for S = 1 inside the same region */
-        block_forward(&m->dec_w[l], &acts, x, a->ctx, &d);
+        fli_block_acts_bind(&acts, (float *)a->blocks[l].ln1, &d); /* re-pack for S = 1 inside the same region */
+        fli_block_forward(&m->dec_w[l], &acts, x, a->ctx, &d);
         x = acts.out;
     }
-    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, 1, C);
+    fli_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, m->dec_lnf_w, m->dec_lnf_b, 1, C);
     return a->lnf;
 }

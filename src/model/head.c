@@ -29,7 +29,7 @@ float fl_head_nll(const float *z, int V, int32_t y) {
     return (float)(log(s) + mx - z[y]);
 }
 
-void lm_head(fl_model *m, const float *x, const int32_t *targets, const float *row_w, float *losses, float *dx,
+void fli_lm_head(fl_model *m, const float *x, const int32_t *targets, const float *row_w, float *losses, float *dx,
              float *dwte, int N) {
     const int C = m->cfg.n_embd, V = m->cfg.vocab_size, Vp = m->Vp;
     const prof_at at = {m->prof, FL_PHASE_LM_HEAD};

@@ -1,7 +1,7 @@
 /* The tied language-model head, logits = x · wteᵀ over the padded vocabulary
  * (Vp = V rounded up to 64 columns; wte's Vp - V padding rows are zero and
  * belong to no token). One owner for every path from hidden rows to logits or
- * losses: training's chunked head with its fused cross-entropy (lm_head,
+ * losses: training's chunked head with its fused cross-entropy (fli_lm_head,
  * model.h), fl_model_next_logits, evaluation's per-position losses, and the
  * generation session (whose product is the packed, batch-invariant one of
  * linear_packed.c, but whose padding follows the rule here). */

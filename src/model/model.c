@@ -45,7 +45,7 @@ static float *add(table_builder *tb, float init, int rows, int cols, const char 
     return t->data;
 }
 
-/* Registers every tensor in the order of DESIGN.md 1.3 and points the typed
+/* Registers every tensor in the order of docs/design.md 1.3 and points the typed
  * views at them. Pointer views of the gradient buffer are the same offsets. */
 static void build_table(table_builder *tb) {
     fl_model *m = tb->m;
@@ -240,8 +240,8 @@ static size_t layout(fl_model *m, float *mem, int B, int T) {
     m->trunk.inputs = fl_carve(&cv, BT);
     m->trunk.encoded = fl_carve(&cv, BT * C);
     for (int l = 0; l < c->n_layer; l++) {
-        float *blk = fl_carve(&cv, block_acts_floats(&ed));
-        if (blk) block_acts_bind(&m->trunk.blocks[l], blk, &ed);
+        float *blk = fl_carve(&cv, fli_block_acts_floats(&ed));
+        if (blk) fli_block_acts_bind(&m->trunk.blocks[l], blk, &ed);
     }
     m->trunk.lnf = fl_carve(&cv, BT * C);
     m->trunk.lnf_mean = fl_carve(&cv, BT);
@@ -250,15 +250,15 @@ static size_t layout(fl_model *m, float *mem, int B, int T) {
     m->dlnf = fl_carve(&cv, BT * C);
     m->row_w = fl_carve(&cv, BT);
     m->targets = fl_carve(&cv, BT);
-    float *scratch = fl_carve(&cv, block_scratch_floats(&ed));
-    if (scratch) block_scratch_bind(&m->enc_scratch, scratch, &ed);
+    float *scratch = fl_carve(&cv, fli_block_scratch_floats(&ed));
+    if (scratch) fli_block_scratch_bind(&m->enc_scratch, scratch, &ed);
     size_t head_rows = BT;
     if (c->type == FL_MODEL_FTP) {
         int K = c->positions > 0 && c->positions < T ? c->positions : T;
         m->R = B * K;
         head_rows = (size_t)m->R * c->n_future;
-        float *ftp = fl_carve(&cv, ftp_acts_floats(m, B, T, m->R));
-        if (ftp) ftp_acts_bind(m, ftp, B, T, m->R);
+        float *ftp = fl_carve(&cv, fli_ftp_acts_floats(m, B, T, m->R));
+        if (ftp) fli_ftp_acts_bind(m, ftp, B, T, m->R);
     }
     /* logits chunk: about 4M floats (16 MiB), never fewer than 32 rows */
     size_t chunk = (size_t)(4u << 20) / (size_t)m->Vp;
@@ -306,7 +306,7 @@ static fl_status check_batch(fl_model *m, const int32_t *tokens, int B, int T, f
     return FL_OK;
 }
 
-fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
+fl_status fli_model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
                     fl_losses *out, fl_error *err) {
     fl_status st = check_batch(m, tokens, B, T, err);
     if (st) return st;
@@ -321,7 +321,7 @@ fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_g
     const int W = fl_model_window_len(m, T);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) m->trunk.inputs[b * T + t] = tokens[(size_t)b * W + t];
-    trunk_forward(m, m->trunk.inputs, B, T);
+    fli_trunk_forward(m, m->trunk.inputs, B, T);
     const int BT = B * T, C = m->cfg.n_embd;
     if (want_grad) memset(m->dlnf, 0, (size_t)BT * C * sizeof(float));
     if (m->cfg.type == FL_MODEL_GPT) {
@@ -341,7 +341,7 @@ fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_g
             for (int t = 0; t < T; t++)
                 m->row_w[b * T + t] = !mask || mask[(size_t)b * W + t + 1] ? w : 0.0f;
         if (!count) want_grad = 0; /* nothing counts: loss 0, no gradient (header) */
-        lm_head(m, m->trunk.lnf, m->targets, m->row_w, m->losses, want_grad ? m->dlnf : NULL,
+        fli_lm_head(m, m->trunk.lnf, m->targets, m->row_w, m->losses, want_grad ? m->dlnf : NULL,
                 want_grad ? m->grads + (m->wte - m->params) : NULL, BT);
         double sum = 0.0;
         for (int b = 0; b < B; b++)
@@ -350,20 +350,20 @@ fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_g
         out->loss = out->next_token_loss = out->offset_loss[0] = count ? (float)(sum / count) : 0.0f;
         out->n_offsets = 1;
     } else {
-        want_grad = ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
+        want_grad = fli_ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
     }
     if (!isfinite(out->loss)) return fl_fail(err, FL_ERR_NONFINITE, "the loss is not finite (%g)", (double)out->loss);
-    if (want_grad) trunk_backward(m, B, T);
+    if (want_grad) fli_trunk_backward(m, B, T);
     return FL_OK;
 }
 
 fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out, fl_error *err) {
-    return model_run(m, tokens, B, T, 0, NULL, 0, out, err);
+    return fli_model_run(m, tokens, B, T, 0, NULL, 0, out, err);
 }
 
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err) {
-    return model_run(m, tokens, B, T, 1, NULL, 0, out, err);
+    return fli_model_run(m, tokens, B, T, 1, NULL, 0, out, err);
 }
 
 void fl_model_set_target_mask(fl_model *m, const uint8_t *mask) { m->target_mask = mask; }
@@ -385,10 +385,10 @@ fl_status fl_model_next_logits(fl_model *m, const int32_t *tokens, int n, float 
         if (st) return st;
     }
     memcpy(m->trunk.inputs, tokens, (size_t)n * sizeof *tokens);
-    trunk_forward(m, m->trunk.inputs, 1, n);
+    fli_trunk_forward(m, m->trunk.inputs, 1, n);
     const int C = m->cfg.n_embd;
     const float *h = m->trunk.lnf + (size_t)(n - 1) * C;
-    if (m->cfg.type == FL_MODEL_FTP) h = ftp_decoder_step0(m, h, tokens[n - 1]);
+    if (m->cfg.type == FL_MODEL_FTP) h = fli_ftp_decoder_step0(m, h, tokens[n - 1]);
     fl_head_logits(m, h, 1, logits);
     for (int v = 0; v < m->cfg.vocab_size; v++)
         if (logits[v] != logits[v])
@@ -407,7 +407,7 @@ fl_status fl_model_encode(fl_model *m, const int32_t *tokens, int B, int T, fl_e
             return fl_fail(err, FL_ERR_ARG, "token id %d at position %zu is outside the vocabulary (0..%d)", tokens[i],
                            i, m->cfg.vocab_size - 1);
     memcpy(m->trunk.inputs, tokens, (size_t)B * T * sizeof *tokens);
-    trunk_forward(m, m->trunk.inputs, B, T);
+    fli_trunk_forward(m, m->trunk.inputs, B, T);
     return FL_OK;
 }
 

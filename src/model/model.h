@@ -70,29 +70,29 @@ struct fl_model {
  * materialising at most m->chunk rows of logits at once. losses[n] gets the
  * CE of row n. With dx (and dwte), backpropagates with per-row weights
  * row_w (dloss/dCE): dx += dlogits·wte, dwte += dlogitsᵀ·x. */
-void lm_head(fl_model *m, const float *x, const int32_t *targets, const float *row_w, float *losses, float *dx,
+void fli_lm_head(fl_model *m, const float *x, const int32_t *targets, const float *row_w, float *losses, float *dx,
              float *dwte, int N);
 
 /* Encoder trunk over B windows of T tokens: fills m->trunk up to lnf (h_t). */
-void trunk_forward(fl_model *m, const int32_t *inputs, int B, int T);
+void fli_trunk_forward(fl_model *m, const int32_t *inputs, int B, int T);
 /* Backward from m->dlnf (gradient at h) down to the embeddings. */
-void trunk_backward(fl_model *m, int B, int T);
+void fli_trunk_backward(fl_model *m, int B, int T);
 
 /* FTP head: loss terms and (with grad) backward into m->dlnf. With train and
  * ftp.positions = K < T it draws K positions per sequence; tests may instead
  * pass positions [B,K] (t indices, K <= the reserved K). Otherwise all T.
  * Honours m->target_mask; returns whether it backpropagated (0 when want_grad
  * is 0 or the mask leaves no counted target, so the trunk's backward is moot). */
-int ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
+int fli_ftp_head(fl_model *m, const int32_t *tokens, int B, int T, int train, int want_grad, const int32_t *positions,
               int K, fl_losses *out);
 
 /* The body of fl_model_forward[_backward], with the FTP positions hook. */
-fl_status model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
+fl_status fli_model_run(fl_model *m, const int32_t *tokens, int B, int T, int want_grad, const int32_t *positions, int K,
                     fl_losses *out, fl_error *err);
 /* Decoder step 0 for one state vector h (its pseudo-sequence) and input token x_t:
  * returns the decoder's final-LayerNorm output row, ready for the tied head. */
-const float *ftp_decoder_step0(fl_model *m, const float *h, int32_t token);
-size_t ftp_acts_floats(const fl_model *m, int B, int T, int R);
-float *ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R);
+const float *fli_ftp_decoder_step0(fl_model *m, const float *h, int32_t token);
+size_t fli_ftp_acts_floats(const fl_model *m, int B, int T, int R);
+float *fli_ftp_acts_bind(fl_model *m, float *mem, int B, int T, int R);
 
 #endif

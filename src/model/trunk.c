@@ -5,7 +5,7 @@
 #include "model/model.h"
 #include "model/timed.h"
 
-void trunk_forward(fl_model *m, const int32_t *inputs, int B, int T) {
+void fli_trunk_forward(fl_model *m, const int32_t *inputs, int B, int T) {
     const int C = m->cfg.n_embd;
     const prof_at at = {m->prof, FL_PHASE_ENCODER};
     block_dims d = {B, T, C, m->cfg.n_head, 0, at};
@@ -14,14 +14,14 @@ void trunk_forward(fl_model *m, const int32_t *inputs, int B, int T) {
     embedding(at, a->encoded, inputs, m->wte, m->wpe, B, T, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.n_layer; l++) {
-        block_forward(&m->enc_w[l], &a->blocks[l], x, NULL, &d);
+        fli_block_forward(&m->enc_w[l], &a->blocks[l], x, NULL, &d);
         x = a->blocks[l].out;
     }
     layernorm(at, a->lnf, a->lnf_mean, a->lnf_rstd, x, m->lnf_w, m->lnf_b, B * T, C);
     prof_phase(at.p, at.phase, t0);
 }
 
-void trunk_backward(fl_model *m, int B, int T) {
+void fli_trunk_backward(fl_model *m, int B, int T) {
     const int C = m->cfg.n_embd, L = m->cfg.n_layer;
     const size_t NC = (size_t)B * T * C;
     const prof_at at = {m->prof, FL_PHASE_ENCODER};
@@ -34,7 +34,7 @@ void trunk_backward(fl_model *m, int B, int T) {
                    B * T, C);
     for (int l = L - 1; l >= 0; l--) {
         const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
-        block_backward(&m->enc_w[l], &m->enc_g[l], &a->blocks[l], &m->enc_scratch, a->dresid, in, NULL, NULL, &d);
+        fli_block_backward(&m->enc_w[l], &m->enc_g[l], &a->blocks[l], &m->enc_scratch, a->dresid, in, NULL, NULL, &d);
     }
     embedding_grad(at, m->grads + (m->wte - m->params), m->grads + (m->wpe - m->params), a->dresid, a->inputs, B, T,
                    C);

@@ -1,4 +1,4 @@
-/* Countdown programs (DESIGN.md 4.5): the language, its fixed tokenizer, a
+/* Countdown programs (docs/design.md 4.5): the language, its fixed tokenizer, a
  * seeded generator of solvable specs with reference solutions, the checker that
  * scores a model's program, and the vocabulary's identity. The data folder
  * writer is countdown_data.c. */

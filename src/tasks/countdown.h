@@ -1,4 +1,4 @@
-/* The countdown task (DESIGN.md 4.5; docs/evaluation.md): its language, fixed
+/* The countdown task (docs/design.md 4.5; docs/evaluation.md): its language, fixed
  * tokenizer, seeded generator, checker, and the writer of a training data
  * folder. `futurelm countdown`, `eval countdown`, `compare` and `generate` use it;
  * tasks/task.h describes it as a task object. */
@@ -10,7 +10,7 @@
 #include "futurelm.h"
 #include "util/rng.h"
 
-/* The countdown language (DESIGN.md 4.5; docs/evaluation.md). Fixed vocabulary:
+/* The countdown language (docs/design.md 4.5; docs/evaluation.md). Fixed vocabulary:
  *   ids 0..9   the digits '0'..'9' (a digit's id is its value)
  *   10 '+'  11 '-'  12 '*'  13 'nums'  14 'target'  15 ':'  16 '.'  17 <|endoftext|>
  * Text is words separated by spaces; a number word becomes one token per digit.

@@ -1,4 +1,4 @@
-/* Countdown data folders (DESIGN.md 4.5): the writer of `futurelm countdown
+/* Countdown data folders (docs/design.md 4.5): the writer of `futurelm countdown
  * generate` (train/val shards, held-out specs that share no spec with a
  * training example, vocab.txt) and the reader of its test_specs.txt. */
 #include <ctype.h>

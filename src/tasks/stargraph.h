@@ -116,7 +116,7 @@ fl_sg_verdict fl_sg_check_tokens(const fl_sg_example *ex, int n_nodes, const int
 fl_sg_verdict fl_sg_check_text(const fl_sg_example *ex, int n_nodes, const char *line, const char *text, char *why,
                                size_t why_len);
 
-/* ---- the three scores on a set of predictions (DESIGN: exact path, first step,
+/* ---- the three scores on a set of predictions (docs/design.md 4.6: exact path, first step,
  * remaining steps given the true first step). What a model wrote for one example:
  *   free      the tokens after the prompt `...=` (greedy, free-running);
  *   first     the token after `...=n1,` (the choice of arm; n1 is the start,

@@ -53,7 +53,7 @@ void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) {
     for (int i = 0; i < fl_model_num_tensors(model); i++) {
         const fl_tensor *t = fl_model_tensor(model, i);
         size_t off = (size_t)(t->data - base);
-        adamw_update(t->data, t->grad, o->m + off, o->v + off, t->numel, c->lr, c->beta1, c->beta2, c->eps,
+        fli_adamw_update(t->data, t->grad, o->m + off, o->v + off, t->numel, c->lr, c->beta1, c->beta2, c->eps,
                      t->decay ? c->weight_decay : 0.0f, o->t);
     }
 }
@@ -67,7 +67,7 @@ float fl_clip_grad_norm(fl_model *model, float max_norm) {
     double ss = 0.0;
     for (int i = 0; i < fl_model_num_tensors(model); i++) {
         const fl_tensor *t = fl_model_tensor(model, i);
-        ss += sum_of_squares(t->grad, t->numel);
+        ss += fli_sum_of_squares(t->grad, t->numel);
     }
     float norm = (float)sqrt(ss);
     if (max_norm > 0.0f && isfinite(norm)) {
@@ -75,7 +75,7 @@ float fl_clip_grad_norm(fl_model *model, float max_norm) {
         if (coef < 1.0f)
             for (int i = 0; i < fl_model_num_tensors(model); i++) {
                 const fl_tensor *t = fl_model_tensor(model, i);
-                scale_inplace(t->grad, t->numel, coef);
+                fli_scale_inplace(t->grad, t->numel, coef);
             }
     }
     return norm;

@@ -1,4 +1,4 @@
-/* train.* configuration keys (DESIGN.md 3): defaults, parsing, validation, JSON. */
+/* train.* configuration keys (docs/design.md 3): defaults, parsing, validation, JSON. */
 #ifndef FL_TRAIN_CONFIG_H
 #define FL_TRAIN_CONFIG_H
 #include <stdint.h>

@@ -100,7 +100,7 @@ static fl_status save(session *s, char **where, fl_error *err) {
     fl_status st = metrics_synced(s, err);
     if (!st) st = record_state(s, &rs, err);
     else fl_run_state_init(&rs);
-    if (!st) st = ckpt_save(dir, s->m, s->adam, &rs, err);
+    if (!st) st = fli_ckpt_save(dir, s->m, s->adam, &rs, err);
     fl_run_state_clear(&rs);
     if (!st) st = fl_ckpt_set_latest(s->opt->run_dir, name, err);
     if (st) {
@@ -197,7 +197,7 @@ static void progress(session *s, double loss, double tps, double eta, int skippe
 static fl_status resume(session *s, const char *const *over, int n_over, fl_error *err) {
     char *ck = fl_checkpoint_resolve(s->opt->resume);
     if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    fl_status st = ckpt_load_model(ck, &s->m, err);
+    fl_status st = fli_ckpt_load_model(ck, &s->m, err);
     if (!st) { /* a resume continues the checkpoint's model: a conflicting --model/--set is an error */
         const fl_model_config *have = fl_model_get_config(s->m);
         for (int i = 0; i < n_over && !st; i++) {
@@ -213,7 +213,7 @@ static fl_status resume(session *s, const char *const *over, int n_over, fl_erro
     }
     if (!st) st = apply_state(s, ck, over, n_over, err);
     if (!st) st = fl_adamw_create(s->m, &s->adam, err);
-    if (!st) st = ckpt_load_optimizer(ck, s->m, s->adam, err);
+    if (!st) st = fli_ckpt_load_optimizer(ck, s->m, s->adam, err);
     if (!st) fprintf(s->opt->log, "resuming %s at step %ld\n", ck, s->step);
     free(ck);
     return st;
@@ -229,7 +229,7 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     char *ck = fl_checkpoint_resolve(s->opt->init_from);
     if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_model *src;
-    st = ckpt_load_model(ck, &src, err);
+    st = fli_ckpt_load_model(ck, &src, err);
     int copied = 0;
     for (int i = 0; !st && i < fl_model_num_tensors(src); i++) {
         const fl_tensor *a = fl_model_tensor(src, i), *b = fl_model_find_tensor(s->m, a->name);
@@ -304,7 +304,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (!(s->rec_data = fl_ckpt_record_path(o->run_dir, o->data_dir)) ||
         !(s->rec_tokenizer = fl_ckpt_record_path(o->run_dir, s->man.tokenizer)))
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
+    fli_ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
     if (!(s->metrics_path = fl_path_join(o->run_dir, "metrics.jsonl")))
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     s->metrics = fopen(s->metrics_path, "a");

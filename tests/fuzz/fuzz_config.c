@@ -5,7 +5,7 @@
  * JSON file when it starts with '{', else one key=value a line. Bad keys and
  * values are refused with a message. A configuration that validates must
  * survive the round trips the program relies on: the model keys as a checkpoint
- * records them (ckpt_config_meta) and the train keys as state.json records them
+ * records them (fli_ckpt_config_meta) and the train keys as state.json records them
  * (fl_train_config_record, written and parsed as state.json, then
  * fl_train_config_apply) give the same configuration. */
 #include "fuzz_util.h"
@@ -97,7 +97,7 @@ static int apply(configs *out, fl_model_type type, const char *text, size_t size
 static void model_round_trip(const fl_model_config *m) {
     char buf[40][48];
     const char *meta[80];
-    int n = ckpt_config_meta(m, buf, meta);
+    int n = fli_ckpt_config_meta(m, buf, meta);
     configs again;
     fl_model_config_default(&again.model, m->type);
     fl_train_config_default(&again.train);

@@ -1,4 +1,4 @@
-"""PyTorch reference implementation of futurelm's two models (DESIGN.md 1.1-1.3).
+"""PyTorch reference implementation of futurelm's two models (docs/design.md 1.1-1.3).
 
 Written independently of the C code, straight from the specification, with
 attention spelled out (torch 1.13 has no fused attention). Parameters live in
@@ -19,7 +19,7 @@ def padded_vocab(v):
 
 
 def tensor_specs(cfg):
-    """(name, shape, init) in DESIGN.md 1.3 order; init is a std, 'zeros' or 'ones'."""
+    """(name, shape, init) in docs/design.md 1.3 order; init is a std, 'zeros' or 'ones'."""
     C, L, V = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"]
     Vp, T = padded_vocab(V), cfg["block_size"]
     std, res_std = 0.02, 0.02 / math.sqrt(2 * L)
@@ -53,7 +53,7 @@ def tensor_specs(cfg):
 
 
 def init_params(cfg, generator, perturb=0.0):
-    """DESIGN.md init; with perturb > 0, LayerNorm and bias tensors get N(0, perturb)
+    """docs/design.md init; with perturb > 0, LayerNorm and bias tensors get N(0, perturb)
     added so that the fixture exercises every gradient path with non-trivial values."""
     params = OrderedDict()
     for name, shape, init in tensor_specs(cfg):
@@ -122,7 +122,7 @@ def cross_entropy_rows(logits, targets, V):
 
 
 def masked_mean(terms, weights):
-    """sum(w * terms) / sum(w), 0 when nothing counts (DESIGN.md 1.2, loss mask)."""
+    """sum(w * terms) / sum(w), 0 when nothing counts (docs/design.md 1.2, loss mask)."""
     total = weights.sum()
     if total.item() == 0:
         return (terms * 0).sum()

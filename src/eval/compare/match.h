@@ -1,4 +1,4 @@
-/* Matching two runs at a shared validation loss (DESIGN.md 4: claims are
+/* Matching two runs at a shared validation loss (docs/design.md 4: claims are
  * compared at matched next-token loss): a run's training curves from
  * metrics.jsonl, and each run's checkpoint closest to the shared target. */
 #ifndef FL_EVAL_COMPARE_MATCH_H

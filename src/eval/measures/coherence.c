@@ -1,4 +1,4 @@
-/* Topic coherence of continuations (DESIGN.md 4.4): held-out prompts
+/* Topic coherence of continuations (docs/design.md 4.4): held-out prompts
  * continued by the model, scored against the prompt by TF-IDF cosine, drift and
  * a topic classifier's agreement, the human continuation alike. */
 #include <math.h>

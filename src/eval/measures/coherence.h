@@ -1,4 +1,4 @@
-/* Topic coherence of continuations (DESIGN.md 4.4). */
+/* Topic coherence of continuations (docs/design.md 4.4). */
 #ifndef FL_EVAL_MEASURES_COHERENCE_H
 #define FL_EVAL_MEASURES_COHERENCE_H
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include "futurelm.h"
 #include "tokenizer/tokenizer.h"
 
-/* DESIGN.md 4.4. Prompts are held-out windows: of each window's first T tokens,
+/* docs/design.md 4.4. Prompts are held-out windows: of each window's first T tokens,
  * the first half is the prompt and the second half the human continuation;
  * windows with an <|endoftext|> after their first token are dropped (the
  * continuation would be another document). The model continues each prompt for

@@ -1,4 +1,4 @@
-/* Countdown pass@1 (DESIGN.md 4.5): each held-out spec as a prompt, the
+/* Countdown pass@1 (docs/design.md 4.5): each held-out spec as a prompt, the
  * model's program checked by the task's interpreter, a bootstrap interval. */
 #include <stdio.h>
 #include <stdlib.h>

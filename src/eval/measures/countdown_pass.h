@@ -1,4 +1,4 @@
-/* Countdown pass@1 (DESIGN.md 4.5) of a model trained on the countdown task. */
+/* Countdown pass@1 (docs/design.md 4.5) of a model trained on the countdown task. */
 #ifndef FL_EVAL_MEASURES_COUNTDOWN_PASS_H
 #define FL_EVAL_MEASURES_COUNTDOWN_PASS_H
 #include <stdint.h>
@@ -6,7 +6,7 @@
 #include "futurelm.h"
 #include "tasks/countdown.h"
 
-/* DESIGN.md 4.5: pass@1 on held-out countdown specs. The prompt is
+/* docs/design.md 4.5: pass@1 on held-out countdown specs. The prompt is
  * `<|endoftext|> nums ... target T :`, as training documents start; the model
  * writes until '.' or <|endoftext|> or max_tokens, the checker gives the verdict. */
 typedef struct {

@@ -1,4 +1,4 @@
-/* Labelled text sets for the topic probe (DESIGN.md 4.3, section 5): Brown's
+/* Labelled text sets for the topic probe (docs/design.md 4.3, section 5): Brown's
  * genres and SpamAssassin's mailing-list topics as fetched by
  * scripts/get-data.sh (DIR/labels.tsv + DIR/text/FILE), cut into fixed-length
  * token chunks and split train/val/test by document. */

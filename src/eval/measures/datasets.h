@@ -8,7 +8,7 @@
 #include "futurelm.h"
 #include "tokenizer/tokenizer.h"
 
-/* Labelled texts of DESIGN.md section 5: a folder with labels.tsv (a header row
+/* Labelled texts of docs/design.md section 5: a folder with labels.tsv (a header row
  * naming its columns, the first being `file`) and text/<file>. */
 typedef struct {
     char *file;

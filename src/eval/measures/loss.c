@@ -1,5 +1,5 @@
 /* Losses on validation windows: next-token loss (perplexity), per-offset loss
- * and the future bag-of-words probe of DESIGN.md 4.1. */
+ * and the future bag-of-words probe of docs/design.md 4.1. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Losses on validation windows: next-token loss (perplexity), per-offset loss
- * and the future bag-of-words probe of DESIGN.md 4.1. */
+ * and the future bag-of-words probe of docs/design.md 4.1. */
 #ifndef FL_EVAL_MEASURES_LOSS_H
 #define FL_EVAL_MEASURES_LOSS_H
 #include "eval/measures/windows.h"
@@ -20,7 +20,7 @@ fl_status fl_eval_ppl(fl_model *m, const fl_windows *w, int B, fl_ppl_result *r,
 fl_status fl_eval_gpt_position_losses(fl_model *m, const float *h, const int32_t *window, int T, float *loss,
                                       fl_error *err);
 
-/* DESIGN.md 4.1: (a) per-offset CE k = 1..N: FTP's decoder step k-1 at every
+/* docs/design.md 4.1: (a) per-offset CE k = 1..N: FTP's decoder step k-1 at every
  * position; GPT's next-token loss at position t+k-1 for t = 0..T-k. (b) the
  * future bag-of-words probe on frozen h_t (train rows from train windows,
  * scored on the evaluation windows), unless bow_rows == 0. */

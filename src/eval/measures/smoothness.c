@@ -1,4 +1,4 @@
-/* Smoothness (DESIGN.md 4.2): adjacent-position cosines of the top-layer
+/* Smoothness (docs/design.md 4.2): adjacent-position cosines of the top-layer
  * vectors and of the residual stream after every encoder block, raw and
  * centred on each level's mean vector.
  *

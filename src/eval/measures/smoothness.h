@@ -1,4 +1,4 @@
-/* Smoothness of DESIGN.md 4.2 on a model's vectors. */
+/* Smoothness of docs/design.md 4.2 on a model's vectors. */
 #ifndef FL_EVAL_MEASURES_SMOOTHNESS_H
 #define FL_EVAL_MEASURES_SMOOTHNESS_H
 #include "eval/measures/windows.h"
@@ -6,7 +6,7 @@
 #include "futurelm.h"
 
 #define FL_SMOOTH_BINS 40
-/* DESIGN.md 4.2: adjacent-position cosines within windows of the top-layer
+/* docs/design.md 4.2: adjacent-position cosines within windows of the top-layer
  * vectors (after ln_f) and of the residual stream after each block. Level 0..L-1
  * are blocks 1..L, level L is the top (after ln_f). Each level is measured twice:
  * raw, and centred, i.e. every vector minus that level's mean vector over all

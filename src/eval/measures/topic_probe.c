@@ -1,4 +1,4 @@
-/* Topic probe (DESIGN.md 4.3) on a model's frozen vectors: each chunk of a
+/* Topic probe (docs/design.md 4.3) on a model's frozen vectors: each chunk of a
  * labelled dataset pooled into one row (mean of its h_t, and its last h_t), the
  * logistic-regression probe on both, and the bag-of-words baseline on the same
  * chunks so the three rows share one split. */

@@ -1,11 +1,11 @@
-/* The topic probe of DESIGN.md 4.3 on a model's pooled frozen vectors. */
+/* The topic probe of docs/design.md 4.3 on a model's pooled frozen vectors. */
 #ifndef FL_EVAL_MEASURES_TOPIC_PROBE_H
 #define FL_EVAL_MEASURES_TOPIC_PROBE_H
 #include "eval/metrics/probe.h"
 #include "futurelm.h"
 #include "tokenizer/tokenizer.h"
 
-/* DESIGN.md 4.3 on a labelled dataset: chunks of chunk_len tokens, each pooled
+/* docs/design.md 4.3 on a labelled dataset: chunks of chunk_len tokens, each pooled
  * (mean of its h_t, and its last h_t) into a probe row; plus the bag-of-words
  * baseline (fl_topic_clf on the same chunks). */
 typedef struct {

@@ -1,4 +1,4 @@
-/* The windows of DESIGN.md 4.0 and the one batch loop of the measures. */
+/* The windows of docs/design.md 4.0 and the one batch loop of the measures. */
 #include <stdlib.h>
 #include <string.h>
 

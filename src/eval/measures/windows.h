@@ -1,4 +1,4 @@
-/* The evaluation windows of DESIGN.md 4.0 and the one batch loop every
+/* The evaluation windows of docs/design.md 4.0 and the one batch loop every
  * measure runs its model through. */
 #ifndef FL_EVAL_MEASURES_WINDOWS_H
 #define FL_EVAL_MEASURES_WINDOWS_H
@@ -7,7 +7,7 @@
 
 #include "futurelm.h"
 
-/* Windows of DESIGN.md 4.0: the split's shards (DATA_DIR/<split>_*.bin, in name
+/* Windows of docs/design.md 4.0: the split's shards (DATA_DIR/<split>_*.bin, in name
  * order) form one stream; window k is tokens [k*T, k*T + T + N), for every k
  * whose window fits (at most max_windows of them when > 0). Both models of a
  * comparison read the same windows: GPT uses the first T + 1 tokens of each,

@@ -1,4 +1,4 @@
-/* The future bag-of-words probe (DESIGN.md 4.1(b)): how much of the next N
+/* The future bag-of-words probe (docs/design.md 4.1(b)): how much of the next N
  * tokens a single frozen vector predicts, through a linear softmax over the
  * vocabulary. Sized for V = 8192, d = 384 and ~100k rows on two cores: the two
  * products per batch (logits and dW) go through fl_sgemm; nothing else is

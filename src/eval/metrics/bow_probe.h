@@ -1,4 +1,4 @@
-/* The future bag-of-words probe (DESIGN.md 4.1(b)) on plain arrays of vectors
+/* The future bag-of-words probe (docs/design.md 4.1(b)) on plain arrays of vectors
  * and future token ids; no model. */
 #ifndef FL_EVAL_METRICS_BOW_PROBE_H
 #define FL_EVAL_METRICS_BOW_PROBE_H
@@ -6,7 +6,7 @@
 
 #include "futurelm.h"
 
-/* The future bag-of-words probe of DESIGN.md 4.1(b). From a vector x [d] a linear
+/* The future bag-of-words probe of docs/design.md 4.1(b). From a vector x [d] a linear
  * map predicts a distribution p = softmax(W x + b) over the V token ids; its
  * target is the bag of the next N tokens (each of the N positions contributes
  * 1/N). Softmax over the bag rather than V independent sigmoids: one normalised

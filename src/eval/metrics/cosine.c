@@ -1,4 +1,4 @@
-/* Smoothness statistics (DESIGN.md 4.2): cosines of adjacent vectors within
+/* Smoothness statistics (docs/design.md 4.2): cosines of adjacent vectors within
  * windows, summarised by mean, standard deviation and a fixed-bin histogram so
  * two models' distributions can be drawn on the same axis; raw (from the
  * origin) and centred (from the set's mean vector, which cancels a component

@@ -1,4 +1,4 @@
-/* Cosines of vectors (DESIGN.md 4.2): plain and centred, running statistics
+/* Cosines of vectors (docs/design.md 4.2): plain and centred, running statistics
  * with a histogram, and a set's mean vector. Inputs are plain arrays; no model. */
 #ifndef FL_EVAL_METRICS_COSINE_H
 #define FL_EVAL_METRICS_COSINE_H

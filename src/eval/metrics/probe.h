@@ -1,4 +1,4 @@
-/* The frozen-vector probe (DESIGN.md 4.3): L2-penalised multinomial logistic
+/* The frozen-vector probe (docs/design.md 4.3): L2-penalised multinomial logistic
  * regression fitted by L-BFGS, the penalty chosen on a validation split, and the
  * percentile bootstrap of an accuracy. Inputs are plain arrays; no model. */
 #ifndef FL_EVAL_METRICS_PROBE_H
@@ -56,7 +56,7 @@ typedef struct {
     int n_train, n_val, n_test;
 } fl_probe_result;
 
-/* The whole probe of DESIGN.md 4.3: fit on train for every lambda of the grid
+/* The whole probe of docs/design.md 4.3: fit on train for every lambda of the grid
  * (largest first, each fit warm-started from the last), keep the one with the
  * best validation accuracy (ties: the better validation log-likelihood, then the
  * larger penalty), score that fit on test with a bootstrap interval. test may be

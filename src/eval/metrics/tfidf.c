@@ -1,4 +1,4 @@
-/* Model-independent text measures for the coherence evaluation (DESIGN.md 4.4)
+/* Model-independent text measures for the coherence evaluation (docs/design.md 4.4)
  * and the bag-of-words baseline of the topic probe (4.3): TF-IDF over token
  * ids, cosines between documents, drift, and a TF-IDF topic classifier. Token
  * ids rather than words: every model in a comparison shares one tokenizer, and

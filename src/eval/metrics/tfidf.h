@@ -29,7 +29,7 @@ double fl_sparse_cosine(const fl_sparse_vec *a, const fl_sparse_vec *b);
 /* TF-IDF cosine of two token sequences (0 when either is empty). */
 fl_status fl_tfidf_cosine(const fl_idf *idf, const int32_t *a, int na, const int32_t *b, int nb, double *cos,
                           fl_error *err);
-/* Drift of DESIGN.md 4.4: TF-IDF cosine of a sequence's first and second halves. */
+/* Drift of docs/design.md 4.4: TF-IDF cosine of a sequence's first and second halves. */
 fl_status fl_tfidf_drift(const fl_idf *idf, const int32_t *a, int na, double *cos, fl_error *err);
 
 /* Bag-of-words topic classifier: TF-IDF features restricted to the k ids with the
