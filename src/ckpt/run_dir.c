@@ -121,20 +121,12 @@ void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log) {
 }
 
 fl_status fl_ckpt_set_latest(const char *run_dir, const char *name, fl_error *err) {
-    char *tmp = fl_path_fmt("%s/latest.tmp-%ld", run_dir, (long)getpid());
     char *latest = fl_path_join(run_dir, "latest");
-    fl_status st = FL_OK;
-    if (!tmp || !latest) {
-        st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    } else {
-        FILE *f = fopen(tmp, "w");
-        if (!f || fprintf(f, "%s\n", name) < 0 || fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, latest)) {
-            st = fl_fail(err, FL_ERR_IO, "cannot update %s: %s", latest, strerror(errno));
-            unlink(tmp);
-        }
-    }
-    free(tmp);
+    char *line = fl_path_fmt("%s\n", name);
+    fl_status st = latest && line ? fl_write_file_atomic(latest, line, strlen(line), err)
+                                  : fl_fail(err, FL_ERR_NOMEM, "out of memory");
     free(latest);
+    free(line);
     return st;
 }
 

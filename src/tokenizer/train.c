@@ -9,6 +9,7 @@
 
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/rng.h"
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n) {
@@ -422,31 +423,6 @@ fl_status fl_bpe_trainer_train(fl_bpe_trainer *tr, int vocab_size, fl_error *err
 
 /* ------------------------------------------------------------ output */
 
-static fl_status write_atomic(const char *path, const char *data, size_t len, fl_error *err) {
-    size_t pl = strlen(path) + 32;
-    char *tmp = malloc(pl);
-    if (!tmp) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    snprintf(tmp, pl, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        fl_status st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    int ok = fwrite(data, 1, len, f) == len;
-    ok &= fflush(f) == 0;
-    ok &= fsync(fileno(f)) == 0;
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        fl_status st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return FL_OK;
-}
-
 static fl_status json_escape(fl_bytebuf *b, const char *s, fl_error *err) {
     fl_status st = fl_bytebuf_append(b, "\"", 1, err);
     for (; *s && !st; s++) {
@@ -498,14 +474,14 @@ fl_status fl_bpe_trainer_write(const fl_bpe_trainer *tr, const char *path, fl_er
                          FL_EOT_TEXT, tr->tokens.n, tr->tokens.n + 1);
         if (!st) st = fl_bytebuf_append(&side, buf, (size_t)n, err);
     }
-    if (!st) st = write_atomic(path, (const char *)rank.data, rank.len, err);
+    if (!st) st = fl_write_file_atomic(path, (const char *)rank.data, rank.len, err);
     if (!st) {
         size_t pl = strlen(path) + 6;
         char *sp = malloc(pl);
         if (!sp) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
         else {
             snprintf(sp, pl, "%s.json", path);
-            st = write_atomic(sp, (const char *)side.data, side.len, err);
+            st = fl_write_file_atomic(sp, (const char *)side.data, side.len, err);
             free(sp);
         }
     }

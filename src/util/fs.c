@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
 
 int fl_make_parents(const char *path) {
     char *p = strdup(path);
@@ -37,3 +40,27 @@ char *fl_path_fmt(const char *fmt, ...) {
 }
 
 char *fl_path_join(const char *dir, const char *name) { return fl_path_fmt("%s/%s", dir, name); }
+
+fl_status fl_write_file_atomic(const char *path, const void *data, size_t len, fl_error *err) {
+    char *tmp = fl_path_fmt("%s.tmp-%ld", path, (long)getpid());
+    if (!tmp) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fl_status st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    int ok = fwrite(data, 1, len, f) == len;
+    ok &= fflush(f) == 0;
+    ok &= fsync(fileno(f)) == 0;
+    int saved = errno;
+    ok &= fclose(f) == 0; /* always closed, whatever failed before */
+    if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
+    fl_status st = FL_OK;
+    if (!ok) {
+        st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(saved ? saved : EIO));
+        unlink(tmp);
+    }
+    free(tmp);
+    return st;
+}

@@ -1,6 +1,9 @@
 /* File-system helpers shared by the commands that write folders. */
 #ifndef FL_UTIL_FS_H
 #define FL_UTIL_FS_H
+#include <stddef.h>
+
+#include "futurelm.h"
 
 /* Create every missing folder above `path` (not path itself), like mkdir -p
  * on its parent: `--out runs/new/ftp` should not need runs/new to exist.
@@ -13,5 +16,11 @@ int fl_make_parents(const char *path);
 char *fl_path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* dir + "/" + name, malloc'd (fl_path_fmt("%s/%s", dir, name)). */
 char *fl_path_join(const char *dir, const char *name);
+
+/* Writes data[0..len) to PATH atomically: into PATH.tmp-PID, flushed and
+ * fsync'd, then renamed over PATH, so PATH is either the old file or the whole
+ * new one, never a torn one. On failure the temporary file is removed and the
+ * message names PATH and the reason. */
+fl_status fl_write_file_atomic(const char *path, const void *data, size_t len, fl_error *err);
 
 #endif
