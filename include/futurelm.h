@@ -33,10 +33,9 @@
  *     for (int i = 0; i < B * W; i++) tokens[i] = (i * 5 + i / W) % 64;  // a learnable toy sequence
  *
  *     fl_adamw *opt;
- *     TRY(fl_adamw_create(m, &opt, &err));
  *     fl_adamw_config ac;
- *     fl_adamw_config_default(&ac);
- *     ac.lr = 3e-3f;
+ *     fl_adamw_config_default(&ac), ac.lr = 3e-3f;
+ *     TRY(fl_adamw_create(m, &opt, &err));
  *     fl_losses loss;
  *     for (int step = 1; step <= 30; step++) {
  *         fl_model_zero_grad(m);
@@ -47,20 +46,15 @@
  *     }
  *     TRY(fl_checkpoint_save("example_ckpt", m, opt, NULL, &err));  // atomically: written, fsync'd, renamed
  *
- *     fl_gen_config gc = {0};                       // greedy, self-speculative: FTP's decoder drafts
+ *     fl_gen_config gc = {.mode = FL_GEN_SPEC};     // self-speculative: FTP's decoder drafts, greedy
  *     fl_sampler_config_default(&gc.sampler);
- *     gc.mode = FL_GEN_SPEC;
  *     fl_generator *g;
  *     TRY(fl_generator_create(m, &gc, &g, &err));
- *     TRY(fl_generator_start(g, tokens, 3, NULL, &err));
+ *     TRY(fl_generator_start(g, tokens, 3, NULL, &err));  // a prompt of 3 tokens
  *     int32_t out[12];
- *     int n = 0, got;
- *     while (n < 12) {
- *         TRY(fl_generator_next(g, out + n, 12 - n, &got, &err));
- *         n += got;
- *     }
+ *     for (int n = 0, got; n < 12; n += got) TRY(fl_generator_next(g, out + n, 12 - n, &got, &err));
  *     printf("generated");
- *     for (int i = 0; i < n; i++) printf(" %d", (int)out[i]);
+ *     for (int i = 0; i < 12; i++) printf(" %d", (int)out[i]);
  *     printf("\n");
  *     fl_generator_free(g);
  *     fl_adamw_free(opt);
@@ -80,7 +74,6 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------- status */
-
 typedef enum {
     FL_OK = 0,
     FL_ERR_ARG,       /* a caller passed an impossible argument */
@@ -102,7 +95,6 @@ typedef struct {
 const char *fl_status_name(fl_status s);
 
 /* ---------------------------------------------------------------- config */
-
 typedef enum { FL_MODEL_GPT = 0, FL_MODEL_FTP = 1 } fl_model_type;
 
 #define FL_MAX_FUTURE 64 /* upper bound on ftp.n_future */
@@ -133,7 +125,6 @@ fl_status fl_model_config_validate(const fl_model_config *cfg, fl_error *err);
 int fl_padded_vocab(int vocab_size);
 
 /* ---------------------------------------------------------------- model */
-
 typedef struct fl_model fl_model;
 
 typedef struct {
@@ -179,15 +170,12 @@ typedef struct {
 fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out, fl_error *err);
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err);
-/* Optional loss mask read by every later forward / forward_backward: mask[b*W + i]
- * nonzero when token i of window b counts as a target (W = fl_model_window_len(T);
- * entry 0 of a window is never a target). The loss terms become means over the
- * counted targets only (docs/design.md 1.2): GPT sum_t m[t+1] CE_t / sum_t m[t+1]; FTP
- * the same with gamma^j weights over (t, j) and m[t+j+1]; offset_loss[j] the mean
- * of step j's counted terms (0 when none counts). A batch with no counted target
- * gives loss 0 and adds nothing to the gradient. The pointer is borrowed, and its
- * bytes read at each pass (rewrite them per batch); NULL, the default, counts
- * every target with exactly the arithmetic of an unmasked model. */
+/* Optional loss mask for every later forward / forward_backward (NULL, the default:
+ * every target, with exactly the unmasked arithmetic): mask[b*W + i] nonzero when
+ * token i of window b counts as a target (W = fl_model_window_len(T)). The losses
+ * become means over the counted targets (docs/design.md 1.2; offset_loss[j] 0 when
+ * none of step j counts; a batch with none gives loss 0 and no gradient). The
+ * pointer is borrowed and its bytes read at each pass. */
 void fl_model_set_target_mask(fl_model *m, const uint8_t *mask);
 void fl_model_zero_grad(fl_model *m);
 
@@ -214,7 +202,6 @@ fl_status fl_model_encode(fl_model *m, const int32_t *tokens, int B, int T, fl_e
 const float *fl_model_block_output(const fl_model *m, int layer);
 
 /* ---------------------------------------------------------------- inference */
-
 /* A generation session: key/value caches over one context of up to block_size
  * positions, for the encoder (GPT's trunk) and for the FTP decoder, plus the
  * model's weights packed for decoding. It only reads the model, which must
@@ -236,13 +223,11 @@ void fl_session_truncate(fl_session *s, int len);
  * FTP these are decoder step 0 at each position, and decoder slot i keeps the
  * state of the i-th of those positions for fl_session_decode. */
 fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fl_error *err);
-/* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token
- * `token` (the token drafted at the previous step): logits [Vp] of the token
- * step+1 places after the slot's position. Steps of a slot go in order. With
- * `draft` set the step runs on the draft weights: the bfloat16 copies when the
- * draft precision is FL_DRAFT_BF16, and the shortlist's head when there is one
- * (fl_session_set_draft_vocab; the other tokens get -inf): cheaper, and only
- * for drafts, whose precision changes how many are accepted, never the output. */
+/* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token `token`
+ * (the previous step's draft): logits [Vp] of the token step+1 places after the
+ * slot's position; a slot's steps go in order. With `draft` set it runs on the
+ * draft weights (bfloat16 copies under FL_DRAFT_BF16; the shortlist's head when
+ * there is one, the other tokens -inf): cheaper, never changing the output. */
 fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft, float *logits,
                             fl_error *err);
 /* The draft shortlist: n distinct token ids (their wte rows are packed into a
@@ -289,22 +274,17 @@ typedef struct {
     fl_sampler_config sampler;
     fl_gen_mode mode;
     int draft; /* SPEC: tokens proposed per encoder pass, 2..N (0 = N) */
-    /* SPEC: stop drafting a round after a draft whose probability under the
-     * decoder's own (temperature 1, unfiltered) softmax is below this; 0 always
-     * drafts `draft` tokens. Drafting costs a decoder step per token, so cutting
-     * unlikely drafts saves work; the output distribution does not change. */
+    /* The SPEC knobs below make drafting cheaper; none changes the output
+     * distribution, only how many drafts are accepted:
+     *  draft_confidence  stop a round's drafting after a draft whose probability
+     *                    under the decoder's own softmax is below it (0: never);
+     *  draft_vocab       drafts choose among draft_ids (the first draft_vocab ids
+     *                    when NULL; 0: all): a head of draft_vocab columns instead
+     *                    of V (the data's frequent tokens: fl_draft_vocab_from_data);
+     *  draft_precision   FL_DRAFT_BF16 (the zero default) or FL_DRAFT_F32 weights. */
     float draft_confidence;
-    /* SPEC: drafts choose among a shortlist of draft_vocab tokens (0 = all):
-     * draft_ids, or the first draft_vocab ids when it is NULL. The head then
-     * costs draft_vocab columns instead of V per draft; the verdicts still use
-     * the whole vocabulary, so the output distribution does not change. The
-     * most frequent tokens of the training data make a good shortlist
-     * (fl_draft_vocab_from_data). */
     int draft_vocab;
     const int32_t *draft_ids;
-    /* SPEC: weights of the draft steps; FL_DRAFT_BF16 (the zero default) is
-     * faster, FL_DRAFT_F32 drafts with the model's own weights. Either way the
-     * output distribution is AR's. */
     fl_draft_precision draft_precision;
 } fl_gen_config;
 
@@ -343,7 +323,6 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 void fl_generator_stats(const fl_generator *g, fl_gen_stats *st);
 
 /* ---------------------------------------------------------------- tokenizer */
-
 /* Byte-level BPE exactly as tiktoken runs it: a tiktoken rank file (one
  * "base64(token bytes) rank" per line) plus an optional sidecar FILE.json
  * {"pattern": ..., "special_tokens": {"<|endoftext|>": id}}. Without a sidecar the
@@ -382,7 +361,6 @@ fl_status fl_tokenizer_encode(const fl_tokenizer *t, const void *text, size_t le
 fl_status fl_tokenizer_decode(const fl_tokenizer *t, const int32_t *ids, size_t n, fl_bytebuf *out, fl_error *err);
 
 /* ---------------------------------------------------------------- optimizer */
-
 typedef struct {
     float lr, beta1, beta2, eps, weight_decay;
 } fl_adamw_config;
@@ -404,7 +382,6 @@ void fl_adamw_set_steps(fl_adamw *opt, long steps);
 float fl_clip_grad_norm(fl_model *m, float max_norm);
 
 /* ---------------------------------------------------------------- checkpoints */
-
 /* A checkpoint is a folder holding three files. model.safetensors has the
  * weights, with the model's config in its metadata, so the file alone says
  * which model to create. optimizer.safetensors has AdamW's moments and is
@@ -457,8 +434,8 @@ void fl_run_state_clear(fl_run_state *s);
 /* Appends one train.* setting (copies of key and value). */
 fl_status fl_run_state_add_setting(fl_run_state *s, const char *key, const char *value, fl_error *err);
 /* Reads DIR/state.json (DIR a checkpoint folder) into s, an initialised state,
- * replacing what it held. Unknown keys are ignored, and so are parts of the
- * wrong type; text that is not JSON is an error. */
+ * replacing what it held. Unknown keys are ignored; text that is not JSON, and
+ * a known key of the wrong type or out of range, is an error naming it. */
 fl_status fl_run_state_read(const char *dir, fl_run_state *s, fl_error *err);
 
 /* The checkpoint folder that PATH names: PATH/<the name in PATH/latest> when
@@ -486,22 +463,17 @@ fl_status fl_checkpoint_save(const char *dir, const fl_model *m, fl_adamw *opt, 
                              fl_error *err);
 
 /* ---------------------------------------------------------------- profiling */
-
 /* Where a training step's time goes, opt-in: a caller-owned fl_profile given to
  * fl_model_set_profile accumulates wall-clock seconds of every following
  * forward/backward pass, per phase and per op category, until it is set back
  * to NULL (off, the default: no timer is read). The model only adds to it, so
  * it may be shared across steps and reset by the caller with memset. */
+/* Op categories. GEMM: linear layers and the tied head's products (bias adds
+ * included); ADAMW: filled by callers that time their optimizer step; OTHER:
+ * residual adds, zeroing, gathers (the phase time not in the others). */
 typedef enum {
-    FL_PROF_GEMM,         /* linear layers and the tied head's products (bias adds included) */
-    FL_PROF_ATTENTION,
-    FL_PROF_LAYERNORM,
-    FL_PROF_GELU,
-    FL_PROF_CROSSENTROPY,
-    FL_PROF_EMBEDDING,
-    FL_PROF_ADAMW,        /* filled by callers that time their optimizer step */
-    FL_PROF_OTHER,        /* residual adds, zeroing, gathers: the phase time not in the others */
-    FL_PROF_OPS
+    FL_PROF_GEMM, FL_PROF_ATTENTION, FL_PROF_LAYERNORM, FL_PROF_GELU, FL_PROF_CROSSENTROPY,
+    FL_PROF_EMBEDDING, FL_PROF_ADAMW, FL_PROF_OTHER, FL_PROF_OPS
 } fl_prof_op;
 typedef enum {
     FL_PHASE_ENCODER,   /* embeddings, blocks and ln_f of the trunk, forward and backward */
