@@ -1,5 +1,5 @@
 #!/bin/sh
-# The option parser (src/cli/args.c) as every converted subcommand uses it:
+# The option parser (src/cli/args.c) as every subcommand uses it:
 # --help exits 0 and lists the options; every usage error exits 2 with one
 # "futurelm: error:" line naming the option, the value and what is allowed.
 cd "$(dirname "$0")/.." || exit 1
@@ -24,6 +24,20 @@ help "tokenizer decode" --tokenizer --input
 help "tokenizer info" --tokenizer
 help prepare --tokenizer --input --out --val-fraction --seed --shard-tokens
 help bench --model --steps --threads --batch --gemm-reps --no-gemm --profile
+help init --out --model --config --set
+help info --json
+help "eval ppl" --data --windows --context --batch --json
+help "eval offsets" --data --windows --json
+help "eval smoothness" --data --windows --trace-window --json
+help "eval probe" --dataset --data-root --chunk-len --json
+help "eval coherence" --json
+help "eval countdown" --data --specs --mode --json
+help compare --report --target-loss --countdown-gpt --countdown-ftp --json
+help "countdown generate" --n --out --seed --test --min-nums --max-nums --json
+help "countdown check" --file --json
+help "stargraph generate" --count --out --degree --path-len --nodes --test --seed --json
+help "stargraph check" --file --nodes --json
+help "stargraph eval" --data --file --max --threads --json
 $FL --help >"$T/help" 2>&1
 check "futurelm --help: exit 0, the map of subcommands" '[ $? = 0 ] && grep -q "^  generate " "$T/help" && grep -q "^  tokenizer " "$T/help"'
 $FL help prepare >"$T/help" 2>&1
@@ -57,6 +71,13 @@ tokenizer_train vocab-sise vocab-size
 tokenizer_encode jsno json
 tokenizer_decode tokenzier tokenizer
 tokenizer_info tokenzier tokenizer
+init ouut out
+info jsno json
+eval_ppl windwos windows
+compare reprot report
+countdown_generate ouut out
+stargraph_generate cuont count
+stargraph_eval thraeds threads
 LIST
 usage "train: unknown option names the near one" "did you mean --steps?" train --data d --out o --stesp 3
 usage "generate: missing value" "--max-tokens needs a value" generate ckpt --max-tokens
