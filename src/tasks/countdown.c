@@ -127,16 +127,6 @@ fl_status fl_cd_parse_spec(const int32_t *ids, int n, fl_cd_spec *s, int *used, 
 
 /* ---------------------------------------------------------------- checking */
 
-static void say(char *why, size_t len, const char *fmt, ...) FL_PRINTF(3, 4);
-#include <stdarg.h>
-static void say(char *why, size_t len, const char *fmt, ...) {
-    if (!why || !len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
-
 static const char *times(int n, char *buf, size_t len) {
     if (n == 1) return "once";
     if (n == 2) return "twice";
@@ -145,21 +135,21 @@ static const char *times(int n, char *buf, size_t len) {
 }
 
 fl_cd_verdict fl_cd_check(const fl_cd_spec *spec, const int32_t *prog, int n, long *value, char *why, size_t why_len) {
-    say(why, why_len, "ok");
+    fl_sayf(why, why_len, "ok");
     int end = -1;
     for (int i = 0; i < n && end < 0; i++)
         if (prog[i] == FL_CD_END) end = i;
     if (end < 0) {
-        say(why, why_len, "no '.' ends the program");
+        fl_sayf(why, why_len, "no '.' ends the program");
         return FL_CD_ERR_PARSE;
     }
     if (end == 0) {
-        say(why, why_len, "the program is empty");
+        fl_sayf(why, why_len, "the program is empty");
         return FL_CD_ERR_PARSE;
     }
     for (int i = 0; i < end; i++)
         if (!is_digit_tok(prog[i]) && !is_op_tok(prog[i])) {
-            say(why, why_len, "token %d ('%s') is neither a number nor + - *", i, fl_cd_token_text(prog[i]));
+            fl_sayf(why, why_len, "token %d ('%s') is neither a number nor + - *", i, fl_cd_token_text(prog[i]));
             return FL_CD_ERR_PARSE;
         }
     /* Numbers before the stack: a program with a number too many or too few usually
@@ -174,14 +164,14 @@ fl_cd_verdict fl_cd_check(const fl_cd_spec *spec, const int32_t *prog, int n, lo
      * reuse usually causes an omission too, and is the actual mistake. */
     for (int d = 0; d <= 9; d++)
         if (got[d] > want[d]) {
-            if (want[d] == 0) say(why, why_len, "uses %d, which is not listed", d);
-            else say(why, why_len, "uses %d %s but it is listed %s", d, times(got[d], t1, sizeof t1), times(want[d], t2, sizeof t2));
+            if (want[d] == 0) fl_sayf(why, why_len, "uses %d, which is not listed", d);
+            else fl_sayf(why, why_len, "uses %d %s but it is listed %s", d, times(got[d], t1, sizeof t1), times(want[d], t2, sizeof t2));
             return FL_CD_ERR_NUMBERS;
         }
     for (int d = 0; d <= 9; d++)
         if (got[d] < want[d]) {
-            if (got[d] == 0) say(why, why_len, "does not use %d", d);
-            else say(why, why_len, "uses %d %s but it is listed %s", d, times(got[d], t1, sizeof t1), times(want[d], t2, sizeof t2));
+            if (got[d] == 0) fl_sayf(why, why_len, "does not use %d", d);
+            else fl_sayf(why, why_len, "uses %d %s but it is listed %s", d, times(got[d], t1, sizeof t1), times(want[d], t2, sizeof t2));
             return FL_CD_ERR_NUMBERS;
         }
     long stack[FL_CD_MAX_NUMS];
@@ -192,7 +182,7 @@ fl_cd_verdict fl_cd_check(const fl_cd_spec *spec, const int32_t *prog, int n, lo
             continue;
         }
         if (depth < 2) {
-            say(why, why_len, "'%s' at token %d has %d operand%s, needs 2", fl_cd_token_text(prog[i]), i, depth,
+            fl_sayf(why, why_len, "'%s' at token %d has %d operand%s, needs 2", fl_cd_token_text(prog[i]), i, depth,
                 depth == 1 ? "" : "s");
             return FL_CD_ERR_STACK;
         }
@@ -200,12 +190,12 @@ fl_cd_verdict fl_cd_check(const fl_cd_spec *spec, const int32_t *prog, int n, lo
         stack[depth - 1] = prog[i] == FL_CD_PLUS ? a + b : prog[i] == FL_CD_MINUS ? a - b : a * b;
     }
     if (depth != 1) {
-        say(why, why_len, "%d values are left on the stack, not 1", depth);
+        fl_sayf(why, why_len, "%d values are left on the stack, not 1", depth);
         return FL_CD_ERR_STACK;
     }
     if (value) *value = stack[0];
     if (stack[0] != spec->target) {
-        say(why, why_len, "evaluates to %ld, not the target %ld", stack[0], spec->target);
+        fl_sayf(why, why_len, "evaluates to %ld, not the target %ld", stack[0], spec->target);
         return FL_CD_ERR_VALUE;
     }
     return FL_CD_PASS;

@@ -11,7 +11,9 @@
 #include "data/manifest.h"
 #include "tasks/countdown.h"
 #include "tokenizer/tokenizer.h"
+#include "tasks/task.h"
 #include "util/error.h"
+#include "util/u64set.h"
 
 /* A spec's identity for held-out filtering: the multiset of its numbers and its
  * target, packed without loss (sorted digits 4 bits each, count, target). */
@@ -26,39 +28,6 @@ static uint64_t spec_key(const fl_cd_spec *s) {
     uint64_t k = (uint64_t)s->n;
     for (int i = 0; i < s->n; i++) k = k << 4 | (uint64_t)d[i];
     return k << 30 | (uint64_t)s->target; /* 3 + 20 + 30 bits */
-}
-
-typedef struct {
-    uint64_t *slot; /* key + 1; 0 = empty */
-    size_t cap, n;
-} keyset;
-
-static int keyset_has(const keyset *s, uint64_t key) {
-    if (!s->cap) return 0;
-    for (size_t i = fl_mix64(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        if (!s->slot[i]) return 0;
-        if (s->slot[i] == key + 1) return 1;
-    }
-}
-
-static fl_status keyset_add(keyset *s, uint64_t key, fl_error *err) {
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i]) {
-                size_t j = fl_mix64(s->slot[i] - 1) & (cap - 1);
-                while (slot[j]) j = (j + 1) & (cap - 1);
-                slot[j] = s->slot[i];
-            }
-        free(s->slot);
-        s->slot = slot, s->cap = cap;
-    }
-    size_t i = fl_mix64(key) & (s->cap - 1);
-    while (s->slot[i] && s->slot[i] != key + 1) i = (i + 1) & (s->cap - 1);
-    if (!s->slot[i]) s->slot[i] = key + 1, s->n++;
-    return FL_OK;
 }
 
 static int example_text(const fl_cd_example *ex, char *buf, size_t len) {
@@ -89,7 +58,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     fl_dataset_writer *w;
     fl_status st = fl_dataset_writer_open(&info, &w, err);
     if (st) return st;
-    keyset test = {0};
+    fl_u64set test = {0};
     FILE *f = NULL;
     char path[4200], line[256];
     /* Three independent streams from one seed (held-out specs, training
@@ -105,7 +74,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     while (!st && r->test_specs < o->n_test) {
         if ((st = fl_cd_generate(&rtest, &o->gen, &ex, err))) break;
         uint64_t key = spec_key(&ex.spec);
-        if (keyset_has(&test, key)) {
+        if (fl_u64set_has(&test, key)) {
             /* Distinct held-out specs; a space too small for n_test ends here. */
             if (++misses > 1000000)
                 st = fl_fail(err, FL_ERR_ARG,
@@ -115,7 +84,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
             continue;
         }
         misses = 0;
-        if ((st = keyset_add(&test, key, err))) break;
+        if ((st = fl_u64set_add(&test, key, err))) break;
         example_text(&ex, line, sizeof line);
         if (fprintf(f, "%s\n", line) < 0) st = fl_fail(err, FL_ERR_IO, "cannot write '%s'", path);
         r->test_specs++;
@@ -135,7 +104,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     misses = 0;
     for (long i = 0; !st && i < o->n_train;) {
         if ((st = fl_cd_generate(&rtrain, &o->gen, &ex, err))) break;
-        if (keyset_has(&test, spec_key(&ex.spec))) {
+        if (fl_u64set_has(&test, spec_key(&ex.spec))) {
             if (++misses > 1000000)
                 st = fl_fail(err, FL_ERR_ARG, "the held-out specs leave no room for training specs; use a smaller --test");
             continue;
@@ -150,21 +119,11 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
         st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
         i++;
     }
-    if (!st) {
-        uint64_t d[2], t[2];
-        fl_dataset_writer_counts(w, 0, &d[0], &t[0], NULL);
-        fl_dataset_writer_counts(w, 1, &d[1], &t[1], NULL);
-        st = fl_dataset_writer_add_source(w, "countdown generator", d[0] + d[1], t[0] + t[1], d[1], t[1], err);
-        r->train_examples = (long)d[0], r->val_examples = (long)d[1];
-        r->train_tokens = t[0], r->val_tokens = t[1];
-    }
-    free(test.slot);
-    if (st) {
-        fl_dataset_writer_abort(w);
-        memset(r, 0, sizeof *r);
-        return st;
-    }
-    st = fl_dataset_writer_finish(w, err);
+    fl_u64set_free(&test);
+    fl_task_counts c;
+    st = fl_task_data_finish(w, "countdown generator", st, &c, err);
+    r->train_examples = c.train_examples, r->val_examples = c.val_examples;
+    r->train_tokens = c.train_tokens, r->val_tokens = c.val_tokens;
     if (st) memset(r, 0, sizeof *r);
     return st;
 }

@@ -317,15 +317,6 @@ int fl_sg_encode(const fl_sg_example *ex, int n_nodes, int with_path, int32_t *i
 
 /* ---------------------------------------------------------------- checking */
 
-static void say(char *why, size_t len, const char *fmt, ...) FL_PRINTF(3, 4);
-static void say(char *why, size_t len, const char *fmt, ...) {
-    if (!why || !len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
-
 static int has_edge(const fl_sg_example *ex, int32_t a, int32_t b) {
     for (int i = 0; i < ex->n_edges; i++)
         if (ex->from[i] == a && ex->to[i] == b) return 1;
@@ -333,15 +324,15 @@ static int has_edge(const fl_sg_example *ex, int32_t a, int32_t b) {
 }
 
 fl_sg_verdict fl_sg_check(const fl_sg_example *ex, const int32_t *nodes, int n, char *why, size_t why_len) {
-    say(why, why_len, "ok");
+    fl_sayf(why, why_len, "ok");
     int32_t truth[FL_SG_MAX_PATH];
     int L = solve(ex, truth, FL_SG_MAX_PATH);
     if (n < 1) {
-        say(why, why_len, "the path is empty");
+        fl_sayf(why, why_len, "the path is empty");
         return FL_SG_ERR_PARSE;
     }
     if (nodes[0] != ex->start) {
-        say(why, why_len, "starts at %d, not at the start %d", (int)nodes[0], (int)ex->start);
+        fl_sayf(why, why_len, "starts at %d, not at the start %d", (int)nodes[0], (int)ex->start);
         return FL_SG_ERR_WRONG_START;
     }
     /* Repeats before edges: a walk back along a directed tree's edges is always a
@@ -349,21 +340,21 @@ fl_sg_verdict fl_sg_check(const fl_sg_example *ex, const int32_t *nodes, int n, 
     for (int j = 1; j < n; j++)
         for (int i = 0; i < j; i++)
             if (nodes[i] == nodes[j]) {
-                say(why, why_len, "node %d comes twice (nodes %d and %d)", (int)nodes[j], i + 1, j + 1);
+                fl_sayf(why, why_len, "node %d comes twice (nodes %d and %d)", (int)nodes[j], i + 1, j + 1);
                 return FL_SG_ERR_REPEATED;
             }
     for (int i = 0; i + 1 < n; i++)
         if (!has_edge(ex, nodes[i], nodes[i + 1])) {
-            say(why, why_len, "%d,%d (nodes %d and %d) is not an edge", (int)nodes[i], (int)nodes[i + 1], i + 1, i + 2);
+            fl_sayf(why, why_len, "%d,%d (nodes %d and %d) is not an edge", (int)nodes[i], (int)nodes[i + 1], i + 1, i + 2);
             return FL_SG_ERR_MISSING_EDGE;
         }
     if (nodes[n - 1] == ex->goal) return FL_SG_PASS; /* the unique path: its length is L */
     if (n < L) {
-        say(why, why_len, "stops after %d nodes at %d; the path to the goal %d has %d", n, (int)nodes[n - 1],
+        fl_sayf(why, why_len, "stops after %d nodes at %d; the path to the goal %d has %d", n, (int)nodes[n - 1],
             (int)ex->goal, L);
         return FL_SG_ERR_WRONG_LENGTH;
     }
-    say(why, why_len, "ends at %d, not at the goal %d (another arm)", (int)nodes[n - 1], (int)ex->goal);
+    fl_sayf(why, why_len, "ends at %d, not at the goal %d (another arm)", (int)nodes[n - 1], (int)ex->goal);
     return FL_SG_ERR_WRONG_GOAL;
 }
 
@@ -376,26 +367,26 @@ fl_sg_verdict fl_sg_check_tokens(const fl_sg_example *ex, int n_nodes, const int
     for (;;) {
         if (i == n || ids[i] == eot) {
             if (k == 0) {
-                say(why, why_len, "the path is empty");
+                fl_sayf(why, why_len, "the path is empty");
                 return FL_SG_ERR_PARSE;
             }
-            say(why, why_len, "the path ends with ','");
+            fl_sayf(why, why_len, "the path ends with ','");
             return FL_SG_ERR_PARSE;
         }
         if (ids[i] < 0 || ids[i] >= n_nodes) {
             fl_sg_detokenize(ids + i, 1, n_nodes, tok, sizeof tok);
-            say(why, why_len, "token %d ('%s') where a node was expected", i + 1, tok);
+            fl_sayf(why, why_len, "token %d ('%s') where a node was expected", i + 1, tok);
             return FL_SG_ERR_PARSE;
         }
         if (k == (int)(sizeof nodes / sizeof nodes[0])) {
-            say(why, why_len, "a path of more than %d nodes", k);
+            fl_sayf(why, why_len, "a path of more than %d nodes", k);
             return FL_SG_ERR_PARSE;
         }
         nodes[k++] = ids[i++];
         if (i == n || ids[i] == eot) break;
         if (ids[i] != comma) {
             fl_sg_detokenize(ids + i, 1, n_nodes, tok, sizeof tok);
-            say(why, why_len, "token %d ('%s') after a node: expected ',' or the end", i + 1, tok);
+            fl_sayf(why, why_len, "token %d ('%s') after a node: expected ',' or the end", i + 1, tok);
             return FL_SG_ERR_PARSE;
         }
         i++;
@@ -409,7 +400,7 @@ fl_sg_verdict fl_sg_check_text(const fl_sg_example *ex, int n_nodes, const char 
     int n;
     fl_error err = {0};
     if (parse_nodes(line, text, label_limit(n_nodes), nodes, (int)(sizeof nodes / sizeof nodes[0]), &n, &err)) {
-        say(why, why_len, "%s", err.msg);
+        fl_sayf(why, why_len, "%s", err.msg);
         return FL_SG_ERR_PARSE;
     }
     return fl_sg_check(ex, nodes, n, why, why_len);

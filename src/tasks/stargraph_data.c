@@ -11,7 +11,9 @@
 #include "tasks/stargraph.h"
 #include "tokenizer/sha256.h"
 #include "tokenizer/tokenizer.h"
+#include "tasks/task.h"
 #include "util/error.h"
+#include "util/u64set.h"
 
 /* An example's identity for held-out filtering: the question (start, goal) and
  * the edge set, whatever the edges' order. A sum of per-edge hashes is
@@ -19,40 +21,7 @@
 static uint64_t example_key(const fl_sg_example *ex) {
     uint64_t k = fl_mix64(((uint64_t)(uint32_t)ex->start << 32 | (uint32_t)ex->goal) ^ 0x5354415247524150ull);
     for (int i = 0; i < ex->n_edges; i++) k += fl_mix64((uint64_t)(uint32_t)ex->from[i] << 32 | (uint32_t)ex->to[i]);
-    return k ? k : 1; /* 0 marks an empty slot */
-}
-
-typedef struct {
-    uint64_t *slot;
-    size_t cap, n;
-} keyset;
-
-static int keyset_has(const keyset *s, uint64_t key) {
-    for (size_t i = s->cap ? fl_mix64(key) & (s->cap - 1) : 0; s->cap; i = (i + 1) & (s->cap - 1)) {
-        if (!s->slot[i]) return 0;
-        if (s->slot[i] == key) return 1;
-    }
-    return 0;
-}
-
-static fl_status keyset_add(keyset *s, uint64_t key, fl_error *err) {
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 1024;
-        uint64_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->slot[i]) continue;
-            size_t j = fl_mix64(s->slot[i]) & (cap - 1);
-            while (slot[j]) j = (j + 1) & (cap - 1);
-            slot[j] = s->slot[i];
-        }
-        free(s->slot);
-        s->slot = slot, s->cap = cap;
-    }
-    size_t i = fl_mix64(key) & (s->cap - 1);
-    while (s->slot[i] && s->slot[i] != key) i = (i + 1) & (s->cap - 1);
-    if (!s->slot[i]) s->slot[i] = key, s->n++;
-    return FL_OK;
+    return k;
 }
 
 /* The vocabulary as text (its bytes are the tokenizer's identity in the manifest):
@@ -82,7 +51,7 @@ static fl_status put_file(fl_dataset_writer *w, const char *dir, const char *nam
 }
 
 /* test.txt: n_test distinct held-out examples, their keys into *test. */
-static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, keyset *test, long *written,
+static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_u64set *test, long *written,
                              fl_error *err) {
     fl_rng r;
     fl_rng_seed(&r, fl_mix64(o->seed ^ 0x7465737467726170ull));
@@ -97,7 +66,7 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, key
     while (!st && *written < o->n_test) {
         if ((st = fl_sg_generate(&r, &o->shape, &ex, err))) break;
         uint64_t key = example_key(&ex);
-        if (keyset_has(test, key)) {
+        if (fl_u64set_has(test, key)) {
             /* distinct held-out examples; a space too small for n_test ends here */
             if (++misses > 1000000)
                 st = fl_fail(err, FL_ERR_ARG,
@@ -107,7 +76,7 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, key
             continue;
         }
         misses = 0;
-        if ((st = keyset_add(test, key, err))) break;
+        if ((st = fl_u64set_add(test, key, err))) break;
         fl_sg_format_line(&ex, line, sizeof line);
         size_t m = strlen(line) + 1;
         if (at + m + 1 > cap) {
@@ -154,7 +123,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
         free(vocab);
         return st;
     }
-    keyset test = {0};
+    fl_u64set test = {0};
     st = write_tests(o, w, &test, &r->test_examples, err);
     if (!st) st = put_file(w, o->out_dir, "vocab.txt", vocab, err);
     free(vocab);
@@ -178,7 +147,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     fl_sg_example ex;
     for (long i = 0; !st && i < o->n_train;) {
         if ((st = fl_sg_generate(&rtrain, &o->shape, &ex, err))) break;
-        if (keyset_has(&test, example_key(&ex))) {
+        if (fl_u64set_has(&test, example_key(&ex))) {
             if (++misses > 1000000)
                 st = fl_fail(err, FL_ERR_ARG, "the held-out examples leave no room for training ones; use a smaller --test");
             continue;
@@ -193,21 +162,11 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
         st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
         i++;
     }
-    if (!st) {
-        uint64_t d[2], t[2];
-        fl_dataset_writer_counts(w, 0, &d[0], &t[0], NULL);
-        fl_dataset_writer_counts(w, 1, &d[1], &t[1], NULL);
-        st = fl_dataset_writer_add_source(w, "stargraph generator", d[0] + d[1], t[0] + t[1], d[1], t[1], err);
-        r->train_examples = (long)d[0], r->val_examples = (long)d[1];
-        r->train_tokens = t[0], r->val_tokens = t[1];
-    }
-    free(test.slot);
-    if (st) {
-        fl_dataset_writer_abort(w);
-        memset(r, 0, sizeof *r);
-        return st;
-    }
-    st = fl_dataset_writer_finish(w, err);
+    fl_u64set_free(&test);
+    fl_task_counts c;
+    st = fl_task_data_finish(w, "stargraph generator", st, &c, err);
+    r->train_examples = c.train_examples, r->val_examples = c.val_examples;
+    r->train_tokens = c.train_tokens, r->val_tokens = c.val_tokens;
     if (st) memset(r, 0, sizeof *r);
     return st;
 }

@@ -5,6 +5,8 @@
 
 #include "tasks/countdown.h"
 #include "tasks/task.h"
+
+#include "data/manifest.h"
 #include "util/error.h"
 
 /* The longest countdown text one call encodes: far above any spec or program
@@ -52,4 +54,22 @@ const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256) {
         }
     }
     return NULL;
+}
+
+fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
+                              fl_error *err) {
+    *c = (fl_task_counts){0};
+    uint64_t d[2] = {0, 0}, t[2] = {0, 0};
+    if (!st) {
+        fl_dataset_writer_counts(w, 0, &d[0], &t[0], NULL);
+        fl_dataset_writer_counts(w, 1, &d[1], &t[1], NULL);
+        st = fl_dataset_writer_add_source(w, source, d[0] + d[1], t[0] + t[1], d[1], t[1], err);
+    }
+    if (st) {
+        fl_dataset_writer_abort(w);
+        return st;
+    }
+    st = fl_dataset_writer_finish(w, err);
+    if (!st) *c = (fl_task_counts){(long)d[0], (long)d[1], t[0], t[1]};
+    return st;
 }

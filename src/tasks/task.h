@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/manifest.h"
 #include "futurelm.h"
 #include "tokenizer/tokenizer.h"
 
@@ -32,5 +33,16 @@ const fl_task *fl_task_find(const char *name);
  * run's tokenizer file. The digest decides when present; otherwise the path
  * must be the task's identity exactly. */
 const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256);
+
+/* Ends a task's data folder (fl_dataset_writer from data/manifest.h): when st,
+ * the generation's status, is FL_OK, records the generator as the data's source,
+ * reports the train and val documents and tokens, and finishes the folder; on
+ * any error the folder is removed and the counts are zero. Returns the status. */
+typedef struct {
+    long train_examples, val_examples;
+    uint64_t train_tokens, val_tokens;
+} fl_task_counts;
+fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
+                              fl_error *err);
 
 #endif

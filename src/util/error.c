@@ -27,3 +27,11 @@ fl_status fl_fail(fl_error *err, fl_status code, const char *fmt, ...) {
     }
     return code;
 }
+
+void fl_sayf(char *why, size_t len, const char *fmt, ...) {
+    if (!why || !len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+}
