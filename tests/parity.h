@@ -25,6 +25,42 @@ static double meta_num(const fl_st_file *f, const char *key) {
     return atof(v);
 }
 
+/* Opens fixture FILE of the fixtures folder; on failure a not ok line saying which
+ * reference script writes it, and NULL. */
+static fl_st_file *fixture_open(const char *file, const char *script) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", fixture_dir(), file);
+    fl_error err = {0};
+    fl_st_file *f;
+    if (fl_st_open(path, &f, &err)) {
+        char name[128];
+        snprintf(name, sizeof name, "fixture %s loads", file);
+        check(0, name, "%s (run tests/reference/%s)", err.msg, script);
+        return NULL;
+    }
+    return f;
+}
+
+/* The model config a fixture was made with (its metadata), ftp.positions 0. */
+static fl_model_config fixture_config(const fl_st_file *f, fl_model_type type) {
+    fl_model_config cfg;
+    fl_model_config_default(&cfg, type);
+    cfg.vocab_size = (int)meta_num(f, "vocab_size");
+    cfg.block_size = (int)meta_num(f, "block_size");
+    cfg.n_layer = (int)meta_num(f, "n_layer");
+    cfg.n_head = (int)meta_num(f, "n_head");
+    cfg.n_embd = (int)meta_num(f, "n_embd");
+    if (type == FL_MODEL_FTP) {
+        cfg.n_future = (int)meta_num(f, "n_future");
+        cfg.pseudo_len = (int)meta_num(f, "pseudo_len");
+        cfg.gamma = (float)meta_num(f, "gamma");
+        cfg.dec_layers = (int)meta_num(f, "dec_layers");
+        cfg.dec_heads = (int)meta_num(f, "dec_heads");
+        cfg.positions = 0;
+    }
+    return cfg;
+}
+
 static const fl_st_tensor *need(const fl_st_file *f, const char *name) {
     const fl_st_tensor *t = fl_st_find(f, name);
     if (!t) {
@@ -88,7 +124,9 @@ static void check_grads(fl_model *m, const fl_st_file *f, double rel_tol, const 
 }
 /* From the fixture's weights, steps of clip + AdamW on the fixture's batches;
  * each step's loss within 1e-4 of PyTorch's. */
-static void check_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, const char *label) {
+/* masks: NULL, or one B*W mask per step (fl_model_set_target_mask), the answer-only loss. */
+static void check_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, const uint8_t *masks,
+                              const char *label) {
     fl_error err = {0};
     load_params(m, f);
     fl_adamw *opt;
@@ -106,6 +144,7 @@ static void check_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, co
     int ok = 1;
     fl_losses L = {0};
     for (int s = 0; s < steps; s++) {
+        if (masks) fl_model_set_target_mask(m, masks + (size_t)s * B * W);
         fl_model_zero_grad(m);
         fl_model_forward_backward(m, batches + (size_t)s * B * W, B, T, &L, &err);
         fl_clip_grad_norm(m, clip);
@@ -114,8 +153,9 @@ static void check_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, co
         if (!(d <= worst)) worst = d;
         if (!(d <= 1e-4)) ok = 0, printf("# %s step %d: C %.7f torch %.7f\n", label, s + 1, L.loss, ref_steps[s]);
     }
+    fl_model_set_target_mask(m, NULL);
     char name[128];
-    snprintf(name, sizeof name, "%s %d AdamW step losses within 1e-4", label, steps);
+    snprintf(name, sizeof name, "%s %d %sAdamW step losses within 1e-4", label, steps, masks ? "masked " : "");
     check(ok, name, "worst |d| %.3g", worst);
     printf("# %s step losses: worst |d| %.3g over %d steps (final C %.6f torch %.6f)\n", label, worst, steps, L.loss,
            ref_steps[steps - 1]);

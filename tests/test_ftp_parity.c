@@ -3,33 +3,11 @@
  * steps, the loss over given positions, and ftp.positions sampling. */
 #include "parity.h"
 
-static fl_model_config fixture_config(const fl_st_file *f) {
-    fl_model_config cfg;
-    fl_model_config_default(&cfg, FL_MODEL_FTP);
-    cfg.vocab_size = (int)meta_num(f, "vocab_size");
-    cfg.block_size = (int)meta_num(f, "block_size");
-    cfg.n_layer = (int)meta_num(f, "n_layer");
-    cfg.n_head = (int)meta_num(f, "n_head");
-    cfg.n_embd = (int)meta_num(f, "n_embd");
-    cfg.n_future = (int)meta_num(f, "n_future");
-    cfg.pseudo_len = (int)meta_num(f, "pseudo_len");
-    cfg.gamma = (float)meta_num(f, "gamma");
-    cfg.dec_layers = (int)meta_num(f, "dec_layers");
-    cfg.dec_heads = (int)meta_num(f, "dec_heads");
-    cfg.positions = 0;
-    return cfg;
-}
-
 int main(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/ftp_small.safetensors", fixture_dir());
     fl_error err = {0};
-    fl_st_file *f;
-    if (fl_st_open(path, &f, &err)) {
-        check(0, "ftp fixture loads", "%s (run tests/reference/make_ftp_fixture.py)", err.msg);
-        return 1;
-    }
-    fl_model_config cfg = fixture_config(f);
+    fl_st_file *f = fixture_open("ftp_small.safetensors", "make_ftp_fixture.py");
+    if (!f) return 1;
+    fl_model_config cfg = fixture_config(f, FL_MODEL_FTP);
     const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size;
     const int N = cfg.n_future, K = (int)meta_num(f, "K");
     fl_model *m;
@@ -73,7 +51,7 @@ int main(void) {
           "C %.7f torch %.7f (%s)", Lp.loss, ref_ploss, err.msg);
 
     /* 10 AdamW steps */
-    check_adamw_steps(m, f, B, T, "ftp");
+    check_adamw_steps(m, f, B, T, NULL, "ftp");
 
     /* ftp.positions = K: the training loss is the average over exactly the drawn
      * positions (K distinct per sequence), i.e. equals the loss at those positions. */

@@ -3,21 +3,10 @@
 #include "parity.h"
 
 int main(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/gpt_small.safetensors", fixture_dir());
     fl_error err = {0};
-    fl_st_file *f;
-    if (fl_st_open(path, &f, &err)) {
-        check(0, "gpt fixture loads", "%s (run tests/reference/make_gpt_fixture.py)", err.msg);
-        return 1;
-    }
-    fl_model_config cfg;
-    fl_model_config_default(&cfg, FL_MODEL_GPT);
-    cfg.vocab_size = (int)meta_num(f, "vocab_size");
-    cfg.block_size = (int)meta_num(f, "block_size");
-    cfg.n_layer = (int)meta_num(f, "n_layer");
-    cfg.n_head = (int)meta_num(f, "n_head");
-    cfg.n_embd = (int)meta_num(f, "n_embd");
+    fl_st_file *f = fixture_open("gpt_small.safetensors", "make_gpt_fixture.py");
+    if (!f) return 1;
+    fl_model_config cfg = fixture_config(f, FL_MODEL_GPT);
     const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size;
     fl_model *m;
     if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, T, &err)) {
@@ -45,7 +34,7 @@ int main(void) {
     check_grads(m, f, 1e-4, "gpt");
 
     /* 10 AdamW steps from the same weights, fresh batch each step */
-    check_adamw_steps(m, f, B, T, "gpt");
+    check_adamw_steps(m, f, B, T, NULL, "gpt");
     free(logits);
     fl_model_free(m);
     fl_st_close(f);

@@ -43,34 +43,9 @@ static void builder_cases(void) {
 
 /* ---------------------------------------------------------------- fixtures */
 
-static fl_st_file *open_fixture(const char *file) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", fixture_dir(), file);
-    fl_error err = {0};
-    fl_st_file *f;
-    if (fl_st_open(path, &f, &err)) {
-        check(0, file, "%s (run tests/reference/make_mask_fixture.py)", err.msg);
-        return NULL;
-    }
-    return f;
-}
-
 static fl_model *build(const fl_st_file *f, int type, int positions, int B) {
-    fl_model_config cfg;
-    fl_model_config_default(&cfg, type);
-    cfg.vocab_size = (int)meta_num(f, "vocab_size");
-    cfg.block_size = (int)meta_num(f, "block_size");
-    cfg.n_layer = (int)meta_num(f, "n_layer");
-    cfg.n_head = (int)meta_num(f, "n_head");
-    cfg.n_embd = (int)meta_num(f, "n_embd");
-    if (type == FL_MODEL_FTP) {
-        cfg.n_future = (int)meta_num(f, "n_future");
-        cfg.pseudo_len = (int)meta_num(f, "pseudo_len");
-        cfg.gamma = (float)meta_num(f, "gamma");
-        cfg.dec_layers = (int)meta_num(f, "dec_layers");
-        cfg.dec_heads = (int)meta_num(f, "dec_heads");
-        cfg.positions = positions;
-    }
+    fl_model_config cfg = fixture_config(f, type);
+    cfg.positions = positions;
     fl_error err = {0};
     fl_model *m;
     if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, cfg.block_size, &err)) {
@@ -88,40 +63,6 @@ static uint8_t *mask_bytes(const fl_st_file *f, const char *name, size_t *n) {
     for (size_t i = 0; i < t->numel; i++) out[i] = (uint8_t)((const int32_t *)t->data)[i];
     *n = t->numel;
     return out;
-}
-
-static void masked_adamw_steps(fl_model *m, const fl_st_file *f, int B, int T, const char *label) {
-    fl_error err = {0};
-    load_params(m, f);
-    fl_adamw *opt;
-    if (fl_adamw_create(m, &opt, &err)) {
-        check(0, label, "%s", err.msg);
-        return;
-    }
-    fl_adamw_config oc = {(float)meta_num(f, "lr"), (float)meta_num(f, "beta1"), (float)meta_num(f, "beta2"),
-                          (float)meta_num(f, "eps"), (float)meta_num(f, "weight_decay")};
-    const int steps = (int)meta_num(f, "steps"), W = fl_model_window_len(m, T);
-    const int32_t *batches = need(f, "train_tokens")->data;
-    size_t n;
-    uint8_t *masks = mask_bytes(f, "train_mask", &n);
-    const float *ref_steps = need(f, "step_losses")->data;
-    double worst = 0;
-    fl_losses L = {0};
-    for (int s = 0; s < steps; s++) {
-        fl_model_set_target_mask(m, masks + (size_t)s * B * W);
-        fl_model_zero_grad(m);
-        fl_model_forward_backward(m, batches + (size_t)s * B * W, B, T, &L, &err);
-        fl_clip_grad_norm(m, (float)meta_num(f, "grad_clip"));
-        fl_adamw_step(opt, m, &oc);
-        double d = fabs(L.loss - ref_steps[s]);
-        if (!(d <= worst)) worst = d;
-    }
-    fl_model_set_target_mask(m, NULL);
-    char name[128];
-    snprintf(name, sizeof name, "%s: %d masked AdamW step losses within 1e-4", label, steps);
-    check(worst <= 1e-4, name, "worst |d| %.3g", worst);
-    free(masks);
-    fl_adamw_free(opt);
 }
 
 /* Losses and gradients of one pass with mask (NULL or not), into L and grads. */
@@ -200,15 +141,17 @@ static void parity(fl_model *m, const fl_st_file *f, int B, int T, const char *l
 }
 
 int main(void) {
-    (void)check_adamw_steps; /* parity.h's unmasked loop; masked_adamw_steps is this test's */
     builder_cases();
-    fl_st_file *g = open_fixture("gpt_mask.safetensors"), *f = open_fixture("ftp_mask.safetensors");
+    fl_st_file *g = fixture_open("gpt_mask.safetensors", "make_mask_fixture.py"), *f = fixture_open("ftp_mask.safetensors", "make_mask_fixture.py");
     if (!g || !f) return 1;
 
     const int B = (int)meta_num(g, "batch_size"), Tg = (int)meta_num(g, "block_size");
     fl_model *gm = build(g, FL_MODEL_GPT, 0, B);
     parity(gm, g, B, Tg, "gpt");
-    masked_adamw_steps(gm, g, B, Tg, "gpt");
+    size_t nm;
+    uint8_t *gmasks = mask_bytes(g, "train_mask", &nm);
+    check_adamw_steps(gm, g, B, Tg, gmasks, "gpt");
+    free(gmasks);
     identity_cases(gm, need(g, "tokens")->data, B, Tg, "gpt");
     fl_model_free(gm);
 
@@ -230,7 +173,9 @@ int main(void) {
           "ftp: masked loss and offsets over given positions within 1e-5", "C %.7f torch %.7f, offsets %.3g",
           Lp.loss, ref_p, worst);
     fl_model_set_target_mask(fm, NULL);
-    masked_adamw_steps(fm, f, B, T, "ftp");
+    uint8_t *fmasks = mask_bytes(f, "train_mask", &n);
+    check_adamw_steps(fm, f, B, T, fmasks, "ftp");
+    free(fmasks);
     load_params(fm, f);
     identity_cases(fm, tokens, B, T, "ftp");
     fl_model_free(fm);
