@@ -6,6 +6,8 @@
 #   json FILE EXPR           a JavaScript expression over the parsed JSON in FILE (j)
 #   tiny_corpus VOCAB VAL_FRACTION   documents of the repository's own text ($T/docs), a
 #             BPE of VOCAB tokens ($T/tok.tiktoken) and shards ($T/data)
+#   train_tiny MODEL DATA VOCAB BLOCK STEPS N WHAT   train a 1-layer MODEL (gpt|ftp, N future
+#             tokens) STEPS steps on DATA into $T/run-MODEL; ok/not ok "runs STEPS steps on WHAT"
 #   tiny_models [--set k=v ...]   tiny_corpus 400 0.2, then a GPT ($T/gpt) and an FTP
 #             ($T/ftp, N=3 P=2 L_d=1) trained 6 steps with checkpoints at 3 and 6
 FL=${FL_BUILD:-build/opt}/futurelm
@@ -37,4 +39,20 @@ tiny_models() {
     $FL train --model gpt --data "$T/data" --out "$T/gpt" $_small "$@" >/dev/null 2>&1 &&
         $FL train --model ftp --data "$T/data" --out "$T/ftp" $_small --set ftp.n_future=3 --set ftp.pseudo_len=2 \
             --set ftp.dec_layers=1 "$@" >/dev/null 2>&1 || { bad "train two tiny models"; exit 1; }
+}
+
+train_tiny() {
+    _m=$1 _d=$2 _v=$3 _b=$4 _s=$5 _n=$6 _what=$7
+    _extra=""
+    [ "$_m" = ftp ] && _extra="--set ftp.n_future=$_n --set ftp.pseudo_len=2 --set ftp.dec_layers=1"
+    # shellcheck disable=SC2086
+    if $FL train --model "$_m" --data "$_d" --out "$T/run-$_m" --set model.vocab_size="$_v" \
+        --set model.block_size="$_b" --set model.n_layer=1 --set model.n_head=2 --set model.n_embd=32 \
+        --set train.batch_size=4 --set train.warmup_steps=1 --set train.max_steps="$_s" --set train.eval_every="$_s" \
+        --set train.eval_batches=1 --set train.threads=1 $_extra >"$T/log" 2>&1 &&
+        grep -q "validation next-token loss" "$T/log"; then
+        ok "futurelm train ($_m) runs $_s steps on $_what"
+    else
+        bad "futurelm train ($_m) runs $_s steps on $_what: $(tail -n 2 "$T/log")"
+    fi
 }

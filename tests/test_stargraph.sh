@@ -69,18 +69,8 @@ $FL stargraph check '3,4|0,1|1,2|0,3/0,4=0,3,x' >"$T/out" 2>&1
 $FL stargraph check --json '3,4|0,1|1,2|0,3/0,4=0,3,4' >"$T/out" 2>&1 && grep -q '"verdict": "pass"' "$T/out" &&
     ok "check --json" || bad "check --json: $(cat "$T/out")"
 
-SMALL="--set model.vocab_size=55 --set model.block_size=92 --set model.n_layer=1 --set model.n_head=2
-       --set model.n_embd=32 --set train.batch_size=4 --set train.warmup_steps=1 --set train.max_steps=5
-       --set train.eval_every=5 --set train.eval_batches=1 --set train.threads=1"
 for model in gpt ftp; do
-    extra=""
-    [ $model = ftp ] && extra="--set ftp.n_future=9 --set ftp.pseudo_len=2 --set ftp.dec_layers=1"
-    if $FL train --model $model --data "$T/a" --out "$T/run-$model" $SMALL $extra >"$T/log" 2>&1 &&
-        grep -q "validation next-token loss" "$T/log"; then
-        ok "futurelm train ($model) runs 5 steps on star-graph data"
-    else
-        bad "futurelm train ($model) runs 5 steps on star-graph data: $(tail -n 2 "$T/log")"
-    fi
+    train_tiny $model "$T/a" 55 92 5 9 "star-graph data"
     $FL stargraph eval "$T/run-$model" --max 20 --json >"$T/eval.json" 2>"$T/log" &&
         [ "$(json "$T/eval.json" 'j.stargraph.n + " " + j.stargraph.first.chance')" = "20 0.5" ] &&
         [ "$(json "$T/eval.json" 'Object.values(j.stargraph.verdicts).reduce((a, b) => a + b, 0)')" = 20 ] &&

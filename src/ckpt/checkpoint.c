@@ -217,16 +217,20 @@ fl_status fli_ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const
     return st;
 }
 
+/* DIR/NAME opened as safetensors; *path (malloc'd, for messages) is set when it returns FL_OK. */
+static fl_status open_in(const char *dir, const char *name, fl_st_file **f, char **path, fl_error *err) {
+    if (!(*path = fl_path_join(dir, name))) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = fl_st_open(*path, f, err);
+    if (st) free(*path), *path = NULL;
+    return st;
+}
+
 fl_status fli_ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
     *out = NULL;
-    char *path = fl_path_join(dir, "model.safetensors");
-    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    char *path;
     fl_st_file *f;
-    fl_status st = fl_st_open(path, &f, err);
-    if (st) {
-        free(path);
-        return st;
-    }
+    fl_status st = open_in(dir, "model.safetensors", &f, &path, err);
+    if (st) return st;
     const char *fmt = fl_st_meta(f, "format"), *type = fl_st_meta(f, "model_type");
     if (!fmt || strcmp(fmt, "futurelm") || !type) {
         st = fl_fail(err, FL_ERR_FORMAT, "%s: not a futurelm checkpoint (no format=futurelm metadata)", path);
@@ -278,14 +282,10 @@ fl_status fli_ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
 
 fl_status fli_ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err) {
     float *base = fl_model_params((fl_model *)m);
-    char *path = fl_path_join(dir, "optimizer.safetensors");
-    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    char *path;
     fl_st_file *f;
-    fl_status st = fl_st_open(path, &f, err);
-    if (st) {
-        free(path);
-        return st;
-    }
+    fl_status st = open_in(dir, "optimizer.safetensors", &f, &path, err);
+    if (st) return st;
     for (int k = 0; k < 2 * fl_model_num_tensors(m) && !st; k++) {
         int nt = fl_model_num_tensors(m);
         const fl_tensor *t = fl_model_tensor(m, k % nt);
