@@ -8,6 +8,7 @@
 #             BPE of VOCAB tokens ($T/tok.tiktoken) and shards ($T/data)
 #   train_tiny MODEL DATA VOCAB BLOCK STEPS N WHAT   train a 1-layer MODEL (gpt|ftp, N future
 #             tokens) STEPS steps on DATA into $T/run-MODEL; ok/not ok "runs STEPS steps on WHAT"
+#   refused NAME TEXT CMD...   CMD fails with a "futurelm: error:" line that contains TEXT
 #   tiny_models [--set k=v ...]   tiny_corpus 400 0.2, then a GPT ($T/gpt) and an FTP
 #             ($T/ftp, N=3 P=2 L_d=1) trained 6 steps with checkpoints at 3 and 6
 FL=${FL_BUILD:-build/opt}/futurelm
@@ -55,4 +56,12 @@ train_tiny() {
     else
         bad "futurelm train ($_m) runs $_s steps on $_what: $(tail -n 2 "$T/log")"
     fi
+}
+
+refused() { # name, expected text in the message, command...
+    name=$1 want=$2
+    shift 2
+    "$@" >"$T/out" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
 }

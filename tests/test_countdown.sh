@@ -40,13 +40,6 @@ key <"$T/a/test_specs.txt" | sort -u >"$T/test.keys"
 
 for model in gpt ftp; do train_tiny $model "$T/a" 18 32 3 3 "countdown data"; done
 
-refused() { # name, expected text in the message, command...
-    name=$1 want=$2
-    shift 2
-    "$@" >"$T/out" 2>&1
-    rc=$?
-    if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
-}
 refused "generate without --out is refused" "missing --out" $FL countdown generate --n 10
 refused "an existing non-empty --out is refused" "already exists" $FL countdown generate --n 10 --out "$T/a"
 refused "--max-nums 6 is refused" "max-nums" $FL countdown generate --n 10 --out "$T/x" --max-nums 6

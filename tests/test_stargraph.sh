@@ -80,13 +80,6 @@ done
 $FL stargraph eval "$T/run-gpt" --max 5 --threads 1 >"$T/out" 2>&1 && grep -q "first step (arm)" "$T/out" &&
     ok "stargraph eval prints the three scores" || bad "stargraph eval prints the three scores: $(cat "$T/out")"
 
-refused() { # name, expected text in the message, command...
-    name=$1 want=$2
-    shift 2
-    "$@" >"$T/out" 2>&1
-    rc=$?
-    if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
-}
 refused "generate without --out is refused" "missing --out DIR" $FL stargraph generate --count 10
 refused "an existing non-empty --out is refused" "already exists" $FL stargraph generate --count 10 --out "$T/a"
 refused "too few labels is refused" "need 9..65000 labels" $FL stargraph generate --count 10 --nodes 8 --out "$T/x"
