@@ -52,13 +52,13 @@ static int generate(int argc, char **argv) {
     if (json)
         printf("{\"out\": \"%s\", \"vocab_size\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test_specs\": %ld}\n",
-               o.out_dir, FL_CD_VOCAB, r.train_examples, (unsigned long long)r.train_tokens, r.val_examples,
-               (unsigned long long)r.val_tokens, r.test_specs);
+               o.out_dir, FL_CD_VOCAB, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               (unsigned long long)r.counts.val_tokens, r.test_specs);
     else
         printf("countdown data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "specs in test_specs.txt; train with --set model.vocab_size=%d\n",
-               o.out_dir, r.train_examples, (unsigned long long)r.train_tokens, r.val_examples,
-               (unsigned long long)r.val_tokens, r.test_specs, FL_CD_VOCAB);
+               o.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               (unsigned long long)r.counts.val_tokens, r.test_specs, FL_CD_VOCAB);
     return 0;
 }
 

@@ -61,14 +61,14 @@ static int generate(int argc, char **argv) {
         fl_json_write_string(stdout, o.out_dir, strlen(o.out_dir));
         printf(", \"vocab_size\": %d, \"example_tokens\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test\": %ld}\n",
-               V, r.example_tokens, r.train_examples, (unsigned long long)r.train_tokens, r.val_examples,
-               (unsigned long long)r.val_tokens, r.test_examples);
+               V, r.example_tokens, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               (unsigned long long)r.counts.val_tokens, r.test_examples);
     } else {
         printf("star-graph data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "in test.txt; %d tokens an example; train with --set model.vocab_size=%d and model.block_size a "
                "multiple of %d\n",
-               o.out_dir, r.train_examples, (unsigned long long)r.train_tokens, r.val_examples,
-               (unsigned long long)r.val_tokens, r.test_examples, r.example_tokens, V, r.example_tokens);
+               o.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               (unsigned long long)r.counts.val_tokens, r.test_examples, r.example_tokens, V, r.example_tokens);
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "futurelm.h"
+#include "tasks/task.h"
 #include "util/rng.h"
 
 /* The countdown language (docs/design.md 4.5; docs/evaluation.md). Fixed vocabulary:
@@ -106,8 +107,8 @@ typedef struct {
  * specs, a 0.1 validation share, seed 1337, fl_cd_gen_opts_default. */
 void fl_cd_data_opts_default(fl_cd_data_opts *o);
 typedef struct {
-    long train_examples, val_examples, test_specs;
-    uint64_t train_tokens, val_tokens;
+    fl_task_counts counts; /* train and val examples and tokens */
+    long test_specs;
 } fl_cd_data_result;
 fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err);
 

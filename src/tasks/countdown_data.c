@@ -120,12 +120,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
         i++;
     }
     fl_u64set_free(&test);
-    fl_task_counts c;
-    st = fl_task_data_finish(w, "countdown generator", st, &c, err);
-    r->train_examples = c.train_examples, r->val_examples = c.val_examples;
-    r->train_tokens = c.train_tokens, r->val_tokens = c.val_tokens;
-    if (st) memset(r, 0, sizeof *r);
-    return st;
+    return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);
 }
 
 fl_status fl_cd_read_specs(const char *path, fl_cd_example **out, long *n, fl_error *err) {

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "futurelm.h"
+#include "tasks/task.h"
 #include "util/rng.h"
 
 #define FL_SG_MAX_DEGREE 16
@@ -159,8 +160,8 @@ typedef struct {
 /* The paper's hard setting D=2, L=5, M=50; 1000 held-out, 10% val, seed 1337; no out_dir, n_train -1. */
 void fl_sg_data_opts_default(fl_sg_data_opts *o);
 typedef struct {
-    long train_examples, val_examples, test_examples;
-    uint64_t train_tokens, val_tokens;
+    fl_task_counts counts; /* train and val examples and tokens */
+    long test_examples;
     int example_tokens; /* every document's length */
 } fl_sg_data_result;
 /* Writes DIR/{train,val}_*.bin + manifest.json (what `futurelm train --data`

@@ -163,12 +163,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
         i++;
     }
     fl_u64set_free(&test);
-    fl_task_counts c;
-    st = fl_task_data_finish(w, "stargraph generator", st, &c, err);
-    r->train_examples = c.train_examples, r->val_examples = c.val_examples;
-    r->train_tokens = c.train_tokens, r->val_tokens = c.val_tokens;
-    if (st) memset(r, 0, sizeof *r);
-    return st;
+    return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);
 }
 
 fl_status fl_sg_read_file(const char *path, int n_nodes, fl_sg_example **out, long *n, fl_error *err) {
