@@ -134,7 +134,7 @@ static int missing_required(const cli_spec *s, const unsigned char *given) {
     return 0;
 }
 
-cli_args_status cli_args_parse(const cli_spec *s, int argc, char **argv) {
+static cli_args_status parse(const cli_spec *s, int argc, char **argv) {
     unsigned char given[128] = {0}; /* which options appeared (a table has far fewer than 128) */
     const cli_pos *pos = s->pos;
     int npos = 0, options_done = 0;
@@ -246,4 +246,16 @@ void cli_args_help(const cli_spec *s, FILE *f) {
     }
     print_opt(f, "-h, --help", "print this help and exit", NULL);
     if (s->epilog) fprintf(f, "\n%s", s->epilog);
+}
+
+/* On --help or an error the command returns at once, so the lists parsing filled
+ * are freed here: a command needs no clean-up on that path. */
+cli_args_status cli_args_parse(const cli_spec *s, int argc, char **argv) {
+    cli_args_status st = parse(s, argc, argv);
+    if (st == CLI_ARGS_OK) return st;
+    for (const cli_opt *o = s->opts; o && o->name; o++)
+        if (o->kind == CLI_LIST || o->kind == CLI_PATHS) cli_list_free((cli_list *)o->dest);
+    for (const cli_pos *p = s->pos; p && p->metavar; p++)
+        if (p->list) cli_list_free(p->list);
+    return st;
 }

@@ -75,7 +75,9 @@ typedef struct {
 
 typedef enum { CLI_ARGS_OK = 0, CLI_ARGS_HELP = 1, CLI_ARGS_ERROR = 2 } cli_args_status;
 
-/* Parses argv[1..argc) (argv[0] is the subcommand) into the table's destinations. */
+/* Parses argv[1..argc) (argv[0] is the subcommand) into the table's destinations.
+ * Unless it returns CLI_ARGS_OK, the lists it filled are already freed, so the
+ * caller just returns cli_args_exit(status). */
 cli_args_status cli_args_parse(const cli_spec *spec, int argc, char **argv);
 /* The exit code of a command whose parsing did not return CLI_ARGS_OK: 0 for help, 2 for errors. */
 int cli_args_exit(cli_args_status st);

@@ -118,7 +118,7 @@ static int check(int argc, char **argv) {
                            "fails (parse, numbers, stack, value). Exit status: 0 all pass, 3 some fail, 1-2 bad input.",
                            opts, pos, NULL};
     cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_list_free(&items), cli_args_exit(pst);
+    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
     for (int i = 0; i < items.n && !rc; i++) {
         if (!strcmp(items.opt[i], "file")) rc = check_file(items.v[i], json, &failed, &lines);
         else rc = check_line(items.v[i], json, &failed), lines++;

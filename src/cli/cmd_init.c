@@ -28,15 +28,11 @@ int cmd_init(int argc, char **argv) {
     };
     const cli_spec spec = {"init", ABOUT, opts, NULL, NULL};
     cli_args_status ps = cli_args_parse(&spec, argc, argv);
-    if (ps != CLI_ARGS_OK) {
-        cli_list_free(&cfg);
-        return cli_args_exit(ps);
-    }
+    if (ps != CLI_ARGS_OK) return cli_args_exit(ps);
     cli_config cc;
     cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = 0;
-    for (int i = 0; i < cfg.n && !rc; i++)
-        rc = !strcmp(cfg.opt[i], "config") ? cli_config_file(&cc, cfg.v[i]) : cli_config_set(&cc, cfg.v[i]);
+    if (!rc) rc = cli_config_apply_list(&cc, cfg.v, cfg.opt, cfg.n);
     fl_model *m = NULL;
     fl_error err = {0};
     if (!rc && fl_model_create(&cc.model, &m, &err)) rc = cli_error("%s", err.msg);

@@ -37,10 +37,7 @@ int cmd_prepare(int argc, char **argv) {
     };
     const cli_spec spec = {"prepare", ABOUT, opts, NULL, NULL};
     cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) {
-        cli_list_free(&inputs);
-        return cli_args_exit(st);
-    }
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
     o.tokenizer_path = cli_tokenizer_path(tok);
     o.inputs = (char **)inputs.v;
     o.n_inputs = inputs.n;

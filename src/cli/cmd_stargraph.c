@@ -136,7 +136,7 @@ static int check(int argc, char **argv) {
                            "missing-edge, wrong-length or wrong-goal. Exit status: 0 all pass, 3 some fail, 1-2 bad input.",
                            opts, pos, NULL};
     cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_list_free(&items), cli_args_exit(pst);
+    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
     for (int i = 0; i < items.n && !rc; i++) {
         if (!strcmp(items.opt[i], "file")) rc = check_file(items.v[i], M, json, &failed, &bad, &lines);
         else check_line(items.v[i], items.v[i], M, json, &failed, &bad), lines++;

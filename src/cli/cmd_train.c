@@ -50,15 +50,11 @@ int cmd_train(int argc, char **argv) {
     };
     const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
     cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) {
-        cli_list_free(&cfg);
-        return cli_args_exit(st);
-    }
+    if (st != CLI_ARGS_OK) return cli_args_exit(st);
     cli_config cc;
     cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = model >= 0 ? cli_config_set(&cc, model == 1 ? "model.type=ftp" : "model.type=gpt") : 0;
-    for (int i = 0; i < cfg.n && !rc; i++)
-        rc = !strcmp(cfg.opt[i], "config") ? cli_config_file(&cc, cfg.v[i]) : cli_config_set(&cc, cfg.v[i]);
+    if (!rc) rc = cli_config_apply_list(&cc, cfg.v, cfg.opt, cfg.n);
     if (!rc && dump && !(o.dump_batches = fopen(dump, "wb"))) rc = cli_error("cannot create %s", dump);
     o.log = stderr;
     o.progress_bar = isatty(2);

@@ -142,3 +142,9 @@ int cli_config_set(cli_config *c, const char *kv) {
 void cli_config_free(cli_config *c) {
     for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);
 }
+
+int cli_config_apply_list(cli_config *c, const char *const *v, const char *const *opt, int n) {
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) rc = !strcmp(opt[i], "config") ? cli_config_file(c, v[i]) : cli_config_set(c, v[i]);
+    return rc;
+}

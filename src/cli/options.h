@@ -22,6 +22,9 @@ void cli_config_init(cli_config *c, fl_model_type type);
 int cli_config_file(cli_config *c, const char *path);
 /* Applies one "key=value". */
 int cli_config_set(cli_config *c, const char *kv);
+/* Applies a --config / --set list (cli/args.h) in command-line order, so later
+ * entries override earlier ones; returns 0, or 1 after printing the error. */
+int cli_config_apply_list(cli_config *c, const char *const *v, const char *const *opt, int n);
 void cli_config_free(cli_config *c);
 /* Prints "futurelm: error: ..." and returns 1. */
 int cli_error(const char *fmt, ...);
