@@ -123,62 +123,26 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);
 }
 
-fl_status fl_cd_read_specs(const char *path, fl_cd_example **out, long *n, fl_error *err) {
-    *out = NULL, *n = 0;
-    char *text;
-    size_t len;
-    fl_status st = fl_read_file(path, &text, &len, err);
+/* One line of test_specs.txt: a spec and its reference program, which must pass. */
+static fl_status parse_spec_line(const char *line, void *item, const void *ctx, fl_error *err) {
+    (void)ctx;
+    fl_cd_example *ex = item;
+    memset(ex, 0, sizeof *ex);
+    int32_t ids[64];
+    int m, used;
+    fl_status st = fl_cd_tokenize(line, ids, 64, &m, err);
+    if (!st) st = fl_cd_parse_spec(ids, m, &ex->spec, &used, err);
+    if (!st && m - used > (int)(sizeof ex->prog / sizeof ex->prog[0]))
+        st = fl_fail(err, FL_ERR_FORMAT, "the reference program is too long");
     if (st) return st;
-    fl_cd_example *v = NULL;
-    long cap = 0, cnt = 0, lineno = 0;
-    for (char *p = text; !st && *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        lineno++;
-        int32_t ids[64];
-        int m, used;
-        fl_cd_example ex;
-        memset(&ex, 0, sizeof ex);
-        int blank = 1;
-        for (char *q = p; *q; q++) blank &= isspace((unsigned char)*q) != 0;
-        if (!blank) {
-            st = fl_cd_tokenize(p, ids, 64, &m, err);
-            if (!st) st = fl_cd_parse_spec(ids, m, &ex.spec, &used, err);
-            if (!st && m - used > (int)(sizeof ex.prog / sizeof ex.prog[0]))
-                st = fl_fail(err, FL_ERR_FORMAT, "the reference program is too long");
-            if (!st) {
-                ex.prog_len = m - used;
-                memcpy(ex.prog, ids + used, sizeof(int32_t) * (size_t)ex.prog_len);
-                char why[160];
-                if (fl_cd_check(&ex.spec, ex.prog, ex.prog_len, NULL, why, sizeof why) != FL_CD_PASS)
-                    st = fl_fail(err, FL_ERR_FORMAT, "its reference program fails: %s", why);
-            }
-            if (st) {
-                char msg[FL_ERROR_MSG_LEN];
-                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld: %s", path, lineno, msg);
-                break;
-            }
-            if (cnt == cap) {
-                cap = cap ? 2 * cap : 256;
-                fl_cd_example *nv = realloc(v, (size_t)cap * sizeof *nv);
-                if (!nv) {
-                    st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                v = nv;
-            }
-            v[cnt++] = ex;
-        }
-        if (!nl) break;
-        p = nl + 1;
-    }
-    free(text);
-    if (!st && cnt == 0) st = fl_fail(err, FL_ERR_FORMAT, "%s holds no countdown specs", path);
-    if (st) {
-        free(v);
-        return st;
-    }
-    *out = v, *n = cnt;
+    ex->prog_len = m - used;
+    memcpy(ex->prog, ids + used, sizeof(int32_t) * (size_t)ex->prog_len);
+    char why[160];
+    if (fl_cd_check(&ex->spec, ex->prog, ex->prog_len, NULL, why, sizeof why) != FL_CD_PASS)
+        return fl_fail(err, FL_ERR_FORMAT, "its reference program fails: %s", why);
     return FL_OK;
+}
+
+fl_status fl_cd_read_specs(const char *path, fl_cd_example **out, long *n, fl_error *err) {
+    return fl_task_read_lines(path, sizeof **out, parse_spec_line, NULL, "countdown specs", (void **)out, n, err);
 }

@@ -166,53 +166,18 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);
 }
 
-fl_status fl_sg_read_file(const char *path, int n_nodes, fl_sg_example **out, long *n, fl_error *err) {
-    *out = NULL, *n = 0;
-    char *text;
-    size_t len;
-    fl_status st = fl_read_file(path, &text, &len, err);
+/* One line of test.txt: a graph and its reference path, which must pass. */
+static fl_status parse_example_line(const char *line, void *item, const void *ctx, fl_error *err) {
+    fl_sg_example *ex = item;
+    fl_status st = fl_sg_parse_line(line, *(const int *)ctx, ex, err);
     if (st) return st;
-    if (memchr(text, 0, len)) {
-        free(text);
-        return fl_fail(err, FL_ERR_FORMAT, "%s holds a NUL byte: not a star-graph text file", path);
-    }
-    fl_sg_example *v = NULL;
-    long cap = 0, cnt = 0, lineno = 0;
-    for (char *p = text; !st && *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        lineno++;
-        size_t m = strlen(p);
-        if (m && p[m - 1] == '\r') p[--m] = 0;
-        int blank = 1;
-        for (char *q = p; *q; q++) blank &= isspace((unsigned char)*q) != 0;
-        if (!blank) {
-            if (cnt == cap) {
-                long nc = cap ? 2 * cap : 256;
-                fl_sg_example *nv = realloc(v, (size_t)nc * sizeof *nv);
-                if (!nv) {
-                    st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                v = nv, cap = nc;
-            }
-            fl_error e = {0};
-            char why[200];
-            if (fl_sg_parse_line(p, n_nodes, &v[cnt], &e))
-                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld, %s", path, lineno, e.msg);
-            else if (fl_sg_check(&v[cnt], v[cnt].path, v[cnt].path_len, why, sizeof why) != FL_SG_PASS)
-                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld: its reference path fails: %s", path, lineno, why);
-            else cnt++;
-        }
-        if (!nl) break;
-        p = nl + 1;
-    }
-    free(text);
-    if (!st && cnt == 0) st = fl_fail(err, FL_ERR_FORMAT, "%s holds no star-graph examples", path);
-    if (st) {
-        free(v);
-        return st;
-    }
-    *out = v, *n = cnt;
+    char why[200];
+    if (fl_sg_check(ex, ex->path, ex->path_len, why, sizeof why) != FL_SG_PASS)
+        return fl_fail(err, FL_ERR_FORMAT, "its reference path fails: %s", why);
     return FL_OK;
+}
+
+fl_status fl_sg_read_file(const char *path, int n_nodes, fl_sg_example **out, long *n, fl_error *err) {
+    return fl_task_read_lines(path, sizeof **out, parse_example_line, &n_nodes, "star-graph examples", (void **)out,
+                              n, err);
 }

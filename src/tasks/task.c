@@ -1,6 +1,9 @@
 /* The task objects and their lookup. Countdown's text is words separated by
  * spaces (tasks/countdown.h); a task is recognised by the tokenizer identity
  * its data manifest recorded, which state.json copies. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tasks/countdown.h"
@@ -72,4 +75,51 @@ fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_statu
     st = fl_dataset_writer_finish(w, err);
     if (!st) *c = (fl_task_counts){(long)d[0], (long)d[1], t[0], t[1]};
     return st;
+}
+
+fl_status fl_task_read_lines(const char *path, size_t item_size, fl_task_line_fn parse, const void *ctx,
+                             const char *what, void **out, long *n, fl_error *err) {
+    *out = NULL, *n = 0;
+    char *text;
+    size_t len;
+    fl_status st = fl_read_file(path, &text, &len, err);
+    if (st) return st;
+    if (memchr(text, 0, len)) {
+        free(text);
+        return fl_fail(err, FL_ERR_FORMAT, "%s holds a NUL byte: not a file of %s", path, what);
+    }
+    unsigned char *v = NULL;
+    long cap = 0, cnt = 0, lineno = 0;
+    for (char *p = text; !st && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        lineno++;
+        size_t m = strlen(p);
+        if (m && p[m - 1] == '\r') p[--m] = 0;
+        int blank = 1;
+        for (const char *q = p; *q; q++) blank &= isspace((unsigned char)*q) != 0;
+        if (!blank && cnt == cap) {
+            long nc = cap ? 2 * cap : 256;
+            unsigned char *nv = realloc(v, (size_t)nc * item_size);
+            if (!nv) st = fl_fail(err, FL_ERR_NOMEM, "out of memory reading %s", path);
+            else v = nv, cap = nc;
+        }
+        if (!blank && !st) {
+            fl_error e = {0};
+            if (parse(p, v + (size_t)cnt * item_size, ctx, &e))
+                st = fl_fail(err, FL_ERR_FORMAT, "%s line %ld%s%s", path, lineno,
+                             strncmp(e.msg, "column ", 7) ? ": " : ", ", e.msg);
+            else cnt++;
+        }
+        if (!nl) break;
+        p = nl + 1;
+    }
+    free(text);
+    if (!st && cnt == 0) st = fl_fail(err, FL_ERR_FORMAT, "%s holds no %s", path, what);
+    if (st) {
+        free(v);
+        return st;
+    }
+    *out = v, *n = cnt;
+    return FL_OK;
 }

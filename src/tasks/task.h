@@ -45,4 +45,14 @@ typedef struct {
 fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
                               fl_error *err);
 
+/* A task's file of examples, one a line (countdown's test_specs.txt, the star
+ * graph's test.txt): every non-blank line, '\r' stripped, through parse into the
+ * next of an array of item_size items (*out, malloc'd; *n of them). A parse error
+ * becomes "PATH line N: its message" ("PATH line N, column C: ..." when the message
+ * names a column), and so does a NUL byte; a file with no example is an error
+ * naming what (e.g. "countdown specs"). */
+typedef fl_status (*fl_task_line_fn)(const char *line, void *item, const void *ctx, fl_error *err);
+fl_status fl_task_read_lines(const char *path, size_t item_size, fl_task_line_fn parse, const void *ctx,
+                             const char *what, void **out, long *n, fl_error *err);
+
 #endif
