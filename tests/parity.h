@@ -61,6 +61,26 @@ static fl_model_config fixture_config(const fl_st_file *f, fl_model_type type) {
     return cfg;
 }
 
+static int load_params(fl_model *m, const fl_st_file *f);
+/* The fixture's model, reserved for (B, T) and loaded with its weights; a not ok
+ * line and NULL when it cannot be built. */
+static fl_model *fixture_model(const fl_st_file *f, const fl_model_config *cfg, int B, const char *label) {
+    fl_error err = {0};
+    fl_model *m = NULL;
+    if (fl_model_create(cfg, &m, &err) || fl_model_reserve(m, B, cfg->block_size, &err)) {
+        char name[96];
+        snprintf(name, sizeof name, "%s model builds", label);
+        check(0, name, "%s", err.msg);
+        fl_model_free(m);
+        return NULL;
+    }
+    if (load_params(m, f)) {
+        fl_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 static const fl_st_tensor *need(const fl_st_file *f, const char *name) {
     const fl_st_tensor *t = fl_st_find(f, name);
     if (!t) {

@@ -10,12 +10,8 @@ int main(void) {
     fl_model_config cfg = fixture_config(f, FL_MODEL_FTP);
     const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size;
     const int N = cfg.n_future, K = (int)meta_num(f, "K");
-    fl_model *m;
-    if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, T, &err)) {
-        check(0, "ftp model builds", "%s", err.msg);
-        return 1;
-    }
-    if (load_params(m, f)) return 1;
+    fl_model *m = fixture_model(f, &cfg, B, "ftp");
+    if (!m) return 1;
     const int Vp = m->Vp;
     const int32_t *tokens = need(f, "tokens")->data;
 

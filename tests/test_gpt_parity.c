@@ -8,12 +8,8 @@ int main(void) {
     if (!f) return 1;
     fl_model_config cfg = fixture_config(f, FL_MODEL_GPT);
     const int B = (int)meta_num(f, "batch_size"), T = cfg.block_size;
-    fl_model *m;
-    if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, T, &err)) {
-        check(0, "gpt model builds", "%s", err.msg);
-        return 1;
-    }
-    if (load_params(m, f)) return 1;
+    fl_model *m = fixture_model(f, &cfg, B, "gpt");
+    if (!m) return 1;
     const int Vp = m->Vp;
 
     /* one forward/backward, logits captured as they stream through the head */

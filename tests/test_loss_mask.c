@@ -46,13 +46,8 @@ static void builder_cases(void) {
 static fl_model *build(const fl_st_file *f, int type, int positions, int B) {
     fl_model_config cfg = fixture_config(f, type);
     cfg.positions = positions;
-    fl_error err = {0};
-    fl_model *m;
-    if (fl_model_create(&cfg, &m, &err) || fl_model_reserve(m, B, cfg.block_size, &err)) {
-        check(0, "model builds", "%s", err.msg);
-        exit(1);
-    }
-    load_params(m, f);
+    fl_model *m = fixture_model(f, &cfg, B, type == FL_MODEL_FTP ? "ftp" : "gpt");
+    if (!m) exit(1);
     return m;
 }
 

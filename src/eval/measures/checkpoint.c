@@ -40,9 +40,7 @@ fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
 
 void fl_eval_ckpt_close(fl_eval_ckpt *c) {
     fl_model_free(c->m);
-    free(c->dir);
-    free(c->data_dir);
-    free(c->tokenizer);
+    free(c->dir), free(c->data_dir), free(c->tokenizer);
     c->m = NULL;
     c->dir = c->data_dir = c->tokenizer = NULL;
 }
