@@ -79,6 +79,13 @@ typedef enum { CLI_ARGS_OK = 0, CLI_ARGS_HELP = 1, CLI_ARGS_ERROR = 2 } cli_args
  * Unless it returns CLI_ARGS_OK, the lists it filled are already freed, so the
  * caller just returns cli_args_exit(status). */
 cli_args_status cli_args_parse(const cli_spec *spec, int argc, char **argv);
+/* A command's parsing step: parse, and on --help or a usage error return from the
+ * command at once with its exit code (0 or 2). */
+#define CLI_PARSE_OR_RETURN(spec, argc, argv)                                                                         \
+    do {                                                                                                              \
+        cli_args_status parse_status_ = cli_args_parse((spec), (argc), (argv));                                       \
+        if (parse_status_ != CLI_ARGS_OK) return cli_args_exit(parse_status_);                                        \
+    } while (0)
 /* The exit code of a command whose parsing did not return CLI_ARGS_OK: 0 for help, 2 for errors. */
 int cli_args_exit(cli_args_status st);
 /* --help text: usage line, description, options with their current values as defaults. */

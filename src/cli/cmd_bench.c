@@ -69,8 +69,7 @@ int cmd_bench(int argc, char **argv) {
         {0},
     };
     const cli_spec spec = {"bench", ABOUT, opts, NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     const int want_gpt = model != 1, want_ftp = model != 0;
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads(threads);

@@ -50,8 +50,7 @@ int cmd_compare(int argc, char **argv) {
     };
     const cli_pos pos[] = {{"GPT_RUN", &o.gpt_run, NULL, 1}, {"FTP_RUN", &o.ftp_run, NULL, 1}, {0}};
     const cli_spec spec = {"compare", ABOUT, opts, pos, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     /* a target is a positive number; absent, the library chooses it */
     const char *names[2] = {"--target-loss", "--countdown-target-loss"};
     double *targets[2] = {&o.target, &o.cd_target};

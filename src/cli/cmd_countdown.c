@@ -42,8 +42,7 @@ static int generate(int argc, char **argv) {
     char about[sizeof GEN_ABOUT + 16];
     snprintf(about, sizeof about, GEN_ABOUT, FL_CD_VOCAB);
     const cli_spec spec = {"countdown generate", about, opts, NULL, NULL};
-    cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     if (o.gen.min_nums > o.gen.max_nums)
         return cli_usage_error(&spec, "--min-nums %d is above --max-nums %d", o.gen.min_nums, o.gen.max_nums);
     fl_error err = {0};
@@ -117,8 +116,7 @@ static int check(int argc, char **argv) {
                            "Runs the interpreter on whole lines (spec and program) and prints pass or the reason it\n"
                            "fails (parse, numbers, stack, value). Exit status: 0 all pass, 3 some fail, 1-2 bad input.",
                            opts, pos, NULL};
-    cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     for (int i = 0; i < items.n && !rc; i++) {
         if (!strcmp(items.opt[i], "file")) rc = check_file(items.v[i], json, &failed, &lines);
         else rc = check_line(items.v[i], json, &failed), lines++;

@@ -110,8 +110,7 @@ int cmd_eval(int argc, char **argv) {
     snprintf(name, sizeof name, "eval %s", c->name);
     snprintf(about, sizeof about, "%s.", c->help);
     const cli_spec spec = {name, about, opts, pos, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc - 1, argv + 1);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc - 1, argv + 1);
     fl_gen_config *g = c->kind == FL_MEASURE_COHERENCE ? &o.coherence.gen : &o.countdown.gen;
     g->mode = (fl_gen_mode)x.mode;
     fl_error err = {0};

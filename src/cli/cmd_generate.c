@@ -87,8 +87,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     };
     const cli_pos pos[] = {{"CKPT|RUN_DIR", &a->ckpt, NULL, 1}, {0}};
     const cli_spec spec = {"generate", ABOUT, opts, pos, EPILOG};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     a->gen.mode = (fl_gen_mode)mode;
     a->gen.draft_precision = (fl_draft_precision)precision;
     if (a->tok_path) a->tok_path = cli_tokenizer_path(a->tok_path);

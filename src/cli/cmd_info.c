@@ -42,8 +42,7 @@ int cmd_info(int argc, char **argv) {
     };
     const cli_pos pos[] = {{"CKPT|RUN_DIR", &path, NULL, 1}, {0}};
     const cli_spec spec = {"info", ABOUT, opts, pos, NULL};
-    cli_args_status ps = cli_args_parse(&spec, argc, argv);
-    if (ps != CLI_ARGS_OK) return cli_args_exit(ps);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     char *dir = fl_checkpoint_resolve(path);
     if (!dir) return cli_error("out of memory");
     fl_model *m;

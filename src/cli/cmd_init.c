@@ -27,8 +27,7 @@ int cmd_init(int argc, char **argv) {
         {0},
     };
     const cli_spec spec = {"init", ABOUT, opts, NULL, NULL};
-    cli_args_status ps = cli_args_parse(&spec, argc, argv);
-    if (ps != CLI_ARGS_OK) return cli_args_exit(ps);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     cli_config cc;
     cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = 0;

@@ -36,8 +36,7 @@ int cmd_prepare(int argc, char **argv) {
         {0},
     };
     const cli_spec spec = {"prepare", ABOUT, opts, NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     o.tokenizer_path = cli_tokenizer_path(tok);
     o.inputs = (char **)inputs.v;
     o.n_inputs = inputs.n;

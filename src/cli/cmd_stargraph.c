@@ -50,8 +50,7 @@ static int generate(int argc, char **argv) {
         "Every document is 4D(L-1)+2L+4 tokens: make model.block_size a multiple of it, so each training\n"
         "window holds whole examples. Train with model.vocab_size = M + 5.",
         opts, NULL, NULL};
-    cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
     fl_sg_data_result r;
     if (fl_sg_write_data(&o, &r, &err)) return cli_error("%s", err.msg);
@@ -135,8 +134,7 @@ static int check(int argc, char **argv) {
                            "Judges each line's path against its graph: pass, parse, wrong-start, repeated-node,\n"
                            "missing-edge, wrong-length or wrong-goal. Exit status: 0 all pass, 3 some fail, 1-2 bad input.",
                            opts, pos, NULL};
-    cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     for (int i = 0; i < items.n && !rc; i++) {
         if (!strcmp(items.opt[i], "file")) rc = check_file(items.v[i], M, json, &failed, &bad, &lines);
         else check_line(items.v[i], items.v[i], M, json, &failed, &bad), lines++;
@@ -183,8 +181,7 @@ static int eval(int argc, char **argv) {
                            "accuracy, first-step accuracy (the choice of arm) and the remaining steps given the true\n"
                            "first step, each with a bootstrap 95% interval.",
                            opts, pos, NULL};
-    cli_args_status pst = cli_args_parse(&spec, argc, argv);
-    if (pst != CLI_ARGS_OK) return cli_args_exit(pst);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads(threads);
 #endif

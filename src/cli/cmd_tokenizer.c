@@ -129,8 +129,7 @@ static int run_encode(int argc, char **argv) {
         {0},
     };
     const cli_spec spec = {"tokenizer encode", "Reads text and prints its token ids.", opts, NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     if (!files_from != !binary) return cli_usage_error(&spec, "--files-from and --binary go together");
     fl_error err = {0};
     fl_tokenizer *tok;
@@ -174,8 +173,7 @@ static int run_decode(int argc, char **argv) {
                            "Reads token ids (whitespace/comma separated, JSON array brackets allowed) and writes "
                            "the bytes.",
                            opts, NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
     fl_tokenizer *tok;
     if (fl_tokenizer_load(cli_tokenizer_path(tokp), &tok, &err)) return fail(err.msg);
@@ -205,8 +203,7 @@ static int run_info(int argc, char **argv) {
     const cli_opt opts[] = {{"tokenizer", 0, CLI_STRING, &tokp, 0, 0, NULL, "TOK", TOK_HELP, CLI_REQUIRED}, {0}};
     const cli_spec spec = {"tokenizer info", "Prints a tokenizer's size, special tokens and SHA-256 as JSON.", opts,
                            NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
     fl_tokenizer *tok;
     const char *path = cli_tokenizer_path(tokp);

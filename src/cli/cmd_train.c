@@ -49,8 +49,7 @@ int cmd_train(int argc, char **argv) {
         {0},
     };
     const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
-    cli_args_status st = cli_args_parse(&spec, argc, argv);
-    if (st != CLI_ARGS_OK) return cli_args_exit(st);
+    CLI_PARSE_OR_RETURN(&spec, argc, argv);
     cli_config cc;
     cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = model >= 0 ? cli_config_set(&cc, model == 1 ? "model.type=ftp" : "model.type=gpt") : 0;
