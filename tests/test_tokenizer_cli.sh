@@ -3,11 +3,7 @@
 # round trips through stdin/stdout, and bad input -> "futurelm: error: ..." with exit
 # status 1 (never a crash) and no partial output.
 cd "$(dirname "$0")/.." || exit 1
-FL=${FL_BUILD:-build/opt}/futurelm
-[ -x "$FL" ] || FL=./futurelm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-
+. tests/lib.sh
 ok() { echo "ok - cli: $1"; }
 nok() { echo "not ok - cli: $1: $2"; }
 

@@ -46,6 +46,26 @@ void fl_cd_data_opts_default(fl_cd_data_opts *o) {
     o->n_train = -1;
 }
 
+/* One training document for fl_task_write_examples: <|endoftext|> (as prepare
+ * does: the separator opens every document), the spec and its program. */
+typedef struct {
+    fl_rng *rng;
+    const fl_cd_gen_opts *gen;
+} draw_ctx;
+static fl_status draw_example(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err) {
+    draw_ctx *c = ctx;
+    fl_cd_example ex;
+    fl_status st = fl_cd_generate(c->rng, c->gen, &ex, err);
+    if (st) return st;
+    if (cap < FL_CD_MAX_TOKENS + 1) return fl_fail(err, FL_ERR_ARG, "no room for a countdown document");
+    ids[0] = FL_CD_EOT;
+    *n = 1 + fl_cd_encode_spec(&ex.spec, ids + 1);
+    memcpy(ids + *n, ex.prog, sizeof(int32_t) * (size_t)ex.prog_len);
+    *n += ex.prog_len;
+    *key = spec_key(&ex.spec);
+    return FL_OK;
+}
+
 fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
     if (o->n_train < 1) return fl_fail(err, FL_ERR_ARG, "--n %ld: at least one training example is needed", o->n_train);
@@ -101,24 +121,8 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
         if (f) ok &= fclose(f) == 0;
         if (!ok) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
-    misses = 0;
-    for (long i = 0; !st && i < o->n_train;) {
-        if ((st = fl_cd_generate(&rtrain, &o->gen, &ex, err))) break;
-        if (fl_u64set_has(&test, spec_key(&ex.spec))) {
-            if (++misses > 1000000)
-                st = fl_fail(err, FL_ERR_ARG, "the held-out specs leave no room for training specs; use a smaller --test");
-            continue;
-        }
-        misses = 0;
-        int32_t ids[FL_CD_MAX_TOKENS];
-        ids[0] = FL_CD_EOT; /* as prepare does: the separator opens every document */
-        int n = 1 + fl_cd_encode_spec(&ex.spec, ids + 1);
-        memcpy(ids + n, ex.prog, sizeof(int32_t) * (size_t)ex.prog_len);
-        n += ex.prog_len;
-        int s = fl_rng_uniform(&rsplit) < o->val_fraction ? 1 : 0;
-        st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
-        i++;
-    }
+    draw_ctx dc = {&rtrain, &o->gen};
+    if (!st) st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rsplit, &test, draw_example, &dc, "specs", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);
 }

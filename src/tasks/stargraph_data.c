@@ -102,6 +102,28 @@ void fl_sg_data_opts_default(fl_sg_data_opts *o) {
     *o = (fl_sg_data_opts){NULL, {2, 5, 50}, -1, 1000, 0.1, 1337};
 }
 
+/* One training document for fl_task_write_examples: <|endoftext|> and the whole
+ * line. Every document has the same length (fl_sg_example_tokens), so with
+ * model.block_size a multiple of it every training window starts at an
+ * <|endoftext|> and holds whole examples. */
+typedef struct {
+    fl_rng *rng;
+    const fl_sg_shape *shape;
+} draw_ctx;
+static fl_status draw_example(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err) {
+    draw_ctx *c = ctx;
+    fl_sg_example ex;
+    fl_status st = fl_sg_generate(c->rng, c->shape, &ex, err);
+    if (st) return st;
+    const int M = c->shape->n_nodes;
+    ids[0] = fl_sg_tok(M, FL_SG_EOT);
+    int m = fl_sg_encode(&ex, M, 1, ids + 1, cap - 1);
+    if (m < 0) return fl_fail(err, FL_ERR_ARG, "no room for a star-graph document");
+    *n = 1 + m;
+    *key = example_key(&ex);
+    return FL_OK;
+}
+
 fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
     fl_status st = fl_sg_shape_check(&o->shape, err);
@@ -142,26 +164,9 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     fl_rng rtrain, rsplit;
     fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e677261ull));
     fl_rng_seed(&rsplit, o->seed);
-    long misses = 0;
-    int32_t ids[1 + 4 * FL_SG_MAX_EDGES + 4 + 2 * FL_SG_MAX_PATH];
-    fl_sg_example ex;
-    for (long i = 0; !st && i < o->n_train;) {
-        if ((st = fl_sg_generate(&rtrain, &o->shape, &ex, err))) break;
-        if (fl_u64set_has(&test, example_key(&ex))) {
-            if (++misses > 1000000)
-                st = fl_fail(err, FL_ERR_ARG, "the held-out examples leave no room for training ones; use a smaller --test");
-            continue;
-        }
-        misses = 0;
-        /* Every document has the same length (fl_sg_example_tokens), so with
-         * model.block_size a multiple of it every training window starts at an
-         * <|endoftext|> and holds whole examples. */
-        ids[0] = fl_sg_tok(M, FL_SG_EOT);
-        int n = 1 + fl_sg_encode(&ex, M, 1, ids + 1, (int)(sizeof ids / sizeof ids[0]) - 1);
-        int s = fl_rng_uniform(&rsplit) < o->val_fraction ? 1 : 0;
-        st = fl_dataset_writer_put_doc(w, s, ids, (size_t)n, err);
-        i++;
-    }
+    draw_ctx dc = {&rtrain, &o->shape};
+    if (!st)
+        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rsplit, &test, draw_example, &dc, "examples", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);
 }

@@ -12,6 +12,8 @@
 #include "data/manifest.h"
 #include "futurelm.h"
 #include "tokenizer/tokenizer.h"
+#include "util/rng.h"
+#include "util/u64set.h"
 
 typedef struct fl_task {
     const char *name;     /* what --tokenizer NAME and fl_task_find take, e.g. "countdown" */
@@ -44,6 +46,16 @@ typedef struct {
 } fl_task_counts;
 fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
                               fl_error *err);
+
+/* The training part of a task's data: n documents, each drawn by draw (its tokens,
+ * <|endoftext|> first, into ids[0..cap), and its held-out key), skipped when the
+ * key is in held_out, else put into val with probability val_fraction (one draw
+ * of rsplit per kept example) or train. A million skips in a row is an error:
+ * the held-out set has used up the space of examples ("held-out WHAT"). */
+typedef fl_status (*fl_task_draw_fn)(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err);
+fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rsplit,
+                                 const fl_u64set *held_out, fl_task_draw_fn draw, void *ctx, const char *what,
+                                 fl_error *err);
 
 /* A task's file of examples, one a line (countdown's test_specs.txt, the star
  * graph's test.txt): every non-blank line, '\r' stripped, through parse into the
