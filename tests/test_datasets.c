@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tokenizer_fixture.h"
 #include "eval/measures/datasets.h"
 #include "eval/metrics/tfidf.h"
 
@@ -24,13 +25,7 @@ static void put(const char *rel, const char *text) {
 
 static fl_tokenizer *byte_tokenizer(void) {
     static char ranks[256 * 12];
-    size_t at = 0;
-    for (int b = 0; b < 256; b++) {
-        unsigned char c = (unsigned char)b;
-        char enc[8];
-        fl_base64_encode(&c, 1, enc);
-        at += (size_t)sprintf(ranks + at, "%s %d\n", enc, b);
-    }
+    size_t at = byte_ranks(ranks);
     fl_tokenizer *t = NULL;
     fl_error err;
     fl_tokenizer_load_mem("bytes", ranks, at, NULL, 0, &t, &err);

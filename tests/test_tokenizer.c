@@ -112,13 +112,7 @@ static void test_load_errors(void) {
     fl_tokenizer *tok;
     fl_error err = {0};
     char ranks[256 * 16 + 64];
-    size_t n = 0;
-    for (int b = 0; b < 256; b++) {
-        unsigned char c = (unsigned char)b;
-        char e[8];
-        fl_base64_encode(&c, 1, e);
-        n += (size_t)sprintf(ranks + n, "%s %d\n", e, b);
-    }
+    size_t n = byte_ranks(ranks);
     check(fl_tokenizer_load_mem("bytes", ranks, n, NULL, 0, &tok, &err) == FL_OK && fl_tokenizer_vocab_size(tok) == 257,
           "a bytes-only rank file loads (eot = 256)", "%s", err.msg);
     if (tok) {

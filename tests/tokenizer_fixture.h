@@ -69,6 +69,19 @@ static inline int round_trip(const fl_tokenizer *tok, const unsigned char *s, si
     return ok;
 }
 
+/* The rank file of a vocabulary of the 256 single bytes (rank = byte) into buf
+ * (at least 256 * 12 bytes); returns its length. */
+static inline size_t byte_ranks(char *buf) {
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        unsigned char c = (unsigned char)b;
+        char enc[8];
+        fl_base64_encode(&c, 1, enc);
+        at += (size_t)sprintf(buf + at, "%s %d\n", enc, b);
+    }
+    return at;
+}
+
 /* Creates TMP as /tmp/NAME.XXXXXX; non-zero (with a not ok line) when it cannot. */
 static inline int fixture_tmp_open(const char *name) {
     snprintf(TMP, sizeof TMP, "/tmp/%s.XXXXXX", name);

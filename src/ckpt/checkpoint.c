@@ -272,12 +272,9 @@ fl_status fli_ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
                      fl_model_num_tensors(m));
     fl_st_close(f);
     free(path);
-    if (st) {
-        fl_model_free(m);
-        return st;
-    }
+    if (st) fl_model_free(m), m = NULL;
     *out = m;
-    return FL_OK;
+    return st;
 }
 
 fl_status fli_ckpt_load_optimizer(const char *dir, const fl_model *m, fl_adamw *opt, fl_error *err) {

@@ -48,14 +48,10 @@ void fl_cd_data_opts_default(fl_cd_data_opts *o) {
 
 /* One training document for fl_task_write_examples: <|endoftext|> (as prepare
  * does: the separator opens every document), the spec and its program. */
-typedef struct {
-    fl_rng *rng;
-    const fl_cd_gen_opts *gen;
-} draw_ctx;
-static fl_status draw_example(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err) {
-    draw_ctx *c = ctx;
+static fl_status draw_example(const void *gen, fl_rng *rng, int32_t *ids, int cap, int *n, uint64_t *key,
+                              fl_error *err) {
     fl_cd_example ex;
-    fl_status st = fl_cd_generate(c->rng, c->gen, &ex, err);
+    fl_status st = fl_cd_generate(rng, gen, &ex, err);
     if (st) return st;
     if (cap < FL_CD_MAX_TOKENS + 1) return fl_fail(err, FL_ERR_ARG, "no room for a countdown document");
     ids[0] = FL_CD_EOT;
@@ -121,8 +117,9 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
         if (f) ok &= fclose(f) == 0;
         if (!ok) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
-    draw_ctx dc = {&rtrain, &o->gen};
-    if (!st) st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rsplit, &test, draw_example, &dc, "specs", err);
+    if (!st)
+        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rtrain, &rsplit, &test, draw_example, &o->gen,
+                                    "specs", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);
 }

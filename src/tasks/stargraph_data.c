@@ -106,16 +106,12 @@ void fl_sg_data_opts_default(fl_sg_data_opts *o) {
  * line. Every document has the same length (fl_sg_example_tokens), so with
  * model.block_size a multiple of it every training window starts at an
  * <|endoftext|> and holds whole examples. */
-typedef struct {
-    fl_rng *rng;
-    const fl_sg_shape *shape;
-} draw_ctx;
-static fl_status draw_example(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err) {
-    draw_ctx *c = ctx;
+static fl_status draw_example(const void *shape, fl_rng *rng, int32_t *ids, int cap, int *n, uint64_t *key,
+                              fl_error *err) {
     fl_sg_example ex;
-    fl_status st = fl_sg_generate(c->rng, c->shape, &ex, err);
+    fl_status st = fl_sg_generate(rng, shape, &ex, err);
     if (st) return st;
-    const int M = c->shape->n_nodes;
+    const int M = ((const fl_sg_shape *)shape)->n_nodes;
     ids[0] = fl_sg_tok(M, FL_SG_EOT);
     int m = fl_sg_encode(&ex, M, 1, ids + 1, cap - 1);
     if (m < 0) return fl_fail(err, FL_ERR_ARG, "no room for a star-graph document");
@@ -164,9 +160,9 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     fl_rng rtrain, rsplit;
     fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e677261ull));
     fl_rng_seed(&rsplit, o->seed);
-    draw_ctx dc = {&rtrain, &o->shape};
     if (!st)
-        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rsplit, &test, draw_example, &dc, "examples", err);
+        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rtrain, &rsplit, &test, draw_example, &o->shape,
+                                    "examples", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);
 }

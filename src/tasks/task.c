@@ -124,8 +124,8 @@ fl_status fl_task_read_lines(const char *path, size_t item_size, fl_task_line_fn
     return FL_OK;
 }
 
-fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rsplit,
-                                 const fl_u64set *held_out, fl_task_draw_fn draw, void *ctx, const char *what,
+fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rdraw, fl_rng *rsplit,
+                                 const fl_u64set *held_out, fl_task_draw_fn draw, const void *ctx, const char *what,
                                  fl_error *err) {
     int32_t ids[4096]; /* above any task document (a star graph of 16 arms of 24 nodes: 1,525) */
     fl_status st = FL_OK;
@@ -133,7 +133,7 @@ fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fracti
     for (long i = 0; !st && i < n;) {
         int len = 0;
         uint64_t key = 0;
-        if ((st = draw(ctx, ids, (int)(sizeof ids / sizeof ids[0]), &len, &key, err))) break;
+        if ((st = draw(ctx, rdraw, ids, (int)(sizeof ids / sizeof ids[0]), &len, &key, err))) break;
         if (fl_u64set_has(held_out, key)) {
             if (++misses > 1000000)
                 st = fl_fail(err, FL_ERR_ARG, "the held-out %s leave no room for training ones; use a smaller --test",

@@ -51,10 +51,12 @@ fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_statu
  * <|endoftext|> first, into ids[0..cap), and its held-out key), skipped when the
  * key is in held_out, else put into val with probability val_fraction (one draw
  * of rsplit per kept example) or train. A million skips in a row is an error:
- * the held-out set has used up the space of examples ("held-out WHAT"). */
-typedef fl_status (*fl_task_draw_fn)(void *ctx, int32_t *ids, int cap, int *n, uint64_t *key, fl_error *err);
-fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rsplit,
-                                 const fl_u64set *held_out, fl_task_draw_fn draw, void *ctx, const char *what,
+ * the held-out set has used up the space of examples ("held-out WHAT"). draw gets
+ * ctx and rdraw, the training examples' own generator. */
+typedef fl_status (*fl_task_draw_fn)(const void *ctx, fl_rng *rng, int32_t *ids, int cap, int *n, uint64_t *key,
+                                     fl_error *err);
+fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rdraw, fl_rng *rsplit,
+                                 const fl_u64set *held_out, fl_task_draw_fn draw, const void *ctx, const char *what,
                                  fl_error *err);
 
 /* A task's file of examples, one a line (countdown's test_specs.txt, the star
