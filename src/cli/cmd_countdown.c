@@ -28,11 +28,11 @@ static int generate(int argc, char **argv) {
     fl_cd_data_opts_default(&o);
     int json = 0;
     const cli_opt opts[] = {
-        {"n", 0, CLI_LONG, &o.n_train, 1, 1000000000L, NULL, "N", "training examples (train + val)", CLI_REQUIRED},
-        {"out", 0, CLI_STRING, &o.out_dir, 0, 0, NULL, "DIR", "the data folder to create", CLI_REQUIRED},
-        {"seed", 0, CLI_U64, &o.seed, 0, 0, NULL, "S", "generator seed", 0},
-        {"val-fraction", 0, CLI_FRACTION, &o.val_fraction, 0, 0, NULL, "F", "share of examples drawn into val", 0},
-        {"test", 0, CLI_LONG, &o.n_test, 0, 10000000L, NULL, "M", "held-out specs", 0},
+        {"n", 0, CLI_LONG, &o.data.n_train, 1, 1000000000L, NULL, "N", "training examples (train + val)", CLI_REQUIRED},
+        {"out", 0, CLI_STRING, &o.data.out_dir, 0, 0, NULL, "DIR", "the data folder to create", CLI_REQUIRED},
+        {"seed", 0, CLI_U64, &o.data.seed, 0, 0, NULL, "S", "generator seed", 0},
+        {"val-fraction", 0, CLI_FRACTION, &o.data.val_fraction, 0, 0, NULL, "F", "share of examples drawn into val", 0},
+        {"test", 0, CLI_LONG, &o.data.n_test, 0, 10000000L, NULL, "M", "held-out specs", 0},
         {"min-nums", 0, CLI_INT, &o.gen.min_nums, 1, FL_CD_MAX_NUMS, NULL, "A", "numbers a spec lists, at least", 0},
         {"max-nums", 0, CLI_INT, &o.gen.max_nums, 1, FL_CD_MAX_NUMS, NULL, "B", "numbers a spec lists, at most", 0},
         {"max-target", 0, CLI_LONG, &o.gen.max_target, 1, 999999999L, NULL, "X", "targets are in 1..X", 0},
@@ -51,12 +51,12 @@ static int generate(int argc, char **argv) {
     if (json)
         printf("{\"out\": \"%s\", \"vocab_size\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test_specs\": %ld}\n",
-               o.out_dir, FL_CD_VOCAB, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               o.data.out_dir, FL_CD_VOCAB, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
                (unsigned long long)r.counts.val_tokens, r.test_specs);
     else
         printf("countdown data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "specs in test_specs.txt; train with --set model.vocab_size=%d\n",
-               o.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               o.data.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
                (unsigned long long)r.counts.val_tokens, r.test_specs, FL_CD_VOCAB);
     return 0;
 }

@@ -29,14 +29,14 @@ static int generate(int argc, char **argv) {
     fl_sg_data_opts_default(&o);
     int json = 0;
     const cli_opt opts[] = {
-        {"count", 0, CLI_LONG, &o.n_train, 1, 1000000000L, NULL, "K", "graphs for train + val", CLI_REQUIRED | CLI_NO_DEFAULT},
-        {"out", 0, CLI_STRING, &o.out_dir, 0, 0, NULL, "DIR", "the data folder to create", CLI_REQUIRED},
+        {"count", 0, CLI_LONG, &o.data.n_train, 1, 1000000000L, NULL, "K", "graphs for train + val", CLI_REQUIRED | CLI_NO_DEFAULT},
+        {"out", 0, CLI_STRING, &o.data.out_dir, 0, 0, NULL, "DIR", "the data folder to create", CLI_REQUIRED},
         {"degree", 0, CLI_INT, &o.shape.degree, 2, FL_SG_MAX_DEGREE, NULL, "D", "arms of the star", 0},
         {"path-len", 0, CLI_INT, &o.shape.path_len, 3, FL_SG_MAX_PATH, NULL, "L", "nodes an arm, the centre included", 0},
         {"nodes", 0, CLI_INT, &o.shape.n_nodes, 3, FL_SG_MAX_NODES, NULL, "M", "labels are drawn from 0..M-1", 0},
-        {"test", 0, CLI_LONG, &o.n_test, 0, 10000000L, NULL, "K2", "held-out lines in DIR/test.txt", 0},
-        {"seed", 0, CLI_U64, &o.seed, 0, 0, NULL, "S", "generator seed", 0},
-        {"val-fraction", 0, CLI_FRACTION, &o.val_fraction, 0, 0, NULL, "F", "share of graphs drawn into val", 0},
+        {"test", 0, CLI_LONG, &o.data.n_test, 0, 10000000L, NULL, "K2", "held-out lines in DIR/test.txt", 0},
+        {"seed", 0, CLI_U64, &o.data.seed, 0, 0, NULL, "S", "generator seed", 0},
+        {"val-fraction", 0, CLI_FRACTION, &o.data.val_fraction, 0, 0, NULL, "F", "share of graphs drawn into val", 0},
         {"json", 0, CLI_FLAG, &json, 0, 0, NULL, NULL, "print the counts as one JSON object", 0},
         {0},
     };
@@ -57,7 +57,7 @@ static int generate(int argc, char **argv) {
     int V = fl_sg_vocab_size(o.shape.n_nodes);
     if (json) {
         printf("{\"out\": ");
-        fl_json_write_string(stdout, o.out_dir, strlen(o.out_dir));
+        fl_json_write_string(stdout, o.data.out_dir, strlen(o.data.out_dir));
         printf(", \"vocab_size\": %d, \"example_tokens\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test\": %ld}\n",
                V, r.example_tokens, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
@@ -66,7 +66,7 @@ static int generate(int argc, char **argv) {
         printf("star-graph data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "in test.txt; %d tokens an example; train with --set model.vocab_size=%d and model.block_size a "
                "multiple of %d\n",
-               o.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
+               o.data.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
                (unsigned long long)r.counts.val_tokens, r.test_examples, r.example_tokens, V, r.example_tokens);
     }
     return 0;

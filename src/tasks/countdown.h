@@ -96,11 +96,7 @@ void fl_cd_vocab_sha256(char hex[65]);
  * spec (same multiset of numbers and target) with any training example, and
  * vocab.txt. The data folder is what `futurelm train --data` reads. */
 typedef struct {
-    const char *out_dir;
-    long n_train;   /* examples in train + val */
-    long n_test;    /* held-out specs */
-    double val_fraction;
-    uint64_t seed;
+    fl_task_data_opts data; /* out_dir, n_train, n_test (held-out specs), val_fraction, seed */
     fl_cd_gen_opts gen;
 } fl_cd_data_opts;
 /* Defaults: no out_dir, n_train -1 (the caller must give both), 500 held-out

@@ -40,10 +40,10 @@ static int example_text(const fl_cd_example *ex, char *buf, size_t len) {
 void fl_cd_data_opts_default(fl_cd_data_opts *o) {
     memset(o, 0, sizeof *o);
     fl_cd_gen_opts_default(&o->gen);
-    o->val_fraction = 0.1;
-    o->seed = 1337;
-    o->n_test = 500;
-    o->n_train = -1;
+    o->data.val_fraction = 0.1;
+    o->data.seed = 1337;
+    o->data.n_test = 500;
+    o->data.n_train = -1;
 }
 
 /* One training document for fl_task_write_examples: <|endoftext|> (as prepare
@@ -64,13 +64,13 @@ static fl_status draw_example(const void *gen, fl_rng *rng, int32_t *ids, int ca
 
 fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
-    if (o->n_train < 1) return fl_fail(err, FL_ERR_ARG, "--n %ld: at least one training example is needed", o->n_train);
-    if (o->n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->n_test);
+    if (o->data.n_train < 1) return fl_fail(err, FL_ERR_ARG, "--n %ld: at least one training example is needed", o->data.n_train);
+    if (o->data.n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->data.n_test);
     char vocab[512], hex[65];
     fl_cd_vocab_text(vocab, sizeof vocab);
     fl_cd_vocab_sha256(hex);
-    fl_dataset_info info = {o->out_dir, FL_CD_TOKENIZER_ID, hex, FL_CD_VOCAB, FL_CD_EOT,
-                            o->val_fraction, o->seed, 0};
+    fl_dataset_info info = {o->data.out_dir, FL_CD_TOKENIZER_ID, hex, FL_CD_VOCAB, FL_CD_EOT,
+                            o->data.val_fraction, o->data.seed, 0};
     fl_dataset_writer *w;
     fl_status st = fl_dataset_writer_open(&info, &w, err);
     if (st) return st;
@@ -80,14 +80,14 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     /* Three independent streams from one seed (held-out specs, training
      * examples, the train/val draw), so the held-out set does not depend on --n. */
     fl_rng rtest, rtrain, rsplit;
-    fl_rng_seed(&rtest, fl_mix64(o->seed ^ 0x7465737473706563ull));
-    fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e657865ull));
-    fl_rng_seed(&rsplit, o->seed);
+    fl_rng_seed(&rtest, fl_mix64(o->data.seed ^ 0x7465737473706563ull));
+    fl_rng_seed(&rtrain, fl_mix64(o->data.seed ^ 0x747261696e657865ull));
+    fl_rng_seed(&rsplit, o->data.seed);
     fl_cd_example ex;
     f = fopen(fl_dataset_writer_file(w, "test_specs.txt", path, sizeof path), "wb");
     if (!f) st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
     long misses = 0;
-    while (!st && r->test_specs < o->n_test) {
+    while (!st && r->test_specs < o->data.n_test) {
         if ((st = fl_cd_generate(&rtest, &o->gen, &ex, err))) break;
         uint64_t key = spec_key(&ex.spec);
         if (fl_u64set_has(&test, key)) {
@@ -96,7 +96,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
                 st = fl_fail(err, FL_ERR_ARG,
                              "only %ld distinct held-out specs found for --test %ld; ask for fewer or allow more "
                              "numbers / a larger --max-target",
-                             r->test_specs, o->n_test);
+                             r->test_specs, o->data.n_test);
             continue;
         }
         misses = 0;
@@ -118,7 +118,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
         if (!ok) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
     if (!st)
-        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rtrain, &rsplit, &test, draw_example, &o->gen,
+        st = fl_task_write_examples(w, &o->data, &rtrain, &rsplit, &test, draw_example, &o->gen,
                                     "specs", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);

@@ -150,12 +150,8 @@ fl_status fl_sg_score_set(const fl_sg_example *ex, const fl_sg_prediction *pred,
 
 /* ---- the data folder (stargraph_data.c) */
 typedef struct {
-    const char *out_dir;
+    fl_task_data_opts data; /* out_dir, n_train, n_test (held-out lines of test.txt), val_fraction, seed */
     fl_sg_shape shape;
-    long n_train; /* examples in train + val */
-    long n_test;  /* held-out examples in test.txt */
-    double val_fraction;
-    uint64_t seed;
 } fl_sg_data_opts;
 /* The paper's hard setting D=2, L=5, M=50; 1000 held-out, 10% val, seed 1337; no out_dir, n_train -1. */
 void fl_sg_data_opts_default(fl_sg_data_opts *o);

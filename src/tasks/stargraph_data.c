@@ -54,7 +54,7 @@ static fl_status put_file(fl_dataset_writer *w, const char *dir, const char *nam
 static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_u64set *test, long *written,
                              fl_error *err) {
     fl_rng r;
-    fl_rng_seed(&r, fl_mix64(o->seed ^ 0x7465737467726170ull));
+    fl_rng_seed(&r, fl_mix64(o->data.seed ^ 0x7465737467726170ull));
     size_t cap = 4096;
     char *text = malloc(cap), line[FL_SG_MAX_EDGES * 14 + 256];
     size_t at = 0;
@@ -63,7 +63,7 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_
     fl_status st = FL_OK;
     long misses = 0;
     fl_sg_example ex;
-    while (!st && *written < o->n_test) {
+    while (!st && *written < o->data.n_test) {
         if ((st = fl_sg_generate(&r, &o->shape, &ex, err))) break;
         uint64_t key = example_key(&ex);
         if (fl_u64set_has(test, key)) {
@@ -72,7 +72,7 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_
                 st = fl_fail(err, FL_ERR_ARG,
                              "only %ld distinct held-out examples found for --test %ld; ask for fewer or use more "
                              "--nodes",
-                             *written, o->n_test);
+                             *written, o->data.n_test);
             continue;
         }
         misses = 0;
@@ -93,13 +93,13 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_
         at += m;
         (*written)++;
     }
-    if (!st) st = put_file(w, o->out_dir, "test.txt", text, err);
+    if (!st) st = put_file(w, o->data.out_dir, "test.txt", text, err);
     free(text);
     return st;
 }
 
 void fl_sg_data_opts_default(fl_sg_data_opts *o) {
-    *o = (fl_sg_data_opts){NULL, {2, 5, 50}, -1, 1000, 0.1, 1337};
+    *o = (fl_sg_data_opts){{NULL, -1, 1000, 0.1, 1337}, {2, 5, 50}};
 }
 
 /* One training document for fl_task_write_examples: <|endoftext|> and the whole
@@ -124,8 +124,8 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     memset(r, 0, sizeof *r);
     fl_status st = fl_sg_shape_check(&o->shape, err);
     if (st) return st;
-    if (o->n_train < 1) return fl_fail(err, FL_ERR_ARG, "--count %ld: at least one training example is needed", o->n_train);
-    if (o->n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->n_test);
+    if (o->data.n_train < 1) return fl_fail(err, FL_ERR_ARG, "--count %ld: at least one training example is needed", o->data.n_train);
+    if (o->data.n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->data.n_test);
     int M = o->shape.n_nodes, D = o->shape.degree, L = o->shape.path_len;
     char *vocab = vocab_text(M);
     if (!vocab) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
@@ -134,8 +134,8 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     fl_sha256_init(&sh);
     fl_sha256_update(&sh, vocab, strlen(vocab));
     fl_sha256_hex(&sh, hex);
-    fl_dataset_info info = {o->out_dir, "stargraph (built-in vocabulary, vocab.txt)", hex, fl_sg_vocab_size(M),
-                            fl_sg_tok(M, FL_SG_EOT), o->val_fraction, o->seed, 0};
+    fl_dataset_info info = {o->data.out_dir, "stargraph (built-in vocabulary, vocab.txt)", hex, fl_sg_vocab_size(M),
+                            fl_sg_tok(M, FL_SG_EOT), o->data.val_fraction, o->data.seed, 0};
     fl_dataset_writer *w;
     if ((st = fl_dataset_writer_open(&info, &w, err))) {
         free(vocab);
@@ -143,7 +143,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
     }
     fl_u64set test = {0};
     st = write_tests(o, w, &test, &r->test_examples, err);
-    if (!st) st = put_file(w, o->out_dir, "vocab.txt", vocab, err);
+    if (!st) st = put_file(w, o->data.out_dir, "vocab.txt", vocab, err);
     free(vocab);
     r->example_tokens = fl_sg_example_tokens(D, L);
     if (!st) {
@@ -151,17 +151,17 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
         snprintf(meta, sizeof meta,
                  "{\"task\": \"stargraph\", \"degree\": %d, \"path_len\": %d, \"nodes\": %d, \"vocab_size\": %d, "
                  "\"example_tokens\": %d, \"train_count\": %ld, \"test\": %ld, \"seed\": %llu}\n",
-                 D, L, M, fl_sg_vocab_size(M), r->example_tokens, o->n_train, o->n_test,
-                 (unsigned long long)o->seed);
-        st = put_file(w, o->out_dir, "stargraph.json", meta, err);
+                 D, L, M, fl_sg_vocab_size(M), r->example_tokens, o->data.n_train, o->data.n_test,
+                 (unsigned long long)o->data.seed);
+        st = put_file(w, o->data.out_dir, "stargraph.json", meta, err);
     }
     /* Independent streams from one seed (held-out, training, the train/val draw),
      * so the held-out set does not depend on --count. */
     fl_rng rtrain, rsplit;
-    fl_rng_seed(&rtrain, fl_mix64(o->seed ^ 0x747261696e677261ull));
-    fl_rng_seed(&rsplit, o->seed);
+    fl_rng_seed(&rtrain, fl_mix64(o->data.seed ^ 0x747261696e677261ull));
+    fl_rng_seed(&rsplit, o->data.seed);
     if (!st)
-        st = fl_task_write_examples(w, o->n_train, o->val_fraction, &rtrain, &rsplit, &test, draw_example, &o->shape,
+        st = fl_task_write_examples(w, &o->data, &rtrain, &rsplit, &test, draw_example, &o->shape,
                                     "examples", err);
     fl_u64set_free(&test);
     return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);

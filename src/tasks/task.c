@@ -124,13 +124,13 @@ fl_status fl_task_read_lines(const char *path, size_t item_size, fl_task_line_fn
     return FL_OK;
 }
 
-fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rdraw, fl_rng *rsplit,
+fl_status fl_task_write_examples(fl_dataset_writer *w, const fl_task_data_opts *o, fl_rng *rdraw, fl_rng *rsplit,
                                  const fl_u64set *held_out, fl_task_draw_fn draw, const void *ctx, const char *what,
                                  fl_error *err) {
     int32_t ids[4096]; /* above any task document (a star graph of 16 arms of 24 nodes: 1,525) */
     fl_status st = FL_OK;
     long misses = 0;
-    for (long i = 0; !st && i < n;) {
+    for (long i = 0; !st && i < o->n_train;) {
         int len = 0;
         uint64_t key = 0;
         if ((st = draw(ctx, rdraw, ids, (int)(sizeof ids / sizeof ids[0]), &len, &key, err))) break;
@@ -141,7 +141,7 @@ fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fracti
             continue;
         }
         misses = 0;
-        int split = fl_rng_uniform(rsplit) < val_fraction ? 1 : 0;
+        int split = fl_rng_uniform(rsplit) < o->val_fraction ? 1 : 0;
         st = fl_dataset_writer_put_doc(w, split, ids, (size_t)len, err);
         i++;
     }

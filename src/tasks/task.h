@@ -47,15 +47,24 @@ typedef struct {
 fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
                               fl_error *err);
 
-/* The training part of a task's data: n documents, each drawn by draw (its tokens,
+/* What every task's data writer is asked for. */
+typedef struct {
+    const char *out_dir; /* the data folder to create */
+    long n_train;        /* examples in train + val */
+    long n_test;         /* held-out examples */
+    double val_fraction; /* share of the examples drawn into val */
+    uint64_t seed;       /* one seed; the held-out, training and split streams derive from it */
+} fl_task_data_opts;
+
+/* The training part of a task's data: o->n_train documents, each drawn by draw (its tokens,
  * <|endoftext|> first, into ids[0..cap), and its held-out key), skipped when the
- * key is in held_out, else put into val with probability val_fraction (one draw
+ * key is in held_out, else put into val with probability o->val_fraction (one draw
  * of rsplit per kept example) or train. A million skips in a row is an error:
  * the held-out set has used up the space of examples ("held-out WHAT"). draw gets
  * ctx and rdraw, the training examples' own generator. */
 typedef fl_status (*fl_task_draw_fn)(const void *ctx, fl_rng *rng, int32_t *ids, int cap, int *n, uint64_t *key,
                                      fl_error *err);
-fl_status fl_task_write_examples(fl_dataset_writer *w, long n, double val_fraction, fl_rng *rdraw, fl_rng *rsplit,
+fl_status fl_task_write_examples(fl_dataset_writer *w, const fl_task_data_opts *o, fl_rng *rdraw, fl_rng *rsplit,
                                  const fl_u64set *held_out, fl_task_draw_fn draw, const void *ctx, const char *what,
                                  fl_error *err);
 
