@@ -46,18 +46,18 @@ static int generate(int argc, char **argv) {
     if (o.gen.min_nums > o.gen.max_nums)
         return cli_usage_error(&spec, "--min-nums %d is above --max-nums %d", o.gen.min_nums, o.gen.max_nums);
     fl_error err = {0};
-    fl_cd_data_result r;
+    fl_task_data_result r;
     if (fl_cd_write_data(&o, &r, &err)) return cli_error("%s", err.msg);
     if (json)
         printf("{\"out\": \"%s\", \"vocab_size\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test_specs\": %ld}\n",
                o.data.out_dir, FL_CD_VOCAB, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
-               (unsigned long long)r.counts.val_tokens, r.test_specs);
+               (unsigned long long)r.counts.val_tokens, r.n_test);
     else
         printf("countdown data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "specs in test_specs.txt; train with --set model.vocab_size=%d\n",
                o.data.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
-               (unsigned long long)r.counts.val_tokens, r.test_specs, FL_CD_VOCAB);
+               (unsigned long long)r.counts.val_tokens, r.n_test, FL_CD_VOCAB);
     return 0;
 }
 

@@ -52,7 +52,7 @@ static int generate(int argc, char **argv) {
         opts, NULL, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
-    fl_sg_data_result r;
+    fl_task_data_result r;
     if (fl_sg_write_data(&o, &r, &err)) return cli_error("%s", err.msg);
     int V = fl_sg_vocab_size(o.shape.n_nodes);
     if (json) {
@@ -61,13 +61,13 @@ static int generate(int argc, char **argv) {
         printf(", \"vocab_size\": %d, \"example_tokens\": %d, \"train\": {\"examples\": %ld, \"tokens\": %llu}, "
                "\"val\": {\"examples\": %ld, \"tokens\": %llu}, \"test\": %ld}\n",
                V, r.example_tokens, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
-               (unsigned long long)r.counts.val_tokens, r.test_examples);
+               (unsigned long long)r.counts.val_tokens, r.n_test);
     } else {
         printf("star-graph data in %s: train %ld examples (%llu tokens), val %ld examples (%llu tokens), %ld held-out "
                "in test.txt; %d tokens an example; train with --set model.vocab_size=%d and model.block_size a "
                "multiple of %d\n",
                o.data.out_dir, r.counts.train_examples, (unsigned long long)r.counts.train_tokens, r.counts.val_examples,
-               (unsigned long long)r.counts.val_tokens, r.test_examples, r.example_tokens, V, r.example_tokens);
+               (unsigned long long)r.counts.val_tokens, r.n_test, r.example_tokens, V, r.example_tokens);
     }
     return 0;
 }

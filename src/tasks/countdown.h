@@ -102,11 +102,7 @@ typedef struct {
 /* Defaults: no out_dir, n_train -1 (the caller must give both), 500 held-out
  * specs, a 0.1 validation share, seed 1337, fl_cd_gen_opts_default. */
 void fl_cd_data_opts_default(fl_cd_data_opts *o);
-typedef struct {
-    fl_task_counts counts; /* train and val examples and tokens */
-    long test_specs;
-} fl_cd_data_result;
-fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err);
+fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_error *err);
 
 /* Read test_specs.txt (one example a line, as written by fl_cd_write_data). */
 fl_status fl_cd_read_specs(const char *path, fl_cd_example **out, long *n, fl_error *err);

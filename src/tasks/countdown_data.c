@@ -62,7 +62,7 @@ static fl_status draw_example(const void *gen, fl_rng *rng, int32_t *ids, int ca
     return FL_OK;
 }
 
-fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_error *err) {
+fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
     if (o->data.n_train < 1) return fl_fail(err, FL_ERR_ARG, "--n %ld: at least one training example is needed", o->data.n_train);
     if (o->data.n_test < 0) return fl_fail(err, FL_ERR_ARG, "--test %ld must not be negative", o->data.n_test);
@@ -87,7 +87,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
     f = fopen(fl_dataset_writer_file(w, "test_specs.txt", path, sizeof path), "wb");
     if (!f) st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
     long misses = 0;
-    while (!st && r->test_specs < o->data.n_test) {
+    while (!st && r->n_test < o->data.n_test) {
         if ((st = fl_cd_generate(&rtest, &o->gen, &ex, err))) break;
         uint64_t key = spec_key(&ex.spec);
         if (fl_u64set_has(&test, key)) {
@@ -96,14 +96,14 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_cd_data_result *r, fl_er
                 st = fl_fail(err, FL_ERR_ARG,
                              "only %ld distinct held-out specs found for --test %ld; ask for fewer or allow more "
                              "numbers / a larger --max-target",
-                             r->test_specs, o->data.n_test);
+                             r->n_test, o->data.n_test);
             continue;
         }
         misses = 0;
         if ((st = fl_u64set_add(&test, key, err))) break;
         example_text(&ex, line, sizeof line);
         if (fprintf(f, "%s\n", line) < 0) st = fl_fail(err, FL_ERR_IO, "cannot write '%s'", path);
-        r->test_specs++;
+        r->n_test++;
     }
     if (f) {
         int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;

@@ -155,16 +155,12 @@ typedef struct {
 } fl_sg_data_opts;
 /* The paper's hard setting D=2, L=5, M=50; 1000 held-out, 10% val, seed 1337; no out_dir, n_train -1. */
 void fl_sg_data_opts_default(fl_sg_data_opts *o);
-typedef struct {
-    fl_task_counts counts; /* train and val examples and tokens */
-    long test_examples;
-    int example_tokens; /* every document's length */
-} fl_sg_data_result;
+
 /* Writes DIR/{train,val}_*.bin + manifest.json (what `futurelm train --data`
  * reads), DIR/test.txt (n_test lines with their reference path, none the same
  * graph and question as a training example), DIR/vocab.txt and DIR/stargraph.json
  * (the shape and the document length). */
-fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_error *err);
+fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_task_data_result *r, fl_error *err);
 /* Reads a file of lines (test.txt); errors name the line and the column. Blank
  * lines are skipped. *out is malloc'd. */
 fl_status fl_sg_read_file(const char *path, int n_nodes, fl_sg_example **out, long *n, fl_error *err);

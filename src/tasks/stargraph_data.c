@@ -120,7 +120,7 @@ static fl_status draw_example(const void *shape, fl_rng *rng, int32_t *ids, int 
     return FL_OK;
 }
 
-fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_error *err) {
+fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_task_data_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
     fl_status st = fl_sg_shape_check(&o->shape, err);
     if (st) return st;
@@ -142,7 +142,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_sg_data_result *r, fl_er
         return st;
     }
     fl_u64set test = {0};
-    st = write_tests(o, w, &test, &r->test_examples, err);
+    st = write_tests(o, w, &test, &r->n_test, err);
     if (!st) st = put_file(w, o->data.out_dir, "vocab.txt", vocab, err);
     free(vocab);
     r->example_tokens = fl_sg_example_tokens(D, L);

@@ -56,6 +56,13 @@ typedef struct {
     uint64_t seed;       /* one seed; the held-out, training and split streams derive from it */
 } fl_task_data_opts;
 
+/* What writing a task's data folder produced. */
+typedef struct {
+    fl_task_counts counts; /* train and val examples and tokens */
+    long n_test;           /* held-out examples written */
+    int example_tokens;    /* every document's length (0: they vary) */
+} fl_task_data_result;
+
 /* The training part of a task's data: o->n_train documents, each drawn by draw (its tokens,
  * <|endoftext|> first, into ids[0..cap), and its held-out key), skipped when the
  * key is in held_out, else put into val with probability o->val_fraction (one draw
