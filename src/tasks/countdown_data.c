@@ -120,8 +120,7 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_
     if (!st)
         st = fl_task_write_examples(w, &o->data, &rtrain, &rsplit, &test, draw_example, &o->gen,
                                     "specs", err);
-    fl_u64set_free(&test);
-    return fl_task_data_finish(w, "countdown generator", st, &r->counts, err);
+    return fl_task_data_finish(w, "countdown generator", st, &test, &r->counts, err);
 }
 
 /* One line of test_specs.txt: a spec and its reference program, which must pass. */

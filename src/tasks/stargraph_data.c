@@ -163,8 +163,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_task_data_result *r, fl_
     if (!st)
         st = fl_task_write_examples(w, &o->data, &rtrain, &rsplit, &test, draw_example, &o->shape,
                                     "examples", err);
-    fl_u64set_free(&test);
-    return fl_task_data_finish(w, "stargraph generator", st, &r->counts, err);
+    return fl_task_data_finish(w, "stargraph generator", st, &test, &r->counts, err);
 }
 
 /* One line of test.txt: a graph and its reference path, which must pass. */

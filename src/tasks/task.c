@@ -59,8 +59,9 @@ const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256) {
     return NULL;
 }
 
-fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
-                              fl_error *err) {
+fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_u64set *held_out,
+                              fl_task_counts *c, fl_error *err) {
+    fl_u64set_free(held_out);
     *c = (fl_task_counts){0};
     uint64_t d[2] = {0, 0}, t[2] = {0, 0};
     if (!st) {

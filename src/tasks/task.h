@@ -36,16 +36,17 @@ const fl_task *fl_task_find(const char *name);
  * must be the task's identity exactly. */
 const fl_task *fl_task_for_tokenizer(const char *path, const char *sha256);
 
-/* Ends a task's data folder (fl_dataset_writer from data/manifest.h): when st,
- * the generation's status, is FL_OK, records the generator as the data's source,
- * reports the train and val documents and tokens, and finishes the folder; on
- * any error the folder is removed and the counts are zero. Returns the status. */
+/* Ends a task's data folder (fl_dataset_writer from data/manifest.h): frees the
+ * held-out set; when st, the generation's status, is FL_OK, records the generator
+ * as the data's source, reports the train and val documents and tokens, and
+ * finishes the folder; on any error the folder is removed and the counts are
+ * zero. Returns the status. */
 typedef struct {
     long train_examples, val_examples;
     uint64_t train_tokens, val_tokens;
 } fl_task_counts;
-fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_task_counts *c,
-                              fl_error *err);
+fl_status fl_task_data_finish(fl_dataset_writer *w, const char *source, fl_status st, fl_u64set *held_out,
+                              fl_task_counts *c, fl_error *err);
 
 /* What every task's data writer is asked for. */
 typedef struct {
