@@ -80,7 +80,7 @@ LIB      := $(BUILD)/libfuturelm.a
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@  # a rename, so a running ./futurelm (a long training) does not block it
 
 $(BUILD)/futurelm: $(CLI_OBJ) $(BENCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCH_OBJ) $(LIB) $(LDLIBS)

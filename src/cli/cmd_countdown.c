@@ -92,8 +92,13 @@ static int check_file(const char *path, int json, int *failed, int *lines) {
     if (!f) return cli_error("cannot open '%s': %s", path, strerror(errno));
     char buf[4096];
     int rc = 0;
-    while (!rc && fgets(buf, sizeof buf, f)) {
-        buf[strcspn(buf, "\r\n")] = 0;
+    for (long lineno = 1; !rc && fgets(buf, sizeof buf, f); lineno++) {
+        size_t n = strcspn(buf, "\r\n");
+        if (buf[n] == 0 && !feof(f)) { /* no countdown line is this long: refuse it rather than cut it */
+            rc = cli_error("%s line %ld: longer than %zu bytes", path, lineno, sizeof buf - 2);
+            break;
+        }
+        buf[n] = 0;
         if (strspn(buf, " \t") == strlen(buf)) continue;
         rc = check_line(buf, json, failed);
         (*lines)++;

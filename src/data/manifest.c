@@ -167,9 +167,10 @@ static fl_status next_shard(fl_dataset_writer *w, int s, fl_error *err) {
     shard_info *si = &w->shards[s][w->nshards[s]];
     snprintf(si->file, sizeof si->file, "%s_%06d.bin", SPLIT[s], w->nshards[s]);
     si->tokens = 0;
-    char path[4200];
-    fl_status st = fl_shard_writer_open(&w->w[s], fl_outdir_path(&w->dir, si->file, path, sizeof path),
-                                        w->info.vocab_size, err);
+    char *path = fl_outdir_path(&w->dir, si->file);
+    fl_status st = path ? fl_shard_writer_open(&w->w[s], path, w->info.vocab_size, err)
+                        : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    free(path);
     if (st) return st;
     w->open[s] = 1;
     w->nshards[s]++;
@@ -209,8 +210,15 @@ fl_status fl_dataset_writer_add_source(fl_dataset_writer *w, const char *path, u
     return st;
 }
 
-char *fl_dataset_writer_file(const fl_dataset_writer *w, const char *name, char *buf, size_t len) {
-    return fl_outdir_path(&w->dir, name, buf, len);
+char *fl_dataset_writer_path(const fl_dataset_writer *w, const char *name) { return fl_outdir_path(&w->dir, name); }
+
+fl_status fl_dataset_writer_put_file(fl_dataset_writer *w, const char *name, const void *data, size_t len,
+                                     fl_error *err) {
+    char *path = fl_outdir_path(&w->dir, name);
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = fl_write_file_sync(path, data, len, err);
+    free(path);
+    return st;
 }
 
 void fl_dataset_writer_counts(const fl_dataset_writer *w, int s, uint64_t *documents, uint64_t *tokens, int *shards) {
@@ -251,8 +259,7 @@ fl_status fl_dataset_writer_finish(fl_dataset_writer *w, fl_error *err) {
         if (!st) st = jprintf(&man, err, "]}%s\n", s == 0 ? "," : "");
     }
     if (!st) st = jprintf(&man, err, "  }\n}\n");
-    char path[4200];
-    if (!st) st = fl_write_file_sync(fl_outdir_path(&w->dir, "manifest.json", path, sizeof path), man.data, man.len, err);
+    if (!st) st = fl_dataset_writer_put_file(w, "manifest.json", man.data, man.len, err);
     fl_bytebuf_free(&man);
     if (!st) st = fl_outdir_commit(&w->dir, err);
     fl_dataset_writer_abort(w); /* after a commit there is no temporary folder left to remove */

@@ -46,7 +46,11 @@ fl_status fl_dataset_writer_put_doc(fl_dataset_writer *w, int split, const int32
 fl_status fl_dataset_writer_add_source(fl_dataset_writer *w, const char *path, uint64_t documents, uint64_t tokens,
                                        uint64_t val_documents, uint64_t val_tokens, fl_error *err);
 /* Path of an extra file to write into the folder before finish() (e.g. held-out specs). */
-char *fl_dataset_writer_file(const fl_dataset_writer *w, const char *name, char *buf, size_t len);
+/* The path of NAME inside the folder being written (malloc'd; NULL when out of memory). */
+char *fl_dataset_writer_path(const fl_dataset_writer *w, const char *name);
+/* Writes data[0..len) as the file NAME inside the folder being written (flushed and fsync'd). */
+fl_status fl_dataset_writer_put_file(fl_dataset_writer *w, const char *name, const void *data, size_t len,
+                                     fl_error *err);
 /* Totals so far: documents, tokens and shards of a split. */
 void fl_dataset_writer_counts(const fl_dataset_writer *w, int split, uint64_t *documents, uint64_t *tokens,
                               int *shards);

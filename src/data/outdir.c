@@ -67,10 +67,7 @@ fl_status fl_outdir_begin(fl_outdir *d, const char *out, fl_error *err) {
     return FL_OK;
 }
 
-char *fl_outdir_path(const fl_outdir *d, const char *name, char *buf, size_t len) {
-    snprintf(buf, len, "%s/%s", d->tmp, name);
-    return buf;
-}
+char *fl_outdir_path(const fl_outdir *d, const char *name) { return fl_path_join(d->tmp, name); }
 
 fl_status fl_outdir_commit(fl_outdir *d, fl_error *err) {
     fl_status st = FL_OK;

@@ -20,7 +20,7 @@ typedef struct {
 /* Refuse a non-empty OUT, create the temporary folder. */
 fl_status fl_outdir_begin(fl_outdir *d, const char *out, fl_error *err);
 /* "TMP/name" in buf (returns buf), for files written into the temporary folder. */
-char *fl_outdir_path(const fl_outdir *d, const char *name, char *buf, size_t len);
+char *fl_outdir_path(const fl_outdir *d, const char *name); /* malloc'd; NULL when out of memory */
 /* Rename the temporary folder to OUT. On failure the temporary folder is removed. */
 fl_status fl_outdir_commit(fl_outdir *d, fl_error *err);
 /* Remove the temporary folder and what is in it (one level: these folders are flat). */

@@ -76,7 +76,8 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_
     if (st) return st;
     fl_u64set test = {0};
     FILE *f = NULL;
-    char path[4200], line[256];
+    char line[256];
+    char *path = fl_dataset_writer_path(w, "test_specs.txt");
     /* Three independent streams from one seed (held-out specs, training
      * examples, the train/val draw), so the held-out set does not depend on --n. */
     fl_rng rtest, rtrain, rsplit;
@@ -84,8 +85,9 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_
     fl_rng_seed(&rtrain, fl_mix64(o->data.seed ^ 0x747261696e657865ull));
     fl_rng_seed(&rsplit, o->data.seed);
     fl_cd_example ex;
-    f = fopen(fl_dataset_writer_file(w, "test_specs.txt", path, sizeof path), "wb");
-    if (!f) st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+    f = path ? fopen(path, "wb") : NULL;
+    if (!f) st = path ? fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", path, strerror(errno))
+                      : fl_fail(err, FL_ERR_NOMEM, "out of memory");
     long misses = 0;
     while (!st && r->n_test < o->data.n_test) {
         if ((st = fl_cd_generate(&rtest, &o->gen, &ex, err))) break;
@@ -110,13 +112,9 @@ fl_status fl_cd_write_data(const fl_cd_data_opts *o, fl_task_data_result *r, fl_
         ok &= fclose(f) == 0;
         if (!ok && !st) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
-    if (!st) {
-        /* vocab.txt: the id of every word, for people and other tools */
-        f = fopen(fl_dataset_writer_file(w, "vocab.txt", path, sizeof path), "wb");
-        int ok = f && fputs(vocab, f) >= 0;
-        if (f) ok &= fclose(f) == 0;
-        if (!ok) st = fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    }
+    free(path);
+    /* vocab.txt: the id of every word, for people and other tools */
+    if (!st) st = fl_dataset_writer_put_file(w, "vocab.txt", vocab, strlen(vocab), err);
     if (!st)
         st = fl_task_write_examples(w, &o->data, &rtrain, &rsplit, &test, draw_example, &o->gen,
                                     "specs", err);

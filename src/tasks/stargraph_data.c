@@ -36,20 +36,6 @@ static char *vocab_text(int M) {
     return buf;
 }
 
-/* Write text to NAME inside the folder being built. */
-static fl_status put_file(fl_dataset_writer *w, const char *dir, const char *name, const char *text, fl_error *err) {
-    size_t len = strlen(dir) + strlen(name) + 64;
-    char *path = malloc(len);
-    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    fl_dataset_writer_file(w, name, path, len);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fputs(text, f) >= 0;
-    if (f) ok &= fflush(f) == 0 && fsync(fileno(f)) == 0, ok &= fclose(f) == 0;
-    fl_status st = ok ? FL_OK : fl_fail(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    free(path);
-    return st;
-}
-
 /* test.txt: n_test distinct held-out examples, their keys into *test. */
 static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_u64set *test, long *written,
                              fl_error *err) {
@@ -93,7 +79,7 @@ static fl_status write_tests(const fl_sg_data_opts *o, fl_dataset_writer *w, fl_
         at += m;
         (*written)++;
     }
-    if (!st) st = put_file(w, o->data.out_dir, "test.txt", text, err);
+    if (!st) st = fl_dataset_writer_put_file(w, "test.txt", text, strlen(text), err);
     free(text);
     return st;
 }
@@ -143,7 +129,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_task_data_result *r, fl_
     }
     fl_u64set test = {0};
     st = write_tests(o, w, &test, &r->n_test, err);
-    if (!st) st = put_file(w, o->data.out_dir, "vocab.txt", vocab, err);
+    if (!st) st = fl_dataset_writer_put_file(w, "vocab.txt", vocab, strlen(vocab), err);
     free(vocab);
     r->example_tokens = fl_sg_example_tokens(D, L);
     if (!st) {
@@ -153,7 +139,7 @@ fl_status fl_sg_write_data(const fl_sg_data_opts *o, fl_task_data_result *r, fl_
                  "\"example_tokens\": %d, \"train_count\": %ld, \"test\": %ld, \"seed\": %llu}\n",
                  D, L, M, fl_sg_vocab_size(M), r->example_tokens, o->data.n_train, o->data.n_test,
                  (unsigned long long)o->data.seed);
-        st = put_file(w, o->data.out_dir, "stargraph.json", meta, err);
+        st = fl_dataset_writer_put_file(w, "stargraph.json", meta, strlen(meta), err);
     }
     /* Independent streams from one seed (held-out, training, the train/val draw),
      * so the held-out set does not depend on --count. */

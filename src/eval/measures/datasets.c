@@ -9,6 +9,7 @@
 
 #include "eval/measures/datasets.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/rng.h"
 
 void fl_text_set_free(fl_text_set *s) {
@@ -79,16 +80,18 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, fl_text_set *out, fl_error *err) {
     memset(out, 0, sizeof *out);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/labels.tsv", dir);
+    char *path = fl_path_join(dir, "labels.tsv");
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     char *tsv;
     size_t len;
     fl_status st = fl_read_file(path, &tsv, &len, err);
     if (st) {
         char msg[FL_ERROR_MSG_LEN]; /* a copy: fl_fail writes into err->msg */
         snprintf(msg, sizeof msg, "%.400s", err ? err->msg : path);
+        free(path);
         return fl_fail(err, st, "%s; fetch the data with scripts/get-data.sh", msg);
     }
+    free(path);
     char *line = tsv, *nl = strchr(line, '\n');
     if (nl) *nl = 0;
     char *head[32];
@@ -100,7 +103,7 @@ fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, 
         for (int i = 0; i < nh; i++)
             snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s", i ? ", " : "", head[i]);
         free(tsv);
-        return fl_fail(err, FL_ERR_FORMAT, "%s has no label column '%s' after 'file' (its columns: %s)", path,
+        return fl_fail(err, FL_ERR_FORMAT, "%s/labels.tsv has no label column '%s' after 'file' (its columns: %s)", dir,
                        label_column, cols);
     }
     /* first pass: rows with a label */
@@ -134,15 +137,21 @@ fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, 
             st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
             break;
         }
-        snprintf(path, sizeof path, "%s/text/%s", dir, f[0]);
-        char *text;
+        char *text, *fpath = fl_path_fmt("%s/text/%s", dir, f[0]);
         size_t tl;
-        if ((st = fl_read_file(path, &text, &tl, err))) {
+        if (!fpath) {
+            st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        st = fl_read_file(fpath, &text, &tl, err);
+        if (st) {
             char msg[FL_ERROR_MSG_LEN];
-            snprintf(msg, sizeof msg, "%.400s", err ? err->msg : path);
+            snprintf(msg, sizeof msg, "%.400s", err ? err->msg : fpath);
+            free(fpath);
             st = fl_fail(err, st, "%s (listed on line %d of %s/labels.tsv)", msg, lineno, dir);
             break;
         }
+        free(fpath);
         it->text = text;
         it->len = mail ? clean_mail(text, tl) : tl;
     }
@@ -183,9 +192,11 @@ fl_status fl_text_set_load_named(const char *root, const char *name, fl_text_set
                 {"spam-assassin", "spam-assassin", "topic", 1}};
     for (size_t i = 0; i < sizeof SETS / sizeof SETS[0]; i++)
         if (!strcmp(name, SETS[i].name)) {
-            char dir[4200];
-            snprintf(dir, sizeof dir, "%s/%s", root, SETS[i].dir);
-            return fl_text_set_load(dir, SETS[i].column, SETS[i].mail, out, err);
+            char *dir = fl_path_join(root, SETS[i].dir);
+            if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            fl_status st = fl_text_set_load(dir, SETS[i].column, SETS[i].mail, out, err);
+            free(dir);
+            return st;
         }
     memset(out, 0, sizeof *out);
     return fl_fail(err, FL_ERR_ARG, "unknown dataset '%s' (brown, brown-coarse or spam-assassin)", name);
