@@ -73,6 +73,9 @@ typedef struct {
     const char *epilog;      /* printed after the options, or NULL */
 } cli_spec;
 
+/* Every kind but CLI_FLAG takes a value. */
+static inline int cli_opt_takes_value(const cli_opt *o) { return o->kind != CLI_FLAG; }
+
 typedef enum { CLI_ARGS_OK = 0, CLI_ARGS_HELP = 1, CLI_ARGS_ERROR = 2 } cli_args_status;
 
 /* Parses argv[1..argc) (argv[0] is the subcommand) into the table's destinations.
