@@ -1,11 +1,13 @@
 /* The JSON reader takes exactly RFC 8259's grammar: known good and bad documents,
  * numbers in particular (a number the grammar forbids must not be read as another
- * one), depth bounded, and strings written by fl_json_write_string read back. */
+ * one), depth bounded, strings written by fl_json_write_string read back, and the
+ * compare report's HTML text is valid UTF-8 whatever the model wrote. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "eval/compare/svg.h"
 #include "util/json.h"
 
 static int parses(const char *text) {
@@ -60,6 +62,13 @@ int main(void) {
               strstr(r->str, "\xef\xbf\xbd end"),
           "json: a string written by fl_json_write_string reads back (invalid UTF-8 as U+FFFD)", "%s", buf);
     fl_json_free(d);
+    free(buf);
+    /* the report's HTML text: escaped, and valid UTF-8 whatever a model wrote */
+    f = open_memstream(&buf, &len);
+    fl_html_text(f, "a<\xc3\xa9>&\xff\xc3 \xe4\xb8\x96\x01");
+    fclose(f);
+    check(!strcmp(buf, "a&lt;\xc3\xa9&gt;&amp;\xef\xbf\xbd\xef\xbf\xbd \xe4\xb8\x96"),
+          "html text: markup escaped, valid UTF-8 kept, invalid bytes as U+FFFD, controls dropped", "%s", buf);
     free(buf);
     return check_exit();
 }

@@ -23,3 +23,22 @@ $FL train --model gpt --data "$T/data" --out "$T/run" --set model.vocab_size=300
 rc=$?
 check "a manifest with token_bytes 4 for a 300-token vocabulary is refused" '[ $rc -ne 0 ] && grep -q "manifest.json.*token_bytes 4" "$T/out"'
 check "the refused run leaves no run folder" '[ ! -e "$T/run/latest" ]'
+
+# Token ids for decode: blanks or commas, the whole list optionally in one [ ... ]; a bracket
+# anywhere else was silently skipped ("1,2,[3" decoded as 1 2 3).
+printf '1,2,[3' | $FL tokenizer decode --tokenizer "$T/tok.tiktoken" >"$T/out" 2>&1
+rc=$?
+check "decode refuses '1,2,[3' naming the byte" '[ $rc -eq 1 ] && grep -q "byte 4: a .\[. inside the list of ids" "$T/out"'
+printf '[1,2' | $FL tokenizer decode --tokenizer "$T/tok.tiktoken" >"$T/out" 2>&1
+check "decode refuses an unbalanced [" '[ $? -eq 1 ] && grep -q "unbalanced" "$T/out"'
+printf ' [1, 2, 3] ' | $FL tokenizer decode --tokenizer "$T/tok.tiktoken" >"$T/a" 2>&1 &&
+    printf '1 2 3' | $FL tokenizer decode --tokenizer "$T/tok.tiktoken" >"$T/b" 2>&1
+check "decode reads a JSON array and a plain list alike" 'cmp -s "$T/a" "$T/b"'
+
+# A command or task run without its action is a usage error like any other: exit 2 and a
+# "futurelm: error:" line before the usage screen (it printed only the usage).
+for c in "" countdown tokenizer stargraph eval; do
+    $FL $c >"$T/out" 2>"$T/err"
+    rc=$?
+    check "futurelm $c with no action: exit 2 and a futurelm: error: line" '[ $rc -eq 2 ] && grep -q "^futurelm: error: " "$T/err"'
+done

@@ -133,6 +133,7 @@ static int check(int argc, char **argv) {
 
 int cmd_countdown(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) fputs("futurelm: error: countdown needs an action (generate or check)\n", stderr);
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

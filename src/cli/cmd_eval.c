@@ -90,6 +90,7 @@ static int table(const eval_cmd *c, fl_measure_opts *o, eval_extra *x, cli_opt *
 
 int cmd_eval(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) fputs("futurelm: error: eval needs an action (ppl, offsets, smoothness, probe, coherence or countdown)\n", stderr);
         overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

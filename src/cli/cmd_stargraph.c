@@ -217,6 +217,7 @@ static int eval(int argc, char **argv) {
 
 int cmd_stargraph(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) fputs("futurelm: error: stargraph needs an action (generate, check or eval)\n", stderr);
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -234,6 +234,7 @@ static void usage(FILE *f) {
 
 int cmd_tokenizer(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) fputs("futurelm: error: tokenizer needs an action (train, encode, decode or info)\n", stderr);
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

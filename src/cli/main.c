@@ -37,6 +37,7 @@ static const cli_command *find(const char *name) {
 int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         (!strcmp(argv[1], "help") && argc == 2)) {
+        if (argc < 2) fputs("futurelm: error: no command given\n", stderr);
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -23,17 +23,29 @@ fl_status fl_read_stream(FILE *f, const char *name, char **data, size_t *len, fl
     return FL_OK;
 }
 
+static int blank(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
 fl_status fl_token_ids_parse(const char *text, size_t len, const char *name, fl_tokvec *ids, fl_error *err) {
-    for (size_t i = 0; i < len;) {
+    /* ids separated by blanks or commas, the whole list optionally in one pair of
+     * brackets (a JSON array); a bracket anywhere else ("1,2,[3") is an error */
+    size_t lo = 0, hi = len;
+    while (lo < hi && blank(text[lo])) lo++;
+    while (hi > lo && blank(text[hi - 1])) hi--;
+    if (lo < hi && (text[lo] == '[') != (text[hi - 1] == ']'))
+        return fl_fail(err, FL_ERR_FORMAT, "%s: unbalanced '[' ... ']' around the ids", name);
+    if (lo < hi && text[lo] == '[') lo++, hi--;
+    for (size_t i = lo; i < hi;) {
         char c = text[i];
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']') {
+        if (c == '[' || c == ']')
+            return fl_fail(err, FL_ERR_FORMAT, "%s: byte %zu: a '%c' inside the list of ids", name, i, c);
+        if (blank(c) || c == ',') {
             i++;
             continue;
         }
         long v = 0;
         size_t j = i;
         /* the bound stops the digits before a long could overflow; no vocabulary is that large */
-        while (j < len && text[j] >= '0' && text[j] <= '9' && v <= 100000000) v = v * 10 + (text[j++] - '0');
+        while (j < hi && text[j] >= '0' && text[j] <= '9' && v <= 100000000) v = v * 10 + (text[j++] - '0');
         if (j == i || v > 100000000)
             return fl_fail(err, FL_ERR_FORMAT, "%s: byte %zu: expected a token id (a non-negative integer)", name, i);
         fl_status st = fl_tokvec_push(ids, (int32_t)v, err);

@@ -35,6 +35,9 @@ const fl_json *fl_json_get(const fl_json *obj, const char *key);
 /* Integer value of a NUMBER that is exactly an integer; returns 0 on success. */
 int fl_json_int64(const fl_json *v, int64_t *out);
 
+/* Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF are not). */
+size_t fl_utf8_len(const unsigned char *s, size_t n);
 /* Write text[0..n) as a JSON string literal (quotes included): escapes what
  * JSON requires and replaces bytes that are not valid UTF-8 with U+FFFD. */
 void fl_json_write_string(FILE *f, const char *text, size_t n);

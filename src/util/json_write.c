@@ -7,8 +7,7 @@
 
 #include "util/json.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
+size_t fl_utf8_len(const unsigned char *s, size_t n) {
     unsigned c = s[0];
     size_t len;
     unsigned min;
@@ -32,7 +31,7 @@ void fl_json_write_string(FILE *f, const char *text, size_t n) {
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        size_t len = utf8_len(s + i, n - i);
+        size_t len = fl_utf8_len(s + i, n - i);
         if (len == 0) {
             fputs("\xEF\xBF\xBD", f); /* U+FFFD for each invalid byte */
             i++;

@@ -2,11 +2,21 @@
  * page is one self-contained file with no scripts to fail. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "eval/compare/svg.h"
+#include "util/json.h"
 
+/* Model output is arbitrary bytes: an invalid UTF-8 sequence becomes U+FFFD, so
+ * the page is valid UTF-8 whatever a model wrote. */
 void fl_html_text(FILE *f, const char *s) {
-    for (; *s; s++) {
+    for (size_t left = strlen(s); *s; s++, left--) {
+        if ((unsigned char)*s >= 0x80) {
+            size_t len = fl_utf8_len((const unsigned char *)s, left);
+            if (!len) fputs("\xEF\xBF\xBD", f);
+            else fwrite(s, 1, len, f), s += len - 1, left -= len - 1;
+            continue;
+        }
         switch (*s) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
