@@ -42,3 +42,10 @@ for c in "" countdown tokenizer stargraph eval; do
     rc=$?
     check "futurelm $c with no action: exit 2 and a futurelm: error: line" '[ $rc -eq 2 ] && grep -q "^futurelm: error: " "$T/err"'
 done
+
+# generate --prompt-file on a folder (or any read error) gave an empty prompt with exit 0.
+$FL init --model gpt --out "$T/g" --set model.vocab_size=300 --set model.block_size=16 --set model.n_layer=1 \
+    --set model.n_head=1 --set model.n_embd=16 >/dev/null 2>&1
+$FL generate "$T/g" --tokenizer "$T/tok.tiktoken" --prompt-file "$T" --max-tokens 3 >"$T/out" 2>&1
+rc=$?
+check "generate --prompt-file DIR: exit 1 with a futurelm: error: line naming it" '[ $rc -eq 1 ] && grep -q "^futurelm: error: .*$T" "$T/out"'
