@@ -139,3 +139,15 @@ if (out === h) process.exit(1);
 b.write(out, 8, "latin1"); fs.writeFileSync(f, b);' "$T/dup/model.safetensors"
 $FL info "$T/dup" >"$T/out" 2>&1; rc=$?
 check "a tensor named twice in the header is refused, naming it" '[ $rc -eq 1 ] && grep -q "tensor .h.0.ln_1.weight. appears twice" "$T/out"'
+
+# ---- 12. the optimizer's step count is parsed strictly (it was read with atol: "2x" became 2)
+$FL train --model gpt --data "$T/data" --out "$T/opt" $tiny --set train.max_steps=2 --set train.ckpt_every=2 >/dev/null 2>&1
+node -e '
+const fs = require("fs"), f = process.argv[1], b = fs.readFileSync(f);
+const n = Number(b.readBigUInt64LE(0)), h = b.subarray(8, 8 + n).toString("latin1");
+const out = h.replace(/"steps":"(\d)"/, (m, d) => "\"steps\":\"x\"");
+if (out === h) process.exit(1);
+b.write(out, 8, "latin1"); fs.writeFileSync(f, b);' "$T/opt/step_00000002/optimizer.safetensors"
+patched=$?
+$FL train --data "$T/data" --out "$T/opt" --resume "$T/opt" $tiny --set train.max_steps=3 >"$T/out" 2>&1; rc=$?
+check "a non-numeric optimizer step count is refused on resume, naming the file" '[ $patched -eq 0 ] && [ $rc -ne 0 ] && grep -q "optimizer.safetensors: metadata steps .x. is not a step count" "$T/out"'
