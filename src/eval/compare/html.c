@@ -219,8 +219,13 @@ void fl_compare_write_html(FILE *f, const fl_compare_result *r, const char *json
                                {"human", "#2ca02c", NULL, yh, 3}};
         fl_svg_bars(f, "TF-IDF cos(prompt, cont.), drift, topic agreement", "score", gn, 3, sr, 3, NULL, NULL, 0, 1);
     }
-    fprintf(f, "</div><p>%d prompts of %d tokens, continuations of %d tokens.</p>\n", g->coh.prompts,
+    fprintf(f, "</div><p>%d prompts of %d tokens, continuations of %d tokens.", g->coh.prompts,
             g->coh.prompt_len, g->coh.cont_len);
+    if (g->coh.excluded || p->coh.excluded)
+        fprintf(f, " Left out because the model's continuation ended before 2 tokens (no drift to measure): GPT %d, "
+                   "FTP %d prompts.",
+                g->coh.excluded, p->coh.excluded);
+    fputs("</p>\n", f);
     fputs("<p>First prompt:</p><pre>", f);
     fl_html_text(f, g->coh.sample_prompt);
     fputs("</pre><p>GPT:</p><pre>", f);

@@ -108,6 +108,10 @@ fl_status fl_eval_coherence(fl_model *m, const fl_windows *w, int eot, const fl_
         }
         int got;
         if ((st = fl_eval_continue(g, x, np, -1, eot, nc, cont, &got, err))) break;
+        if (got < 2) { /* a continuation that stopped at once has no halves to compare */
+            r->excluded++;
+            continue;
+        }
         if ((st = score(idf, clf, x, np, cont, got, &mc, &md, &ma, err))) break;
         if ((st = score(idf, clf, x, np, x + np, nc, &hc, &hd, &ha, err))) break;
         if (r->prompts == 0) {

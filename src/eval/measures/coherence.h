@@ -32,6 +32,8 @@ typedef struct {
 } fl_coherence_row;
 typedef struct {
     int prompts, dropped, prompt_len, cont_len;
+    int excluded; /* prompts whose continuation ended (<|endoftext|>) before 2 tokens: no drift exists, so
+                     the prompt is left out of both rows and the next one is used */
     fl_coherence_row model, human;
     char sample_prompt[600], sample_model[600], sample_human[600]; /* the first prompt, decoded */
 } fl_coherence_result;

@@ -91,6 +91,9 @@ static void text_countdown(FILE *f, const char *dir, const fl_countdown_result *
 static void text_coherence(FILE *f, const char *dir, const fl_coherence_result *r, int has_clf) {
     fprintf(f, "%s: %d prompts of %d tokens (%d windows dropped at a document boundary), continuations of %d\n", dir,
             r->prompts, r->prompt_len, r->dropped, r->cont_len);
+    if (r->excluded)
+        fprintf(f, "  %d prompts left out: their continuation ended before 2 tokens (no drift to measure)\n",
+                r->excluded);
     const fl_coherence_row *rows[2] = {&r->model, &r->human};
     for (int i = 0; i < 2; i++) {
         fprintf(f, "  %-6s tf-idf cos(prompt, continuation) %.4f  drift %.4f  topic agreement ", i ? "human" : "model",

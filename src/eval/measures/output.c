@@ -181,6 +181,7 @@ void fl_json_coherence(FILE *f, const fl_coherence_result *r) {
     fputc('{', f);
     knum(f, &a, "prompts", r->prompts);
     knum(f, &a, "dropped_windows", r->dropped);
+    knum(f, &a, "excluded_short_continuations", r->excluded);
     knum(f, &a, "prompt_tokens", r->prompt_len);
     knum(f, &a, "continuation_tokens", r->cont_len);
     fputs(",\"model\":", f);
