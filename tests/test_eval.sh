@@ -192,6 +192,18 @@ check "coherence: eval coherence --json and compare give the same numbers for th
     --datasets none >/dev/null 2>&1
 check "compare --target-loss 5.9 picks the step-3 checkpoints" \
     '[ "$(json "$T/rep/t.json" "[j.target_loss, j.gpt.step, j.ftp.step].join()")" = "5.9,3,3" ]'
+# "matched loss" is checked: a target no checkpoint comes near is warned about in the log, the
+# JSON and the page, and with --refuse-gap it is an error and no report is written
+"$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/gap.html" --target-loss 1.0 --windows 4 --bow-rows 0 --prompts 2 \
+    --datasets none >/dev/null 2>"$T/gap.err"
+check "compare warns when the closest checkpoints are far from the target, with the gap" \
+    'grep -q "^futurelm: warning: .*nats from the target 1.0000" "$T/gap.err" && grep -q "Not at matched loss" "$T/rep/gap.html" &&
+     [ "$(json "$T/rep/gap.json" "j.gpt.gap_warning && j.ftp.gap_warning && j.gpt.gap_to_target > 3")" = true ]'
+"$FL" compare "$T/gpt" "$T/ftp" --report "$T/rep/gap2.html" --target-loss 1.0 --refuse-gap --windows 4 --bow-rows 0 \
+    --prompts 2 --datasets none >/dev/null 2>"$T/gap.err"
+rc=$?
+check "compare --refuse-gap: a gap above --max-gap is an error naming the run, no report" \
+    '[ $rc -eq 1 ] && grep -q "^futurelm: error: .*more than --max-gap 0.0500" "$T/gap.err" && [ ! -e "$T/rep/gap2.html" ]'
 
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROME" ]; then

@@ -1,5 +1,6 @@
 /* The compare pipeline: checkpoint matching, windows, the shared IDF and topic
  * classifier, every measure on both models, the countdown pair. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ void fl_compare_opts_default(fl_compare_opts *o) {
     o->data_root = "data";
     o->windows = 64;
     o->B = 8;
+    o->max_gap = 0.05;
     fl_offsets_opts_default(&o->offsets);
     fl_coherence_opts_default(&o->coherence);
     fl_countdown_opts_default(&o->countdown);
@@ -144,6 +146,26 @@ static fl_status countdown_pair(const fl_compare_opts *o, fl_compare_result *r, 
     return st;
 }
 
+/* How far the picked checkpoint is from the target: beyond o->max_gap the report's
+ * "matched loss" is not matched (the run never got there, or its checkpoints near
+ * it were pruned), which is said, or refused with o->refuse_gap. */
+static fl_status check_gap(const fl_compare_opts *o, fl_compare_side *s, double target, fl_error *err) {
+    s->gap = fabs(s->pick.val_loss - target);
+    if (!(s->gap > o->max_gap)) return FL_OK;
+    s->gap_warned = 1;
+    const char *why = "keep more checkpoints (train.keep_last), evaluate more often (train.eval_every), or train "
+                      "the run further";
+    if (o->refuse_gap)
+        return fl_fail(err, FL_ERR_ARG,
+                       "%s: its closest checkpoint (%s, val loss %.4f) is %.4f nats from the target %.4f, more than "
+                       "--max-gap %.4f; %s",
+                       s->run, s->pick.dir, s->pick.val_loss, s->gap, target, o->max_gap, why);
+    say(o, "futurelm: warning: %s: its closest checkpoint (val loss %.4f) is %.4f nats from the target %.4f, more "
+           "than %.4f: the comparison is not at matched loss; %s\n",
+        s->run, s->pick.val_loss, s->gap, target, o->max_gap, why);
+    return FL_OK;
+}
+
 /* Both checkpoints, matched at the shared target and checked to be a GPT and an FTP model. */
 static fl_status open_pair(const fl_compare_opts *o, fl_compare_result *r, fl_eval_ckpt ck[2], fl_error *err) {
     fl_compare_side *s = r->side;
@@ -153,6 +175,7 @@ static fl_status open_pair(const fl_compare_opts *o, fl_compare_result *r, fl_ev
     if (!st && !(o->target > 0)) st = fl_default_target(o->gpt_run, &s[0].mt, o->ftp_run, &s[1].mt, &r->target, err);
     for (int i = 0; i < 2 && !st; i++) {
         st = fl_pick_checkpoint(s[i].run, &s[i].mt, r->target, &s[i].pick, err);
+        if (!st) st = check_gap(o, &s[i], r->target, err);
         if (!st) st = fl_eval_ckpt_open(s[i].pick.dir, &ck[i], err);
         if (!st && fl_model_get_config(ck[i].m)->type != (i ? FL_MODEL_FTP : FL_MODEL_GPT))
             st = fl_fail(err, FL_ERR_ARG, "%s is a %s run, but compare takes the GPT run first and the FTP run second",

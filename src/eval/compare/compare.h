@@ -29,6 +29,9 @@ typedef struct {
     const char *cd_gpt, *cd_ftp;   /* countdown runs (both or neither) */
     const char *specs;             /* countdown held-out specs (NULL: the countdown data folder's test_specs.txt) */
     double cd_target;              /* as target, for the countdown runs */
+    double max_gap;                /* a checkpoint further than this (nats) from the target is warned about
+                                      (default 0.05): "matched loss" is then not matched */
+    int refuse_gap;                /* 1: such a gap is an error instead of a warning */
     int B;                         /* windows a batch of ppl and smoothness (default 8) */
     fl_offsets_opts offsets;       /* the per-offset loss and bag-of-words probe (train_windows, bow_rows) */
     fl_coherence_opts coherence;   /* prompts (max_prompts), the idf's train windows, the classifier */
@@ -44,6 +47,8 @@ typedef struct {
     const char *run, *label, *color; /* run points into the options */
     fl_run_metrics mt;
     fl_ckpt_pick pick;
+    double gap;      /* |pick.val_loss - target|: how far "matched" is from the target */
+    int gap_warned;  /* gap > max_gap */
     fl_ppl_result ppl;
     fl_offsets_result off;
     fl_smooth_result sm;

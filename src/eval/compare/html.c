@@ -128,7 +128,13 @@ void fl_compare_write_html(FILE *f, const fl_compare_result *r, const char *json
                "in <code>",
             target);
     fl_html_text(f, json_name);
-    fputs("</code>. Definitions: docs/evaluation.md.</p>\n<table><tr><th>model</th><th>run</th><th>checkpoint</th>"
+    fputs("</code>. Definitions: docs/evaluation.md.</p>\n", f);
+    for (int i = 0; i < 2; i++)
+        if (s[i].gap_warned)
+            fprintf(f, "<p style=\"color:#b00\"><b>Not at matched loss:</b> the %s checkpoint's validation loss "
+                       "%.4f is %.4f nats from the target. Keep more checkpoints or train the run further.</p>\n",
+                    s[i].label, s[i].pick.val_loss, s[i].gap);
+    fputs("<table><tr><th>model</th><th>run</th><th>checkpoint</th>"
           "<th>step</th><th>val loss (logged)</th><th>val loss (eval windows)</th><th>perplexity</th></tr>\n",
           f);
     for (int i = 0; i < 2; i++) {

@@ -79,8 +79,7 @@ static int val_at(const fl_run_metrics *mt, long step, double *v) {
 /* Calls fn for every RUN/step_N checkpoint that has a logged validation loss. */
 typedef fl_status (*ckpt_fn)(void *ctx, const char *name, long step, double loss, fl_error *err);
 /* Checkpoints come from the ckpt module's run-folder listing (one rule for what a
- * checkpoint's name is, oldest first), so ties between equally close checkpoints
- * go to the earlier step whatever order the file system lists them in. */
+ * checkpoint's name is, oldest first); pick_one breaks ties by step itself. */
 static fl_status each_ckpt(const char *run_dir, const fl_run_metrics *mt, ckpt_fn fn, void *ctx, fl_error *err) {
     fl_ckpt_list l;
     fl_status st = fl_ckpt_list_run(run_dir, &l, err);
