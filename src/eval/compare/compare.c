@@ -17,9 +17,7 @@ const char *const fl_compare_default_datasets = "brown,brown-coarse,spam-assassi
 void fl_compare_opts_default(fl_compare_opts *o) {
     memset(o, 0, sizeof *o);
     o->data_root = "data";
-    o->windows = 64;
-    o->B = 8;
-    o->max_gap = 0.05;
+    o->windows = 64, o->B = 8, o->max_gap = 0.05;
     fl_offsets_opts_default(&o->offsets);
     fl_coherence_opts_default(&o->coherence);
     fl_countdown_opts_default(&o->countdown);

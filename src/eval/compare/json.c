@@ -19,9 +19,8 @@ static void json_side(FILE *f, const fl_compare_side *s, const fl_compare_result
     fl_json_write_string(f, s->pick.dir, strlen(s->pick.dir));
     fprintf(f, ",\"step\":%ld,\"val_next_token_loss\":", s->pick.step);
     fl_json_num(f, s->pick.val_loss);
-    fprintf(f, ",\"gap_to_target\":");
-    fl_json_num(f, s->gap);
-    fprintf(f, ",\"gap_warning\":%s", s->gap_warned ? "true" : "false");
+    /* the gap of a logged (finite) loss to a finite target is finite */
+    fprintf(f, ",\"gap_to_target\":%.9g,\"gap_warning\":%s", s->gap, s->gap_warned ? "true" : "false");
     fprintf(f, ",\"ppl\":");
     fl_json_ppl(f, &s->ppl);
     fprintf(f, ",\"offsets\":");
