@@ -202,6 +202,9 @@ static void test_run_dir(void) {
         char p[600];
         snprintf(p, sizeof p, "%s/%s", run, dirs[i]);
         mkdir(p, 0755);
+        /* the checkpoint folders look like ours (pruning counts and deletes only those) */
+        snprintf(p, sizeof p, "%s/%s/model.safetensors", run, dirs[i]);
+        if (i < 3) write_file(p, "");
     }
     write_file(path_in("scan/step_00000009"), "a file, not a checkpoint\n");
     fl_ckpt_list l;
@@ -221,11 +224,13 @@ static void test_run_dir(void) {
     r = fl_checkpoint_resolve(path_in("ckpt"));
     check(r && !strcmp(r, path_in("ckpt")), "a checkpoint folder resolves to itself", "%s", r ? r : "(null)");
     free(r);
+    /* latest names step 1 (a resume from an older step): it is never pruned, and
+     * counts as one of the two kept, with the newest other one */
     fl_ckpt_prune(run, 2, NULL);
-    check(!exists(path_in("scan/step_00000001")) && exists(path_in("scan/step_2")) &&
+    check(exists(path_in("scan/step_00000001")) && !exists(path_in("scan/step_2")) &&
               exists(path_in("scan/step_00000003")) && exists(path_in("scan/step_00000004.tmp-12")) &&
               exists(path_in("scan/step_x")) && exists(path_in("scan/step_00000009")),
-          "pruning keeps the newest two checkpoints and touches nothing else", "see %s", run);
+          "pruning keeps the latest and the newest other checkpoint, and touches nothing else", "see %s", run);
     st = fl_ckpt_list_run(path_in("no-such-run"), &l, &err);
     check(st == FL_ERR_IO && strstr(err.msg, "no-such-run"), "an unreadable run folder is an error naming it", "%s",
           err.msg);

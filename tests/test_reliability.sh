@@ -49,3 +49,10 @@ $FL init --model gpt --out "$T/g" --set model.vocab_size=300 --set model.block_s
 $FL generate "$T/g" --tokenizer "$T/tok.tiktoken" --prompt-file "$T" --max-tokens 3 >"$T/out" 2>&1
 rc=$?
 check "generate --prompt-file DIR: exit 1 with a futurelm: error: line naming it" '[ $rc -eq 1 ] && grep -q "^futurelm: error: .*$T" "$T/out"'
+
+# tokenizer encode --binary OUT wrote through a fixed OUT.tmp: a user's file of that name was
+# truncated, and removed on an error. The aside name is now new (OUT.tmp-PID, O_EXCL).
+echo "$T/docs/doc1.txt" >"$T/list"
+echo "the user's" >"$T/ids.bin.tmp"
+$FL tokenizer encode --tokenizer "$T/tok.tiktoken" --files-from "$T/list" --binary "$T/ids.bin" >/dev/null 2>&1
+check "encode --binary leaves a user's OUT.tmp alone" '[ -s "$T/ids.bin" ] && [ "$(cat "$T/ids.bin.tmp")" = "the user'"'"'s" ]'

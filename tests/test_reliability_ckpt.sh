@@ -151,3 +151,18 @@ b.write(out, 8, "latin1"); fs.writeFileSync(f, b);' "$T/opt/step_00000002/optimi
 patched=$?
 $FL train --data "$T/data" --out "$T/opt" --resume "$T/opt" $tiny --set train.max_steps=3 >"$T/out" 2>&1; rc=$?
 check "a non-numeric optimizer step count is refused on resume, naming the file" '[ $patched -eq 0 ] && [ $rc -ne 0 ] && grep -q "optimizer.safetensors: metadata steps .x. is not a step count" "$T/out"'
+
+# ---- 13. pruning never deletes the checkpoint just written (a resume from an older step while
+# newer ones are in the folder), and leftovers are removed only under our own names
+$FL train --model gpt --data "$T/data" --out "$T/pr" $tiny --set train.max_steps=4 --set train.ckpt_every=1 \
+    --set train.keep_last=10 >/dev/null 2>&1
+$FL train --data "$T/data" --out "$T/pr" --resume "$T/pr/step_00000001" $tiny --set train.max_steps=4 \
+    --set train.ckpt_every=1 --set train.keep_last=2 --steps 1 >/dev/null 2>&1
+check "a resume from an older step keeps the checkpoint it just wrote (latest) through pruning" \
+    '[ "$(cat "$T/pr/latest")" = step_00000002 ] && [ -f "$T/pr/step_00000002/model.safetensors" ]'
+echo mine >"$T/pr/notes.tmp-999999"
+mkdir -p "$T/pr/stuff.del-999998" && echo mine >"$T/pr/stuff.del-999998/f"
+$FL train --data "$T/data" --out "$T/pr" --resume "$T/pr" $tiny --set train.max_steps=4 --set train.keep_last=2 \
+    --steps 1 >/dev/null 2>&1
+check "a user's notes.tmp-PID and stuff.del-PID in a run folder survive the leftover clean-up" \
+    '[ -f "$T/pr/notes.tmp-999999" ] && [ -f "$T/pr/stuff.del-999998/f" ]'

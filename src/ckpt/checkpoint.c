@@ -62,8 +62,9 @@ static fl_status write_text(const char *path, const char *text, fl_error *err) {
         p += w;
         n -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) return fl_fail(err, FL_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    return FL_OK;
+    int bad = fsync(fd) != 0, saved = errno; /* close it whatever fsync said */
+    if (close(fd) != 0 && !bad) bad = 1, saved = errno;
+    return bad ? fl_fail(err, FL_ERR_IO, "cannot write %s: %s", path, strerror(saved)) : FL_OK;
 }
 
 static int all_finite(const float *p, size_t n) {
@@ -315,8 +316,9 @@ fl_status fli_ckpt_read_state(const char *dir, char **json, fl_error *err) {
     char *path = fl_path_join(dir, "state.json");
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     /* fstat before reading: a folder (ftell says 2^63 there) or a device is not a
-     * state.json, and a real one is a few kilobytes */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+     * state.json, and a real one is a few kilobytes; O_NONBLOCK so that a FIFO
+     * named state.json is refused by fstat instead of blocking the open */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat sb;
     fl_status st = FL_OK;
     char *buf = NULL;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tokenizer/tokenizer.h" /* fl_read_file */
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -102,10 +103,21 @@ void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log) {
     /* only checkpoint folders futurelm wrote count, and only they are deleted:
      * a step_* that is a link (say, from an unpacked archive) or holds other
      * files is the user's */
+    /* the checkpoint `latest` names (the one just written, which after a resume from
+     * an older step may be older than others in the folder) is never pruned */
+    char *lp = fl_path_join(run_dir, "latest"), *latest = NULL;
+    size_t llen = 0;
+    if (lp && fl_read_file(lp, &latest, &llen, NULL) == FL_OK) latest[strcspn(latest, "\r\n")] = 0;
+    free(lp);
     int ours = 0;
     for (int i = 0; i < l.n; i++) {
-        if (fl_ckpt_is_ours(l.at[i].dir) >= 0) { /* an empty step_* holds nothing to lose */
+        int what = fl_ckpt_is_ours(l.at[i].dir);
+        if (what == 1 && !(latest && !strcmp(latest, l.at[i].name))) { /* only whole checkpoints count */
             l.at[ours++] = l.at[i];
+            continue;
+        }
+        if (what >= 0) { /* the latest, or an empty step_*: neither pruned nor counted */
+            free(l.at[i].name), free(l.at[i].dir);
             continue;
         }
         struct stat sb;
@@ -116,7 +128,11 @@ void fl_ckpt_prune(const char *run_dir, int keep_last, FILE *log) {
         free(l.at[i].name), free(l.at[i].dir);
     }
     l.n = ours;
-    for (int i = 0; i < l.n - keep_last; i++) fli_ckpt_remove(l.at[i].dir);
+    /* keep_last counts the latest itself */
+    int keep = latest ? keep_last - 1 : keep_last;
+    if (keep < 0) keep = 0;
+    for (int i = 0; i < l.n - keep; i++) fli_ckpt_remove(l.at[i].dir);
+    free(latest);
     fl_ckpt_list_free(&l);
 }
 
@@ -246,9 +262,18 @@ int fli_ckpt_remove(const char *dir) {
 }
 
 /* The pid in a "NAME.tmp-PID" / "NAME.del-PID" leftover, or -1 for any other name. */
+/* The PID of a name our writers leave behind: step_N.tmp-PID, step_N.del-PID or
+ * latest.tmp-PID, and nothing else (a user's notes.tmp-42 is the user's). */
 static long leftover_pid(const char *name) {
     const char *dot = strrchr(name, '.');
     if (!dot || (strncmp(dot, ".tmp-", 5) && strncmp(dot, ".del-", 5))) return -1;
+    size_t base = (size_t)(dot - name);
+    int ours = (base == 6 && !strncmp(name, "latest", 6) && dot[1] == 't');
+    if (!ours && base > 5 && !strncmp(name, "step_", 5)) {
+        ours = 1;
+        for (size_t i = 5; i < base; i++) ours &= name[i] >= '0' && name[i] <= '9';
+    }
+    if (!ours) return -1;
     char *end;
     long pid = strtol(dot + 5, &end, 10);
     return *end || pid <= 0 ? -1 : pid;
@@ -268,7 +293,8 @@ int fli_ckpt_remove_stale(const char *run_dir, FILE *log) {
             free(p);
             continue;
         }
-        if (S_ISLNK(sb.st_mode)) { /* not something a writer of ours leaves */
+        /* not something a writer of ours leaves: a link, or a folder holding other files */
+        if (S_ISLNK(sb.st_mode) || (S_ISDIR(sb.st_mode) && fl_ckpt_is_ours(p) < 0)) {
             free(p);
             continue;
         }

@@ -63,7 +63,9 @@ fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err) {
     } else {
         m->vocab_size = (int)vocab, m->eot = (int)eot, m->token_bytes = (int)width;
         const fl_json *sha = fl_json_get(tok, "sha256"), *tp = fl_json_get(tok, "path");
-        if (sha && sha->type == FL_JSON_STRING && sha->len == 64) memcpy(m->sha256, sha->str, 65);
+        /* 64 lowercase hex digits or nothing: state.json's reader takes only that */
+        if (sha && sha->type == FL_JSON_STRING && sha->len == 64 && strspn(sha->str, "0123456789abcdef") == 64)
+            memcpy(m->sha256, sha->str, 65);
         if (tp && tp->type == FL_JSON_STRING) snprintf(m->tokenizer, sizeof m->tokenizer, "%s", tp->str);
         get_int(root, "seed", &seed);
         m->seed = (uint64_t)seed;

@@ -2,10 +2,14 @@
 #include "tokenizer/text_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 fl_status fl_read_stream(FILE *f, const char *name, char **data, size_t *len, fl_error *err) {
     fl_bytebuf b = {0};
@@ -79,6 +83,8 @@ static fl_status encode_one(const fl_tokenizer *tok, const char *path, int speci
         if (log) fprintf(log, "futurelm: error: %s: decode(encode(text)) differs from the text\n", path);
         r->bad++;
     }
+    if (!st && ids.len > INT32_MAX) /* a record's count is an int32 */
+        st = fl_fail(err, FL_ERR_ARG, "%s: %zu tokens, more than a --binary record holds", path, ids.len);
     int32_t n = (int32_t)ids.len;
     if (!st && (fwrite(&n, 4, 1, out) != 1 || (ids.len && fwrite(ids.data, 4, ids.len, out) != ids.len)))
         st = fl_fail(err, FL_ERR_IO, "cannot write the --binary output");
@@ -96,15 +102,21 @@ fl_status fl_tokenizer_encode_files(const fl_tokenizer *tok, const char *list_pa
     size_t listlen;
     fl_status st = fl_read_file(list_path, &list, &listlen, err);
     if (st) return st;
-    size_t pl = strlen(out_path) + 8;
-    char *tmp = malloc(pl);
+    /* written aside and renamed into place when complete; the aside name is new
+     * (O_EXCL), so no file of the user's is truncated or removed on an error */
+    char *tmp = fl_path_fmt("%s.tmp-%ld", out_path, (long)getpid());
     if (!tmp) {
         free(list);
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     }
-    snprintf(tmp, pl, "%s.tmp", out_path); /* renamed into place when complete */
-    FILE *out = fopen(tmp, "wb");
-    if (!out) st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!out) {
+        st = fl_fail(err, FL_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+        if (fd >= 0) close(fd), unlink(tmp);
+        free(tmp), free(list);
+        return st;
+    }
     for (char *line = list; !st && line < list + listlen;) {
         char *nl = memchr(line, '\n', (size_t)(list + listlen - line));
         if (!nl) nl = list + listlen;
@@ -112,7 +124,7 @@ fl_status fl_tokenizer_encode_files(const fl_tokenizer *tok, const char *list_pa
         if (*line) st = encode_one(tok, line, allow_special, verify, out, log, r, err);
         line = nl + 1;
     }
-    if (out && fclose(out) && !st) st = fl_fail(err, FL_ERR_IO, "cannot write the --binary output");
+    if (fclose(out) && !st) st = fl_fail(err, FL_ERR_IO, "cannot write the --binary output");
     if (!st && rename(tmp, out_path)) st = fl_fail(err, FL_ERR_IO, "cannot rename the --binary output into place");
     if (st) remove(tmp);
     free(tmp);

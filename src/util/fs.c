@@ -53,8 +53,8 @@ fl_status fl_write_file_atomic(const char *path, const void *data, size_t len, f
     int ok = fwrite(data, 1, len, f) == len;
     ok &= fflush(f) == 0;
     ok &= fsync(fileno(f)) == 0;
-    int saved = errno;
-    ok &= fclose(f) == 0; /* always closed, whatever failed before */
+    int saved = ok ? 0 : errno;
+    if (fclose(f) != 0 && ok) ok = 0, saved = errno; /* always closed, whatever failed before */
     if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
     fl_status st = FL_OK;
     if (!ok) {
