@@ -30,8 +30,8 @@ fl_status fl_eval_ckpt_open(const char *path, fl_eval_ckpt *c, fl_error *err) {
         c->tokenizer = found(c->dir, rs.tokenizer);
         if (!c->data_dir || !c->tokenizer) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
     }
-    if (!st && rs.tokenizer)
-        c->task = fl_task_for_tokenizer(rs.tokenizer, rs.tokenizer_sha256[0] ? rs.tokenizer_sha256 : NULL);
+    if (!st && (rs.tokenizer || rs.tokenizer_sha256[0])) /* the digest alone names a task too */
+        c->task = fl_task_for_tokenizer(rs.tokenizer ? rs.tokenizer : "", rs.tokenizer_sha256[0] ? rs.tokenizer_sha256 : NULL);
     if (!st) c->step = rs.step;
     fl_run_state_clear(&rs);
     if (st) fl_eval_ckpt_close(c);
