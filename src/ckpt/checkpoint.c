@@ -207,11 +207,26 @@ fl_status fli_ckpt_save(const char *dir, const fl_model *m, fl_adamw *opt, const
     if (!st) {
         int fd = open(tmp, O_RDONLY);
         if (fd >= 0) fsync(fd), close(fd);
-        /* an older checkpoint of the same name is replaced (checked above; checked
-         * again by fli_ckpt_remove, which deletes nothing it does not recognise) */
-        if (lstat(dir, &sb) == 0 && fli_ckpt_remove(dir) != 0)
-            st = fl_fail(err, FL_ERR_IO, "cannot replace %s: it is not a checkpoint folder futurelm wrote", dir);
-        else if (rename(tmp, dir) != 0) st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
+        /* an older checkpoint of the same name (checked above, and again here) is
+         * moved aside first and removed only once the new one stands under the name,
+         * so a failure in between leaves one of the two, never neither */
+        char *aside = NULL;
+        if (lstat(dir, &sb) == 0) {
+            if (fl_ckpt_is_ours(dir) < 0)
+                st = fl_fail(err, FL_ERR_IO, "cannot replace %s: it is not a checkpoint folder futurelm wrote", dir);
+            else if (!(aside = fl_path_fmt("%s.del-%ld", dir, (long)getpid())))
+                st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            else if (rename(dir, aside) != 0)
+                st = fl_fail(err, FL_ERR_IO, "cannot move %s aside: %s", dir, strerror(errno));
+        }
+        if (!st && rename(tmp, dir) != 0) {
+            st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(errno));
+            if (aside && rename(aside, dir) != 0) /* the old one back under its name */
+                st = fl_fail(err, FL_ERR_IO, "cannot rename %s to %s, and the previous checkpoint is in %s", tmp,
+                             dir, aside);
+        }
+        if (!st && aside) fl_remove_tree(aside);
+        free(aside);
     }
     if (st) fl_remove_tree(tmp);
     free(tmp);

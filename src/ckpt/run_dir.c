@@ -261,7 +261,6 @@ int fli_ckpt_remove(const char *dir) {
     return rc;
 }
 
-/* The pid in a "NAME.tmp-PID" / "NAME.del-PID" leftover, or -1 for any other name. */
 /* The PID of a name our writers leave behind: step_N.tmp-PID, step_N.del-PID or
  * latest.tmp-PID, and nothing else (a user's notes.tmp-42 is the user's). */
 static long leftover_pid(const char *name) {
