@@ -49,24 +49,6 @@ fl_status fl_run_state_add_setting(fl_run_state *s, const char *key, const char 
 
 static void put_string(FILE *f, const char *s) { fl_json_write_string(f, s, strlen(s)); }
 
-/* A JSON number literal (RFC 8259 section 6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int is_json_number(const char *p) {
-    if (*p == '-') p++;
-    if (*p == '0') p++;
-    else if (*p >= '1' && *p <= '9') while (*p >= '0' && *p <= '9') p++;
-    else return 0;
-    if (*p == '.') {
-        if (*++p < '0' || *p > '9') return 0;
-        while (*p >= '0' && *p <= '9') p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        if (*++p == '+' || *p == '-') p++;
-        if (*p < '0' || *p > '9') return 0;
-        while (*p >= '0' && *p <= '9') p++;
-    }
-    return *p == 0;
-}
-
 /* The layout (one part a line, the parts in a fixed order) is the one training
  * has always written, so that state.json stays byte-identical for the same run. */
 int fl_run_state_write(const fl_run_state *s, FILE *f) {
@@ -103,7 +85,8 @@ int fl_run_state_write(const fl_run_state *s, FILE *f) {
             fputc(':', f);
             /* a value that is not a number would make the file invalid JSON: quote it
              * (the reader then skips it, as it skips every part of the wrong type) */
-            if (is_json_number(s->train[i].value)) fputs(s->train[i].value, f);
+            const char *v = s->train[i].value, *e = v + strlen(v);
+            if (*v && fl_json_number_end(v, e) == e) fputs(v, f); /* a number stays a number */
             else put_string(f, s->train[i].value);
         }
         fputs("}", f);

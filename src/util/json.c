@@ -146,11 +146,9 @@ static char *parse_string(parser *ps, size_t *len_out) {
 }
 
 
-/* The end of the number that starts at p, following RFC 8259's grammar exactly
- * (-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?), or NULL when the text
- * there is not one: "0668", "-01", "1." and ".5" are not JSON, and a reader that
- * took them would give them a meaning the writer never meant. */
-static const char *number_end(const char *p, const char *end) {
+/* RFC 8259's number grammar, for the reader and for writers that must know
+ * whether a text can stand as a number (see json.h). */
+const char *fl_json_number_end(const char *p, const char *end) {
 #define DIGIT(q) ((q) < end && *(q) >= '0' && *(q) <= '9')
     if (p < end && *p == '-') p++;
     if (!DIGIT(p)) return NULL;
@@ -225,7 +223,7 @@ static fl_json *parse_value(parser *ps, int depth) {
     if (rest >= 5 && !memcmp(ps->p, "false", 5)) { ps->p += 5; return new_node(ps, FL_JSON_BOOL); }
     if (rest >= 4 && !memcmp(ps->p, "null", 4)) { ps->p += 4; return new_node(ps, FL_JSON_NULL); }
     if (c == '-' || (c >= '0' && c <= '9')) {
-        const char *q = number_end(ps->p, ps->end);
+        const char *q = fl_json_number_end(ps->p, ps->end);
         if (!q) { fail(ps, "bad number"); return NULL; }
         size_t n = (size_t)(q - ps->p);
         fl_json *node = new_node(ps, FL_JSON_NUMBER);

@@ -32,6 +32,10 @@ const fl_json *fl_json_root(const fl_json_doc *doc);
 void fl_json_free(fl_json_doc *doc);
 
 const fl_json *fl_json_get(const fl_json *obj, const char *key);
+/* The end of the JSON number that starts at p (p < end), following RFC 8259's
+ * grammar exactly: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?; NULL when
+ * the text there is not one ("0668", "-01", "1." and ".5" are not JSON). */
+const char *fl_json_number_end(const char *p, const char *end);
 /* Integer value of a NUMBER that is exactly an integer; returns 0 on success. */
 int fl_json_int64(const fl_json *v, int64_t *out);
 
