@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "tasks/countdown.h"
+#include "util/json.h"
 
 static const char USAGE[] =
     "usage: futurelm countdown generate --n N --out DIR [options]\n"
@@ -75,11 +76,11 @@ static int check_line(const char *line, int json, int *failed) {
     fl_cd_verdict v = fl_cd_check(&spec, ids + used, n - used, &value, why, sizeof why);
     if (v != FL_CD_PASS) *failed = 1;
     if (json) {
-        printf("{\"line\": \"");
-        for (const char *p = line; *p; p++)
-            if (*p == '"' || *p == '\\') printf("\\%c", *p);
-            else if ((unsigned char)*p >= 0x20) putchar(*p);
-        printf("\", \"verdict\": \"%s\", \"reason\": \"%s\"}\n", fl_cd_verdict_name(v), why);
+        printf("{\"line\": ");
+        fl_json_write_string(stdout, line, strlen(line));
+        printf(", \"verdict\": \"%s\", \"reason\": ", fl_cd_verdict_name(v));
+        fl_json_write_string(stdout, why, strlen(why));
+        printf("}\n");
     } else {
         printf("%s: %s%s%s\n", line, fl_cd_verdict_name(v), v ? " - " : "", v ? why : "");
     }
