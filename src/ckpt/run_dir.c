@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tokenizer/tokenizer.h" /* fl_read_file */
 #include "util/error.h"
 #include "util/fs.h"
 

@@ -48,35 +48,6 @@ void fl_bytebuf_free(fl_bytebuf *b) {
     b->data = NULL, b->len = b->cap = 0;
 }
 
-fl_status fl_read_file(const char *path, char **data, size_t *len, fl_error *err) {
-    *data = NULL, *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return fl_fail(err, FL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (n + 1 < cap) break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb, cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) return fl_fail(err, FL_ERR_NOMEM, "out of memory reading '%s'", path);
-    if (bad) {
-        free(buf);
-        return fl_fail(err, FL_ERR_IO, "cannot read '%s' (is it a directory or unreadable?)", path);
-    }
-    buf[n] = 0;
-    *data = buf, *len = n;
-    return FL_OK;
-}
 
 /* ------------------------------------------------------------ base64 */
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "futurelm.h"
+#include "util/fs.h" /* fl_read_file */
 
 /* GPT-2's pre-tokenizer pattern, as tiktoken's r50k_base writes it. */
 #define FL_GPT2_PATTERN "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
@@ -46,7 +47,5 @@ size_t fl_base64_encode(const unsigned char *in, size_t n, char *out); /* out: 4
 /* Returns the decoded length, or (size_t)-1 on malformed input. out: 3*(n/4) bytes. */
 size_t fl_base64_decode(const char *in, size_t n, unsigned char *out);
 
-/* Read a whole file into memory (NUL-terminated for convenience). */
-fl_status fl_read_file(const char *path, char **data, size_t *len, fl_error *err);
 
 #endif

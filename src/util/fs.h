@@ -17,6 +17,9 @@ char *fl_path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* dir + "/" + name, malloc'd (fl_path_fmt("%s/%s", dir, name)). */
 char *fl_path_join(const char *dir, const char *name);
 
+/* Read a whole file into memory (NUL-terminated for convenience). */
+fl_status fl_read_file(const char *path, char **data, size_t *len, fl_error *err);
+
 /* Writes data[0..len) to PATH atomically: into PATH.tmp-PID, flushed and
  * fsync'd, then renamed over PATH, so PATH is either the old file or the whole
  * new one, never a torn one. On failure the temporary file is removed and the
