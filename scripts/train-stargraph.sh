@@ -12,7 +12,7 @@
 # batch 32), JOBS (runs at a time, default 2, each single-threaded).
 # Measured on 2 cores (2026-12-01): a GPT step takes ~0.1 s on a free core, so 15,000 steps are
 # ~25 min; FTP with N=9 (the whole 2L-1-token answer from one vector), P=4, one decoder layer
-# ~0.42 s a step, ~1.75 h. Encoder: C=128, L=4, H=4, T=46 (one example a window).
+# ~0.2 s a step (the decoder runs only at rows whose N targets reach the answer), ~50 min. Encoder: C=128, L=4, H=4, T=46 (one example a window).
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/stargraph}
