@@ -113,6 +113,7 @@ typedef struct {
     int dec_layers; /* ftp.dec_layers L_d */
     int dec_heads;  /* ftp.dec_heads  H_d (0 = same as n_head) */
     int positions;  /* ftp.positions  K decoder positions per sequence in training (0 = all T) */
+    int tie_dec_embd; /* ftp.tie_dec_embd 1: the decoder's input embedding is wte; 0: its own dec.wte */
 } fl_model_config;
 
 /* Defaults of docs/design.md: a small model of the given type. */
@@ -148,6 +149,11 @@ size_t fl_model_num_params(const fl_model *m);
 int fl_model_num_tensors(const fl_model *m);
 const fl_tensor *fl_model_tensor(const fl_model *m, int i);
 const fl_tensor *fl_model_find_tensor(const fl_model *m, const char *name);
+/* Seeds dst from src (train --init-from): every tensor of dst whose name and shape
+ * src shares is copied; an untied decoder embedding dec.wte that src lacks (a tied
+ * FTP or a GPT checkpoint) is copied from src's wte, the table that model's decoder
+ * read. Returns the number of tensors copied. */
+int fl_model_copy_weights(fl_model *dst, const fl_model *src);
 float *fl_model_params(fl_model *m); /* all parameters, contiguous */
 float *fl_model_grads(fl_model *m);  /* all gradients, same layout */
 

@@ -42,6 +42,7 @@ int fli_ckpt_config_meta(const fl_model_config *c, char buf[][48], const char **
         KV("ftp.dec_layers", "%d", c->dec_layers);
         KV("ftp.dec_heads", "%d", c->dec_heads);
         KV("ftp.positions", "%d", c->positions);
+        KV("ftp.tie_dec_embd", "%d", c->tie_dec_embd);
     }
 #undef KV
     return n;
@@ -99,6 +100,7 @@ static fl_status fits_file(const fl_model_config *c, const fl_st_file *f, const 
     if (c->type == FL_MODEL_FTP) {
         need += (double)c->pseudo_len * C * C + (double)c->n_future * C + c->dec_layers * 12.0 * C * C;
         tensors += 5 + 12.0 * c->dec_layers;
+        if (!c->tie_dec_embd) need += (double)c->vocab_size * C, tensors += 1; /* dec.wte */
     }
     double have = 0;
     for (int i = 0; i < fl_st_count(f); i++) {
@@ -265,6 +267,10 @@ fl_status fli_ckpt_load_model(const char *dir, fl_model **out, fl_error *err) {
         else if (i < 5 || cfg.type == FL_MODEL_FTP)
             st = fl_fail(err, FL_ERR_FORMAT, "%s: metadata lacks %s", path, keys[i]);
     }
+    /* ftp.tie_dec_embd came later than the other keys: a checkpoint without it was
+     * written when the decoder always read wte, so it loads as tied (the default). */
+    const char *tie = cfg.type == FL_MODEL_FTP ? fl_st_meta(f, "ftp.tie_dec_embd") : NULL;
+    if (!st && tie) st = fl_model_config_set(&cfg, "ftp.tie_dec_embd", tie, err);
     if (!st) st = fl_model_config_validate(&cfg, err);
     if (!st) st = fits_file(&cfg, f, path, err); /* before a single parameter is allocated */
     fl_model *m = NULL;

@@ -343,7 +343,7 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         }
     }
     for (int i = 0; i < n; i++) {
-        const float *e = m->wte + (size_t)tokens[i] * C, *pe = m->dec_wpe + (size_t)step * C;
+        const float *e = m->dec_wte + (size_t)tokens[i] * C, *pe = m->dec_wpe + (size_t)step * C;
         for (int c = 0; c < C; c++) s->dx[(size_t)i * C + c] = e[c] + pe[c];
     }
     for (int l = 0; l < s->Ld; l++) {

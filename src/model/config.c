@@ -26,6 +26,7 @@ void fl_model_config_default(fl_model_config *cfg, fl_model_type type) {
     cfg->dec_layers = 3;
     cfg->dec_heads = 0;
     cfg->positions = 0;
+    cfg->tie_dec_embd = 1; /* the decoder reads the encoder's wte (design.md 1.2) */
 }
 
 static fl_status parse_int(const char *key, const char *value, int *out, fl_error *err) {
@@ -63,6 +64,7 @@ fl_status fl_model_config_set(fl_model_config *cfg, const char *key, const char 
         {"ftp.dec_layers", offsetof(fl_model_config, dec_layers)},
         {"ftp.dec_heads", offsetof(fl_model_config, dec_heads)},
         {"ftp.positions", offsetof(fl_model_config, positions)},
+        {"ftp.tie_dec_embd", offsetof(fl_model_config, tie_dec_embd)},
     };
     if (!strcmp(key, "model.type")) {
         if (!strcmp(value, "gpt")) cfg->type = FL_MODEL_GPT;
@@ -112,5 +114,7 @@ fl_status fl_model_config_validate(const fl_model_config *c, fl_error *err) {
     REQUIRE(c->positions >= 0 && c->positions <= c->block_size,
             "ftp.positions must be in 0..model.block_size (0 = all positions; got %d, block_size %d)", c->positions,
             c->block_size);
+    REQUIRE(c->tie_dec_embd == 0 || c->tie_dec_embd == 1,
+            "ftp.tie_dec_embd must be 1 (the decoder reads wte) or 0 (its own dec.wte) (got %d)", c->tie_dec_embd);
     return FL_OK;
 }

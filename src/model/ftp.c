@@ -115,7 +115,7 @@ static const float *decoder_forward(fl_model *m, const block_dims *d) {
     const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, R = d->R;
     ftp_acts *a = &m->ftp;
     linear(d->at, a->ctx, a->h_sel, m->proj_w, m->proj_b, R, C, P * C);
-    embedding(d->at, a->encoded, a->tokens, m->wte, m->dec_wpe, R, N, C);
+    embedding(d->at, a->encoded, a->tokens, m->dec_wte, m->dec_wpe, R, N, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
         fli_block_forward(&m->dec_w[l], &a->blocks[l], x, a->ctx, d);
@@ -127,12 +127,12 @@ static const float *decoder_forward(fl_model *m, const block_dims *d) {
 
 /* Backward from dlnf (the head's gradient at a->lnf) to the decoder's
  * parameters and to dh_sel, the gradient at each sequence's h. x is
- * decoder_forward's result. The tied embedding's gradient joins the head's in
- * the one wte gradient. */
+ * decoder_forward's result. The input embedding's gradient goes to dec_wte's:
+ * when tied, that is wte's, where it joins the head's and the encoder's. */
 static void decoder_backward(fl_model *m, const block_dims *d, const float *x, const float *dlnf) {
     const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, R = d->R, RN = R * N;
     ftp_acts *a = &m->ftp;
-    float *g_wte = m->grads + (m->wte - m->params);
+    float *g_wte = m->grads + (m->dec_wte - m->params);
     memset(a->dresid, 0, (size_t)RN * C * sizeof(float));
     layernorm_grad(d->at, a->dresid, m->grads + (m->dec_lnf_w - m->params), m->grads + (m->dec_lnf_b - m->params), dlnf,
                    x, m->dec_lnf_w, a->lnf_mean, a->lnf_rstd, RN, C);
@@ -293,7 +293,7 @@ const float *fli_ftp_decoder_step0(fl_model *m, const float *h, int32_t token) {
     /* one sequence of one step: every buffer reserved for R x N rows is large enough */
     block_dims d = {1, 1, C, m->cfg.dec_heads, P, {NULL, FL_PHASE_DECODER}};
     fli_linear_forward(a->ctx, h, m->proj_w, m->proj_b, 1, C, P * C);
-    fli_embedding_forward(a->encoded, &token, m->wte, m->dec_wpe, 1, 1, C);
+    fli_embedding_forward(a->encoded, &token, m->dec_wte, m->dec_wpe, 1, 1, C);
     const float *x = a->encoded;
     for (int l = 0; l < m->cfg.dec_layers; l++) {
         block_acts acts;

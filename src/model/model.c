@@ -117,6 +117,11 @@ static void build_table(table_builder *tb) {
             w.fc_proj_b = ADD(INIT_ZERO, C, 0, "dec.h.%d.mlp.c_proj.bias", l);
             if (!counting) m->dec_w[l] = w;
         }
+        /* Untied (ftp.tie_dec_embd = 0): the decoder's own input embedding, last in
+         * the table, so the initialisation stream draws every other tensor exactly as
+         * for the tied model of the same seed (design.md 1.2, 1.3). */
+        p = c->tie_dec_embd ? NULL : ADD(std, m->Vp, C, "dec.wte", 0);
+        if (!counting) m->dec_wte = p ? p : m->wte;
     }
 #undef ADD
 }
@@ -185,9 +190,10 @@ void fl_model_init_weights(fl_model *m, uint64_t seed) {
         else
             for (size_t j = 0; j < t->numel; j++) t->data[j] = init[i] == INIT_ONE ? 1.0f : 0.0f;
     }
-    /* padding rows of the tied embedding are never a token: keep them zero */
-    memset(m->wte + (size_t)m->cfg.vocab_size * m->cfg.n_embd, 0,
-           (size_t)(m->Vp - m->cfg.vocab_size) * m->cfg.n_embd * sizeof(float));
+    /* padding rows of the embeddings are never a token: keep them zero */
+    const size_t pad = (size_t)(m->Vp - m->cfg.vocab_size) * m->cfg.n_embd * sizeof(float);
+    memset(m->wte + (size_t)m->cfg.vocab_size * m->cfg.n_embd, 0, pad);
+    if (m->dec_wte && m->dec_wte != m->wte) memset(m->dec_wte + (size_t)m->cfg.vocab_size * m->cfg.n_embd, 0, pad);
     fl_rng_seed(&m->pos_rng, seed ^ 0x5eedF7Full);
     free(init);
 }
@@ -222,6 +228,18 @@ const fl_tensor *fl_model_find_tensor(const fl_model *m, const char *name) {
     for (int i = 0; i < m->num_tensors; i++)
         if (!strcmp(m->tensors[i].name, name)) return &m->tensors[i];
     return NULL;
+}
+int fl_model_copy_weights(fl_model *dst, const fl_model *src) {
+    int copied = 0;
+    for (int i = 0; i < dst->num_tensors; i++) {
+        const fl_tensor *b = &dst->tensors[i], *a = fl_model_find_tensor(src, b->name);
+        /* A tied decoder read wte: copying it keeps the seeded decoder's inputs as
+         * they were, rather than a fresh draw the trained decoder never saw. */
+        if (!a && !strcmp(b->name, "dec.wte")) a = fl_model_find_tensor(src, "wte");
+        if (a && a->numel == b->numel && a->shape[0] == b->shape[0])
+            memcpy(b->data, a->data, a->numel * sizeof(float)), copied++;
+    }
+    return copied;
 }
 float *fl_model_params(fl_model *m) { return m->params; }
 float *fl_model_grads(fl_model *m) { return m->grads; }

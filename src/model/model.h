@@ -46,6 +46,10 @@ struct fl_model {
     block_weights *enc_w, *enc_g; /* [n_layer] */
     float *proj_w, *proj_b, *dec_wpe, *dec_lnf_w, *dec_lnf_b;
     block_weights *dec_w, *dec_g; /* [dec_layers] */
+    /* The FTP decoder's input embedding [Vp, C]: wte itself under ftp.tie_dec_embd = 1,
+     * else the tensor dec.wte. Every reader of the decoder's inputs goes through this
+     * view (and its gradient at the same offset), so tied models run as they always did. */
+    float *dec_wte;
 
     /* activations, allocated once by fl_model_reserve */
     int B, T;        /* reserved batch and context */

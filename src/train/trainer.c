@@ -230,12 +230,7 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_model *src;
     st = fli_ckpt_load_model(ck, &src, err);
-    int copied = 0;
-    for (int i = 0; !st && i < fl_model_num_tensors(src); i++) {
-        const fl_tensor *a = fl_model_tensor(src, i), *b = fl_model_find_tensor(s->m, a->name);
-        if (b && b->numel == a->numel && b->shape[0] == a->shape[0])
-            memcpy(b->data, a->data, a->numel * sizeof(float)), copied++;
-    }
+    int copied = st ? 0 : fl_model_copy_weights(s->m, src);
     if (!st) fprintf(s->opt->log, "initialised %d tensors from %s\n", copied, ck);
     fl_model_free(src);
     free(ck);
