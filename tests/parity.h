@@ -57,6 +57,8 @@ static fl_model_config fixture_config(const fl_st_file *f, fl_model_type type) {
         cfg.dec_layers = (int)meta_num(f, "dec_layers");
         cfg.dec_heads = (int)meta_num(f, "dec_heads");
         cfg.positions = 0;
+        const char *tie = fl_st_meta(f, "tie_dec_embd"); /* absent: tied, as fixtures were before the key */
+        cfg.tie_dec_embd = tie ? atoi(tie) : 1;
     }
     return cfg;
 }

@@ -49,7 +49,14 @@ def tensor_specs(cfg):
                       (p + "xattn.c_proj.weight", (C, C), dstd), (p + "xattn.c_proj.bias", (C,), "zeros"),
                       (p + "mlp.c_fc.weight", (4 * C, C), std), (p + "mlp.c_fc.bias", (4 * C,), "zeros"),
                       (p + "mlp.c_proj.weight", (C, 4 * C), dstd), (p + "mlp.c_proj.bias", (C,), "zeros")]
+        if not tied_decoder(cfg):
+            specs += [("dec.wte", (Vp, C), std)]  # last, so every other tensor draws as when tied
     return specs
+
+
+def tied_decoder(cfg):
+    """ftp.tie_dec_embd (default 1): the decoder's input rows come from wte, else from dec.wte."""
+    return int(cfg.get("tie_dec_embd", 1)) == 1
 
 
 def init_params(cfg, generator, perturb=0.0):
@@ -66,7 +73,9 @@ def init_params(cfg, generator, perturb=0.0):
         if perturb and init in ("ones", "zeros"):
             t = t + torch.randn(shape, generator=generator) * perturb
         params[name] = t
-    params["wte"][cfg["vocab_size"]:] = 0.0  # padding rows are never tokens
+    for name in ("wte", "dec.wte"):
+        if name in params:
+            params[name][cfg["vocab_size"]:] = 0.0  # padding rows are never tokens
     for t in params.values():
         t.requires_grad_(True)
     return params
@@ -179,7 +188,8 @@ def ftp_loss(p, cfg, window, positions=None, mask=None):
             dec_m = torch.gather(dec_m, 1, idx[:, :, None].expand(-1, -1, N))
     R = h.shape[0] * h.shape[1]
     ctx = linear(h.reshape(R, C), p, "proj").view(R, P, C)
-    x = p["wte"][dec_in.reshape(R, N)] + p["dec.wpe"]
+    dec_wte = p["wte"] if tied_decoder(cfg) else p["dec.wte"]
+    x = dec_wte[dec_in.reshape(R, N)] + p["dec.wpe"]
     for l in range(cfg["dec_layers"]):
         x = block(p, f"dec.h.{l}.", x, cfg["dec_heads"] or cfg["n_head"], ctx)
     x = layer_norm(x, p, "dec.ln_f")
