@@ -31,11 +31,19 @@ int main(void) {
     refuse("model.n_layer", "abc", "model.n_layer");
     refuse("model.vocab_size", "1", "model.vocab_size");
     refuse("model.bogus", "1", "model.bogus");
+    refuse("ftp.tie_dec_embd", "2", "ftp.tie_dec_embd");
+    refuse("ftp.tie_dec_embd", "-1", "ftp.tie_dec_embd");
+    refuse("ftp.tie_dec_embd", "yes", "ftp.tie_dec_embd");
+    refuse("ftp.tie_dec_embed", "0", "did you mean 'ftp.tie_dec_embd'");
     fl_model_config c;
     fl_model_config_default(&c, FL_MODEL_FTP);
     fl_error err;
     check(fl_model_config_set(&c, "ftp.gamma", "1", &err) == FL_OK && fl_model_config_validate(&c, &err) == FL_OK,
           "config ftp.gamma=1 (no discount) is accepted", "%s", err.msg);
+    fl_model_config_default(&c, FL_MODEL_FTP);
+    check(c.tie_dec_embd == 1 && fl_model_config_set(&c, "ftp.tie_dec_embd", "0", &err) == FL_OK &&
+              c.tie_dec_embd == 0 && fl_model_config_validate(&c, &err) == FL_OK,
+          "ftp.tie_dec_embd defaults to 1 (tied) and 0 (untied) is accepted", "%s", err.msg);
     check(fl_padded_vocab(97) == 128 && fl_padded_vocab(50257) == 50304 && fl_padded_vocab(64) == 64,
           "vocabulary padded to a multiple of 64", "%d", fl_padded_vocab(97));
     return check_exit();

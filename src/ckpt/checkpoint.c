@@ -100,7 +100,6 @@ static fl_status fits_file(const fl_model_config *c, const fl_st_file *f, const 
     if (c->type == FL_MODEL_FTP) {
         need += (double)c->pseudo_len * C * C + (double)c->n_future * C + c->dec_layers * 12.0 * C * C;
         tensors += 5 + 12.0 * c->dec_layers;
-        if (!c->tie_dec_embd) need += (double)c->vocab_size * C, tensors += 1; /* dec.wte */
     }
     double have = 0;
     for (int i = 0; i < fl_st_count(f); i++) {
