@@ -18,6 +18,7 @@ static const cli_command COMMANDS[] = {
     {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
     {"eval", "measure one checkpoint: ppl, offsets, smoothness, probe, countdown, coherence", cmd_eval},
     {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},
+    {"version", "the release and how this binary was built (also --version)", cmd_version},
 };
 
 static void usage(FILE *f) {
@@ -41,6 +42,7 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) argv[1] = "version";
     if (!strcmp(argv[1], "help")) { /* futurelm help CMD == futurelm CMD --help */
         const cli_command *c = find(argv[2]);
         char help_flag[] = "--help";
