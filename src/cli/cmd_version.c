@@ -3,6 +3,7 @@
  * compiler, the SGEMM kernels compiled in and the one this CPU runs, the
  * instruction set the rest was compiled for, BLAS, OpenMP. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -57,8 +58,9 @@ static void print_version(FILE *f) {
         fprintf(f, " (using %s)\nBLAS: none (our own SGEMM)\n", backend);
     }
 #ifdef _OPENMP
-    fprintf(f, "OpenMP: %d (up to %d threads here; set with OMP_NUM_THREADS or --threads)\n", _OPENMP,
-            omp_get_max_threads());
+    const char *wait = getenv("OMP_WAIT_POLICY"); /* main() made it passive unless the user set it */
+    fprintf(f, "OpenMP: %d (up to %d threads here; set with OMP_NUM_THREADS or --threads); OMP_WAIT_POLICY %s\n",
+            _OPENMP, omp_get_max_threads(), wait ? wait : "unset (the runtime's own)");
 #else
     fprintf(f, "OpenMP: off (built with OPENMP=0: one thread)\n");
 #endif
