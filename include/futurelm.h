@@ -73,6 +73,9 @@
 extern "C" {
 #endif
 
+/* The release, the one place it is written: `futurelm --version` prints it. */
+#define FL_VERSION "0.1.0"
+
 /* ---------------------------------------------------------------- status */
 typedef enum {
     FL_OK = 0,

@@ -26,6 +26,7 @@ help prepare --tokenizer --input --out --val-fraction --seed --shard-tokens
 help bench --model --steps --threads --batch --gemm-reps --no-gemm --profile
 help init --out --model --config --set
 help info --json
+help version
 help "eval ppl" --data --windows --context --batch --json
 help "eval offsets" --data --windows --json
 help "eval smoothness" --data --windows --trace-window --json
@@ -79,6 +80,15 @@ countdown_generate ouut out
 stargraph_generate cuont count
 stargraph_eval thraeds threads
 LIST
+# every subcommand: an unknown option is a usage error, exit 2, named as unknown
+for c in init train generate info tokenizer_train tokenizer_encode tokenizer_decode tokenizer_info prepare \
+    countdown_generate countdown_check stargraph_generate stargraph_check stargraph_eval bench eval_ppl eval_offsets \
+    eval_smoothness eval_probe eval_countdown eval_coherence compare version; do
+    # shellcheck disable=SC2086
+    usage "$c --bogus: unknown option, exit 2" "unknown option --bogus" $(echo "$c" | tr _ ' ') --bogus
+done
+usage "train --bogus: an unknown option (not 'needs a value'), exit 2" "unknown option --bogus (see futurelm train --help)" train --bogus
+usage "version: an unknown option, exit 2" "unknown option --bogus" version --bogus
 usage "train: unknown option names the near one" "did you mean --steps?" train --data d --out o --stesp 3
 usage "generate: missing value" "--max-tokens needs a value" generate ckpt --max-tokens
 usage "prepare: missing value" "--out needs a value" prepare --out

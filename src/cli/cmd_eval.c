@@ -5,6 +5,9 @@
  * numbers are defined in docs/evaluation.md. */
 #include <stdio.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -34,7 +37,7 @@ static void overview(FILE *f) {
     for (int i = 0; i < N_CMDS; i++) fprintf(f, "  %-11s %s\n", CMDS[i].name, CMDS[i].help);
     fprintf(f, "\nfuturelm eval SUBCOMMAND --help lists its options. Windows (docs/design.md 4.0): sequential windows of\n"
                "T+N tokens from the validation shards, the same for GPT and FTP. docs/evaluation.md defines\n"
-               "every number. Threads: OMP_NUM_THREADS.\n");
+               "every number. Threads: --threads N (default 1).\n");
 }
 
 #define STR_(x) #x
@@ -59,7 +62,11 @@ static int table(const eval_cmd *c, fl_measure_opts *o, eval_extra *x, cli_opt *
     } all[] = {
         {S_WIN | S_PRO | S_COH, {"tokenizer", 0, CLI_STRING, &o->tokenizer, 0, 0, NULL, "TOK", "tokenizer file (default: the one in the checkpoint's state.json)", 0}},
         {S_WIN | S_CD, {"data", 0, CLI_STRING, &o->data_dir, 0, 0, NULL, "DIR", "data folder with val_*.bin / train_*.bin (default: state.json's data_dir)", 0}},
-        {S_WIN, {"windows", 0, CLI_LONG, coh ? &o->coherence_windows : &o->windows, 0, 1L << 30, NULL, "K", "evaluate at most K validation windows (0 = all)", 0}},
+        {S_WIN, {"windows", 0, CLI_LONG, coh ? &o->coherence_windows : &o->windows, 0, 1L << 30, NULL, "K",
+                 coh ? "evaluate at most K validation windows (0 = all)"
+                     : "evaluate at most K validation windows (0 = all; default: as many as hold\n" STR(FL_EVAL_WINDOW_TOKENS)
+                       " tokens of context, so a split of that size is read whole;\nthe output says how many of the split's windows it used)",
+                 coh ? 0 : CLI_NO_DEFAULT}},
         {S_WIN, {"context", 0, CLI_INT, &o->context, 2, 1L << 30, NULL, "T", "window context T (default model.block_size)", CLI_NO_DEFAULT}},
         {S_WIN, {"n-future", 0, CLI_INT, &o->n_future, 1, FL_MAX_FUTURE, NULL, "N", "GPT models: the N of the T+N windows and offsets (default " STR(FL_EVAL_GPT_N_FUTURE) "; FTP uses its own)", CLI_NO_DEFAULT}},
         {S_WIN | S_PRO, {"batch", 0, CLI_INT, &o->B, 1, 4096, NULL, "B", "windows a forward pass", 0}},
@@ -79,6 +86,9 @@ static int table(const eval_cmd *c, fl_measure_opts *o, eval_extra *x, cli_opt *
         {S_CD | S_COH, {"top-k", 0, CLI_INT, &g->sampler.top_k, 0, 1L << 30, NULL, "K", "keep the K most likely tokens (0 = all)", 0}},
         {S_CD | S_COH, {"seed", 0, CLI_U64, &g->sampler.seed, 0, 0, NULL, "S", "sampler seed", 0}},
         {S_CD | S_COH, {"mode", 0, CLI_CHOICE, &x->mode, 0, 0, MODES, "M", "generation mode: ar, or for FTP models block or spec", 0}},
+        {~0, {"threads", 0, CLI_INT, &o->threads, 0, 4096, NULL, "N",
+              "OpenMP threads (0 = OMP_NUM_THREADS or every core); one by default because on a\nshared machine 2 threads "
+              "ran 3-27x slower than 1 while another process held a core", 0}},
         {~0, {"json", 0, CLI_FLAG, &x->json, 0, 0, NULL, NULL, "print one JSON object instead of text", 0}},
     };
     int n = 0;
@@ -117,6 +127,9 @@ int cmd_eval(int argc, char **argv) {
     fl_error err = {0};
     if (fl_sampler_config_validate(&g->sampler, &err)) return cli_usage_error(&spec, "%s", err.msg);
     o.offsets.B = o.probe.B = o.B;
+#ifdef _OPENMP
+    if (o.threads > 0) omp_set_num_threads(o.threads);
+#endif
     fl_eval_ckpt ck;
     if (fl_eval_ckpt_open(x.ckpt, &ck, &err)) return cli_error("%s", err.msg);
     const int block = fl_model_get_config(ck.m)->block_size;

@@ -55,6 +55,7 @@ int cmd_train(int argc, char **argv) {
     int rc = model >= 0 ? cli_config_set(&cc, model == 1 ? "model.type=ftp" : "model.type=gpt") : 0;
     if (!rc) rc = cli_config_apply_list(&cc, cfg.v, cfg.opt, cfg.n);
     if (!rc && dump && !(o.dump_batches = fopen(dump, "wb"))) rc = cli_error("cannot create %s", dump);
+    o.vocab_from_data = !cc.vocab_set;
     o.log = stderr;
     o.progress_bar = isatty(2);
     o.stop = &stop_requested;

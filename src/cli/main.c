@@ -1,7 +1,9 @@
 /* futurelm command line: a thin dispatcher over the library. Each subcommand
  * lives in its own file (src/cli/cmd_*.c) and is listed in the table below. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/suggest.h"
@@ -18,6 +20,7 @@ static const cli_command COMMANDS[] = {
     {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
     {"eval", "measure one checkpoint: ppl, offsets, smoothness, probe, countdown, coherence", cmd_eval},
     {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},
+    {"version", "the release and how this binary was built (also --version)", cmd_version},
 };
 
 static void usage(FILE *f) {
@@ -34,13 +37,34 @@ static const cli_command *find(const char *name) {
     return NULL;
 }
 
+/* OpenMP threads that wait by spinning collapse when another process holds a
+ * core: a train at train.threads=2 ran at ~600 tokens/s against ~5,000 at one
+ * thread (docs/training.md has the measurement). Passive waiting (sleep on a
+ * futex) keeps two threads at least as fast as one, so it is the default unless
+ * the environment sets OMP_WAIT_POLICY. GNU libgomp reads the variable when it
+ * loads, before main, so setting it here is too late for this process: the
+ * binary runs itself again, once, with the variable set (the variable makes the
+ * second run skip this). If the exec fails, the run goes on with the runtime's
+ * own policy. */
+static void default_passive_waits(char **argv) {
+#ifdef _OPENMP
+    if (getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1)) return;
+    execv("/proc/self/exe", argv);
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv) {
+    default_passive_waits(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         (!strcmp(argv[1], "help") && argc == 2)) {
         if (argc < 2) fputs("futurelm: error: no command given\n", stderr);
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) argv[1] = "version";
     if (!strcmp(argv[1], "help")) { /* futurelm help CMD == futurelm CMD --help */
         const cli_command *c = find(argv[2]);
         char help_flag[] = "--help";

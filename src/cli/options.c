@@ -77,6 +77,7 @@ static int apply(cli_config *c, const char *key, const char *value, const char *
     fl_status st;
     if (!strncmp(key, "train.", 6)) st = fl_train_config_set(&c->train, key, value, &err);
     else st = fl_model_config_set(&c->model, key, value, &err);
+    if (!strcmp(key, "model.vocab_size")) c->vocab_set = 1;
     if (st) return cli_error("%s (%s)", err.msg, origin);
     return 0;
 }

@@ -15,6 +15,7 @@ typedef struct {
     int n_sets;
     char *owned[2 * CLI_MAX_SETS];
     int n_owned;
+    int vocab_set; /* model.vocab_size came from the user (--config or --set), not the default */
 } cli_config;
 
 void cli_config_init(cli_config *c, fl_model_type type);

@@ -178,16 +178,21 @@ static fl_status apply_state(session *s, const char *ckpt, const char *const *ov
     return st;
 }
 
-static void progress(session *s, double loss, double tps, double eta, int skipped) {
+/* FTP's loss is the gamma-weighted objective over N future tokens, a larger
+ * number than GPT's for the same next-token skill, so its line also shows the
+ * next-token loss, the one number both models' lines can be compared by. */
+static void progress(session *s, double loss, double next, double tps, double eta, int skipped) {
     FILE *f = s->opt->log;
+    char nt[48] = "";
+    if (fl_model_get_config(s->m)->type == FL_MODEL_FTP) snprintf(nt, sizeof nt, " (next-token %.4f)", next);
     if (s->opt->progress_bar) {
         int width = 24, done = (int)(width * (double)s->step / s->tc.max_steps);
         fprintf(f, "\r[");
         for (int i = 0; i < width; i++) fputc(i < done ? '#' : '.', f);
-        fprintf(f, "] %ld/%d loss %.4f  %.0f tok/s  ETA %.0fs%s   ", s->step, s->tc.max_steps, loss, tps, eta,
+        fprintf(f, "] %ld/%d loss %.4f%s  %.0f tok/s  ETA %.0fs%s   ", s->step, s->tc.max_steps, loss, nt, tps, eta,
                 skipped ? "  (skipped: non-finite)" : "");
     } else {
-        fprintf(f, "step %ld/%d loss %.4f lr %.3g %.0f tok/s ETA %.0fs%s\n", s->step, s->tc.max_steps, loss,
+        fprintf(f, "step %ld/%d loss %.4f%s lr %.3g %.0f tok/s ETA %.0fs%s\n", s->step, s->tc.max_steps, loss, nt,
                 (double)fl_train_lr(&s->tc, (int)s->step - 1), tps, eta, skipped ? " (skipped: non-finite)" : "");
     }
     fflush(f);
@@ -219,9 +224,12 @@ static fl_status resume(session *s, const char *const *over, int n_over, fl_erro
     return st;
 }
 
-/* A new run: a model drawn from train.seed, with --init-from's same-named tensors copied in. */
+/* A new run: a model drawn from train.seed, with --init-from's same-named tensors copied in.
+ * Its vocabulary is the data's unless the user chose one (a larger one is kept;
+ * a smaller one is refused by setup). */
 static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     fl_model_config c = *mc;
+    if (s->opt->vocab_from_data) c.vocab_size = s->man.vocab_size; /* exactly what the tokenizer can produce */
     fl_status st = fl_model_create(&c, &s->m, err);
     if (!st) fl_model_init_weights(s->m, (uint64_t)s->tc.seed);
     if (!st) st = fl_adamw_create(s->m, &s->adam, err);
@@ -262,8 +270,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     const fl_model_config *c = fl_model_get_config(s->m);
     if (s->man.vocab_size > c->vocab_size)
         return fl_fail(err, FL_ERR_CONFIG,
-                       "the data in %s uses %d token ids but model.vocab_size is %d; set model.vocab_size=%d",
-                       o->data_dir, s->man.vocab_size, c->vocab_size, s->man.vocab_size);
+                       "the data in %s was prepared with a vocabulary of %d tokens (ids 0..%d) but model.vocab_size "
+                       "is %d; set model.vocab_size=%d, or leave it out (it defaults to the data's)",
+                       o->data_dir, s->man.vocab_size, s->man.vocab_size - 1, c->vocab_size, s->man.vocab_size);
     if ((st = fl_train_config_validate(&s->tc, err))) return st;
 #ifdef _OPENMP
     if (s->tc.threads > 0) omp_set_num_threads(s->tc.threads);
@@ -304,8 +313,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     s->metrics = fopen(s->metrics_path, "a");
     if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", s->metrics_path, strerror(errno));
-    fprintf(o->log, "%s model: %zu parameters; %llu train windows of %d tokens (B=%d x %d accumulation); run dir %s\n",
-            c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m),
+    fprintf(o->log, "%s model: %zu parameters, vocabulary %d%s; %llu train windows of %d tokens (B=%d x %d accumulation); "
+            "run dir %s\n", c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m), c->vocab_size,
+            !o->resume && o->vocab_from_data ? " (the data's)" : "",
             (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
     return FL_OK;
 }
@@ -385,7 +395,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
                 s.step, loss, next, (double)lr, (double)norm, s.tokens_seen, tps, skipped ? "true" : "false");
         if ((st = metrics_flushed(&s, err))) break;
         double eta = (fl_wall_seconds() - t0) / ran * (s.tc.max_steps - s.step);
-        progress(&s, loss, tps, eta, skipped);
+        progress(&s, loss, next, tps, eta, skipped);
         if (skipped) {
             fprintf(opt->log, "%sstep %ld: non-finite %s; update skipped (%d in a row)\n", opt->progress_bar ? "\n" : "",
                     s.step, isfinite(loss) ? "gradient" : "loss", nonfinite);

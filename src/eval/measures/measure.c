@@ -9,8 +9,11 @@
 
 void fl_measure_opts_default(fl_measure_opts *o) {
     memset(o, 0, sizeof *o);
-    o->windows = 64;
+    o->windows = -1; /* fl_eval_default_windows of the context, resolved when it is known */
     o->coherence_windows = 0;
+    /* one thread: on a shared machine 2 OpenMP threads ran eval 3-27x slower than 1
+     * while another process held a core (issue 20), and one is never that slow */
+    o->threads = 1;
     o->B = 8;
     fl_offsets_opts_default(&o->offsets);
     fl_probe_eval_opts_default(&o->probe);
@@ -19,34 +22,60 @@ void fl_measure_opts_default(fl_measure_opts *o) {
 }
 
 /* Validation (or train) windows of the checkpoint's data: T from o->context,
- * N from the model (FTP) or o->n_future (GPT). */
+ * N from the model (FTP) or o->n_future (GPT); a negative cap is the default
+ * (fl_eval_default_windows). When r is given, what the windows cover goes there. */
 static fl_status load_windows(const fl_eval_ckpt *ck, const fl_measure_opts *o, const char *split, long cap,
-                              fl_windows *w, fl_error *err) {
+                              fl_windows *w, fl_measure_result *r, fl_error *err) {
     const fl_model_config *c = fl_model_get_config(ck->m);
     const int T = o->context > 0 ? o->context : c->block_size;
     memset(w, 0, sizeof *w);
+    if (cap < 0) cap = fl_eval_default_windows(T);
     if (c->type == FL_MODEL_FTP && o->n_future && o->n_future != c->n_future)
         return fl_fail(err, FL_ERR_ARG, "--n-future %d: an FTP model predicts its own ftp.n_future = %d tokens; leave it out",
                        o->n_future, c->n_future);
     const char *dir = o->data_dir ? o->data_dir : ck->data_dir;
     if (!dir[0]) return fl_fail(err, FL_ERR_ARG, "%s/state.json does not name the data folder; pass --data DIR", ck->dir);
-    return fl_windows_load(dir, split, T, fl_eval_n_future(ck->m, o->n_future), cap, c->vocab_size, w, err);
+    fl_status st = fl_windows_load(dir, split, T, fl_eval_n_future(ck->m, o->n_future), cap, c->vocab_size, w, err);
+    if (!st && r) {
+        r->has_cover = 1;
+        r->cover = (fl_window_cover){w->n, (long)w->available, w->T, (uint64_t)(w->n - 1) * w->T + w->len,
+                                     w->stream_tokens};
+    }
+    return st;
 }
 
 static fl_status offsets(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_measure_result *r, fl_error *err) {
     fl_windows w, tw;
     memset(&tw, 0, sizeof tw);
     const int bow = o->offsets.bow_rows > 0;
-    fl_status st = load_windows(ck, o, "val", o->windows, &w, err);
+    fl_status st = load_windows(ck, o, "val", o->windows, &w, r, err);
     if (st) return st;
-    if (bow) st = load_windows(ck, o, "train", o->offsets.train_windows, &tw, err);
+    if (bow) st = load_windows(ck, o, "train", o->offsets.train_windows, &tw, NULL, err);
     if (!st) st = fl_eval_offsets(ck->m, &w, bow ? &tw : NULL, &o->offsets, &r->off, err);
     fl_windows_free(&w);
     fl_windows_free(&tw);
     return st;
 }
 
+/* Whether the run trained on countdown, from what it recorded (the tokenizer
+ * identity state.json copies from the data manifest, fl_task_for_tokenizer):
+ * a text run fails here with that reason, before any spec file is looked for.
+ * A checkpoint that recorded no tokenizer cannot tell; fl_eval_countdown then
+ * checks the vocabulary. */
+static fl_status countdown_model(const fl_eval_ckpt *ck, fl_error *err) {
+    if (ck->task == fl_task_find("countdown") || (!ck->task && !ck->tokenizer[0])) return FL_OK;
+    if (ck->task)
+        return fl_fail(err, FL_ERR_ARG, "%s is a %s model, not a countdown model (its run recorded the %s task's "
+                       "vocabulary); eval countdown needs a model trained on `futurelm countdown generate` data",
+                       ck->dir, ck->task->name, ck->task->name);
+    return fl_fail(err, FL_ERR_ARG, "%s is a text model, not a countdown model (its run recorded the tokenizer %s); "
+                   "eval countdown needs a model trained on `futurelm countdown generate` data",
+                   ck->dir, ck->tokenizer);
+}
+
 static fl_status countdown(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_measure_result *r, fl_error *err) {
+    fl_status st = countdown_model(ck, err);
+    if (st) return st;
     const char *data = o->data_dir ? o->data_dir : ck->data_dir;
     char *path = NULL;
     if (o->specs) path = strdup(o->specs);
@@ -55,7 +84,7 @@ static fl_status countdown(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_cd_example *specs = NULL;
     long n = 0;
-    fl_status st = fl_cd_read_specs(path, &specs, &n, err);
+    st = fl_cd_read_specs(path, &specs, &n, err);
     if (!st) st = fl_eval_countdown(ck->m, specs, n, &o->countdown, &r->cd, err);
     free(specs);
     free(path);
@@ -82,7 +111,7 @@ static fl_status coherence(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_
     fl_windows w;
     fl_idf *idf = NULL;
     fl_topic_clf *clf = NULL;
-    st = load_windows(ck, o, "val", o->coherence_windows, &w, err);
+    st = load_windows(ck, o, "val", o->coherence_windows, &w, r, err);
     if (!st) st = fl_coherence_idf(o->data_dir ? o->data_dir : ck->data_dir, w.T, w.N, V, co, &idf, err);
     if (!st && strcmp(co->dataset, "none") && (st = fl_coherence_classifier(tok, w.T, V, co, &clf, err))) {
         char pre[96];
@@ -108,7 +137,7 @@ fl_status fl_measure_run(const fl_eval_ckpt *ck, fl_measure_kind kind, const fl_
     switch (kind) {
     case FL_MEASURE_PPL:
     case FL_MEASURE_SMOOTHNESS:
-        if ((st = load_windows(ck, o, "val", o->windows, &w, err))) return st;
+        if ((st = load_windows(ck, o, "val", o->windows, &w, r, err))) return st;
         if (kind == FL_MEASURE_PPL) st = fl_eval_ppl(ck->m, &w, o->B, &r->ppl, err);
         else st = fl_eval_smoothness(ck->m, &w, o->B, o->trace_window, &r->sm, err);
         fl_windows_free(&w);

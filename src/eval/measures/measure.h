@@ -26,7 +26,7 @@ typedef enum {
 typedef struct {
     const char *data_dir;     /* NULL: the checkpoint's state.json data_dir */
     const char *tokenizer;    /* NULL: the checkpoint's state.json tokenizer */
-    long windows;             /* validation windows at most (default 64; 0 = all) */
+    long windows;             /* validation windows at most (default -1: fl_eval_default_windows(T); 0 = all) */
     long coherence_windows;   /* coherence's validation windows at most (default 0 = all) */
     int context;              /* window context T (0 = model.block_size) */
     int n_future;             /* GPT: the N of the windows and offsets (0 = FL_EVAL_GPT_N_FUTURE); FTP: 0 or its own */
@@ -37,11 +37,22 @@ typedef struct {
     const char *specs;        /* countdown: held-out specs (NULL: DATA/test_specs.txt) */
     fl_countdown_opts countdown;
     fl_coherence_opts coherence;
+    int threads;              /* OpenMP threads the caller should run with (default 1; 0 = OpenMP's own default) */
 } fl_measure_opts;
 void fl_measure_opts_default(fl_measure_opts *o);
 
+/* What part of the validation split a window measure read: n of the split's
+ * available windows of context T, the first `covered` of its split_tokens. */
+typedef struct {
+    long n, available;
+    int T;
+    uint64_t covered, split_tokens;
+} fl_window_cover;
+
 typedef struct {
     fl_measure_kind kind;
+    int has_cover;         /* ppl, offsets, smoothness, coherence: cover is filled */
+    fl_window_cover cover;
     fl_ppl_result ppl;
     fl_offsets_result off;
     fl_smooth_result sm;

@@ -29,7 +29,20 @@ void fl_measure_write_json(FILE *f, const fl_eval_ckpt *ck, const fl_measure_res
     case FL_MEASURE_COUNTDOWN: fl_json_countdown(f, &r->cd); break;
     case FL_MEASURE_COHERENCE: fl_json_coherence(f, &r->coh); break;
     }
+    if (r->has_cover) { /* what the default (or --windows) measured: the share of the split it read */
+        const fl_window_cover *v = &r->cover;
+        fprintf(f, ",\"validation_windows\":{\"used\":%ld,\"available\":%ld,\"context\":%d,\"tokens_covered\":%llu,"
+                   "\"split_tokens\":%llu}", v->n, v->available, v->T, (unsigned long long)v->covered,
+                (unsigned long long)v->split_tokens);
+    }
     fprintf(f, "}\n");
+}
+
+/* One line under a window measure's result, so a number from part of the split says so. */
+static void text_cover(FILE *f, const fl_window_cover *v) {
+    fprintf(f, "  validation windows: %ld of %ld (the first %llu of the split's %llu tokens%s)\n", v->n, v->available,
+            (unsigned long long)v->covered, (unsigned long long)v->split_tokens,
+            v->n < v->available ? "; --windows 0 reads them all" : "");
 }
 
 static void text_offsets(FILE *f, const char *dir, const fl_offsets_result *r) {
@@ -115,4 +128,5 @@ void fl_measure_write_text(FILE *f, const fl_eval_ckpt *ck, const fl_measure_res
     case FL_MEASURE_COUNTDOWN: text_countdown(f, ck->dir, &r->cd); break;
     case FL_MEASURE_COHERENCE: text_coherence(f, ck->dir, &r->coh, r->has_clf); break;
     }
+    if (r->has_cover) text_cover(f, &r->cover);
 }

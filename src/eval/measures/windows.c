@@ -34,6 +34,7 @@ fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N,
                      "the %s split of %s has %llu tokens, fewer than one window of T + N = %d + %d; use more data or a "
                      "smaller model.block_size",
                      split, data_dir, (unsigned long long)total, T, N);
+    w->available = count;
     if (max_windows > 0 && count > (uint64_t)max_windows) count = (uint64_t)max_windows;
     if (!st && count > (uint64_t)(1 << 30)) count = 1 << 30;
     if (!st && !(w->tokens = malloc(count * len * sizeof(int32_t))))
@@ -68,6 +69,8 @@ fl_status fl_windows_load(const char *data_dir, const char *split, int T, int N,
     w->stream_tokens = total;
     return FL_OK;
 }
+
+long fl_eval_default_windows(int T) { return T > 0 && T < FL_EVAL_WINDOW_TOKENS ? FL_EVAL_WINDOW_TOKENS / T : 1; }
 
 void fl_windows_free(fl_windows *w) {
     free(w->tokens);
