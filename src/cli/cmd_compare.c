@@ -86,8 +86,8 @@ int cmd_compare(int argc, char **argv) {
     memset(&l, 0, sizeof l);
     const cli_opt opts[] = {
         {"report", 0, CLI_STRING, &report, 0, 0, NULL, "FILE", "the HTML page to write", CLI_REQUIRED},
-        {"gpt", 0, CLI_PATHS, &l.gpt, 0, 0, NULL, "RUN...", "the GPT runs, one per seed", 0},
-        {"ftp", 0, CLI_PATHS, &l.ftp, 0, 0, NULL, "RUN...", "the FTP runs, as many, in the same seed order", 0},
+        {"gpt", 0, CLI_PATHS, &l.gpt, 0, 0, NULL, "RUN", "the GPT runs, one per seed", 0},
+        {"ftp", 0, CLI_PATHS, &l.ftp, 0, 0, NULL, "RUN", "the FTP runs, as many, in the same seed order", 0},
         {"threads", 0, CLI_INT, &o.threads, 1, 4096, NULL, "N",
          "OpenMP threads for the evaluation; 1 because on a shared 2-core machine\n2 threads ran 3-27x slower than 1 "
          "while another process held a core", 0},
@@ -107,10 +107,10 @@ int cmd_compare(int argc, char **argv) {
         {"prompts", 0, CLI_INT, &o.coherence.max_prompts, 1, 1L << 20, NULL, "K", "coherence prompts", 0},
         {"bow-rows", 0, CLI_INT, &o.offsets.bow_rows, 0, 1L << 30, NULL, "R",
          "future bag-of-words probe rows from each split", 0},
-        {"countdown-gpt", 0, CLI_PATHS, &l.cd_gpt, 0, 0, NULL, "RUN...",
+        {"countdown-gpt", 0, CLI_PATHS, &l.cd_gpt, 0, 0, NULL, "RUN",
          "countdown models, one per seed, compared at matched loss too:\neach pair's checkpoints closest to its own "
          "countdown target", 0},
-        {"countdown-ftp", 0, CLI_PATHS, &l.cd_ftp, 0, 0, NULL, "RUN...", "the FTP countdown runs (as many as --countdown-gpt)",
+        {"countdown-ftp", 0, CLI_PATHS, &l.cd_ftp, 0, 0, NULL, "RUN", "the FTP countdown runs (as many as --countdown-gpt)",
          0},
         {"countdown-target-loss", 0, CLI_DOUBLE, &o.cd_target, 0, 0, NULL, "L",
          "every countdown pair's target (default: each pair's larger best loss)", CLI_NO_DEFAULT},
@@ -118,7 +118,7 @@ int cmd_compare(int argc, char **argv) {
          "countdown held-out specs (default: the countdown data folder's test_specs.txt)", 0},
         {0},
     };
-    const cli_pos pos[] = {{"[GPT_RUN FTP_RUN]", NULL, &l.pos, 0}, {0}};
+    const cli_pos pos[] = {{"GPT_RUN FTP_RUN", NULL, &l.pos, 0}, {0}};
     const cli_spec spec = {"compare", ABOUT, opts, pos, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     int rc = run(&spec, &o, &l, report, json, sets);

@@ -69,8 +69,10 @@ static void smooth_table(FILE *f, const fl_compare_side *s) {
 
 static void offsets(FILE *f, const fl_compare_result *r) {
     const fl_compare_side *g0 = &r->pairs[r->first].side[0];
-    fputs("<h2>1. Future-token prediction</h2><div class=\"charts\">\n", f);
-    fl_compare_seed_chart(f, r, "CE at offset k (GPT: position t+k-1; FTP: decoder step k-1; lower is better)",
+    fputs("<h2>1. Future-token prediction</h2>\n<p>Cross-entropy at offset k: GPT from position t+k-1, FTP from "
+          "decoder step k-1 (lower is better).</p><div class=\"charts\">\n",
+          f);
+    fl_compare_seed_chart(f, r, "CE at offset k (lower is better)",
                           "cross-entropy (nats)", FL_CMP_OFFSET, 0, 0, NULL);
     if (g0->off.has_bow) {
         double ref_r = g0->off.bow.base_recall, ref_l = g0->off.bow.base_loglik;

@@ -70,8 +70,14 @@ static void json_pairs(FILE *f, const fl_compare_result *r, const fl_compare_pai
         fprintf(f, ",\"dropped\":%s", p[i].dropped ? "true" : "false");
         for (int k = 0; k < 2; k++) {
             fprintf(f, ",\"%s\":", k ? "ftp" : "gpt");
-            if (cd) json_side(f, &p[i].side[k], r, &p[i], k, 0);
-            else json_side(f, &p[i].side[k], r, NULL, k, !p[i].dropped);
+            if (!cd) {
+                json_side(f, &p[i].side[k], r, NULL, k, !p[i].dropped);
+                continue;
+            }
+            fputc('{', f);
+            json_pick(f, &p[i].side[k]);
+            if (!p[i].dropped) fprintf(f, ",\"result\":"), fl_json_countdown(f, &p[i].side[k].cd);
+            fputc('}', f);
         }
         fputc('}', f);
     }
