@@ -31,7 +31,7 @@ SEEDS=2 FL="$T/fl" GPT_STEPS=7 sh scripts/reproduce.sh "$T/out" >"$T/log" 2>&1
 check "SEEDS=2: reproduce.sh runs to its end" '[ $? = 0 ] && grep -q "reproduce done" "$T/log"' || tail -n 5 "$T/log"
 for s in 1 2; do
     for m in gpt ftp; do
-        check "seed $s: text $m trains into text/$m-seed$s with train.seed=$s (and GPT_STEPS kept)" \
+        check "seed $s: text $m trains into text/$m-seed$s with train.seed=$s" \
             'grep "^train --model $m " "$CALLS" | grep -- "--out $T/out/text/$m-seed$s " | grep -q -- "--set train.seed=$s\( \|$\)"'
         check "seed $s: countdown $m trains into countdown/$m-seed$s with train.seed=$s" \
             'grep "^train --model $m " "$CALLS" | grep -- "--out $T/out/countdown/$m-seed$s " | grep -q -- "--set train.seed=$s\( \|$\)"'
