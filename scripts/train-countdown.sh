@@ -8,7 +8,8 @@
 # FTP_POSITIONS (default 0: the decoder trains on all 64 positions of each window; 16 = a random 16
 # of them, a quarter of the decoder work per step but a much worse model: validation next-token
 # loss 1.594 instead of 1.509 after 2000 steps; all positions took 23 minutes on one thread beside
-# other work). Every checkpoint (one per 250 steps) is kept, so `futurelm compare` can match losses.
+# other work), SEED (default: none, train.seed's default; SEED=S trains OUT/MODEL-seedS with
+# train.seed=S: another initialisation and data order, the same data). Every checkpoint (one per 250 steps) is kept, so `futurelm compare` can match losses.
 # Each model trains single-threaded (runs in parallel when MODELS names both).
 # The encoder is C=128, L=6, H=4, T=64 over the 18-word countdown vocabulary; the
 # FTP head predicts N=4 tokens through P=4 pseudo-tokens and a 2-layer decoder.
@@ -20,6 +21,9 @@ MODELS=${MODELS:-ftp}
 EXAMPLES=${EXAMPLES:-200000}
 FTP_POSITIONS=${FTP_POSITIONS:-0}
 FL=${FL:-./futurelm}
+SEED=${SEED:-}
+sfx=${SEED:+-seed$SEED}
+seedset=${SEED:+--set train.seed=$SEED}
 start=$(date +%s)
 mkdir -p "$OUT"
 [ -f "$OUT/data/manifest.json" ] || $FL countdown generate --n "$EXAMPLES" --out "$OUT/data" --seed 1337
@@ -31,9 +35,9 @@ pids=""
 for model in $MODELS; do
     extra=""
     [ "$model" = ftp ] && extra="--set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 --set ftp.positions=$FTP_POSITIONS"
-    OMP_NUM_THREADS=1 $FL train --model "$model" --data "$OUT/data" --out "$OUT/$model" $COMMON $extra \
-        >"$OUT/$model.log" 2>&1 &
+    OMP_NUM_THREADS=1 $FL train --model "$model" --data "$OUT/data" --out "$OUT/$model$sfx" $COMMON $seedset $extra \
+        >"$OUT/$model$sfx.log" 2>&1 &
     pids="$pids $!"
 done
 for p in $pids; do wait "$p" || { echo "training failed: see $OUT/*.log" >&2; exit 1; }; done
-echo "== trained in $(( $(date +%s) - start )) s: $OUT ($MODELS)"
+echo "== trained in $(( $(date +%s) - start )) s: $OUT ($MODELS${SEED:+, seed $SEED})"

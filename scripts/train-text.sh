@@ -6,7 +6,10 @@
 #   scripts/train-text.sh [OUT]        (default OUT=runs/text)
 #
 # Environment: GPT_STEPS (default 5000) and FTP_STEPS (default 4000) training steps
-# (about 35 minutes on 2 cores; 500 / 800 take 7).
+# (about 35 minutes on 2 cores; 500 / 800 take 7). SEED (default: none, train.seed's
+# default): with SEED=S the runs are OUT/gpt-seedS and OUT/ftp-seedS, trained with
+# train.seed=S, which changes the initialisation and the data order, never the data
+# (the tokenizer and shards in OUT are shared by every seed).
 # Every checkpoint is kept (and evaluated) so futurelm compare can pick the two
 # at a matched loss. The two models train at the same time, one thread each: on a small shared
 # machine two single-threaded runs lose far less to each other than two
@@ -20,6 +23,9 @@ GPT_STEPS=${GPT_STEPS:-5000}
 FTP_STEPS=${FTP_STEPS:-4000}
 FL=${FL:-./futurelm}
 [ -x "$FL" ] || make -j2 >/dev/null
+SEED=${SEED:-}
+sfx=${SEED:+-seed$SEED}
+seedset=${SEED:+--set train.seed=$SEED}
 start=$(date +%s)
 sh scripts/get-data.sh sotu brown
 mkdir -p "$OUT"
@@ -34,13 +40,14 @@ COMMON="--set model.vocab_size=4096 --set model.block_size=128 --set model.n_lay
         --set model.n_embd=128 --set train.batch_size=16 --set train.warmup_steps=100
         --set train.lr=2e-3 --set train.min_lr=2e-4 --set train.eval_every=${EVERY:-250} --set train.eval_batches=16
         --set train.ckpt_every=${EVERY:-250} --set train.keep_last=1000"
-OMP_NUM_THREADS=1 $FL train --model gpt --data "$OUT/data" --out "$OUT/gpt" $COMMON --set train.max_steps=$GPT_STEPS \
-    >"$OUT/gpt.log" 2>&1 &
+OMP_NUM_THREADS=1 $FL train --model gpt --data "$OUT/data" --out "$OUT/gpt$sfx" $COMMON $seedset \
+    --set train.max_steps=$GPT_STEPS >"$OUT/gpt$sfx.log" 2>&1 &
 gpt=$!
-OMP_NUM_THREADS=1 $FL train --model ftp --data "$OUT/data" --out "$OUT/ftp" $COMMON --set train.max_steps=$FTP_STEPS \
-    --set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 --set ftp.positions=32 >"$OUT/ftp.log" 2>&1
+OMP_NUM_THREADS=1 $FL train --model ftp --data "$OUT/data" --out "$OUT/ftp$sfx" $COMMON $seedset \
+    --set train.max_steps=$FTP_STEPS --set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 \
+    --set ftp.positions=32 >"$OUT/ftp$sfx.log" 2>&1
 ftp=$?
-wait $gpt || { echo "GPT training failed: see $OUT/gpt.log" >&2; exit 1; }
-[ $ftp = 0 ] || { echo "FTP training failed: see $OUT/ftp.log" >&2; exit 1; }
-tail -n 1 "$OUT/gpt.log" "$OUT/ftp.log"
-echo "== trained in $(( $(date +%s) - start )) s: $OUT/gpt, $OUT/ftp"
+wait $gpt || { echo "GPT training failed: see $OUT/gpt$sfx.log" >&2; exit 1; }
+[ $ftp = 0 ] || { echo "FTP training failed: see $OUT/ftp$sfx.log" >&2; exit 1; }
+tail -n 1 "$OUT/gpt$sfx.log" "$OUT/ftp$sfx.log"
+echo "== trained in $(( $(date +%s) - start )) s: $OUT/gpt$sfx, $OUT/ftp$sfx"

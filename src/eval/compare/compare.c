@@ -1,5 +1,6 @@
-/* The compare pipeline: checkpoint matching, windows, the shared IDF and topic
- * classifier, every measure on both models, the countdown pair. */
+/* The compare pipeline: checkpoint matching pair by pair, the same-encoder
+ * check, windows, the shared IDF and topic classifier, every measure on every
+ * kept model, the countdown pairs, and the summary over seeds. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,13 +12,16 @@
 #include "eval/measures/checkpoint.h"
 #include "util/error.h"
 #include "util/fs.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 const char *const fl_compare_default_datasets = "brown,brown-coarse,spam-assassin";
 
 void fl_compare_opts_default(fl_compare_opts *o) {
     memset(o, 0, sizeof *o);
     o->data_root = "data";
-    o->windows = 64, o->B = 8, o->max_gap = 0.05;
+    o->windows = 64, o->B = 8, o->max_gap = 0.05, o->threads = 1;
     fl_offsets_opts_default(&o->offsets);
     fl_coherence_opts_default(&o->coherence);
     fl_countdown_opts_default(&o->countdown);
@@ -76,7 +80,7 @@ static fl_status prefixed(fl_error *err, const char *what) {
     return fl_fail(err, err ? err->code : FL_ERR_ARG, "%s: %s", what, msg);
 }
 
-/* Everything both models are measured on, built once. */
+/* Everything every model is measured on, built once. */
 typedef struct {
     fl_windows val, train;
     fl_tokenizer *tok;
@@ -109,91 +113,139 @@ static fl_status measure(const fl_compare_opts *o, const fl_compare_result *r, f
     return st;
 }
 
-/* Countdown pass@1 of one side's checkpoint at the countdown target (s->cd_pick). */
+/* Countdown pass@1 of one side's checkpoint (s->pick, at its pair's countdown target). */
 static fl_status countdown(const fl_compare_opts *o, fl_compare_side *s, fl_error *err) {
     fl_eval_ckpt ck;
-    fl_status st = fl_eval_ckpt_open(s->cd_pick.dir, &ck, err);
+    fl_status st = fl_eval_ckpt_open(s->pick.dir, &ck, err);
     if (st) return st;
     char *path = o->specs ? strdup(o->specs) : fl_path_join(ck.data_dir, "test_specs.txt");
     fl_cd_example *specs = NULL;
     long n = 0;
-    say(o, "compare: countdown %s (val loss %.4f)\n", ck.dir, s->cd_pick.val_loss);
+    say(o, "compare: countdown %s (val loss %.4f)\n", ck.dir, s->pick.val_loss);
     if (!path) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
     if (!st) st = fl_cd_read_specs(path, &specs, &n, err);
     if (!st) st = fl_eval_countdown(ck.m, specs, n, &o->countdown, &s->cd, err);
-    s->has_cd = !st;
     free(specs);
     free(path);
     fl_eval_ckpt_close(&ck);
     return st;
 }
 
-/* The countdown runs, matched on their own loss the same way as the text runs. */
-static fl_status countdown_pair(const fl_compare_opts *o, fl_compare_result *r, fl_error *err) {
-    fl_compare_side *s = r->side;
-    s[0].run_cd = o->cd_gpt, s[1].run_cd = o->cd_ftp;
-    fl_status st = FL_OK;
-    for (int i = 0; i < 2 && !st; i++) st = fl_run_metrics_read(s[i].run_cd, &s[i].cd_mt, err);
-    double target = o->cd_target;
-    if (!st && !(target > 0)) st = fl_default_target(o->cd_gpt, &s[0].cd_mt, o->cd_ftp, &s[1].cd_mt, &target, err);
-    for (int i = 0; i < 2 && !st; i++) {
-        s[i].cd_target = target;
-        st = fl_pick_checkpoint(s[i].run_cd, &s[i].cd_mt, target, &s[i].cd_pick, err);
+/* The keys that make two runs the same model: the encoder's for every run,
+ * the FTP head's too between FTP runs (seeds differ in initialisation and data
+ * order only). Printed as text, so one comparison covers ints and gamma. */
+static const char *const enc_keys[] = {"model.vocab_size", "model.block_size", "model.n_layer", "model.n_head",
+                                       "model.n_embd", "ftp.n_future", "ftp.pseudo_len", "ftp.gamma",
+                                       "ftp.dec_layers", "ftp.dec_heads", "ftp.positions"};
+enum { N_ENC_KEYS = 5, N_KEYS = sizeof enc_keys / sizeof *enc_keys };
+static void key_value(const fl_model_config *c, int k, char *out, size_t n) {
+    const int v[] = {c->vocab_size, c->block_size, c->n_layer, c->n_head, c->n_embd, c->n_future, c->pseudo_len, 0,
+                     c->dec_layers, c->dec_heads, c->positions};
+    if (k == 7) snprintf(out, n, "%g", (double)c->gamma);
+    else snprintf(out, n, "%d", v[k]);
+}
+/* The first key (of the first n_keys) where a and b differ, naming both runs. */
+static fl_status same_model(const fl_model_config *a, const char *run_a, const fl_model_config *b, const char *run_b,
+                            int n_keys, const char *what, fl_error *err) {
+    for (int k = 0; k < n_keys; k++) {
+        char va[32], vb[32];
+        key_value(a, k, va, sizeof va), key_value(b, k, vb, sizeof vb);
+        if (strcmp(va, vb))
+            return fl_fail(err, FL_ERR_ARG,
+                           "%s %s and %s differ in %s (%s and %s): every seed must train the same %s, only "
+                           "train.seed may differ",
+                           what, run_a, run_b, enc_keys[k], va, vb, n_keys == N_ENC_KEYS ? "encoder" : "model");
     }
-    for (int i = 0; i < 2 && !st; i++) st = countdown(o, &s[i], err);
-    return st;
+    return FL_OK;
 }
 
-/* How far the picked checkpoint is from the target: beyond o->max_gap the report's
- * "matched loss" is not matched (the run never got there, or its checkpoints near
- * it were pruned), which is said, or refused with o->refuse_gap. */
+/* How far the picked checkpoint is from the target: beyond o->max_gap "matched
+ * loss" is not matched (the run never got there, or its checkpoints near it
+ * were pruned), which --refuse-gap makes an error. */
 static fl_status check_gap(const fl_compare_opts *o, fl_compare_side *s, double target, fl_error *err) {
     s->gap = fabs(s->pick.val_loss - target);
     if (!(s->gap > o->max_gap)) return FL_OK;
     s->gap_warned = 1;
-    const char *why = "keep more checkpoints (train.keep_last), evaluate more often (train.eval_every), or train "
-                      "the run further";
     if (o->refuse_gap)
         return fl_fail(err, FL_ERR_ARG,
-                       "%s: its closest checkpoint (%s, val loss %.4f) is %.4f nats from the target %.4f, more than "
-                       "--max-gap %.4f; %s",
-                       s->run, s->pick.dir, s->pick.val_loss, s->gap, target, o->max_gap, why);
-    say(o, "futurelm: warning: %s: its closest checkpoint (val loss %.4f) is %.4f nats from the target %.4f, more "
-           "than %.4f: the comparison is not at matched loss; %s\n",
-        s->run, s->pick.val_loss, s->gap, target, o->max_gap, why);
+                       "%s: its closest checkpoint (%s, val loss %.4f; best %.4f) is %.4f nats from the target %.4f, "
+                       "more than --max-gap %.4f; keep more checkpoints (train.keep_last), evaluate more often "
+                       "(train.eval_every), or train the run further",
+                       s->run, s->pick.dir, s->pick.val_loss, s->best, s->gap, target, o->max_gap);
     return FL_OK;
 }
 
-/* Both checkpoints, matched at the shared target and checked to be a GPT and an FTP model. */
-static fl_status open_pair(const fl_compare_opts *o, fl_compare_result *r, fl_eval_ckpt ck[2], fl_error *err) {
-    fl_compare_side *s = r->side;
+/* One pair matched at its target: metrics, target, picks and gaps; each model
+ * opened once to check it is the kind its side says and the same model as the
+ * first pair's (cfg[0..1], filled from pair 0). */
+static fl_status match_pair(const fl_compare_opts *o, fl_compare_pair *p, double fixed_target, int i, int cd,
+                            fl_model_config cfg[2], const char *first[2], fl_error *err) {
+    fl_compare_side *s = p->side;
     fl_status st = FL_OK;
-    for (int i = 0; i < 2 && !st; i++) st = fl_run_metrics_read(s[i].run, &s[i].mt, err);
-    r->target = o->target;
-    if (!st && !(o->target > 0)) st = fl_default_target(o->gpt_run, &s[0].mt, o->ftp_run, &s[1].mt, &r->target, err);
-    for (int i = 0; i < 2 && !st; i++) {
-        st = fl_pick_checkpoint(s[i].run, &s[i].mt, r->target, &s[i].pick, err);
-        if (!st) st = check_gap(o, &s[i], r->target, err);
-        if (!st) st = fl_eval_ckpt_open(s[i].pick.dir, &ck[i], err);
-        if (!st && fl_model_get_config(ck[i].m)->type != (i ? FL_MODEL_FTP : FL_MODEL_GPT))
-            st = fl_fail(err, FL_ERR_ARG, "%s is a %s run, but compare takes the GPT run first and the FTP run second",
-                         s[i].run, i ? "GPT" : "FTP");
+    for (int k = 0; k < 2 && !st; k++) {
+        st = fl_run_metrics_read(s[k].run, &s[k].mt, err);
+        if (!st) st = fl_best_checkpoint_loss(s[k].run, &s[k].mt, &s[k].best, err);
+    }
+    p->target = fixed_target > 0 ? fixed_target : s[0].best > s[1].best ? s[0].best : s[1].best;
+    for (int k = 0; k < 2 && !st; k++) {
+        st = fl_pick_checkpoint(s[k].run, &s[k].mt, p->target, &s[k].pick, err);
+        if (!st) st = check_gap(o, &s[k], p->target, err);
+        fl_eval_ckpt ck;
+        if (!st) st = fl_eval_ckpt_open(s[k].pick.dir, &ck, err);
+        if (st) break;
+        const fl_model_config c = *fl_model_get_config(ck.m);
+        fl_eval_ckpt_close(&ck);
+        if (c.type != (k ? FL_MODEL_FTP : FL_MODEL_GPT))
+            return fl_fail(err, FL_ERR_ARG, "%s is a %s run, but compare takes the GPT run first and the FTP run second (%s)",
+                           s[k].run, k ? "GPT" : "FTP", cd ? "--countdown-gpt, --countdown-ftp" : "--gpt, --ftp");
+        if (i == 0) cfg[k] = c, first[k] = s[k].run;
+        else st = same_model(&cfg[k], first[k], &c, s[k].run, k ? N_KEYS : N_ENC_KEYS, k ? "the FTP runs" : "the GPT runs", err);
+        if (!st && k == 1) st = same_model(&cfg[0], first[0], &c, s[1].run, N_ENC_KEYS, "the GPT and FTP runs", err);
     }
     return st;
 }
 
-/* The windows, tokenizer, idf and classifier both models share. */
-static fl_status build_inputs(const fl_compare_opts *o, const fl_eval_ckpt ck[2], shared_inputs *in, fl_error *err) {
-    const fl_model_config *cg = fl_model_get_config(ck[0].m), *cf = fl_model_get_config(ck[1].m);
-    if (cg->vocab_size != cf->vocab_size)
-        return fl_fail(err, FL_ERR_ARG,
-                       "the runs have different vocabularies (%d and %d tokens): compare models trained on the same "
-                       "tokenizer and data",
-                       cg->vocab_size, cf->vocab_size);
-    const int T = cg->block_size < cf->block_size ? cg->block_size : cf->block_size, V = cg->vocab_size;
-    const char *data = o->data ? o->data : ck[0].data_dir;
-    if (!data[0]) return fl_fail(err, FL_ERR_ARG, "%s does not name its data folder; pass --data DIR", ck[0].dir);
-    fl_status st = fl_windows_load(data, "val", T, cf->n_future, o->windows, V, &in->val, err);
+/* Every pair of one kind (text or countdown) matched, then the drop policy: a
+ * pair with a run beyond --max-gap is left out while another pair is at matched
+ * loss; when none is, every pair is kept and the report says it is not matched. */
+static fl_status match_pairs(const fl_compare_opts *o, fl_compare_pair *p, int n, double target, int cd, int *kept,
+                             int *first, fl_error *err) {
+    fl_model_config cfg[2];
+    const char *first_run[2] = {NULL, NULL};
+    fl_status st = FL_OK;
+    for (int i = 0; i < n && !st; i++) st = match_pair(o, &p[i], target, i, cd, cfg, first_run, err);
+    if (st) return st;
+    *kept = 0;
+    for (int i = 0; i < n; i++) *kept += !p[i].side[0].gap_warned && !p[i].side[1].gap_warned;
+    const char *what = cd ? "countdown pair" : "pair";
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            const fl_compare_side *s = &p[i].side[k];
+            if (!s->gap_warned) continue;
+            p[i].dropped = *kept > 0;
+            say(o, "futurelm: warning: %s: its closest checkpoint (val loss %.4f; best %.4f) is %.4f nats from the "
+                   "target %.4f of %s %d, more than --max-gap %.4f: %s\n",
+                s->run, s->pick.val_loss, s->best, s->gap, p[i].target, what, i + 1, o->max_gap,
+                *kept ? "the pair is left out of the statistics"
+                      : "no pair is at matched loss, so every pair is kept and the report says it is not matched");
+        }
+    if (!*kept) *kept = n;
+    for (*first = 0; p[*first].dropped; ++*first) {}
+    return FL_OK;
+}
+
+/* The windows, tokenizer, idf and classifier every model shares, from the first kept pair. */
+static fl_status build_inputs(const fl_compare_opts *o, const fl_compare_pair *p, shared_inputs *in, fl_error *err) {
+    fl_eval_ckpt ck[2];
+    memset(ck, 0, sizeof ck);
+    fl_status st = FL_OK;
+    for (int k = 0; k < 2 && !st; k++) st = fl_eval_ckpt_open(p->side[k].pick.dir, &ck[k], err);
+    const fl_model_config *cf = st ? NULL : fl_model_get_config(ck[1].m);
+    const char *data = o->data ? o->data : st ? "" : ck[0].data_dir;
+    if (!st && !data[0]) st = fl_fail(err, FL_ERR_ARG, "%s does not name its data folder; pass --data DIR", ck[0].dir);
+    /* same encoder everywhere (match_pairs), so one T and V */
+    const int T = st ? 0 : cf->block_size, V = st ? 0 : cf->vocab_size;
+    if (!st) st = fl_windows_load(data, "val", T, cf->n_future, o->windows, V, &in->val, err);
     if (!st) st = fl_windows_load(data, "train", T, cf->n_future, o->offsets.train_windows, V, &in->train, err);
     if (!st) st = fl_eval_ckpt_tokenizer(&ck[0], NULL, &in->tok, err);
     if (!st && fl_coherence_count_prompts(&in->val, fl_tokenizer_eot(in->tok)) == 0)
@@ -210,26 +262,62 @@ static fl_status build_inputs(const fl_compare_opts *o, const fl_eval_ckpt ck[2]
         in->clf = NULL;
     }
     free(set);
+    for (int k = 0; k < 2; k++) fl_eval_ckpt_close(&ck[k]);
+    return st;
+}
+
+/* Pairs of runs from the options' lists, labelled and coloured by model. */
+static fl_compare_pair *new_pairs(const char *const *g, const char *const *f, int n) {
+    fl_compare_pair *p = calloc((size_t)(n > 0 ? n : 1), sizeof *p);
+    for (int i = 0; p && i < n; i++) {
+        p[i].side[0] = (fl_compare_side){.run = g[i], .label = "GPT", .color = "#1f77b4"};
+        p[i].side[1] = (fl_compare_side){.run = f[i], .label = "FTP", .color = "#ff7f0e"};
+    }
+    return p;
+}
+
+static fl_status measure_pairs(const fl_compare_opts *o, fl_compare_result *r, const shared_inputs *in, fl_error *err) {
+    fl_status st = FL_OK;
+    for (int i = 0; i < r->n_pairs && !st; i++) {
+        if (r->pairs[i].dropped) continue;
+        if (r->n_pairs > 1) say(o, "compare: seed %d of %d\n", i + 1, r->n_pairs);
+        for (int k = 0; k < 2 && !st; k++) {
+            fl_compare_side *s = &r->pairs[i].side[k];
+            fl_eval_ckpt ck;
+            if ((st = fl_eval_ckpt_open(s->pick.dir, &ck, err))) break;
+            st = measure(o, r, s, ck.m, in, err);
+            fl_eval_ckpt_close(&ck);
+        }
+    }
+    for (int i = 0; i < r->n_cd && !st; i++)
+        for (int k = 0; k < 2 && !st && !r->cd[i].dropped; k++) st = countdown(o, &r->cd[i].side[k], err);
     return st;
 }
 
 fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_error *err) {
     memset(r, 0, sizeof *r);
-    if (!o->gpt_run || !o->ftp_run) return fl_fail(err, FL_ERR_ARG, "compare needs a GPT run and an FTP run");
-    if (!o->cd_gpt != !o->cd_ftp)
-        return fl_fail(err, FL_ERR_ARG, "give both --countdown-gpt and --countdown-ftp, or neither");
-    r->side[0] = (fl_compare_side){.run = o->gpt_run, .label = "GPT", .color = "#1f77b4"};
-    r->side[1] = (fl_compare_side){.run = o->ftp_run, .label = "FTP", .color = "#ff7f0e"};
-    fl_status st = pick_sets(o, r, err);
-    fl_eval_ckpt ck[2];
-    memset(ck, 0, sizeof ck);
+    if (o->n_gpt < 1 || o->n_ftp < 1) return fl_fail(err, FL_ERR_ARG, "compare needs a GPT run and an FTP run");
+    if (o->n_gpt != o->n_ftp)
+        return fl_fail(err, FL_ERR_ARG, "%d GPT runs and %d FTP runs: give one run per seed of each, paired in order",
+                       o->n_gpt, o->n_ftp);
+    if (o->n_cd_gpt != o->n_cd_ftp)
+        return fl_fail(err, FL_ERR_ARG, "%d --countdown-gpt runs and %d --countdown-ftp runs: give as many of each",
+                       o->n_cd_gpt, o->n_cd_ftp);
+#ifdef _OPENMP
+    if (o->threads > 0) omp_set_num_threads(o->threads);
+#endif
+    r->n_pairs = o->n_gpt, r->n_cd = o->n_cd_gpt, r->max_gap = o->max_gap;
+    r->pairs = new_pairs(o->gpt_runs, o->ftp_runs, r->n_pairs);
+    r->cd = new_pairs(o->cd_gpt, o->cd_ftp, r->n_cd);
+    fl_status st = !r->pairs || !r->cd ? fl_fail(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
+    if (!st) st = pick_sets(o, r, err);
+    if (!st) st = match_pairs(o, r->pairs, r->n_pairs, o->target, 0, &r->kept, &r->first, err);
+    if (!st && r->n_cd) st = match_pairs(o, r->cd, r->n_cd, o->cd_target, 1, &r->cd_kept, &r->cd_first, err);
     shared_inputs in;
     memset(&in, 0, sizeof in);
-    if (!st) st = open_pair(o, r, ck, err);
-    if (!st) st = build_inputs(o, ck, &in, err);
-    for (int i = 0; i < 2 && !st; i++) st = measure(o, r, &r->side[i], ck[i].m, &in, err);
-    if (!st && o->cd_gpt) st = countdown_pair(o, r, err);
-    for (int i = 0; i < 2; i++) fl_eval_ckpt_close(&ck[i]);
+    if (!st) st = build_inputs(o, &r->pairs[r->first], &in, err);
+    if (!st) st = measure_pairs(o, r, &in, err);
+    if (!st) st = fl_compare_summarise(r, &r->summary, err);
     fl_topic_clf_free(in.clf);
     fl_idf_free(in.idf);
     fl_tokenizer_free(in.tok);
@@ -239,14 +327,21 @@ fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_erro
     return st;
 }
 
+static void free_pairs(fl_compare_pair *p, int n, int n_sets) {
+    for (int i = 0; p && i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            fl_compare_side *s = &p[i].side[k];
+            fl_run_metrics_free(&s->mt);
+            fl_ckpt_pick_free(&s->pick);
+            fl_smooth_result_free(&s->sm);
+            for (int d = 0; d < n_sets; d++) fl_probe_eval_result_free(&s->probe[d]);
+        }
+    free(p);
+}
+
 void fl_compare_result_free(fl_compare_result *r) {
-    for (int i = 0; i < 2; i++) {
-        fl_compare_side *s = &r->side[i];
-        fl_run_metrics_free(&s->mt);
-        fl_run_metrics_free(&s->cd_mt);
-        fl_ckpt_pick_free(&s->pick);
-        fl_ckpt_pick_free(&s->cd_pick);
-        fl_smooth_result_free(&s->sm);
-        for (int d = 0; d < r->n_sets; d++) fl_probe_eval_result_free(&s->probe[d]);
-    }
+    free_pairs(r->pairs, r->n_pairs, r->n_sets);
+    free_pairs(r->cd, r->n_cd, 0);
+    fl_compare_summary_free(&r->summary);
+    memset(r, 0, sizeof *r);
 }

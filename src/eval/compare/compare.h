@@ -1,15 +1,19 @@
 /* `futurelm compare` as a library call: the paper's four claims side by side
- * at matched next-token loss. fl_compare_run picks each run's checkpoint
- * closest to a shared validation loss, reads identical windows for both, sets
- * up the IDF and the topic classifier once, runs every measure on both models
- * (and countdown pass@1 on a countdown pair, matched on its own loss), and
- * returns every number; the writers turn the result into a self-contained HTML
- * page (inline SVG) and a JSON file. */
+ * at matched next-token loss, over several seeds. Seed i of GPT is paired with
+ * seed i of FTP; fl_compare_run matches each pair at its own target (each run's
+ * checkpoint closest to a shared validation loss), checks that every run trains
+ * the same encoder, reads identical windows for every model, sets up the IDF and
+ * the topic classifier once, runs every measure on every model (and countdown
+ * pass@1 on countdown pairs, matched on their own loss), and summarises each
+ * metric over the seeds (mean with a t-interval, the paired difference FTP - GPT,
+ * summary.h). The writers turn the result into a self-contained HTML page
+ * (inline SVG) and a JSON file. */
 #ifndef FL_EVAL_COMPARE_COMPARE_H
 #define FL_EVAL_COMPARE_COMPARE_H
 #include <stdio.h>
 
 #include "eval/compare/match.h"
+#include "eval/compare/summary.h"
 #include "eval/measures/coherence.h"
 #include "eval/measures/countdown_pass.h"
 #include "eval/measures/loss.h"
@@ -20,18 +24,24 @@
 #define FL_COMPARE_MAX_SETS 3
 
 typedef struct {
-    const char *gpt_run, *ftp_run; /* required */
+    /* one run per seed; gpt_runs[i] is paired with ftp_runs[i] (n_gpt == n_ftp >= 1) */
+    const char *const *gpt_runs, *const *ftp_runs;
+    int n_gpt, n_ftp;
     const char *data;              /* data folder (NULL: the GPT checkpoint's state.json data_dir) */
     const char *datasets;          /* comma-separated topic probes, or "none"; NULL: every known set fetched */
     const char *data_root;         /* folder holding brown/ and spam-assassin/ (default "data") */
     long windows;                  /* validation windows (default 64) */
     double target;                 /* shared target loss; <= 0: the larger of the runs' best checkpoint losses */
-    const char *cd_gpt, *cd_ftp;   /* countdown runs (both or neither) */
+    const char *const *cd_gpt, *const *cd_ftp; /* countdown runs, paired the same way (n_cd_gpt == n_cd_ftp; 0: none) */
+    int n_cd_gpt, n_cd_ftp;
     const char *specs;             /* countdown held-out specs (NULL: the countdown data folder's test_specs.txt) */
     double cd_target;              /* as target, for the countdown runs */
-    double max_gap;                /* a checkpoint further than this (nats) from the target is warned about
-                                      (default 0.05): "matched loss" is then not matched */
-    int refuse_gap;                /* 1: such a gap is an error instead of a warning */
+    double max_gap;                /* a checkpoint further than this (nats) from its pair's target is not at
+                                      matched loss (default 0.05): its pair is left out of the statistics
+                                      while another pair is matched, else every pair is kept under a warning */
+    int refuse_gap;                /* 1: such a gap is an error instead */
+    int threads;                   /* OpenMP threads for the evaluation (default 1: on a shared machine a
+                                      second thread waiting on a busy core made compare 3-27x slower) */
     int B;                         /* windows a batch of ppl and smoothness (default 8) */
     fl_offsets_opts offsets;       /* the per-offset loss and bag-of-words probe (train_windows, bow_rows) */
     fl_coherence_opts coherence;   /* prompts (max_prompts), the idf's train windows, the classifier */
@@ -42,11 +52,13 @@ void fl_compare_opts_default(fl_compare_opts *o);
 /* The default list of topic probes (brown,brown-coarse,spam-assassin). */
 extern const char *const fl_compare_default_datasets;
 
-/* One side of the comparison: a run, its matched checkpoint and every result. */
+/* One side of a pair: a run, its matched checkpoint and every result (a text
+ * run's measures, or a countdown run's pass@1). */
 typedef struct {
     const char *run, *label, *color; /* run points into the options */
     fl_run_metrics mt;
     fl_ckpt_pick pick;
+    double best;     /* the run's best validation loss over its saved checkpoints */
     double gap;      /* |pick.val_loss - target|: how far "matched" is from the target */
     int gap_warned;  /* gap > max_gap */
     fl_ppl_result ppl;
@@ -54,22 +66,30 @@ typedef struct {
     fl_smooth_result sm;
     fl_probe_eval_result probe[FL_COMPARE_MAX_SETS];
     fl_coherence_result coh;
-    int has_cd;
-    const char *run_cd;
-    fl_run_metrics cd_mt;
-    double cd_target;     /* the countdown runs' shared target loss */
-    fl_ckpt_pick cd_pick; /* the countdown run's checkpoint closest to it */
     fl_countdown_result cd;
 } fl_compare_side;
 
+/* Seed i: GPT run i against FTP run i at the pair's target. */
 typedef struct {
     double target;
     fl_compare_side side[2]; /* GPT, FTP */
+    int dropped;             /* not at matched loss while another pair is: measured not, left out of the statistics */
+} fl_compare_pair;
+
+typedef struct {
+    fl_compare_pair *pairs, *cd; /* text pairs, countdown pairs */
+    int n_pairs, n_cd;
+    int kept, cd_kept;           /* pairs in the statistics */
+    int first, cd_first;         /* the first pair kept: its histograms, traces and samples are drawn */
+    double max_gap;              /* the options' */
     char sets[FL_COMPARE_MAX_SETS][32];
     int n_sets;
+    fl_compare_summary summary;  /* every metric over the kept pairs */
 } fl_compare_result;
 
 fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_error *err);
+/* Every metric of the report over the kept pairs (summary.c); fl_compare_run calls it. */
+fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *s, fl_error *err);
 void fl_compare_result_free(fl_compare_result *r);
 
 /* The JSON file (one object, newline-terminated) and the HTML page (which names

@@ -143,11 +143,16 @@ static fl_status min_one(void *ctx, const char *name, long step, double loss, fl
     return FL_OK;
 }
 
+fl_status fl_best_checkpoint_loss(const char *run, const fl_run_metrics *mt, double *best, fl_error *err) {
+    *best = INFINITY;
+    return each_ckpt(run, mt, min_one, best, err);
+}
+
 fl_status fl_default_target(const char *run_a, const fl_run_metrics *a, const char *run_b, const fl_run_metrics *b,
                             double *target, fl_error *err) {
-    double ma = INFINITY, mb = INFINITY;
-    fl_status st = each_ckpt(run_a, a, min_one, &ma, err);
-    if (!st) st = each_ckpt(run_b, b, min_one, &mb, err);
+    double ma, mb;
+    fl_status st = fl_best_checkpoint_loss(run_a, a, &ma, err);
+    if (!st) st = fl_best_checkpoint_loss(run_b, b, &mb, err);
     if (!st) *target = ma > mb ? ma : mb;
     return st;
 }

@@ -29,6 +29,8 @@ typedef struct {
 void fl_ckpt_pick_free(fl_ckpt_pick *p);
 fl_status fl_pick_checkpoint(const char *run_dir, const fl_run_metrics *mt, double target, fl_ckpt_pick *out,
                              fl_error *err);
+/* The lowest validation loss logged at any of a run's saved checkpoints. */
+fl_status fl_best_checkpoint_loss(const char *run, const fl_run_metrics *mt, double *best, fl_error *err);
 /* The default shared target: the larger of the two runs' best validation losses
  * over their saved checkpoints, so that both runs reach it. */
 fl_status fl_default_target(const char *run_a, const fl_run_metrics *a, const char *run_b, const fl_run_metrics *b,

@@ -93,6 +93,11 @@ void fl_svg_lines(FILE *f, const char *title, const char *xlabel, const char *yl
     y0 -= pad, y1 += pad;
     axes(f, title, xlabel, ylabel, y0, y1);
     double st = tick_step(x1 - x0, 6);
+    /* an integer axis (steps, offsets k) gets integer ticks: never 1.5 */
+    int integral = 1;
+    for (int i = 0; i < ns && integral; i++)
+        for (int k = 0; k < s[i].n && integral; k++) integral = !s[i].x || s[i].x[k] == floor(s[i].x[k]);
+    if (integral && st < 1) st = 1;
     for (double x = ceil(x0 / st) * st; x <= x1 + 1e-9; x += st) {
         double px = ML + (x - x0) / (x1 - x0) * (W - ML - MR);
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>", px, H - MB + 14,
@@ -162,5 +167,67 @@ void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *con
         fputc('\n', f);
     }
     legend(f, s, ns);
+    fputs("</svg>\n", f);
+}
+
+/* y of a value on an axis spanning [y0, y1]. */
+static double py_of(double v, double y0, double y1) { return H - MB - (v - y0) / (y1 - y0) * (H - MT - MB); }
+
+void fl_svg_seeds(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
+                  const fl_svg_seed_series *s, int ns, double ymin, double ymax, const double *ref) {
+    if (!(ymax > ymin)) {
+        ymin = INFINITY, ymax = -INFINITY;
+        for (int i = 0; i < ns; i++) {
+            range(s[i].v, ng * s[i].n, &ymin, &ymax);
+            range(s[i].lo, ng, &ymin, &ymax);
+            range(s[i].hi, ng, &ymin, &ymax);
+        }
+        if (ref) range(ref, ng, &ymin, &ymax);
+        if (!(ymax >= ymin)) ymin = 0, ymax = 1;
+        double pad = (ymax - ymin) * 0.08;
+        if (pad == 0) pad = fabs(ymin) * 0.05 + 1e-3;
+        ymin -= pad, ymax += pad;
+    }
+    axes(f, title, NULL, ylabel, ymin, ymax);
+    const double gw = (double)(W - ML - MR) / (ng > 0 ? ng : 1), sw = gw * 0.8 / (ns > 0 ? ns : 1);
+    for (int g = 0; g < ng; g++) {
+        const double gx = ML + g * gw;
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", gx + gw / 2, H - MB + 14);
+        fl_html_text(f, groups[g]);
+        fputs("</text>\n", f);
+        if (ref && isfinite(ref[g]))
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#2ca02c\" "
+                       "stroke-dasharray=\"4 3\"><title>reference %.4g</title></line>",
+                    gx + gw * 0.05, py_of(ref[g], ymin, ymax), gx + gw * 0.95, py_of(ref[g], ymin, ymax), ref[g]);
+        for (int i = 0; i < ns; i++) {
+            /* seeds as hollow circles spread across the left of the slot, the mean as a
+             * bar with its interval to their right */
+            const double x = gx + gw * 0.1 + i * sw, dots = sw * 0.45, cx = x + sw * 0.7;
+            for (int k = 0; k < s[i].n; k++) {
+                double v = s[i].v[g * s[i].n + k];
+                if (!isfinite(v)) continue;
+                double dx = x + sw * 0.05 + (s[i].n > 1 ? dots * k / (s[i].n - 1) : dots / 2);
+                fprintf(f, "<circle class=\"seed\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"none\" stroke=\"%s\">"
+                           "<title>seed %d: %.4g</title></circle>",
+                        dx, py_of(v, ymin, ymax), s[i].color, k + 1, v);
+            }
+            if (!isfinite(s[i].mean[g])) continue;
+            if (isfinite(s[i].lo[g]) && isfinite(s[i].hi[g])) {
+                double pl = py_of(s[i].lo[g], ymin, ymax), ph = py_of(s[i].hi[g], ymin, ymax);
+                fprintf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fh6M%.1f %.1fh6\" stroke=\"%s\"/>", cx, pl, ph, cx - 3, pl,
+                        cx - 3, ph, s[i].color);
+            }
+            double pm = py_of(s[i].mean[g], ymin, ymax);
+            fprintf(f, "<rect class=\"mean\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"3\" fill=\"%s\">"
+                       "<title>mean %.4g</title></rect>",
+                    cx - 6, pm - 1.5, s[i].color, s[i].mean[g]);
+        }
+        fputc('\n', f);
+    }
+    fl_svg_series leg[8];
+    int nl = 0;
+    for (int i = 0; i < ns && nl < 7; i++) leg[nl++] = (fl_svg_series){s[i].name, s[i].color, NULL, NULL, 0};
+    if (ref) leg[nl++] = (fl_svg_series){"reference", "#2ca02c", NULL, NULL, 0};
+    legend(f, leg, nl);
     fputs("</svg>\n", f);
 }

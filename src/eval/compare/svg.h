@@ -18,6 +18,19 @@ void fl_svg_lines(FILE *f, const char *title, const char *xlabel, const char *yl
 void fl_svg_bars(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
                  const fl_svg_series *s, int ns, const double *const *lo, const double *const *hi, double ymin,
                  double ymax);
+/* Values over seeds: for each group, every seed's value as a point and the mean
+ * with its interval beside them. v holds group g's seed k at v[g * n + k]
+ * (NAN: none); mean, lo, hi one per group (lo/hi NAN: no interval). */
+typedef struct {
+    const char *name, *color;
+    const double *v;
+    int n;
+    const double *mean, *lo, *hi;
+} fl_svg_seed_series;
+/* The axis spans [ymin, ymax], or the data when ymax <= ymin; ref (may be NULL)
+ * draws one dashed reference value per group (the human continuation's score). */
+void fl_svg_seeds(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
+                  const fl_svg_seed_series *s, int ns, double ymin, double ymax, const double *ref);
 /* HTML-escaped text. */
 void fl_html_text(FILE *f, const char *s);
 
