@@ -57,7 +57,7 @@ static void smooth_table(FILE *f, const fl_compare_side *s) {
     /* the same encoder in every run (compare checks), so level l is block l + 1 of both */
     for (int l = 0; l < s[0].sm.levels; l++) {
         char name[24];
-        fl_compare_level_name(name, sizeof name, l, s[0].sm.levels);
+        fl_smooth_level_name(name, sizeof name, l, s[0].sm.levels);
         fprintf(f, "<tr><td>%s</td>", name);
         for (int i = 0; i < 2; i++)
             fprintf(f, "<td>%.4f</td><td>%.4f</td><td>%.4f</td>", fl_cos_stats_mean(&s[i].sm.stats[l]),

@@ -73,11 +73,6 @@ static fl_status add(fl_compare_summary *S, const fl_compare_pair *pairs, int n,
     return FL_OK;
 }
 
-void fl_compare_level_name(char *out, size_t n, int level, int levels) {
-    if (level == levels - 1) snprintf(out, n, "top");
-    else snprintf(out, n, "block %d", level + 1);
-}
-
 fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *S, fl_error *err) {
     memset(S, 0, sizeof *S);
     const fl_compare_pair *p = r->pairs;
@@ -96,7 +91,7 @@ fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *S
     /* every run has the same encoder (compare checks), so level l is the same block in every model */
     for (int l = 0; l < g->sm.levels && !st; l++) {
         char lv[24];
-        fl_compare_level_name(lv, sizeof lv, l, g->sm.levels);
+        fl_smooth_level_name(lv, sizeof lv, l, g->sm.levels);
         st = add(S, p, n, "smoothness", FL_BETTER_HIGHER, M_RAW, l, err, FL_CMP_RAW "%s", lv);
         if (!st) st = add(S, p, n, "smoothness", FL_BETTER_HIGHER, M_CENTRED, l, err, FL_CMP_CENTRED "%s", lv);
         if (!st) st = add(S, p, n, "smoothness", FL_BETTER_NONE, M_SHARE, l, err, FL_CMP_SHARE "%s", lv);

@@ -39,8 +39,6 @@ typedef struct {
     int n, cap;
 } fl_compare_summary;
 void fl_compare_summary_free(fl_compare_summary *s);
-/* A smoothness level's name, as `eval smoothness` and its JSON give it: "block 1" .. "block L", then "top". */
-void fl_compare_level_name(char *out, size_t n, int level, int levels);
 /* The metric named name, or NULL. */
 const fl_compare_metric *fl_compare_summary_find(const fl_compare_summary *s, const char *name);
 

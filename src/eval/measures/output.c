@@ -94,8 +94,7 @@ void fl_json_smooth(FILE *f, const fl_smooth_result *r) {
         int b = 1;
         fprintf(f, "%s{", l ? "," : "");
         char name[32];
-        if (l == r->levels - 1) snprintf(name, sizeof name, "top");
-        else snprintf(name, sizeof name, "block %d", l + 1);
+        fl_smooth_level_name(name, sizeof name, l, r->levels);
         kstr(f, &b, "level", name);
         knum(f, &b, "pairs", (double)s->n);
         cos_summary(f, &b, s, r->trace + at, r->T - 1);

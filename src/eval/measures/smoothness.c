@@ -12,6 +12,7 @@
  * T = 1024, C = 768, and unbounded with --windows 0). A second forward pass
  * costs time only, and the encoder is deterministic, so pass 2 sees exactly the
  * vectors pass 1 averaged. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,11 @@ fl_status fl_eval_smoothness(fl_model *m, const fl_windows *w, int B, int trace_
     free(mu);
     if (st) fl_smooth_result_free(r);
     return st;
+}
+
+void fl_smooth_level_name(char *out, size_t n, int level, int levels) {
+    if (level == levels - 1) snprintf(out, n, "top");
+    else snprintf(out, n, "block %d", level + 1);
 }
 
 void fl_smooth_result_free(fl_smooth_result *r) {

@@ -23,4 +23,9 @@ fl_status fl_eval_smoothness(fl_model *m, const fl_windows *w, int B, int trace_
                              fl_error *err);
 void fl_smooth_result_free(fl_smooth_result *r);
 
+/* The name of smoothness level `level` of `levels`: "block 1" for level 0 (after the first block),
+ * up the blocks, then "top" for the last (after ln_f). One rule for eval's JSON and compare's page
+ * and results.md, so their level names agree. */
+void fl_smooth_level_name(char *out, size_t n, int level, int levels);
+
 #endif
