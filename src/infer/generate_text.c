@@ -78,7 +78,9 @@ static void write_json(const fl_model_config *c, const fl_gen_config *gen, const
     for (size_t i = 0; i < outv->len; i++) fprintf(f, "%s%d", i ? "," : "", outv->data[i]);
     fprintf(f, "],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,", stop, dropped);
     if (gen->mode == FL_GEN_SPEC)
-        fprintf(f, "\"draft_precision\":\"%s\",", gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16");
+        fprintf(f, "\"draft_precision\":\"%s\",\"draft_depth\":\"%s\",",
+                gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16",
+                gen->draft_fixed || gen->sampler.temperature != 0.0f ? "fixed" : "adaptive");
     fprintf(f, "\"stats\":");
     fl_gen_stats_print(f, st, gen->mode, 1);
     fprintf(f, "}\n");
@@ -107,9 +109,10 @@ fl_status fl_generate_text(fl_generator *g, const fl_model_config *c, const fl_g
     if ((st = fl_generator_start(g, ids.data, (int)ids.len, &dropped, err))) goto out;
     if (dropped > 0)
         fprintf(o->log,
-                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size); "
-                "the model sees its last %zu\n",
-                ids.len, c->block_size, ids.len - (size_t)dropped);
+                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size): the "
+                "model sees its last %zu, and the first %d (counting the <|endoftext|> that starts it) do not "
+                "reach it\n",
+                ids.len, c->block_size, ids.len - (size_t)dropped, dropped);
 
     if (!o->json) fwrite(prompt, 1, plen, o->out), fflush(o->out);
     const char *stop = "max_tokens";
