@@ -22,7 +22,8 @@ static void measured(fli_depth *d, double ar, double row, double draft, double a
     for (int K = 1; K <= d->max; K++) d->ver[K] = ar + row * (K - 1), d->ver_n[K] = 100;
     d->draft = draft, d->draft_n = 100;
     for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = acc, d->acc_n[i] = 100;
-    d->rounds = 100; /* past the warm-up */
+    d->rounds = 100;           /* past the warm-up */
+    d->next_probe = 1L << 40; /* and no probe: the depth the measurements call best */
 }
 
 static void policy_choices(void) {
@@ -46,12 +47,18 @@ static void policy_choices(void) {
           "depth policy: the full depth where drafts pay, ar steps where the pass or the acceptance does not, "
           "the best depth in between",
           "chose %d, %d, %d, %d (want 4, 1, 1, 3)", k_good, k_slow, k_bad, k_mid);
-    /* settled on ar steps, it still drafts the full depth once in a while */
+    /* settled on ar steps, it still drafts one deeper now and then, less and less often */
+    fli_depth_init(&d, 4, 1);
     measured(&d, 1.0, 1.0, 0.05, 0.9);
-    int probes = 0;
-    for (int r = 0; r < 64; r++) probes += fli_depth_choose(&d) == 4;
-    check(probes >= 2 && probes <= 8, "depth policy: probes the full depth now and then (64 rounds)", "%d probes",
-          probes);
+    d.next_probe = d.rounds + 1;
+    int probes = 0, late = 0, other = 0;
+    for (int r = 0; r < 1000; r++) {
+        int k = fli_depth_choose(&d);
+        probes += k == 4, late += k == 4 && r >= 500, other += k != 1 && k != 4;
+    }
+    check(probes >= 4 && probes <= 12 && late <= 1 && other == 0,
+          "depth policy: settled on ar steps, probes the full depth with a growing gap (1000 rounds)",
+          "%d probes, %d in the last 500, %d at other depths", probes, late, other);
     fli_depth_init(&d, 4, 0);
     measured(&d, 1.0, 1.0, 0.05, 0.1);
     check(fli_depth_choose(&d) == 4, "depth policy off (draft_fixed, sampling): always the full depth", "adapted");
@@ -70,7 +77,11 @@ static int greedy(const fl_model *m, fl_gen_mode mode, int push, const int32_t *
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
     int got = 0, k;
     if (fl_generator_start(g, prompt, n, dropped, &err)) got = -1;
-    if (push >= 0) measured(fli_generator_depth(g), 1e3, push ? 0.0 : 1e3, push ? 0.0 : 1e3, push ? 1.0 : 0.0);
+    if (push >= 0) {
+        fli_depth *d = fli_generator_depth(g);
+        measured(d, 1e3, push ? 0.0 : 1e3, push ? 0.0 : 1e3, push ? 1.0 : 0.0);
+        d->next_probe = d->rounds + 1; /* probes too */
+    }
     while (got >= 0 && got < max) {
         if (fl_generator_next(g, out + got, max - got, &k, &err)) got = -1;
         else got += k;
@@ -104,7 +115,7 @@ static void adaptive_spec_equals_ar(void) {
           "adaptive greedy spec == greedy ar token for token, rounds pushed to ar steps and to the full depth "
           "(12 prompts x 70 tokens, windows slide)",
           "%d of %d identical", same, runs);
-    /* 70 tokens: pushed to ar steps, a probe every 16 rounds drafts; pushed deep, most rounds do */
+    /* 70 tokens: pushed to ar steps, only the probes draft; pushed deep, most rounds do */
     check(drafting[0] <= 12 * 6 && drafting[1] >= 12 * 12,
           "the rounds took the depths they were pushed to (ar steps but for probes, drafting rounds)",
           "%ld rounds drafted when pushed to ar steps, %ld when pushed deep", drafting[0], drafting[1]);

@@ -11,10 +11,15 @@
  * the decoder guesses badly) spec settles on K = 1 and runs at ar's speed.
  *
  * The estimates are moving averages, so they follow the text and the machine's
- * load. A depth that is not chosen is not observed: every PROBE_EVERY rounds
- * one round drafts the full depth again, so acceptance and cost keep being
- * measured there (it costs at most one round in PROBE_EVERY). A verify cost
- * not measured yet is interpolated between the nearest measured depths.
+ * load. A depth deeper than the chosen one is not observed, so now and then a
+ * probe round drafts the full depth (which measures every draft position's
+ * acceptance: probing only one deeper cannot see that a depth of 4 pays where 3
+ * does not, as on text whose fourth draft is nearly always right once the third
+ * is). Probes come every PROBE_FIRST rounds at first; each probe after
+ * which the best depth is still the same doubles the gap, up to PROBE_MAX, and
+ * a change brings it back to PROBE_FIRST. Where drafting does not pay, the
+ * probes thus cost well under 1% of ar's speed. A verify cost not measured yet
+ * is interpolated between the nearest measured depths.
  *
  * Only the greedy sampler adapts (fli_depth_init): there the tokens do not
  * depend on the depth at all, while a sampling round's random draws do, and a
@@ -23,7 +28,7 @@
 
 #include "infer/infer.h"
 
-enum { PROBE_EVERY = 16, WARMUP = 3 };
+enum { PROBE_FIRST = 4, PROBE_MAX = 512, WARMUP = 3 };
 #define RATE 0.0625 /* weight of a new observation in the moving averages */
 #define FAST 0.5    /* ... of a time below the average */
 
@@ -31,6 +36,8 @@ void fli_depth_init(fli_depth *d, int max_depth, int adapt) {
     memset(d, 0, sizeof *d);
     d->max = max_depth;
     d->adapt = adapt && max_depth > 1;
+    d->gap = PROBE_FIRST;
+    d->next_probe = WARMUP + 1 + PROBE_FIRST;
     for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = 0.5; /* a neutral prior, replaced by counts */
 }
 
@@ -63,7 +70,6 @@ int fli_depth_choose(fli_depth *d) {
     /* warm up at full depth (draft and verify costs, acceptance), then one ar round (its cost) */
     if (d->rounds <= WARMUP) return d->max;
     if (!d->ver_n[1]) return 1;
-    if (d->rounds % PROBE_EVERY == 0) return d->max;
     int best = 1;
     double best_rate = 1.0 / verify_cost(d, 1), tokens = 1.0, reach = 1.0;
     for (int K = 2; K <= d->max; K++) {
@@ -71,6 +77,12 @@ int fli_depth_choose(fli_depth *d) {
         tokens += reach;
         double cost = (K - 1) * d->draft + verify_cost(d, K);
         if (cost > 0.0 && tokens / cost > best_rate) best_rate = tokens / cost, best = K;
+    }
+    if (d->rounds >= d->next_probe && best < d->max) {
+        d->gap = best == d->probed_best ? (d->gap * 2 < PROBE_MAX ? d->gap * 2 : PROBE_MAX) : PROBE_FIRST;
+        d->probed_best = best;
+        d->next_probe = d->rounds + d->gap;
+        return d->max;
     }
     return best;
 }

@@ -37,6 +37,8 @@ int fli_sampler_draw(const float *probs, int V, fl_rng *rng);
 typedef struct {
     int max, adapt;                   /* the deepest round; 0: always max */
     long rounds;                      /* rounds chosen so far */
+    long next_probe, gap;             /* the next probe round, and the gap to the one after */
+    int probed_best;                  /* the best depth at the last probe */
     double draft;                     /* seconds per draft step (moving average) */
     long draft_n;
     double ver[FL_MAX_FUTURE + 1];    /* seconds of a verifying pass over K rows, K = 1..max */
