@@ -282,7 +282,7 @@ typedef enum { FL_GEN_AR = 0, FL_GEN_BLOCK = 1, FL_GEN_SPEC = 2 } fl_gen_mode;
 typedef struct {
     fl_sampler_config sampler;
     fl_gen_mode mode;
-    int draft; /* SPEC: tokens proposed per encoder pass, 2..N (0 = N) */
+    int draft; /* SPEC: the most tokens proposed per encoder pass, 2..N (0 = N) */
     /* The SPEC knobs below make drafting cheaper; none changes the output
      * distribution, only how many drafts are accepted:
      *  draft_confidence  stop a round's drafting after a draft whose probability
@@ -295,6 +295,12 @@ typedef struct {
     int draft_vocab;
     const int32_t *draft_ids;
     fl_draft_precision draft_precision;
+    /* SPEC, greedy sampler: each round drafts as deep as pays on this machine
+     * (draft_depth.c: measured draft and verify costs against measured
+     * acceptance; 1 = an ar step), never changing the tokens. draft_fixed = 1
+     * always drafts `draft` tokens. Sampling always drafts `draft` tokens: its
+     * random draws depend on the depth, and a seed must give the same text. */
+    int draft_fixed;
 } fl_gen_config;
 
 typedef struct {
@@ -321,9 +327,9 @@ void fl_generator_free(fl_generator *g);
 void fl_generator_seed(fl_generator *g, uint64_t seed);
 /* Start from a prompt of n >= 1 tokens (a document starts with <|endoftext|>).
  * The model sees at most block_size tokens: the context is a window that starts
- * at 0 and, once full, moves forward by block_size/2 tokens (a fresh batched
- * pass over the tokens it keeps). A longer prompt is cut the same way, and
- * *dropped receives how many prompt tokens fell out of the window. */
+ * at 0 (a longer prompt: at n - block_size, so it keeps its last block_size
+ * tokens, and *dropped receives how many fell out) and, once full, moves forward
+ * by block_size/2 tokens (a fresh batched pass over the tokens it keeps). */
 fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int *dropped, fl_error *err);
 /* Generate at least one and at most cap tokens (one round: a token in AR, a
  * block in BLOCK, the accepted drafts plus one in SPEC) into out; *n_out gets

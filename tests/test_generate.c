@@ -7,34 +7,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "generate_model.h"
 #include "futurelm.h"
 #include "infer/infer.h"
 #include "model/model.h"
-
-/* tie: ftp.tie_dec_embd (0: the decoder reads its own dec.wte) */
-static fl_model *tiny(fl_model_type type, int V, int T, int C, int N, float scale, uint64_t seed, int tie) {
-    fl_model_config cfg;
-    fl_model_config_default(&cfg, type);
-    cfg.vocab_size = V, cfg.block_size = T, cfg.n_layer = 2, cfg.n_head = 2, cfg.n_embd = C;
-    cfg.n_future = N, cfg.pseudo_len = 3, cfg.dec_layers = 2, cfg.dec_heads = 2, cfg.tie_dec_embd = tie;
-    fl_model *m;
-    fl_error err;
-    if (fl_model_create(&cfg, &m, &err)) {
-        check(0, "create model", "%s", err.msg);
-        exit(1);
-    }
-    fl_model_init_weights(m, seed);
-    /* GPT-2's init is nearly uniform over the vocabulary; scaling the weights
-     * makes the distributions peaked, so the decoder's drafts and the encoder's
-     * verdicts disagree often enough for the tests to see mistakes. */
-    if (scale != 1.0f)
-        for (int i = 0; i < fl_model_num_tensors(m); i++) {
-            const fl_tensor *t = fl_model_tensor(m, i);
-            if (t->ndim == 2)
-                for (size_t j = 0; j < t->numel; j++) t->data[j] *= scale;
-        }
-    return m;
-}
 
 static double rel_err(const float *a, const float *ref, int V) {
     double e = 0, r = 1e-30;
@@ -139,7 +115,7 @@ static void cached_vs_recompute(fl_model_type type, int C, int tie) {
 static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, int draft_vocab,
                     fl_draft_precision precision, const fl_sampler_config *sc, const int32_t *prompt, int n,
                     int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL, precision};
+    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL, precision, 0};
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -367,7 +343,7 @@ static void chi_square(void) {
     for (int k = 0; k < MODES; k++) {
         static const int32_t shortlist[4] = {5, 2, 0, 3}; /* not a prefix: exercises the scatter */
         fl_gen_config gc = {sc,           modes[k], 4, k == 3 ? 0.6f : 0.0f, k == 4 ? 4 : 0, k == 4 ? shortlist : NULL,
-                            k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16};
+                            k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16, 0};
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;

@@ -77,8 +77,10 @@ long=""
 for w in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do long="$long word$w and"; done
 "$FL" generate "$T/gpt" --prompt "$long" --max-tokens 5 --json >"$T/j" 2>"$T/err"
 rc=$?
-check "prompt longer than the context: warns, keeps the end, exit 0" \
-    '[ $rc = 0 ] && grep -q "warning: the prompt is .* tokens, more than the context of 32" "$T/err" && [ "$(json "$T/j" "j.prompt_tokens_dropped > 0")" = true ]'
+# (it once said "sees its last 17" of a 32-token context: the window started on a multiple of 16)
+check "prompt longer than the context: warns, keeps the last 32 tokens (the whole context), exit 0" \
+    '[ $rc = 0 ] && grep -q "warning: the prompt is .* tokens, more than the context of 32 (model.block_size): the model sees its last 32, and the first .* do not reach it" "$T/err" &&
+     [ "$(json "$T/j" "j.prompt_tokens_dropped == j.prompt_token_ids.length - 32")" = true ]'
 
 # bytes the tokenizer must byte-fallback (invalid UTF-8, control bytes, an emoji)
 printf 'caf\351 \001\002 \360\237\220\263 \377end' >"$T/bytes.txt"
@@ -98,12 +100,15 @@ done
 same=0
 for p in "The" "int main" "model.c says" "a b c d e f g"; do
     "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --json >"$T/ar" 2>/dev/null
-    for k in 2 3; do
+    for k in 2 3 "3 --draft-fixed"; do # adaptive depth up to 2 and 3, and always 3
         "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --mode spec --draft $k --json >"$T/sp" 2>/dev/null
         [ "$(json "$T/ar" "j.token_ids.join()")" = "$(json "$T/sp" "j.token_ids.join()")" ] && same=$((same + 1))
     done
 done
-check "greedy spec == greedy ar token for token (4 prompts x 2 depths x 60 tokens)" '[ $same = 8 ]'
+check "greedy spec == greedy ar token for token (4 prompts x 3 depth settings x 60 tokens)" '[ $same = 12 ]'
+check "--json says whether spec adapted its depth" \
+    '[ "$(json "$T/sp" "j.draft_depth")" = fixed ] &&
+     [ "$("$FL" generate "$T/ftp" --mode spec --max-tokens 2 --json | node -e "process.stdout.write(JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).draft_depth)")" = adaptive ]'
 
 "$FL" generate "$T/ftp" --max-tokens 30 --ignore-eot --mode spec --stats >/dev/null 2>"$T/err"
 check "--stats: tokens/s, tokens per encoder pass, acceptance per draft position" \
@@ -142,7 +147,16 @@ refuse "draft confidence 1" "0 <= c < 1" --mode spec --draft-confidence 1
 refuse "seed -1" "non-negative integer" --seed -1
 refuse "unknown option" "unknown option --topk" --topk 5
 "$FL" generate "$T/gpt" --mode spec >"$T/out" 2>"$T/err"
-check "refused: spec on a GPT model" '[ $? -ne 0 ] && grep -q "needs an FTP model" "$T/err"'
+check "refused: spec on a GPT model (a usage error: 2)" '[ $? = 2 ] && grep -q "needs an FTP model" "$T/err"'
+# drafting flags on a model or mode that does not draft were once accepted silently
+"$FL" generate "$T/gpt" --draft 3 --max-tokens 3 >"$T/out" 2>"$T/err"
+check "refused: --draft on a GPT model (a usage error: 2), saying why" \
+    '[ $? = 2 ] && grep -q "apply to --mode spec only; this is a GPT model" "$T/err" && [ ! -s "$T/out" ]'
+"$FL" generate "$T/ftp" --draft-fixed --max-tokens 3 >"$T/out" 2>"$T/err"
+check "refused: --draft-fixed on an FTP model in mode ar (2), naming --mode spec" \
+    '[ $? = 2 ] && grep -q "add --mode spec" "$T/err" && [ ! -s "$T/out" ]'
+"$FL" generate "$T/ftp" --mode spec --draft 9 >"$T/out" 2>"$T/err"
+check "refused: a draft depth the model lacks is a usage error (2)" '[ $? = 2 ] && grep -q "need 2..3" "$T/err"'
 "$FL" generate "$T/nothing" >"$T/out" 2>"$T/err"
 check "refused: a missing checkpoint, named" '[ $? -ne 0 ] && grep -q "futurelm: error:.*nothing" "$T/err"'
 "$FL" generate "$T/gpt" --prompt-file "$T/none.txt" >"$T/out" 2>"$T/err"

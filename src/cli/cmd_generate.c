@@ -66,7 +66,10 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         {"seed", 0, CLI_U64, &s->seed, 0, 0, NULL, "S", "seed of the random draws", 0},
         {"mode", 0, CLI_CHOICE, &mode, 0, 0, MODES, "M", "FTP models: ar, block or spec; GPT models: ar", 0},
         {"draft", 0, CLI_INT, &a->gen.draft, 2, FL_MAX_FUTURE, NULL, "K",
-         "spec: tokens proposed per encoder pass, 2..ftp.n_future (default n_future)", CLI_NO_DEFAULT},
+         "spec: the most tokens proposed per encoder pass, 2..ftp.n_future (default\nn_future); greedy rounds "
+         "draft as deep as pays on this machine (1 = an ar step)", CLI_NO_DEFAULT},
+        {"draft-fixed", 0, CLI_FLAG, &a->gen.draft_fixed, 0, 0, NULL, NULL,
+         "spec: every round drafts K tokens (sampling always does: its draws depend\non the depth)", 0},
         {"draft-confidence", 0, CLI_FLOAT, &a->gen.draft_confidence, 0, 0, NULL, "C",
          "spec: end a round's drafting after a draft the decoder gives probability\n< C (0: always draft K); "
          "saves decoder steps, never changes the output", 0},
@@ -182,9 +185,25 @@ int cmd_generate(int argc, char **argv) {
                        voc.vocab_size, c->vocab_size);
         goto out;
     }
+    if (a.gen.mode != FL_GEN_SPEC && (a.gen.draft || a.gen.draft_fixed || a.gen.draft_confidence > 0.0f ||
+                                      a.gen.draft_vocab > 0)) { /* the library ignores them there */
+        fprintf(stderr, "futurelm: error: --draft, --draft-fixed, --draft-confidence and --draft-vocab apply to "
+                        "--mode spec only; %s (see futurelm generate --help)\n",
+                c->type == FL_MODEL_FTP ? "add --mode spec to draft with this FTP model"
+                                        : "this is a GPT model, which has no decoder to draft with and generates "
+                                          "with --mode ar");
+        rc = 2;
+        goto out;
+    }
     if (a.gen.mode == FL_GEN_SPEC && a.gen.draft_vocab > 0 && a.gen.draft_vocab < c->vocab_size)
         a.gen.draft_ids = draft_ids = draft_shortlist(&ck, c->vocab_size, a.gen.draft_vocab);
-    if (fl_generator_create(ck.m, &a.gen, &g, &err)) { rc = cli_error("%s", err.msg); goto out; }
+    fl_status cs = fl_generator_create(ck.m, &a.gen, &g, &err);
+    if (cs == FL_ERR_ARG) { /* the flags do not fit this model: a usage error */
+        fprintf(stderr, "futurelm: error: %s (see futurelm generate --help)\n", err.msg);
+        rc = 2;
+        goto out;
+    }
+    if (cs) { rc = cli_error("%s", err.msg); goto out; }
     a.out.checkpoint = ck.dir;
     a.out.out = stdout;
     a.out.log = stderr;

@@ -9,9 +9,11 @@
  * cached yet.
  *
  * The window: the token at index i is conditioned on hist[window_base(i) .. i),
- * a function of i alone, so every mode sees exactly the same context for the
- * same token, and speculative rounds are cut short rather than let a draft
- * straddle a move of the window. */
+ * a function of i and of the prompt's length alone, so every mode sees exactly
+ * the same context for the same token, and speculative rounds are cut short
+ * rather than let a draft straddle a move of the window. The first window ends
+ * at the prompt's end (a prompt longer than the context keeps its last T
+ * tokens, all of them), and each move after that goes T/2 tokens forward. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +32,24 @@ struct fl_generator {
     int32_t *hist;
     long hlen, hcap;
     long base;
+    long origin; /* where the first window starts: 0, or the prompt's length - T */
     int slot;
     int forced; /* 1 when hist's last token is not cached yet */
+    int greedy; /* temperature 0: tokens by greedy_at, no distributions, no draws */
     int started;
     float *logits; /* [depth, Vp] from the last append */
     float *target; /* [Vp] */
     float *p, *q;  /* [V] target probabilities, [depth, V] draft probabilities */
     sampler_ws ws;
+    fli_depth dp; /* SPEC: the depth of each round */
     fl_gen_stats st;
 };
 
 /* First context index of the window that conditions the token at index i. */
 static long window_base(const fl_generator *g, long i) {
-    if (i <= g->T) return 0;
-    return ((i - g->T - 1) / g->stride + 1) * g->stride;
+    const long from = i - g->origin;
+    if (from <= g->T) return g->origin;
+    return g->origin + ((from - g->T - 1) / g->stride + 1) * g->stride;
 }
 
 fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_generator **out, fl_error *err) {
@@ -78,6 +84,7 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     g->Vp = fl_padded_vocab(c->vocab_size);
     g->depth = depth;
     g->stride = g->T / 2 > 0 ? g->T / 2 : 1;
+    g->greedy = cfg->sampler.temperature == 0.0f;
     fl_rng_seed(&g->rng, cfg->sampler.seed);
     /* Only SPEC needs logits at several positions; BLOCK needs the last one. */
     int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
@@ -108,6 +115,8 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
         return st;
     }
     g->st.max_depth = cfg->mode == FL_GEN_SPEC ? depth : 0;
+    /* only the greedy sampler adapts the depth: its tokens never depend on it (draft_depth.c) */
+    fli_depth_init(&g->dp, depth, cfg->mode == FL_GEN_SPEC && !cfg->draft_fixed && cfg->sampler.temperature == 0.0f);
     *out = g;
     return FL_OK;
 }
@@ -125,6 +134,8 @@ void fl_generator_free(fl_generator *g) {
 }
 
 void fl_generator_stats(const fl_generator *g, fl_gen_stats *st) { *st = g->st; }
+
+fli_depth *fli_generator_depth(fl_generator *g) { return &g->dp; }
 
 void fl_generator_seed(fl_generator *g, uint64_t seed) { fl_rng_seed(&g->rng, seed); }
 
@@ -159,6 +170,7 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
     if (st) return st;
     memcpy(g->hist, prompt, sizeof(int32_t) * (size_t)n);
     g->hlen = n;
+    g->origin = n > g->T ? n - g->T : 0;
     memset(&g->st, 0, sizeof g->st);
     g->st.max_depth = g->cfg.mode == FL_GEN_SPEC ? g->depth : 0;
     double t0 = fl_wall_seconds();
@@ -186,6 +198,21 @@ static void probs_at(fl_generator *g, const float *logits, long i, float *probs)
     fli_sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
 
+/* The greedy choice for the token at index i (temperature 0: what probs_at
+ * makes certain, without the distribution, and no random draw). */
+static int32_t greedy_at(fl_generator *g, const float *logits, long i) {
+    for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
+    long from = window_base(g, i);
+    return fli_sampler_greedy(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), &g->ws);
+}
+
+/* A token for index i: greedy, or drawn from the sampler distribution (left in probs). */
+static int32_t sample_at(fl_generator *g, const float *logits, long i, float *probs) {
+    if (g->greedy) return greedy_at(g, logits, i);
+    probs_at(g, logits, i, probs);
+    return fli_sampler_draw(probs, g->V, &g->rng);
+}
+
 fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err) {
     *n_out = 0;
     if (!g->started) return fl_fail(err, FL_ERR_STATE, "fl_generator_start must come before fl_generator_next");
@@ -198,8 +225,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
     for (;;) {
         /* y1: the token after the last cached one, unless a rejected round already chose it */
         if (!g->forced) {
-            probs_at(g, g->target, g->hlen, g->p);
-            int y1 = fli_sampler_draw(g->p, g->V, &g->rng);
+            int y1 = sample_at(g, g->target, g->hlen, g->p);
             g->hist[g->hlen++] = y1;
             out[emitted++] = y1;
         }
@@ -211,8 +237,8 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             if (emitted > 0) goto done;
             continue;
         }
-        /* drafts y2..yK: limited by the mode's depth, the cap, and the window */
-        int K = g->depth;
+        /* drafts y2..yK: limited by the mode's depth (in SPEC, what pays: draft_depth.c), the cap, and the window */
+        int K = g->cfg.mode == FL_GEN_SPEC ? fli_depth_choose(&g->dp) : g->depth;
         if (K > cap - emitted + 1) K = cap - emitted + 1; /* y1 is out already, or was out last round */
         long room = (g->base + g->T) - (g->hlen - 1); /* tokens that fit from hist[hlen-1] on */
         if (K > room) K = (int)room;
@@ -220,13 +246,13 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             if (window_base(g, g->hlen + k - 1) != g->base) { K = k - 1; break; }
         if (K < 1) K = 1;
 
+        const double t_draft = fl_wall_seconds();
         for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
             const int32_t prev = g->hist[g->hlen + k - 3];
             st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC, g->logits, err);
             if (st) goto done;
             float *q = g->q + (size_t)(k - 1) * g->V;
-            probs_at(g, g->logits, g->hlen + k - 2, q);
-            const int32_t y = fli_sampler_draw(q, g->V, &g->rng);
+            const int32_t y = sample_at(g, g->logits, g->hlen + k - 2, q);
             g->hist[g->hlen + k - 2] = y; /* tentative, past hlen */
             const float cut = g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_confidence : 0.0f;
             if (cut > 0.0f && k < K && softmax_at(g->logits, g->V, y) < cut)
@@ -248,6 +274,8 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
         }
 
         /* SPEC: verify y1..yK in one pass; row r of the logits predicts the token after y(r+1) */
+        const double t_verify = fl_wall_seconds();
+        fli_depth_drafts(&g->dp, K - 1, t_verify - t_draft);
         if ((st = fl_session_append(g->s, g->hist + g->hlen - 1, K, K, g->logits, err))) goto done;
         g->st.encoder_passes++;
         int k;
@@ -255,14 +283,25 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             const float *row = g->logits + (size_t)(k - 2) * g->Vp;
             const float *q = g->q + (size_t)(k - 1) * g->V;
             const int32_t y = g->hist[g->hlen];
-            probs_at(g, row, g->hlen, g->p);
             g->st.drafted[k - 1]++;
+            /* greedy: p and q are certain of one token each, so the rule below
+             * accepts exactly when they agree, and the residual is p's token */
+            const int32_t best = g->greedy ? greedy_at(g, row, g->hlen) : -1;
+            if (!g->greedy) probs_at(g, row, g->hlen, g->p);
             /* accept with probability min(1, p(y) / q(y)) */
-            if (q[y] > 0.0f && (g->p[y] >= q[y] || fl_rng_uniform(&g->rng) * q[y] < g->p[y])) {
+            const int ok = g->greedy ? best == y
+                                     : q[y] > 0.0f && (g->p[y] >= q[y] || fl_rng_uniform(&g->rng) * q[y] < g->p[y]);
+            fli_depth_verdict(&g->dp, k - 1, ok);
+            if (ok) {
                 g->st.accepted[k - 1]++;
                 g->hlen++;
                 out[emitted++] = y;
                 continue;
+            }
+            if (g->greedy) {
+                g->hist[g->hlen++] = best;
+                out[emitted++] = best;
+                break;
             }
             /* rejected: draw from the residual max(0, p - q), renormalised */
             double mass = 0.0;
@@ -277,6 +316,8 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             out[emitted++] = r;
             break;
         }
+        /* the pass and its verdicts, the part of the round that grows with K */
+        fli_depth_verify(&g->dp, K, fl_wall_seconds() - t_verify);
         if (k <= K) { /* stopped at draft k: keep y1..y(k-1) cached; slot k-2 holds y(k-1)'s state */
             fl_session_truncate(g->s, (int)(len + k - 1));
             g->slot = k - 2;

@@ -28,6 +28,19 @@ void fl_text_codec_bpe(fl_text_codec *c, fl_tokenizer *tok) {
 
 static const char *const MODE_NAMES[] = {"ar", "block", "spec"};
 
+/* The vector instructions the generation kernels were compiled for
+ * (src/kernels/linear_packed.c and the rest are vectorised at compile time,
+ * with this file's flags): what a speed measurement ran on. */
+static const char *simd_name(void) {
+#if defined(__AVX512F__)
+    return "avx512";
+#elif defined(__AVX2__)
+    return "avx2";
+#else
+    return "generic";
+#endif
+}
+
 void fl_gen_stats_print(FILE *f, const fl_gen_stats *s, fl_gen_mode m, int json) {
     const char *mode = MODE_NAMES[m];
     double ptps = s->prompt_seconds > 0 ? s->prompt_tokens / s->prompt_seconds : 0;
@@ -51,8 +64,8 @@ void fl_gen_stats_print(FILE *f, const fl_gen_stats *s, fl_gen_mode m, int json)
     }
     fprintf(f, "mode %s: prompt %ld tokens in %.3f s (%.1f tok/s); generated %ld tokens in %.3f s (%.1f tok/s)\n",
             mode, s->prompt_tokens, s->prompt_seconds, ptps, s->generated_tokens, s->generate_seconds, gtps);
-    fprintf(f, "encoder passes %ld, %.2f tokens per pass, window slides %ld\n", s->encoder_passes, per_pass,
-            s->window_slides);
+    fprintf(f, "encoder passes %ld, %.2f tokens per pass, window slides %ld; kernels built for %s\n",
+            s->encoder_passes, per_pass, s->window_slides, simd_name());
     if (s->max_depth > 0) {
         fprintf(f, "acceptance by draft position (token k of a round; token 1 is always the model's own):\n");
         for (int d = 1; d < s->max_depth; d++)
@@ -78,8 +91,10 @@ static void write_json(const fl_model_config *c, const fl_gen_config *gen, const
     for (size_t i = 0; i < outv->len; i++) fprintf(f, "%s%d", i ? "," : "", outv->data[i]);
     fprintf(f, "],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,", stop, dropped);
     if (gen->mode == FL_GEN_SPEC)
-        fprintf(f, "\"draft_precision\":\"%s\",", gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16");
-    fprintf(f, "\"stats\":");
+        fprintf(f, "\"draft_precision\":\"%s\",\"draft_depth\":\"%s\",",
+                gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16",
+                gen->draft_fixed || gen->sampler.temperature != 0.0f ? "fixed" : "adaptive");
+    fprintf(f, "\"simd\":\"%s\",\"stats\":", simd_name());
     fl_gen_stats_print(f, st, gen->mode, 1);
     fprintf(f, "}\n");
     fflush(f);
@@ -107,9 +122,10 @@ fl_status fl_generate_text(fl_generator *g, const fl_model_config *c, const fl_g
     if ((st = fl_generator_start(g, ids.data, (int)ids.len, &dropped, err))) goto out;
     if (dropped > 0)
         fprintf(o->log,
-                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size); "
-                "the model sees its last %zu\n",
-                ids.len, c->block_size, ids.len - (size_t)dropped);
+                "futurelm: warning: the prompt is %zu tokens, more than the context of %d (model.block_size): the "
+                "model sees its last %zu, and the first %d (counting the <|endoftext|> that starts it) do not "
+                "reach it\n",
+                ids.len, c->block_size, ids.len - (size_t)dropped, dropped);
 
     if (!o->json) fwrite(prompt, 1, plen, o->out), fflush(o->out);
     const char *stop = "max_tokens";

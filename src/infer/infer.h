@@ -25,6 +25,35 @@ void fli_sampler_ws_free(sampler_ws *ws);
  * [n_hist] is the context the token follows (for the repetition penalty). */
 void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
                    float *probs, sampler_ws *ws);
+/* The token fli_sampler_probs makes certain at temperature 0, without building
+ * the distribution or drawing from it. */
+int fli_sampler_greedy(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
+                       sampler_ws *ws);
 /* One draw from probs (inverse CDF in id order). */
 int fli_sampler_draw(const float *probs, int V, fl_rng *rng);
+
+/* The draft depth of speculative rounds, adapted to the measured cost of draft
+ * steps and verifying passes and to the measured acceptance (draft_depth.c). */
+typedef struct {
+    int max, adapt;                   /* the deepest round; 0: always max */
+    long rounds;                      /* rounds chosen so far */
+    long next_probe, gap;             /* the next probe round, and the gap to the one after */
+    int probed_best;                  /* the best depth at the last probe */
+    double draft;                     /* seconds per draft step (moving average) */
+    long draft_n;
+    double ver[FL_MAX_FUTURE + 1];    /* seconds of a verifying pass over K rows, K = 1..max */
+    long ver_n[FL_MAX_FUTURE + 1];
+    double acc[FL_MAX_FUTURE];        /* acceptance at draft position i once the drafts before it were */
+    long acc_n[FL_MAX_FUTURE];
+} fli_depth;
+
+void fli_depth_init(fli_depth *d, int max_depth, int adapt);
+/* The depth of the next round, 1..max (1: an ar step). */
+int fli_depth_choose(fli_depth *d);
+/* What a round measured: `steps` draft steps in `seconds`; a verifying pass over K rows; a verdict. */
+void fli_depth_drafts(fli_depth *d, int steps, double seconds);
+void fli_depth_verify(fli_depth *d, int K, double seconds);
+void fli_depth_verdict(fli_depth *d, int pos, int accepted);
+/* A generator's depth policy, for tests that set its measurements. */
+fli_depth *fli_generator_depth(fl_generator *g);
 #endif

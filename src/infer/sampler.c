@@ -62,8 +62,10 @@ static int by_prob_desc(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id); /* ties: lower id first, so the order is total */
 }
 
-void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
-                   float *probs, sampler_ws *ws) {
+/* The repetition penalty into ws->z; returns the most likely token after it
+ * (lowest id on ties): the greedy choice. */
+int fli_sampler_greedy(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
+                       sampler_ws *ws) {
     float *z = ws->z;
     memcpy(z, logits, sizeof(float) * (size_t)V);
 
@@ -83,6 +85,13 @@ void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, c
     int best = 0;
     for (int v = 1; v < V; v++)
         if (z[v] > z[best]) best = v;
+    return best;
+}
+
+void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
+                   float *probs, sampler_ws *ws) {
+    const float *z = ws->z;
+    const int best = fli_sampler_greedy(c, logits, V, history, n_hist, ws);
     memset(probs, 0, sizeof(float) * (size_t)V);
     if (c->temperature == 0.0f) { /* greedy */
         probs[best] = 1.0f;

@@ -1,0 +1,109 @@
+/* How deep a speculative round drafts, chosen from what rounds cost and earn
+ * on this machine (infer.h, fli_depth_*).
+ *
+ * A round of depth K pays K-1 draft steps and one verifying pass over K rows,
+ * and delivers 1 + (accepted drafts) tokens. With a_i the rate at which draft
+ * position i is accepted once the drafts before it were, it delivers on average
+ *     E(K) = 1 + a_1 + a_1 a_2 + ... + a_1 ... a_(K-1)
+ * tokens for (K-1) * draft + verify(K) seconds, and K = 1 is exactly an ar
+ * step. The policy takes the K with the most tokens per second, so where drafts
+ * do not pay for themselves (a machine whose multi-row passes are slow, text
+ * the decoder guesses badly) spec settles on K = 1 and runs at ar's speed.
+ *
+ * The estimates are moving averages, so they follow the text and the machine's
+ * load. A depth deeper than the chosen one is not observed, so now and then a
+ * probe round drafts the full depth (which measures every draft position's
+ * acceptance: probing only one deeper cannot see that a depth of 4 pays where 3
+ * does not, as on text whose fourth draft is nearly always right once the third
+ * is). Probes come every PROBE_FIRST rounds at first; each probe after
+ * which the best depth is still the same doubles the gap, up to PROBE_MAX, and
+ * a change brings it back to PROBE_FIRST. Where drafting does not pay, the
+ * probes thus cost well under 1% of ar's speed. A verify cost not measured yet
+ * is interpolated between the nearest measured depths.
+ *
+ * Only the greedy sampler adapts (fli_depth_init): there the tokens do not
+ * depend on the depth at all, while a sampling round's random draws do, and a
+ * depth chosen from wall-clock times would make a seed's output vary. */
+#include <string.h>
+
+#include "infer/infer.h"
+
+enum { PROBE_FIRST = 4, PROBE_MAX = 512, WARMUP = 3 };
+#define RATE 0.0625 /* weight of a new observation in the moving averages */
+#define FAST 0.5    /* ... of a time below the average */
+
+void fli_depth_init(fli_depth *d, int max_depth, int adapt) {
+    memset(d, 0, sizeof *d);
+    d->max = max_depth;
+    d->adapt = adapt && max_depth > 1;
+    d->gap = PROBE_FIRST;
+    d->next_probe = WARMUP + 1 + PROBE_FIRST;
+    for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = 0.5; /* a neutral prior, replaced by counts */
+}
+
+/* A time's moving average. Noise on a shared machine only ever adds time (a
+ * thread preempted, a cache flushed by another process), so a faster sample is
+ * believed at once and a slower one slowly, capped at twice the average: a
+ * round stalled 10x, even the first one measured, cannot keep a depth from
+ * being chosen for long. */
+static double avg(double old, double x, long seen) {
+    if (!seen || x < old) return seen ? old + FAST * (x - old) : x;
+    if (x > 2.0 * old) x = 2.0 * old;
+    return old + RATE * (x - old);
+}
+
+/* The verify time at depth K: measured, or interpolated linearly between the
+ * nearest measured depths (extrapolated flat past the last one). */
+static double verify_cost(const fli_depth *d, int K) {
+    if (d->ver_n[K]) return d->ver[K];
+    int lo = K - 1, hi = K + 1;
+    while (lo >= 1 && !d->ver_n[lo]) lo--;
+    while (hi <= d->max && !d->ver_n[hi]) hi++;
+    if (lo >= 1 && hi <= d->max) return d->ver[lo] + (d->ver[hi] - d->ver[lo]) * (K - lo) / (hi - lo);
+    if (lo >= 1) return d->ver[lo];
+    return hi <= d->max ? d->ver[hi] : 0.0;
+}
+
+int fli_depth_choose(fli_depth *d) {
+    if (!d->adapt) return d->max;
+    d->rounds++;
+    /* warm up at full depth (draft and verify costs, acceptance), then one ar round (its cost) */
+    if (d->rounds <= WARMUP) return d->max;
+    if (!d->ver_n[1]) return 1;
+    int best = 1;
+    double best_rate = 1.0 / verify_cost(d, 1), tokens = 1.0, reach = 1.0;
+    for (int K = 2; K <= d->max; K++) {
+        reach *= d->acc[K - 1]; /* the chance that draft K-1 is reached and accepted */
+        tokens += reach;
+        double cost = (K - 1) * d->draft + verify_cost(d, K);
+        if (cost > 0.0 && tokens / cost > best_rate) best_rate = tokens / cost, best = K;
+    }
+    if (d->rounds >= d->next_probe && best < d->max) {
+        d->gap = best == d->probed_best ? (d->gap * 2 < PROBE_MAX ? d->gap * 2 : PROBE_MAX) : PROBE_FIRST;
+        d->probed_best = best;
+        d->next_probe = d->rounds + d->gap;
+        return d->max;
+    }
+    return best;
+}
+
+void fli_depth_drafts(fli_depth *d, int steps, double seconds) {
+    if (steps < 1) return;
+    d->draft = avg(d->draft, seconds / steps, d->draft_n);
+    d->draft_n++;
+}
+
+void fli_depth_verify(fli_depth *d, int K, double seconds) {
+    if (K < 1 || K > d->max) return;
+    d->ver[K] = avg(d->ver[K], seconds, d->ver_n[K]);
+    d->ver_n[K]++;
+}
+
+void fli_depth_verdict(fli_depth *d, int pos, int accepted) {
+    if (pos < 1 || pos >= FL_MAX_FUTURE) return;
+    /* the first verdicts replace the prior; then a moving average */
+    double x = accepted ? 1.0 : 0.0;
+    d->acc[pos] = d->acc_n[pos] < 8 ? (d->acc[pos] * d->acc_n[pos] + x) / (d->acc_n[pos] + 1)
+                                    : d->acc[pos] + RATE * (x - d->acc[pos]);
+    d->acc_n[pos]++;
+}

@@ -1,0 +1,149 @@
+/* Speculative decoding that adapts its draft depth (src/infer/draft_depth.c),
+ * and the window of a prompt longer than the context:
+ *  - the policy picks the depth with the most tokens per second from given
+ *    costs and acceptance: 1 (an ar step) where drafts do not pay, the full
+ *    depth where they do, probing the full depth now and then;
+ *  - whatever depths the rounds take (the policy pushed to ar steps, or to the
+ *    full depth), greedy spec is token-identical to greedy ar;
+ *  - a prompt longer than the context keeps its last T tokens, all of them: the
+ *    first token is the greedy choice of fl_model_next_logits over exactly those. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "futurelm.h"
+#include "generate_model.h"
+#include "infer/infer.h"
+
+/* Measurements: an ar step `ar` seconds, each extra verified row `row`, a draft
+ * step `draft`, every draft position accepted at rate `acc`, each seen often. */
+static void measured(fli_depth *d, double ar, double row, double draft, double acc) {
+    for (int K = 1; K <= d->max; K++) d->ver[K] = ar + row * (K - 1), d->ver_n[K] = 100;
+    d->draft = draft, d->draft_n = 100;
+    for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = acc, d->acc_n[i] = 100;
+    d->rounds = 100;           /* past the warm-up */
+    d->next_probe = 1L << 40; /* and no probe: the depth the measurements call best */
+}
+
+static void policy_choices(void) {
+    fli_depth d;
+    fli_depth_init(&d, 4, 1);
+    check(fli_depth_choose(&d) == 4, "depth policy: warms up at the full depth", "chose another");
+    /* drafts nearly always accepted, cheap to draft and verify: the full depth */
+    measured(&d, 1.0, 0.1, 0.05, 0.9);
+    int k_good = fli_depth_choose(&d);
+    /* a slow multi-row pass (each verified row costs as much as an ar step): ar steps */
+    measured(&d, 1.0, 1.0, 0.05, 0.9);
+    int k_slow = fli_depth_choose(&d);
+    /* drafts rarely accepted: ar steps */
+    measured(&d, 1.0, 0.1, 0.05, 0.1);
+    int k_bad = fli_depth_choose(&d);
+    /* in between: depth 3 delivers 1 + 0.7 + 0.49 tokens in 0.2 + 1.4 s (1.37 a second), depth 2
+     * 1.7 in 1.3 (1.31), depth 4 2.53 in 1.9 (1.33), ar steps 1 */
+    measured(&d, 1.0, 0.2, 0.1, 0.7);
+    int k_mid = fli_depth_choose(&d);
+    check(k_good == 4 && k_slow == 1 && k_bad == 1 && k_mid == 3,
+          "depth policy: the full depth where drafts pay, ar steps where the pass or the acceptance does not, "
+          "the best depth in between",
+          "chose %d, %d, %d, %d (want 4, 1, 1, 3)", k_good, k_slow, k_bad, k_mid);
+    /* settled on ar steps, it still drafts one deeper now and then, less and less often */
+    fli_depth_init(&d, 4, 1);
+    measured(&d, 1.0, 1.0, 0.05, 0.9);
+    d.next_probe = d.rounds + 1;
+    int probes = 0, late = 0, other = 0;
+    for (int r = 0; r < 1000; r++) {
+        int k = fli_depth_choose(&d);
+        probes += k == 4, late += k == 4 && r >= 500, other += k != 1 && k != 4;
+    }
+    check(probes >= 4 && probes <= 12 && late <= 1 && other == 0,
+          "depth policy: settled on ar steps, probes the full depth with a growing gap (1000 rounds)",
+          "%d probes, %d in the last 500, %d at other depths", probes, late, other);
+    fli_depth_init(&d, 4, 0);
+    measured(&d, 1.0, 1.0, 0.05, 0.1);
+    check(fli_depth_choose(&d) == 4, "depth policy off (draft_fixed, sampling): always the full depth", "adapted");
+}
+
+/* Greedy generation of `max` tokens; push >= 0 sets the policy's measurements
+ * after the start: 0 says drafts never pay, 1 that they always do. */
+static int greedy(const fl_model *m, fl_gen_mode mode, int push, const int32_t *prompt, int n, int32_t *out, int max,
+                  int *dropped, long *drafting_rounds) {
+    fl_gen_config gc;
+    memset(&gc, 0, sizeof gc);
+    fl_sampler_config_default(&gc.sampler);
+    gc.mode = mode;
+    fl_generator *g;
+    fl_error err;
+    if (fl_generator_create(m, &gc, &g, &err)) return -1;
+    int got = 0, k;
+    if (fl_generator_start(g, prompt, n, dropped, &err)) got = -1;
+    if (push >= 0) {
+        fli_depth *d = fli_generator_depth(g);
+        measured(d, 1e3, push ? 0.0 : 1e3, push ? 0.0 : 1e3, push ? 1.0 : 0.0);
+        d->next_probe = d->rounds + 1; /* probes too */
+    }
+    while (got >= 0 && got < max) {
+        if (fl_generator_next(g, out + got, max - got, &k, &err)) got = -1;
+        else got += k;
+    }
+    fl_gen_stats st;
+    fl_generator_stats(g, &st);
+    if (drafting_rounds) *drafting_rounds = st.drafted[1]; /* rounds that verified at least one draft */
+    fl_generator_free(g);
+    return got;
+}
+
+static void adaptive_spec_equals_ar(void) {
+    const int V = 40, T = 24;
+    fl_model *m = tiny(FL_MODEL_FTP, V, T, 32, 4, 3.0f, 21, 1);
+    int same = 0, runs = 0;
+    long drafting[2] = {0, 0};
+    for (int p = 0; p < 12; p++) {
+        int32_t prompt[30], a[80], b[80];
+        int n = 1 + p * 5 % 29;
+        for (int i = 0; i < n; i++) prompt[i] = (int32_t)((p * 7 + i * 11 + 1) % V);
+        int na = greedy(m, FL_GEN_AR, -1, prompt, n, a, 70, NULL, NULL);
+        for (int push = 0; push <= 1; push++) {
+            long r = 0;
+            int nb = greedy(m, FL_GEN_SPEC, push, prompt, n, b, 70, NULL, &r);
+            drafting[push] += r;
+            runs++;
+            same += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
+        }
+    }
+    check(same == runs,
+          "adaptive greedy spec == greedy ar token for token, rounds pushed to ar steps and to the full depth "
+          "(12 prompts x 70 tokens, windows slide)",
+          "%d of %d identical", same, runs);
+    /* 70 tokens: pushed to ar steps, only the probes draft; pushed deep, most rounds do */
+    check(drafting[0] <= 12 * 6 && drafting[1] >= 12 * 12,
+          "the rounds took the depths they were pushed to (ar steps but for probes, drafting rounds)",
+          "%ld rounds drafted when pushed to ar steps, %ld when pushed deep", drafting[0], drafting[1]);
+    fl_model_free(m);
+}
+
+static void long_prompt_keeps_last_context(void) {
+    const int V = 40, T = 24, n = 50;
+    fl_model *m = tiny(FL_MODEL_FTP, V, T, 32, 4, 3.0f, 9, 1);
+    int32_t prompt[50], out[4];
+    for (int i = 0; i < n; i++) prompt[i] = (int32_t)((i * 13 + 5) % V);
+    float *logits = malloc(sizeof(float) * (size_t)fl_padded_vocab(V));
+    fl_error err;
+    int dropped = -1, best = 0;
+    int got = greedy(m, FL_GEN_AR, -1, prompt, n, out, 1, &dropped, NULL);
+    int ok = logits && fl_model_next_logits(m, prompt + n - T, T, logits, &err) == FL_OK;
+    for (int v = 1; ok && v < V; v++) best = logits[v] > logits[best] ? v : best;
+    check(ok && got == 1 && dropped == n - T && out[0] == best,
+          "a prompt longer than the context keeps its last T tokens, all of them (the first token is the greedy "
+          "choice over exactly those)",
+          "dropped %d (want %d), token %d (want %d)", dropped, n - T, got == 1 ? out[0] : -1, best);
+    free(logits);
+    fl_model_free(m);
+}
+
+int main(void) {
+    policy_choices();
+    adaptive_spec_equals_ar();
+    long_prompt_keeps_last_context();
+    return check_exit();
+}
