@@ -140,7 +140,8 @@ bench-gemm: $(BUILD)/bench/bench_gemm
 	OMP_NUM_THREADS=$(BENCH_THREADS) OPENBLAS_NUM_THREADS=$(BENCH_THREADS) BLIS_NUM_THREADS=$(BENCH_THREADS) \
 	  $< $(BENCH_ARGS) $(foreach b,$(BENCH_BLAS),--blas $(b))
 
-# The README's main job: fetch Moby-Dick, train a vocabulary, a small GPT and a small FTP, sample both.
+# The README's first command (scripts/demo.sh): GPT vs FTP on Moby-Dick from nothing, report included;
+# tests/test_demo.sh (run by tests/run.sh with every tests/test_*.sh) runs it at 6 steps.
 demo: futurelm
 	sh scripts/demo.sh
 

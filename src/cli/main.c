@@ -23,10 +23,18 @@ static const cli_command COMMANDS[] = {
     {"version", "the release and how this binary was built (also --version)", cmd_version},
 };
 
+/* The map a newcomer sees first (as git and llama-cli print): the commands, then the shortest
+ * path from nothing to a trained model and its samples. */
 static void usage(FILE *f) {
     fprintf(f, "usage: futurelm <command> [options]   (futurelm <command> --help for details)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fputs("\nquick start (make demo does all this and more: GPT vs FTP, spec decoding, a report):\n"
+          "  futurelm tokenizer train --vocab-size 1024 --input my_texts/ --out tok.tiktoken\n"
+          "  futurelm prepare --tokenizer tok.tiktoken --input my_texts/ --out data\n"
+          "  futurelm train --model ftp --data data --out run --set model.vocab_size=1024 && "
+          "futurelm generate run --prompt \"Once\"\n",
+          f);
 }
 
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -60,7 +68,7 @@ int main(int argc, char **argv) {
     default_passive_waits(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         (!strcmp(argv[1], "help") && argc == 2)) {
-        if (argc < 2) fputs("futurelm: error: no command given\n", stderr);
+        /* no command: the same map on stderr, exit 2 (a usage error), no separate error line */
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
