@@ -32,8 +32,7 @@ static void usage(FILE *f) {
     fputs("\nquick start (make demo does all this and more: GPT vs FTP, spec decoding, a report):\n"
           "  futurelm tokenizer train --vocab-size 1024 --input my_texts/ --out tok.tiktoken\n"
           "  futurelm prepare --tokenizer tok.tiktoken --input my_texts/ --out data\n"
-          "  futurelm train --model ftp --data data --out run --set model.vocab_size=1024 && "
-          "futurelm generate run --prompt \"Once\"\n",
+          "  futurelm train --model ftp --data data --out run && futurelm generate run --prompt \"Once\"\n",
           f);
 }
 
@@ -68,8 +67,10 @@ int main(int argc, char **argv) {
     default_passive_waits(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         (!strcmp(argv[1], "help") && argc == 2)) {
-        /* no command: the same map on stderr, exit 2 (a usage error), no separate error line */
+        /* no command: the same map on stderr, then the one error line every usage error ends
+         * with (scripts grep for "futurelm: error:"), exit 2 */
         usage(argc < 2 ? stderr : stdout);
+        if (argc < 2) fputs("futurelm: error: no command given (pick one of the commands above)\n", stderr);
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) argv[1] = "version";
