@@ -50,9 +50,4 @@ for seed in $SEEDS; do
     done
 done
 wait
-for f in "$OUT"/*.eval.json; do
-    printf '%s: ' "$(basename "$f" .eval.json)"
-    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).stargraph;
-      const p=(s)=>s.acc.toFixed(3)+" ["+s.lo.toFixed(3)+", "+s.hi.toFixed(3)+"]";
-      console.log("exact "+p(j.exact)+"  first "+p(j.first)+"  rest "+p(j.rest))' "$f"
-done
+node scripts/stargraph-table.js "$OUT"
