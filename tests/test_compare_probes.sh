@@ -31,7 +31,11 @@ for f in README.md docs/*.md src/model/*.c src/eval/*/*.c; do
     case $f in *.md) g=prose ;; *) g=code ;; esac
     printf '%s\t%s\t%s\n' "$n" "$g" "$g" >>"$T/root/brown/labels.tsv"
 done
-pair "$T/data" "$T/own" # trained on $T/docs: not the stand-in's files
+# and for SpamAssassin: the same files as mails (no header block, kept whole), labelled by topic
+mkdir -p "$T/root/spam-assassin"
+cp -r "$T/root/brown/text" "$T/root/spam-assassin/text"
+sed '1s/.*/file\tgroup\ttopic/' "$T/root/brown/labels.tsv" >"$T/root/spam-assassin/labels.tsv"
+pair "$T/data" "$T/own" # trained on $T/docs: not the stand-ins' files
 $FL prepare --tokenizer "$T/tok.tiktoken" --input "$T/root/brown/text" --out "$T/bdata" --val-fraction 0.2 >/dev/null 2>&1 ||
     bad "prepare the stand-in Brown as training data"
 pair "$T/bdata" "$T/onbrown"
@@ -58,12 +62,12 @@ check "--probe-data: the page and stderr name the folder and its labels; the sum
 # ---- the default on a corpus of its own: the stand-in Brown is not among its inputs
 "$FL" compare "$T/own/gpt" "$T/own/ftp" --report "$T/rep/own.html" $quick >/dev/null 2>"$T/err"
 check "a run not trained on the shipped sets: stderr says their numbers would measure transfer and that they are skipped" \
-    '[ $? = 0 ] && grep -q "^futurelm: note: topic probes would use Brown, which is not part of this run.s training data (none of the [0-9]* sources in .*manifest.json lies in $T/root/brown.*so compare skips them and coherence.s topic agreement; give --probe-data DIR" "$T/err"' ||
+    '[ $? = 0 ] && grep -q "^futurelm: note: topic probes would use Brown/SpamAssassin, which are not part of this run.s training data (none of the [0-9]* sources in .*manifest.json lies in $T/root/brown or $T/root/spam-assassin).*so compare skips them and coherence.s topic agreement; give --probe-data DIR" "$T/err"' ||
     cat "$T/err"
 check "... and so do the JSON and the page; no probe was run, no topic agreement" \
     '[ "$(json "$T/rep/own.json" "[Object.keys(j.gpt.probes).length, j.probe_sets_skipped, j.probe_notes.length, /not part of this run.s training data/.test(j.probe_notes[0]),
         j.gpt.coherence.model.topic_agreement].join()")" = "0,true,1,true," ] &&
-     grep -q "<b>Note:</b> topic probes would use Brown, which is not part of this run.s training data" "$T/rep/own.html"'
+     grep -q "<b>Note:</b> topic probes would use Brown/SpamAssassin, which are not part of this run.s training data" "$T/rep/own.html"'
 "$FL" compare "$T/own/gpt" "$T/own/ftp" --report "$T/rep/asked.html" $quick --datasets brown >/dev/null 2>"$T/err"
 check "--datasets brown on that run: the probe runs, and the line says it measures transfer" \
     '[ $? = 0 ] && grep -q "^futurelm: note: topic probes use Brown, which is not part of this run.s training data.*measure transfer" "$T/err" &&
@@ -71,10 +75,15 @@ check "--datasets brown on that run: the probe runs, and the line says it measur
 
 # ---- a run trained on the stand-in: no such line, its probes run by default
 "$FL" compare "$T/onbrown/gpt" "$T/onbrown/ftp" --report "$T/rep/brown.html" $quick >/dev/null 2>"$T/err"
-check "a run trained on the shipped set: no transfer line, the default probes (brown, brown-coarse) and agreement are measured" \
-    '[ $? = 0 ] && ! grep -q "not part of this run" "$T/err" && ! grep -q "Note:" "$T/rep/brown.html" &&
-     [ "$(json "$T/rep/brown.json" "[Object.keys(j.gpt.probes).join(\"+\"), j.probe_notes.length, j.gpt.coherence.model.topic_agreement !== null].join()")" = "brown+brown-coarse,0,true" ]' ||
+check "a run trained on Brown: every default probe and agreement measured; only SpamAssassin, not trained on, has the transfer line" \
+    '[ $? = 0 ] && [ "$(grep -c "not part of this run" "$T/err")" = 1 ] &&
+     grep -q "^futurelm: note: topic probes use SpamAssassin, which is not part of this run.s training data.*measure transfer" "$T/err" &&
+     [ "$(json "$T/rep/brown.json" "[Object.keys(j.gpt.probes).join(\"+\"), j.probe_notes.length, j.gpt.coherence.model.topic_agreement !== null].join()")" = "brown+brown-coarse+spam-assassin,1,true" ]' ||
     cat "$T/err"
+"$FL" compare "$T/onbrown/gpt" "$T/onbrown/ftp" --report "$T/rep/brown2.html" $quick --datasets brown >/dev/null 2>"$T/err"
+check "... and --datasets brown there: no note at all, on stderr or the page" \
+    '[ $? = 0 ] && ! grep -q "note:" "$T/err" && ! grep -q "Note:" "$T/rep/brown2.html" &&
+     [ "$(json "$T/rep/brown2.json" "[Object.keys(j.gpt.probes).join(), j.probe_notes.length].join()")" = "brown,0" ]' || cat "$T/err"
 
 # ---- bad --probe-data folders: exit 1 before any model is measured, no report
 bad_folder() { # name, message fragment

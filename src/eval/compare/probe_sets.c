@@ -183,7 +183,7 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
     char names[64];
     if (n == 0) {
         /* no sources to read: the numbers are kept, with what cannot be told */
-        if (shipped || *want_clf > 0)
+        if (shipped || (*want_clf && !o->probe_data))
             note(r, "compare cannot tell whether the shipped Brown/SpamAssassin sets are part of this run's training "
                     "data (%s/manifest.json lists no sources): if not, the topic probes measure transfer, not the "
                     "run's own topics; give --probe-data DIR for your own labels, or --datasets none to skip them",
