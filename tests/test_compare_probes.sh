@@ -85,6 +85,16 @@ check "... and --datasets brown there: no note at all, on stderr or the page" \
     '[ $? = 0 ] && ! grep -q "note:" "$T/err" && ! grep -q "Note:" "$T/rep/brown2.html" &&
      [ "$(json "$T/rep/brown2.json" "[Object.keys(j.gpt.probes).join(), j.probe_notes.length].join()")" = "brown,0" ]' || cat "$T/err"
 
+# a manifest whose sources were recorded relative to another directory: they do not resolve from
+# here, and count by their last folders (brown/text/FILE)
+fl_abs=$(cd "$(dirname "$FL")" && pwd)/$(basename "$FL")
+(cd "$T/root" && "$fl_abs" prepare --tokenizer "$T/tok.tiktoken" --input brown/text --out "$T/reldata" --val-fraction 0.2) >/dev/null 2>&1 ||
+    bad "prepare from relative paths"
+pair "$T/reldata" "$T/rel"
+"$FL" compare "$T/rel/gpt" "$T/rel/ftp" --report "$T/rep/rel.html" $quick --datasets brown >/dev/null 2>"$T/err"
+check "sources recorded relative to another directory (brown/text/FILE) still count as Brown: no transfer line" \
+    '[ $? = 0 ] && grep -q "\"path\": \"brown/text/" "$T/reldata/manifest.json" && ! grep -q "note:" "$T/err"' || cat "$T/err"
+
 # ---- bad --probe-data folders: exit 1 before any model is measured, no report
 bad_folder() { # name, message fragment
     "$FL" compare "$T/own/gpt" "$T/own/ftp" --report "$T/rep/bad.html" $quick --probe-data "$T/badp" >/dev/null 2>"$T/err"
