@@ -141,6 +141,21 @@ int main(void) {
               !strstr(ts.items[0].text, "listinfo") && ts.items[0].len == strlen(ts.items[0].text),
           "mail: the header block and the lines naming the list are dropped", "'%s'", st ? err.msg : ts.items[0].text);
     if (!st) fl_text_set_free(&ts);
+    /* a mail whose last line has no newline, and no header block to drop: the
+     * cleaned text is the file as it was, never a byte longer (the cleaner used
+     * to add a newline at text[len], past the text) */
+    put("text/m.txt", "no header here\nlast line without a newline");
+    st = fl_text_set_load(root, "topic", 1, &ts, &err);
+    check(st == FL_OK && ts.items[0].len == 42 && !strcmp(ts.items[0].text, "no header here\nlast line without a newline"),
+          "mail: a last line without a newline is kept as it is, within the text's length", "len %zu '%s'",
+          st ? 0 : ts.items[0].len, st ? err.msg : ts.items[0].text);
+    if (!st) fl_text_set_free(&ts);
+    put("text/m.txt", "Subject: x\n\nbody\nhttp://list.example\nend");
+    st = fl_text_set_load(root, "topic", 1, &ts, &err);
+    check(st == FL_OK && ts.items[0].len == 8 && !strcmp(ts.items[0].text, "body\nend"),
+          "mail: a dropped line before an unterminated last line leaves 'body\\nend'", "len %zu '%s'",
+          st ? 0 : ts.items[0].len, st ? err.msg : ts.items[0].text);
+    if (!st) fl_text_set_free(&ts);
     fl_tokenizer_free(tok);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);

@@ -21,6 +21,8 @@ static const char ABOUT[] =
     "countdown runs, paired the same way) countdown pass@1. Every metric is summarised over seeds: the mean\n"
     "with a 95% t-interval and the paired difference FTP - GPT with a sign count. A pair with a run more than\n"
     "--max-gap from its target is left out while another pair is at matched loss (docs/evaluation.md).\n"
+    "Topic probes read --probe-data DIR when given; the shipped Brown/SpamAssassin sets are skipped on a\n"
+    "corpus that does not include them (their numbers would measure transfer), and the report says so.\n"
     "Writes REPORT.html (self-contained, inline SVG charts) and a JSON file with every number.";
 
 /* The runs: each list option's words (pointing into argv) and the positional pair. */
@@ -101,8 +103,12 @@ int cmd_compare(int argc, char **argv) {
         {"data", 0, CLI_STRING, &o.data, 0, 0, NULL, "DIR", "data folder (default: the GPT checkpoint's state.json data_dir)",
          0},
         {"windows", 0, CLI_LONG, &o.windows, 1, 1L << 30, NULL, "K", "validation windows", 0},
+        {"probe-data", 0, CLI_STRING, &o.probe_data, 0, 0, NULL, "DIR",
+         "your own labelled text for the topic probes and coherence's topic\nclassifier: DIR/LABEL/FILE, one folder a "
+         "label (2 or more), each\nholding that label's text files (docs/evaluation.md)", 0},
         {"datasets", 0, CLI_STRING, &sets, 0, 0, NULL, "LIST",
-         "comma-separated topic probes; the default skips sets not fetched,\n'none' skips the probes", 0},
+         "comma-separated shipped topic probes, or 'none'; the default runs the\nfetched ones only when the run trained "
+         "on one of them (its data's\nmanifest.json), and none with --probe-data", 0},
         {"data-root", 0, CLI_STRING, &o.data_root, 0, 0, NULL, "DIR", "folder holding brown/ and spam-assassin/", 0},
         {"prompts", 0, CLI_INT, &o.coherence.max_prompts, 1, 1L << 20, NULL, "K", "coherence prompts", 0},
         {"bow-rows", 0, CLI_INT, &o.offsets.bow_rows, 0, 1L << 30, NULL, "R",

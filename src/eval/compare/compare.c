@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "eval/compare/compare.h"
 #include "eval/measures/checkpoint.h"
@@ -15,8 +14,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-const char *const fl_compare_default_datasets = "brown,brown-coarse,spam-assassin";
 
 void fl_compare_opts_default(fl_compare_opts *o) {
     memset(o, 0, sizeof *o);
@@ -35,42 +32,6 @@ static void say(const fl_compare_opts *o, const char *fmt, ...) {
     va_start(ap, fmt);
     vfprintf(o->log, fmt, ap);
     va_end(ap);
-}
-
-static int dir_exists(const char *p) {
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* "ROOT/brown" or "ROOT/spam-assassin": the folder a labelled set is read from. */
-static char *set_dir(const char *root, const char *set) {
-    return fl_path_join(root, strncmp(set, "brown", 5) ? "spam-assassin" : "brown");
-}
-
-/* Which labelled sets: the default list skips sets that were not fetched; a
- * list the caller gave must exist. */
-static fl_status pick_sets(const fl_compare_opts *o, fl_compare_result *r, fl_error *err) {
-    const char *list = o->datasets ? o->datasets : fl_compare_default_datasets;
-    if (!strcmp(list, "none")) return FL_OK;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (r->n_sets == FL_COMPARE_MAX_SETS)
-            return fl_fail(err, FL_ERR_ARG, "--datasets: at most %d sets", FL_COMPARE_MAX_SETS);
-        if (strcmp(tok, "brown") && strcmp(tok, "brown-coarse") && strcmp(tok, "spam-assassin"))
-            return fl_fail(err, FL_ERR_ARG, "--datasets: unknown set '%s' (brown, brown-coarse, spam-assassin or none)",
-                           tok);
-        char *d = set_dir(o->data_root, tok);
-        if (!d) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-        int ok = dir_exists(d);
-        fl_status st = FL_OK;
-        if (!ok && o->datasets) st = fl_fail(err, FL_ERR_IO, "--datasets %s: %s does not exist (scripts/get-data.sh %s)", tok, d, tok);
-        else if (!ok) say(o, "futurelm: note: %s not found; skipping the %s probe\n", d, tok);
-        else snprintf(r->sets[r->n_sets++], sizeof r->sets[0], "%s", tok);
-        free(d);
-        if (st) return st;
-    }
-    return FL_OK;
 }
 
 /* Wraps the message already in err with a prefix. */
@@ -101,6 +62,7 @@ static fl_status measure(const fl_compare_opts *o, const fl_compare_result *r, f
         fl_probe_eval_opts_default(&po);
         po.dataset = r->sets[i];
         po.data_root = o->data_root;
+        po.folder = strcmp(r->sets[i], FL_COMPARE_PROBE_DATA) ? NULL : o->probe_data;
         if ((st = fl_eval_probe(m, in->tok, &po, &s->probe[i], err))) {
             char what[64];
             snprintf(what, sizeof what, "topic probe on %s", r->sets[i]);
@@ -235,7 +197,8 @@ static fl_status match_pairs(const fl_compare_opts *o, fl_compare_pair *p, int n
 }
 
 /* The windows, tokenizer, idf and classifier every model shares, from the first kept pair. */
-static fl_status build_inputs(const fl_compare_opts *o, const fl_compare_pair *p, shared_inputs *in, fl_error *err) {
+static fl_status build_inputs(const fl_compare_opts *o, fl_compare_result *r, shared_inputs *in, fl_error *err) {
+    const fl_compare_pair *p = &r->pairs[r->first];
     fl_eval_ckpt ck[2];
     memset(ck, 0, sizeof ck);
     fl_status st = FL_OK;
@@ -256,12 +219,13 @@ static fl_status build_inputs(const fl_compare_opts *o, const fl_compare_pair *p
     if (!st) st = fl_coherence_idf(data, T, cf->n_future, V, &o->coherence, &in->idf, err);
     /* The classifier is optional here: without its labelled set the report
      * still has every other coherence number. */
-    char *set = st || !strcmp(o->coherence.dataset, "none") ? NULL : set_dir(o->coherence.data_root, o->coherence.dataset);
-    if (dir_exists(set) && fl_coherence_classifier(in->tok, T, V, &o->coherence, &in->clf, err)) {
+    fl_coherence_opts co;
+    int want_clf = 0;
+    if (!st) st = fl_compare_relate_sets(o, data, r, &co, &want_clf, err);
+    if (!st && want_clf && fl_coherence_classifier(in->tok, T, V, &co, &in->clf, err)) {
         say(o, "futurelm: note: no topic classifier for coherence (%s)\n", err ? err->msg : "");
         in->clf = NULL;
     }
-    free(set);
     for (int k = 0; k < 2; k++) fl_eval_ckpt_close(&ck[k]);
     return st;
 }
@@ -310,12 +274,12 @@ fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_erro
     r->pairs = new_pairs(o->gpt_runs, o->ftp_runs, r->n_pairs);
     r->cd = new_pairs(o->cd_gpt, o->cd_ftp, r->n_cd);
     fl_status st = !r->pairs || !r->cd ? fl_fail(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
-    if (!st) st = pick_sets(o, r, err);
+    if (!st) st = fl_compare_pick_sets(o, r, err);
     if (!st) st = match_pairs(o, r->pairs, r->n_pairs, o->target, 0, &r->kept, &r->first, err);
     if (!st && r->n_cd) st = match_pairs(o, r->cd, r->n_cd, o->cd_target, 1, &r->cd_kept, &r->cd_first, err);
     shared_inputs in;
     memset(&in, 0, sizeof in);
-    if (!st) st = build_inputs(o, &r->pairs[r->first], &in, err);
+    if (!st) st = build_inputs(o, r, &in, err);
     if (!st) st = measure_pairs(o, r, &in, err);
     if (!st) st = fl_compare_summarise(r, &r->summary, err);
     fl_topic_clf_free(in.clf);

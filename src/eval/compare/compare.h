@@ -21,14 +21,20 @@
 #include "eval/measures/topic_probe.h"
 #include "futurelm.h"
 
-#define FL_COMPARE_MAX_SETS 3
+#define FL_COMPARE_MAX_SETS 4   /* --probe-data and the three shipped sets */
+#define FL_COMPARE_MAX_NOTES 4
+/* The name the --probe-data set goes by in the report (r->sets, the JSON's probes, the summary). */
+#define FL_COMPARE_PROBE_DATA "probe-data"
 
 typedef struct {
     /* one run per seed; gpt_runs[i] is paired with ftp_runs[i] (n_gpt == n_ftp >= 1) */
     const char *const *gpt_runs, *const *ftp_runs;
     int n_gpt, n_ftp;
     const char *data;              /* data folder (NULL: the GPT checkpoint's state.json data_dir) */
-    const char *datasets;          /* comma-separated topic probes, or "none"; NULL: every known set fetched */
+    const char *datasets;          /* comma-separated topic probes, or "none"; NULL: every known set fetched
+                                      (none with probe_data), skipped when the run did not train on any of them */
+    const char *probe_data;        /* a labelled folder of the user's own (fl_text_set_load_folder): the topic
+                                      probe and coherence's topic classifier read it (NULL: none) */
     const char *data_root;         /* folder holding brown/ and spam-assassin/ (default "data") */
     long windows;                  /* validation windows (default 64) */
     double target;                 /* shared target loss; <= 0: the larger of the runs' best checkpoint losses */
@@ -82,12 +88,27 @@ typedef struct {
     int kept, cd_kept;           /* pairs in the statistics */
     int first, cd_first;         /* the first pair kept: its histograms, traces and samples are drawn */
     double max_gap;              /* the options' */
-    char sets[FL_COMPARE_MAX_SETS][32];
+    char sets[FL_COMPARE_MAX_SETS][32]; /* the topic probes measured (FL_COMPARE_PROBE_DATA: --probe-data) */
     int n_sets;
+    const char *probe_data;      /* the options' --probe-data folder (NULL: none) */
+    int explicit_sets;           /* --datasets was given */
+    int skipped_sets;            /* the default shipped sets were skipped: the run did not train on them */
+    char probe_notes[FL_COMPARE_MAX_NOTES][900]; /* what the probes read and whether the run trained on it */
+    int n_probe_notes;
     fl_compare_summary summary;  /* every metric over the kept pairs */
 } fl_compare_result;
 
 fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_error *err);
+/* probe_sets.c. The sets the options name, checked before any model is measured
+ * (a --probe-data folder is read and refused with a clear error). */
+fl_status fl_compare_pick_sets(const fl_compare_opts *o, fl_compare_result *r, fl_error *err);
+/* Once the data folder is known: whether the run trained on each shipped set
+ * (data/manifest.json's sources), the policy of docs/evaluation.md (the default
+ * shipped sets are skipped on a corpus of its own), r->probe_notes (also on
+ * o->log), and the options of coherence's topic classifier (*co) and whether to
+ * build it (*want_clf). */
+fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_compare_result *r,
+                                 fl_coherence_opts *co, int *want_clf, fl_error *err);
 /* Every metric of the report over the kept pairs (summary.c); fl_compare_run calls it. */
 fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *s, fl_error *err);
 void fl_compare_result_free(fl_compare_result *r);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eval/compare/html.h"
 #include "eval/compare/svg.h"
@@ -120,8 +121,17 @@ static void smoothness(FILE *f, const fl_compare_result *r) {
 static void probes(FILE *f, const fl_compare_result *r) {
     const fl_compare_side *g = &r->pairs[r->first].side[0], *p = &r->pairs[r->first].side[1];
     fputs("<h2>3. Topic probes (frozen vectors)</h2>\n", f);
+    /* what the probes read and whether the run trained on it, said where the numbers are */
+    for (int i = 0; i < r->n_probe_notes; i++) {
+        fputs("<p class=\"note\"><b>Note:</b> ", f);
+        fl_html_text(f, r->probe_notes[i]);
+        fputs(".</p>\n", f);
+    }
     if (r->n_sets == 0) {
-        fputs("<p>No labelled dataset was available (scripts/get-data.sh brown spam-assassin).</p>\n", f);
+        if (!r->skipped_sets && !r->explicit_sets)
+            fputs("<p>No labelled dataset was available (scripts/get-data.sh brown spam-assassin, or "
+                  "--probe-data DIR).</p>\n", f);
+        else if (!r->skipped_sets) fputs("<p>No topic probe was asked for (--datasets none).</p>\n", f);
         return;
     }
     fputs("<p>Test accuracy, higher is better; the reference line is the bag-of-words classifier on the same "
@@ -139,8 +149,16 @@ static void probes(FILE *f, const fl_compare_result *r) {
                "<th>FTP last</th><th>bag of words</th><th>chance</th></tr>\n",
             r->first + 1);
     for (int d = 0; d < r->n_sets; d++) {
-        fprintf(f, "<tr><td>%s</td><td>%d</td><td>%d/%d/%d</td>", r->sets[d], g->probe[d].n_classes,
-                g->probe[d].counts[0], g->probe[d].counts[1], g->probe[d].counts[2]);
+        fprintf(f, "<tr><td>%s", r->sets[d]);
+        if (!strcmp(r->sets[d], FL_COMPARE_PROBE_DATA) && r->probe_data) { /* the user's folder and its labels */
+            fputs(" (", f);
+            fl_html_text(f, r->probe_data);
+            fputs(": ", f);
+            for (int k = 0; k < g->probe[d].n_classes; k++) fputs(k ? ", " : "", f), fl_html_text(f, g->probe[d].classes[k]);
+            fputs(")", f);
+        }
+        fprintf(f, "</td><td>%d</td><td>%d/%d/%d</td>", g->probe[d].n_classes, g->probe[d].counts[0],
+                g->probe[d].counts[1], g->probe[d].counts[2]);
         const fl_probe_result *pr[4] = {&g->probe[d].mean, &g->probe[d].last, &p->probe[d].mean, &p->probe[d].last};
         for (int k = 0; k < 4; k++) fprintf(f, "<td>%.3f [%.3f, %.3f]</td>", pr[k]->test_accuracy, pr[k]->ci_lo, pr[k]->ci_hi);
         fprintf(f, "<td>%.3f [%.3f, %.3f]</td><td>%.3f</td></tr>\n", g->probe[d].bow_acc, g->probe[d].bow_lo,

@@ -137,6 +137,12 @@ void fl_compare_write_json(FILE *f, const fl_compare_result *r) {
     json_pairs(f, r, r->pairs, r->n_pairs, 0);
     fprintf(f, "],\"countdown_pairs\":[");
     json_pairs(f, r, r->cd, r->n_cd, 1);
+    /* what the topic probes read, and the notes on it (docs/evaluation.md) */
+    fprintf(f, "],\"probe_data\":");
+    if (r->probe_data) json_str(f, r->probe_data);
+    else fputs("null", f);
+    fprintf(f, ",\"probe_sets_skipped\":%s,\"probe_notes\":[", r->skipped_sets ? "true" : "false");
+    for (int i = 0; i < r->n_probe_notes; i++) fputs(i ? "," : "", f), json_str(f, r->probe_notes[i]);
     fprintf(f, "],\"summary\":[");
     json_summary(f, &r->summary);
     fprintf(f, "]}\n");

@@ -160,7 +160,7 @@ fl_status fl_coherence_classifier(const fl_tokenizer *tok, int T, int vocab_size
     *out = NULL;
     const int chunk_len = T - T / 2; /* a continuation's length */
     fl_text_set set;
-    fl_status st = fl_text_set_load_named(o->data_root, o->dataset, &set, err);
+    fl_status st = fl_text_set_open(o->folder, o->data_root, o->dataset, &set, err);
     if (st) return st;
     fl_chunked ch;
     st = fl_chunk_texts(&set, tok, chunk_len, 8, 0.2, 0.2, o->split_seed, &ch, err);

@@ -23,6 +23,7 @@ typedef struct {
     long idf_windows;      /* train windows the idf counts documents over (default 1024) */
     const char *dataset;   /* the topic classifier's labelled set (default "brown-coarse"; "none": no classifier) */
     const char *data_root; /* the folder holding it (default "data") */
+    const char *folder;    /* a labelled folder of the user's own read instead (NULL: dataset) */
     uint64_t split_seed;   /* the classifier's document split (default 1337) */
 } fl_coherence_opts;
 void fl_coherence_opts_default(fl_coherence_opts *o);

@@ -3,9 +3,11 @@
  * scripts/get-data.sh (DIR/labels.tsv + DIR/text/FILE), cut into fixed-length
  * token chunks and split train/val/test by document. */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "eval/measures/datasets.h"
 #include "util/error.h"
@@ -68,11 +70,15 @@ static size_t clean_mail(char *t, size_t len) {
             if (l && t[i + l - 1] == '\r') l--;
             memmove(t + out, t + i, l);
             out += l;
-            t[out++] = '\n';
+            /* only a line that had a newline gets one: a last line without it
+             * would otherwise put the newline at t[len], past the text */
+            if (e < len) t[out++] = '\n';
         }
         i = e + 1;
     }
-    t[out] = 0;
+    /* out <= len: each kept line is written at or before where it was read. At
+     * out == len nothing was dropped and t[len] is the reader's own terminator. */
+    if (out < len) t[out] = 0;
     return out;
 }
 
@@ -200,6 +206,129 @@ fl_status fl_text_set_load_named(const char *root, const char *name, fl_text_set
         }
     memset(out, 0, sizeof *out);
     return fl_fail(err, FL_ERR_ARG, "unknown dataset '%s' (brown, brown-coarse or spam-assassin)", name);
+}
+
+/* Names of the non-hidden entries of dir, sorted by strcmp (so the order never
+ * depends on the locale or the file system); NULL with *n = -1 when dir cannot
+ * be read. */
+static char **list_dir(const char *dir, int *n) {
+    *n = -1;
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char **v = NULL;
+    int cap = 0, k = 0, ok = 1;
+    for (struct dirent *e; ok && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue; /* ., .. and hidden files (.DS_Store, editors' swap files) */
+        if (k == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **nv = realloc(v, sizeof *nv * (size_t)cap);
+            if (!nv) ok = 0;
+            else v = nv;
+        }
+        if (ok && !(v[k] = strdup(e->d_name))) ok = 0;
+        if (ok) k++;
+    }
+    closedir(d);
+    if (!ok) {
+        for (int i = 0; i < k; i++) free(v[i]);
+        free(v);
+        return NULL;
+    }
+    if (k) qsort(v, (size_t)k, sizeof *v, cmp_str);
+    *n = k;
+    return v ? v : malloc(1);
+}
+
+static void free_names(char **v, int n) {
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+/* One document of a label folder: read, and refused when it is empty or holds
+ * a NUL byte (a binary file, which a tokenizer would read as noise). */
+static fl_status read_doc(const char *path, fl_ltext *it, fl_error *err) {
+    fl_status st = fl_read_file(path, &it->text, &it->len, err);
+    if (st) {
+        char msg[FL_ERROR_MSG_LEN]; /* a copy: fl_fail writes into err->msg */
+        snprintf(msg, sizeof msg, "%.400s", err ? err->msg : path);
+        return fl_fail(err, st, "--probe-data: %s", msg);
+    }
+    if (it->len == 0) return fl_fail(err, FL_ERR_FORMAT, "%s is empty: every file of a label folder is a document", path);
+    if (memchr(it->text, 0, it->len))
+        return fl_fail(err, FL_ERR_FORMAT, "%s holds a NUL byte: not a text file (remove it from the folder)", path);
+    return FL_OK;
+}
+
+fl_status fl_text_set_load_folder(const char *dir, fl_text_set *out, fl_error *err) {
+    memset(out, 0, sizeof *out);
+    struct stat sb;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return fl_fail(err, FL_ERR_IO, "--probe-data %s: not a folder (it holds one folder per label, of text files)",
+                       dir);
+    int nl;
+    char **labels = list_dir(dir, &nl);
+    if (nl < 0) return fl_fail(err, FL_ERR_IO, "--probe-data %s: cannot read the folder", dir);
+    fl_status st = FL_OK;
+    int cap = 0;
+    for (int c = 0; c < nl && !st; c++) {
+        char *ldir = fl_path_join(dir, labels[c]);
+        if (!ldir) {
+            st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        int nf = -1;
+        char **files = NULL;
+        if (stat(ldir, &sb) || !S_ISDIR(sb.st_mode))
+            st = fl_fail(err, FL_ERR_FORMAT, "--probe-data: %s is not a folder: %s must hold only folders, one per label",
+                         ldir, dir);
+        else if (!(files = list_dir(ldir, &nf)) && nf < 0)
+            st = fl_fail(err, FL_ERR_IO, "--probe-data: cannot read the label folder %s", ldir);
+        else if (nf < FL_TEXT_SET_MIN_DOCS)
+            st = fl_fail(err, FL_ERR_FORMAT,
+                         "--probe-data: label '%s' has %d document%s (%s); a label needs at least %d files, one each "
+                         "for the probe's train, validation and test splits",
+                         labels[c], nf, nf == 1 ? "" : "s", ldir, FL_TEXT_SET_MIN_DOCS);
+        else {
+            char **nc = realloc(out->classes, sizeof *nc * (size_t)(out->n_classes + 1));
+            if (!nc) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            else out->classes = nc, nc[out->n_classes++] = labels[c], labels[c] = NULL;
+        }
+        for (int i = 0; i < nf && !st; i++) {
+            if (out->n == cap) {
+                cap = cap ? 2 * cap : 64;
+                fl_ltext *ni = realloc(out->items, sizeof *ni * (size_t)cap);
+                if (!ni) {
+                    st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                out->items = ni;
+            }
+            fl_ltext *it = &out->items[out->n++];
+            memset(it, 0, sizeof *it);
+            it->label = out->n_classes - 1;
+            it->file = fl_path_fmt("%s/%s", out->classes[it->label], files[i]);
+            char *fpath = fl_path_join(ldir, files[i]);
+            if (!it->file || !fpath) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            else if (!stat(fpath, &sb) && !S_ISREG(sb.st_mode))
+                st = fl_fail(err, FL_ERR_FORMAT, "--probe-data: %s is not a file: a label folder holds text files only",
+                             fpath);
+            else st = read_doc(fpath, it, err); /* one that cannot be stat'ed fails here, with the reader's reason */
+            free(fpath);
+        }
+        if (files) free_names(files, nf);
+        free(ldir);
+    }
+    if (!st && out->n_classes < 2)
+        st = fl_fail(err, FL_ERR_FORMAT, "--probe-data %s: %d label folder%s; a topic probe needs at least 2 labels", dir,
+                     out->n_classes, out->n_classes == 1 ? "" : "s");
+    free_names(labels, nl);
+    if (st) fl_text_set_free(out);
+    return st;
+}
+
+fl_status fl_text_set_open(const char *folder, const char *data_root, const char *name, fl_text_set *out,
+                           fl_error *err) {
+    return folder ? fl_text_set_load_folder(folder, out, err) : fl_text_set_load_named(data_root, name, out, err);
 }
 
 void fl_chunked_free(fl_chunked *c) {

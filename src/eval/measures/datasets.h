@@ -31,6 +31,21 @@ fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, 
 /* Named sets under data_root: "brown" (15 genres), "brown-coarse" (4 groups),
  * "spam-assassin" (ham mailing-list topics). */
 fl_status fl_text_set_load_named(const char *data_root, const char *name, fl_text_set *out, fl_error *err);
+/* A labelled folder of the user's own (compare --probe-data): DIR holds one
+ * folder per label, named by the label, each holding that label's documents,
+ * one regular file each (any name; entries starting with '.' are skipped).
+ * Labels and files are read in strcmp order. Errors, each naming the path:
+ * DIR missing or not a folder, a plain file beside the label folders, a label
+ * with fewer than FL_TEXT_SET_MIN_DOCS files (an empty folder included), fewer
+ * than 2 labels, a file that cannot be read, is empty, holds a NUL byte (not
+ * text) or is not a regular file. An item's `file` is "LABEL/NAME". */
+fl_status fl_text_set_load_folder(const char *dir, fl_text_set *out, fl_error *err);
+/* The probe split deals each label's documents to train, validation and test,
+ * at least one each (fl_chunk_texts). */
+#define FL_TEXT_SET_MIN_DOCS 3
+/* folder (a --probe-data DIR) when not NULL, else the named set under data_root. */
+fl_status fl_text_set_open(const char *folder, const char *data_root, const char *name, fl_text_set *out,
+                           fl_error *err);
 void fl_text_set_free(fl_text_set *s);
 
 /* Fixed-length chunks of tokenized texts, split by document. */

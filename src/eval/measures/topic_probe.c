@@ -54,7 +54,7 @@ fl_status fl_eval_probe(fl_model *m, const fl_tokenizer *tok, const fl_probe_eva
     if (len > c->block_size)
         return fl_fail(err, FL_ERR_ARG, "--chunk-len %d is longer than model.block_size %d", len, c->block_size);
     fl_text_set set;
-    fl_status st = fl_text_set_load_named(o->data_root, o->dataset, &set, err);
+    fl_status st = fl_text_set_open(o->folder, o->data_root, o->dataset, &set, err);
     if (st) return st;
     fl_chunked ch;
     memset(&ch, 0, sizeof ch);

@@ -11,6 +11,8 @@
 typedef struct {
     const char *dataset;   /* brown | brown-coarse | spam-assassin */
     const char *data_root; /* folder holding brown/ and spam-assassin/ (default "data") */
+    const char *folder;    /* a labelled folder of the user's own (fl_text_set_load_folder), read
+                              instead of dataset; NULL (the default): dataset */
     int chunk_len;         /* tokens a chunk (0 = min(block_size, 128)) */
     int max_per_doc;       /* chunks a document (default 8; 0 = all) */
     double val_frac, test_frac; /* default 0.2, 0.2 */
