@@ -10,15 +10,28 @@
 
 static void json_str(FILE *f, const char *s) { fl_json_write_string(f, s, strlen(s)); }
 
-/* A token's text as a JSON string (its bytes escaped), or its id when no tokenizer was read. */
-static void token_text(FILE *f, const fl_tokenizer *tok, int32_t id) {
+/* Who names tokens: the tokenizer, else the run's task (its fixed vocabulary), else neither. */
+typedef struct {
+    const fl_tokenizer *tok;
+    const fl_task *task;
+} namer;
+
+/* A token's text as a JSON string (its bytes escaped), or "#id" when nothing names it. */
+static void token_text(FILE *f, const namer *nm, int32_t id) {
     size_t n = 0;
-    const unsigned char *b = tok ? fl_tokenizer_token_bytes(tok, id, &n) : NULL;
-    if (b) fl_json_write_string(f, (const char *)b, n);
+    const unsigned char *b = nm->tok ? fl_tokenizer_token_bytes(nm->tok, id, &n) : NULL;
+    if (b) {
+        fl_json_write_string(f, (const char *)b, n);
+        return;
+    }
+    fl_bytebuf buf = {0};
+    fl_error err;
+    if (nm->task && nm->task->decode(&id, 1, 0, &buf, &err) == FL_OK) fl_json_write_string(f, (const char *)buf.data, buf.len);
     else fprintf(f, "\"#%d\"", (int)id);
+    fl_bytebuf_free(&buf);
 }
 
-static void json_tokens(FILE *f, const fl_tokenizer *tok, const int32_t *ids, const float *score, int n) {
+static void json_tokens(FILE *f, const namer *tok, const int32_t *ids, const float *score, int n) {
     fputc('[', f);
     for (int i = 0; i < n; i++) {
         fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", (int)ids[i]);
@@ -30,7 +43,7 @@ static void json_tokens(FILE *f, const fl_tokenizer *tok, const int32_t *ids, co
     fputc(']', f);
 }
 
-static void json_rows(FILE *f, const fl_tokenizer *tok, const char *key, const fl_direction_row *rows, int n,
+static void json_rows(FILE *f, const namer *tok, const char *key, const fl_direction_row *rows, int n,
                       const fl_neurons_result *r) {
     fprintf(f, ",\"%s\":[", key);
     for (int k = 0; k < n; k++) {
@@ -64,7 +77,7 @@ static void json_nums(FILE *f, const char *key, const double *x, int n) {
     fputc(']', f);
 }
 
-static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const fl_tokenizer *tok,
+static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const namer *tok,
                        const fl_top_result *r) {
     static const char *const KEY[] = {"lens", "collapse", "cka", "neurons"};
     fputs("{\"checkpoint\":", f);
@@ -124,11 +137,11 @@ static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, co
             (unsigned long long)v->split_tokens);
 }
 
-static void text_tokens(FILE *f, const fl_tokenizer *tok, const int32_t *ids, int n) {
+static void text_tokens(FILE *f, const namer *tok, const int32_t *ids, int n) {
     for (int i = 0; i < n; i++) fputc(' ', f), token_text(f, tok, ids[i]);
 }
 
-static void text_rows(FILE *f, const fl_tokenizer *tok, const char *what, const fl_direction_row *rows, int n,
+static void text_rows(FILE *f, const namer *tok, const char *what, const fl_direction_row *rows, int n,
                       const fl_neurons_result *r) {
     for (int k = 0; k < n; k++) {
         fprintf(f, "  %s %d (variance %.4g, %.1f%% of the total)\n    +:", what, rows[k].index, rows[k].variance,
@@ -140,7 +153,7 @@ static void text_rows(FILE *f, const fl_tokenizer *tok, const char *what, const 
     }
 }
 
-static void write_text(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const fl_tokenizer *tok,
+static void write_text(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const namer *tok,
                        const fl_top_result *r) {
     if (r->kind == FL_TOP_LENS) {
         const fl_lens_result *l = &r->lens;
@@ -184,6 +197,7 @@ static void write_text(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, co
 
 void fl_top_write(FILE *f, int json, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const fl_tokenizer *tok,
                   const fl_top_result *r) {
-    if (json) write_json(f, a, b, tok, r);
-    else write_text(f, a, b, tok, r);
+    const namer nm = {tok, a->task};
+    if (json) write_json(f, a, b, &nm, r);
+    else write_text(f, a, b, &nm, r);
 }
