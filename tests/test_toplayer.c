@@ -1,6 +1,6 @@
 /* eval lens|collapse|cka|neurons on a tiny random model (src/eval/measures
  * /toplayer.h): the lens of the last block equals the model's own next-token
- * loss (fl_eval_ppl), and block 1's lens equals a hand recomputation (LayerNorm
+ * loss (fl_eval_ppl; for FTP through decoder step 0), and block 1's lens equals a hand recomputation (LayerNorm
  * and the head written out here); collapse picks the most frequent next tokens
  * and caps each class; CKA of a model with itself has a unit diagonal and is
  * symmetric, and a model and its copy give the same matrix; neurons' variances
@@ -82,6 +82,17 @@ static void test_lens(void) {
     fl_lens_result_free(&r);
     fl_windows_free(&w);
     fl_model_free(m);
+    /* FTP: decoder step 0 on the last block's stream is the model's own next-token loss */
+    fl_model *f = tiny(FL_MODEL_FTP, V, 16, 16, 3, 3.0f, 8, 0);
+    random_windows(&w, 5, T, 3, V, 22);
+    st = fl_eval_lens(f, &w, 2, 0, &r, &err);
+    fl_eval_ppl(f, &w, 3, &p, &err);
+    check(!st && r.has_decoder && fabs(r.loss[3] - p.loss) < 1e-5 && r.agree[3] == 1.0 && fabs(r.loss[1] - p.loss) > 1e-3,
+          "lens: FTP's last block through decoder step 0 is the model's own next-token loss (the tied head's is not)",
+          "st %d %s: dec %.7f head %.7f ppl %.7f", st, err.msg, r.loss[3], r.loss[1], p.loss);
+    fl_lens_result_free(&r);
+    fl_windows_free(&w);
+    fl_model_free(f);
 }
 
 static void test_collapse(void) {

@@ -5,7 +5,13 @@
  * After the last block this is exactly the model's own next-token
  * distribution for GPT (the trunk applies the same ln_f to the same rows);
  * for FTP it is what the tied head would read from h_t, which FTP's loss never
- * trains (its next token comes from decoder step 0). */
+ * trains (its next token comes from decoder step 0). So for FTP each level is
+ * also decoded the way FTP predicts x_{t+1}: the normed vector as the state
+ * h_t of decoder step 0 (projection, pseudo-sequence, decoder blocks,
+ * dec.ln_f; fli_ftp_decoder_step0, the row fl_model_next_logits uses) with
+ * x_t as its input token, then the tied head. After the last block that is the
+ * FTP model's own next-token loss. It costs the decoder's work for one row a
+ * position and level, small beside the V x C head product. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,7 @@
 #include "eval/measures/toplayer.h"
 #include "kernels/kernels.h"
 #include "model/head.h"
+#include "model/model.h"
 #include "util/error.h"
 
 enum { CH = 32 }; /* rows a head product: a fixed size, so a row's logits never depend on the batch */
@@ -27,6 +34,8 @@ typedef struct {
     int32_t *last_arg;        /* [B*T]: the last level's argmax at each chosen row */
     float *x, *ln, *mean, *rstd, *logits;
     double *loss, *ent, *agree; /* sums over positions, per level */
+    float *dx;                  /* FTP: [CH, C] decoder step 0's output rows (NULL for GPT) */
+    int32_t *dec_arg;           /* FTP: [B*T] the last level's decoder argmax */
 } lens_ctx;
 
 /* -log p(y), entropy and argmax of the distribution softmax(z) over V tokens. */
@@ -44,6 +53,23 @@ static void decode_row(const float *z, int V, int32_t y, double *nll, double *en
     *arg = best;
 }
 
+/* Rows x [n, C] of chosen rows p0.. through the tied head: level lev's sums
+ * (dec: the decoder-step-0 sums, after the tied-head ones in each array). */
+static void head_rows(lens_ctx *s, fl_model *m, const float *x, int n, int p0, int first, int lev, int dec) {
+    const int T = s->w->T, at = dec * s->L + lev;
+    int32_t *last = dec ? s->dec_arg : s->last_arg;
+    fl_head_logits(m, x, n, s->logits);
+    for (int k = 0; k < n; k++) {
+        const int row = s->pick[p0 + k], i = row / T, t = row % T;
+        double nll, ent;
+        int32_t arg;
+        decode_row(s->logits + (size_t)k * s->Vp, s->V, fl_window(s->w, first + i)[t + 1], &nll, &ent, &arg);
+        s->loss[at] += nll, s->ent[at] += ent;
+        if (lev == s->L - 1) last[p0 + k] = arg;
+        s->agree[at] += arg == last[p0 + k];
+    }
+}
+
 static fl_status lens_batch(void *ctx, fl_model *m, int first, int rows, const fl_losses *l, fl_error *err) {
     (void)l, (void)err;
     lens_ctx *s = ctx;
@@ -58,16 +84,14 @@ static fl_status lens_batch(void *ctx, fl_model *m, int first, int rows, const f
             const int n = np - p0 < CH ? np - p0 : CH;
             for (int k = 0; k < n; k++) memcpy(s->x + (size_t)k * C, x + (size_t)s->pick[p0 + k] * C, C * sizeof(float));
             fli_layernorm_forward(s->ln, s->mean, s->rstd, s->x, s->lnw, s->lnb, n, C);
-            fl_head_logits(m, s->ln, n, s->logits);
+            head_rows(s, m, s->ln, n, p0, first, lev, 0);
+            if (!s->dx) continue;
             for (int k = 0; k < n; k++) {
-                const int row = s->pick[p0 + k], i = row / T, t = row % T;
-                double nll, ent;
-                int32_t arg;
-                decode_row(s->logits + (size_t)k * s->Vp, s->V, fl_window(s->w, first + i)[t + 1], &nll, &ent, &arg);
-                s->loss[lev] += nll, s->ent[lev] += ent;
-                if (lev == s->L - 1) s->last_arg[p0 + k] = arg;
-                s->agree[lev] += arg == s->last_arg[p0 + k];
+                const int row = s->pick[p0 + k];
+                const float *d = fli_ftp_decoder_step0(m, s->ln + (size_t)k * C, fl_window(s->w, first + row / T)[row % T]);
+                memcpy(s->dx + (size_t)k * C, d, C * sizeof(float));
             }
+            head_rows(s, m, s->dx, n, p0, first, lev, 1);
         }
     }
     return FL_OK;
@@ -86,20 +110,26 @@ fl_status fl_eval_lens(fl_model *m, const fl_windows *w, int B, long positions, 
                   .L = c->n_layer, .C = c->n_embd, .V = c->vocab_size, .Vp = fl_padded_vocab(c->vocab_size),
                   .lnw = lw->data, .lnb = lb->data};
     const int L = c->n_layer, C = c->n_embd;
-    r->levels = L, r->windows = w->n, r->T = w->T;
-    r->loss = calloc(L, sizeof *r->loss), r->entropy = calloc(L, sizeof *r->entropy), r->agree = calloc(L, sizeof *r->agree);
+    const int ftp = c->type == FL_MODEL_FTP, rows = ftp ? 2 * L : L; /* FTP: the decoder's rows after the head's */
+    r->levels = L, r->windows = w->n, r->T = w->T, r->has_decoder = ftp;
+    r->loss = calloc(rows, sizeof *r->loss), r->entropy = calloc(rows, sizeof *r->entropy);
+    r->agree = calloc(rows, sizeof *r->agree);
+    if (ftp) {
+        s.dx = malloc((size_t)CH * C * sizeof *s.dx), s.dec_arg = malloc((size_t)B * w->T * sizeof *s.dec_arg);
+        if (!s.dx || !s.dec_arg) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    }
     s.pick = malloc((size_t)B * w->T * sizeof *s.pick), s.last_arg = malloc((size_t)B * w->T * sizeof *s.last_arg);
     s.x = malloc((size_t)CH * C * sizeof *s.x), s.ln = malloc((size_t)CH * C * sizeof *s.ln);
     s.mean = malloc(CH * sizeof *s.mean), s.rstd = malloc(CH * sizeof *s.rstd);
     s.logits = malloc((size_t)CH * s.Vp * sizeof *s.logits);
     s.loss = r->loss, s.ent = r->entropy, s.agree = r->agree;
-    if (!r->loss || !r->entropy || !r->agree || !s.pick || !s.last_arg || !s.x || !s.ln || !s.mean || !s.rstd || !s.logits)
+    if (st || !r->loss || !r->entropy || !r->agree || !s.pick || !s.last_arg || !s.x || !s.ln || !s.mean || !s.rstd || !s.logits)
         st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
     if (!st) st = fl_eval_batches(m, FL_EVAL_ENCODE, w->tokens, (size_t)w->len, w->n, w->T, B, lens_batch, &s, err);
     r->positions = s.taken;
-    for (int lev = 0; lev < L && !st; lev++)
+    for (int lev = 0; lev < rows && !st; lev++)
         r->loss[lev] /= (double)s.taken, r->entropy[lev] /= (double)s.taken, r->agree[lev] /= (double)s.taken;
-    free(s.pick), free(s.last_arg), free(s.x), free(s.ln), free(s.mean), free(s.rstd), free(s.logits);
+    free(s.dx), free(s.dec_arg), free(s.pick), free(s.last_arg), free(s.x), free(s.ln), free(s.mean), free(s.rstd), free(s.logits);
     if (st) fl_lens_result_free(r);
     return st;
 }

@@ -43,9 +43,10 @@ fl_status fl_top_gather(fl_model *m, const fl_windows *w, int B, long want, int 
 typedef struct {
     int levels, windows, T; /* levels = n_layer: after blocks 1..L (the last is the model's own h_t) */
     long positions;
-    double *loss;    /* [levels]: mean -log p(x_{t+1}) */
-    double *entropy; /* [levels]: mean entropy of the decoded distribution, nats */
-    double *agree;   /* [levels]: share of positions whose argmax is the last level's argmax */
+    int has_decoder; /* FTP: rows levels..2*levels-1 decode through decoder step 0 (x_t its input) */
+    double *loss;    /* [levels, or 2*levels for FTP]: mean -log p(x_{t+1}) */
+    double *entropy; /* likewise: mean entropy of the decoded distribution, nats */
+    double *agree;   /* likewise: share of positions whose argmax is the same decoder's at the last level */
 } fl_lens_result;
 fl_status fl_eval_lens(fl_model *m, const fl_windows *w, int B, long positions, fl_lens_result *r, fl_error *err);
 void fl_lens_result_free(fl_lens_result *r);

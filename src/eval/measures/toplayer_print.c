@@ -96,6 +96,14 @@ static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, co
         json_nums(f, "loss", l->loss, l->levels);
         json_nums(f, "entropy", l->entropy, l->levels);
         json_nums(f, "agree_last", l->agree, l->levels);
+        if (l->has_decoder) { /* FTP: the same levels through decoder step 0 */
+            fputs(",\"decoder_step0\":{\"levels\":", f);
+            fprintf(f, "%d", l->levels);
+            json_nums(f, "loss", l->loss + l->levels, l->levels);
+            json_nums(f, "entropy", l->entropy + l->levels, l->levels);
+            json_nums(f, "agree_last", l->agree + l->levels, l->levels);
+            fputc('}', f);
+        }
     } else if (r->kind == FL_TOP_COLLAPSE) {
         const fl_collapse_result *c = &r->col;
         const fl_nc_stats *s = &c->nc;
@@ -159,9 +167,14 @@ static void write_text(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, co
         const fl_lens_result *l = &r->lens;
         fprintf(f, "%s: logit lens (each block's residual stream through ln_f and the tied head), %ld positions\n",
                 a->dir, l->positions);
-        for (int i = 0; i < l->levels; i++)
-            fprintf(f, "  block %-3d loss %.4f  entropy %.4f  argmax = last block's %.4f%s\n", i + 1, l->loss[i],
-                    l->entropy[i], l->agree[i], i + 1 == l->levels ? "  (the model's own h_t)" : "");
+        for (int d = 0; d <= l->has_decoder; d++) {
+            if (l->has_decoder) fprintf(f, " %s:\n", d ? "through decoder step 0 (x_t its input), then the head" : "tied head");
+            for (int i = 0; i < l->levels; i++) {
+                const int k = d * l->levels + i;
+                fprintf(f, "  block %-3d loss %.4f  entropy %.4f  argmax = last block's %.4f%s\n", i + 1, l->loss[k],
+                        l->entropy[k], l->agree[k], i + 1 == l->levels ? "  (the model's own h_t)" : "");
+            }
+        }
     } else if (r->kind == FL_TOP_COLLAPSE) {
         const fl_nc_stats *s = &r->col.nc;
         fprintf(f, "%s: neural collapse of h_t by next token, %d most frequent tokens (%.1f%% of positions), %ld vectors\n",
