@@ -181,6 +181,30 @@ static void test_cka(void) {
     for (int i = 0; i < N * P; i++) Y[i] *= 7.0f;
     fl_cka_linear(X, P, Y, P, N, &c, &err);
     check(fabs(c - 1) < 1e-5, "cka: invariant to an orthogonal transform and isotropic scaling (CKA 1)", "%.9f", c);
+    /* the Gram form <Kx, Ky> / (|Kx| |Ky|), Kx = H X X^T H, written out in double on a small case */
+    {
+        enum { n = 30, p = 4, q = 3 };
+        double Kx[n * n] = {0}, Ky[n * n] = {0}, xy = 0, xx = 0, yy = 0, mx[p] = {0}, my[q] = {0};
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < p; j++) mx[j] += X[i * P + j] / n;
+            for (int j = 0; j < q; j++) my[j] += X[i * P + 5 + j] * X[i * P + 6 + j] / n;
+        }
+        float xs[n * p], ys[n * q];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < p; j++) xs[i * p + j] = X[i * P + j];
+            for (int j = 0; j < q; j++) ys[i * q + j] = X[i * P + 5 + j] * X[i * P + 6 + j]; /* nonlinear in X */
+        }
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) {
+                for (int j = 0; j < p; j++) Kx[a * n + b] += (xs[a * p + j] - mx[j]) * (xs[b * p + j] - mx[j]);
+                for (int j = 0; j < q; j++) Ky[a * n + b] += (ys[a * q + j] - my[j]) * (ys[b * q + j] - my[j]);
+            }
+        for (int i = 0; i < n * n; i++) xy += Kx[i] * Ky[i], xx += Kx[i] * Kx[i], yy += Ky[i] * Ky[i];
+        double g = xy / sqrt(xx * yy), fcka;
+        fl_cka_linear(xs, p, ys, q, n, &fcka, &err);
+        check(fabs(g - fcka) < 1e-5 && g > 0.01, "cka: the feature-space form equals the centred-Gram form",
+              "gram %.7f features %.7f", g, fcka);
+    }
     /* an anisotropic scaling is not a similarity: CKA drops below 1 */
     for (int i = 0; i < N; i++) X[i * P + 1] *= 10.0f;
     double c2;

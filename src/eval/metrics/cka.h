@@ -6,17 +6,15 @@
 
 #include "futurelm.h"
 
-/* The centred Gram matrix K = Xc Xc^T [n, n] of X [n, d] (rows are the inputs,
- * Xc = X with every column's mean subtracted, i.e. H X X^T H with H = I - 11^T/n).
- * X is not changed. */
-fl_status fl_cka_gram(const float *X, int n, int d, float *K, fl_error *err);
+/* Subtracts every column's mean from X [n, d] in place (means in double). */
+void fl_cka_centre(float *X, int n, int d);
 
-/* Linear CKA from two centred Grams of the same n inputs:
- *   <Kx, Ky>_F / (|Kx|_F |Ky|_F) = |Yc^T Xc|_F^2 / (|Xc^T Xc|_F |Yc^T Yc|_F),
- * summed in double; 0 when either Gram is zero. */
-double fl_cka_from_grams(const float *Kx, const float *Ky, int n);
+/* |Yc^T Xc|_F^2 of centred Xc [n, p] and Yc [n, q]; scratch holds p * q floats. */
+double fl_cka_cross(const float *Xc, int p, const float *Yc, int q, int n, float *scratch);
 
-/* Linear CKA of X [n, p] and Y [n, q] (two Grams, then the above). */
+/* Linear CKA of X [n, p] and Y [n, q] (not changed):
+ *   |Yc^T Xc|_F^2 / (|Xc^T Xc|_F |Yc^T Yc|_F)  =  <Kx, Ky>_F / (|Kx|_F |Ky|_F),
+ * Kx = Xc Xc^T the centred Gram; 0 when either side is constant. */
 fl_status fl_cka_linear(const float *X, int p, const float *Y, int q, int n, double *cka, fl_error *err);
 
 #endif
