@@ -269,7 +269,43 @@ static void test_planted(void) {
     free(X), free(W);
 }
 
-int main(void) {
+/* `--dump DIR`: a clustered case with unequal classes, written to DIR/case.bin
+ * (int32 n, d, K, q; float32 X [n, d]; int32 y [n]; float32 W [K, d]; float32
+ * Y [n, q]), and this code's NC statistics and CKA(X, Y) printed, for
+ * tests/reference/toplayer_reference.py to recompute (test_toplayer_reference.sh). */
+static int dump(const char *dir) {
+    enum { N = 300, D = 20, K = 6, Q = 7 };
+    static float X[N * D], W[K * D], Y[N * Q], mu[K * D];
+    int32_t y[N];
+    fl_rng r;
+    fl_rng_seed(&r, 77);
+    normals(&r, mu, K * D, 2.0);
+    normals(&r, W, K * D, 1.0);
+    for (int i = 0; i < N; i++) {
+        y[i] = i % 10 < 4 ? 0 : i % K; /* class 0 over-represented */
+        for (int j = 0; j < D; j++) X[i * D + j] = mu[y[i] * D + j] + (float)fl_rng_normal(&r);
+        for (int j = 0; j < Q; j++) Y[i * Q + j] = tanhf(X[i * D + j] * X[i * D + j + 1] * 0.3f) + 0.5f * (float)fl_rng_normal(&r);
+    }
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < D; j++) W[k * D + j] += mu[k * D + j]; /* a head leaning towards the means */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/case.bin", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) return 1;
+    const int32_t hdr[4] = {N, D, K, Q};
+    fwrite(hdr, sizeof hdr, 1, f), fwrite(X, sizeof X, 1, f), fwrite(y, sizeof y, 1, f);
+    fwrite(W, sizeof W, 1, f), fwrite(Y, sizeof Y, 1, f);
+    fclose(f);
+    fl_nc_stats s;
+    fl_error err;
+    double cka;
+    if (fl_nc_compute(X, y, N, D, K, W, &s, &err) || fl_cka_linear(X, D, Y, Q, N, &cka, &err)) return 1;
+    printf("%.10g %.10g %.10g %.10g %.10g %.10g %.10g\n", s.nc1, s.norm_cv, s.cos_mean, s.cos_std, s.nc3, s.nc4, cka);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--dump")) return dump(argv[2]);
     test_eigen();
     test_collapsed();
     test_random_collapse();
