@@ -81,6 +81,12 @@ static void test_collapsed(void) {
     normals(&r, W, K * D, 1.0);
     fl_nc_compute(X, y, K * PER, D, K, W, &s, &err);
     check(s.nc3 > 0.5, "collapse: random head rows are far from the means (NC3 > 0.5)", "nc3 %g", s.nc3);
+    /* every class mean the same: Sb = 0, and NC1 is undefined, not 0 */
+    for (int i = 0; i < K * PER; i++)
+        for (int j = 0; j < D; j++) X[(size_t)i * D + j] = (float)((i / K) % 2 ? 1 : -1) * (j == 0);
+    st = fl_nc_compute(X, y, K * PER, D, K, W, &s, &err);
+    check(!st && s.sb_rank == 0 && isnan(s.nc1), "collapse: coinciding class means give NC1 NaN (undefined), not 0",
+          "rank %d nc1 %g", s.sb_rank, s.nc1);
     y[3] = K; /* a label outside the classes */
     st = fl_nc_compute(X, y, K * PER, D, K, W, &s, &err);
     check(st == FL_ERR_ARG && strstr(err.msg, "label 5 of vector 3"), "collapse: a label outside 0..K-1 is named", "%s", err.msg);

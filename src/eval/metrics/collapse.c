@@ -54,6 +54,9 @@ static fl_status nc1(const float *X, const int32_t *y, long n, int d, int K, con
             tr += q / (val[r] * val[r]);
         }
         s->nc1 = tr; /* Sb^+ = K (M^T M)^+, so Tr(Sw Sb^+) = K tr, and NC1 divides by K */
+        /* class means that all coincide leave Sb = 0, whose pseudo-inverse is 0: NC1
+         * would read 0, "perfect collapse", for vectors with no class structure at all */
+        if (!s->sb_rank) s->nc1 = NAN;
     }
     free(G), free(A), free(val), free(vec), free(diff), free(p);
     return st;

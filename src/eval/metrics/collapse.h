@@ -13,7 +13,7 @@
 typedef struct {
     int K, d;
     long n;
-    double nc1;           /* Tr(Sw Sb^+) / K */
+    double nc1;           /* Tr(Sw Sb^+) / K; NaN when every class mean is the same (Sb = 0) */
     double norm_cv;       /* NC2 equinorm: std / mean of |mu_k - mu_G| */
     double cos_mean;      /* NC2: mean of cos(mu_k - mu_G, mu_l - mu_G) over pairs k < l */
     double cos_std;       /* NC2 equiangularity: their standard deviation */
