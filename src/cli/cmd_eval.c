@@ -1,5 +1,6 @@
 /* futurelm eval ppl|offsets|smoothness|probe|countdown|coherence CKPT: one
- * measurement of docs/design.md section 4 on one checkpoint. Parses the options
+ * measurement of docs/design.md section 4 on one checkpoint (lens, collapse,
+ * cka and neurons are cmd_eval_top.c's). Parses the options
  * (cli/args.h) into fl_measure_opts, whose defaults --help shows, runs
  * fl_measure_run (src/eval/measures/measure.h) and prints the result; the
  * numbers are defined in docs/evaluation.md. */
@@ -11,6 +12,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/cmd_eval_top.h"
 #include "cli/options.h"
 #include "eval/measures/measure.h"
 
@@ -35,6 +37,7 @@ static const eval_cmd CMDS[] = {
 static void overview(FILE *f) {
     fprintf(f, "usage: futurelm eval SUBCOMMAND CKPT|RUN_DIR [options] [--json]\n\n");
     for (int i = 0; i < N_CMDS; i++) fprintf(f, "  %-11s %s\n", CMDS[i].name, CMDS[i].help);
+    cmd_eval_top_overview(f);
     fprintf(f, "\nfuturelm eval SUBCOMMAND --help lists its options. Windows (docs/design.md 4.0): sequential windows of\n"
                "T+N tokens from the validation shards, the same for GPT and FTP. docs/evaluation.md defines\n"
                "every number. Threads: --threads N (default 1).\n");
@@ -100,15 +103,16 @@ static int table(const eval_cmd *c, fl_measure_opts *o, eval_extra *x, cli_opt *
 
 int cmd_eval(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        if (argc < 2) fputs("futurelm: error: eval needs an action (ppl, offsets, smoothness, probe, coherence or countdown)\n", stderr);
+        if (argc < 2) fputs("futurelm: error: eval needs an action (ppl, offsets, smoothness, probe, coherence, countdown, lens, collapse, cka or neurons)\n", stderr);
         overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (cmd_eval_top_has(argv[1])) return cmd_eval_top(argc, argv);
     const eval_cmd *c = NULL;
     for (int i = 0; i < N_CMDS; i++)
         if (!strcmp(argv[1], CMDS[i].name)) c = &CMDS[i];
     if (!c) {
-        cli_error("unknown eval subcommand '%s' (ppl, offsets, smoothness, probe, countdown or coherence)", argv[1]);
+        cli_error("unknown eval subcommand '%s' (ppl, offsets, smoothness, probe, countdown, coherence, lens, collapse, cka or neurons)", argv[1]);
         return 2;
     }
     fl_measure_opts o;

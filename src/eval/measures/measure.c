@@ -44,6 +44,15 @@ static fl_status load_windows(const fl_eval_ckpt *ck, const fl_measure_opts *o, 
     return st;
 }
 
+fl_status fl_measure_windows(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_windows *w, fl_window_cover *cover,
+                             fl_error *err) {
+    fl_measure_result r;
+    memset(&r, 0, sizeof r);
+    fl_status st = load_windows(ck, o, "val", o->windows, w, &r, err);
+    if (!st && cover) *cover = r.cover;
+    return st;
+}
+
 static fl_status offsets(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_measure_result *r, fl_error *err) {
     fl_windows w, tw;
     memset(&tw, 0, sizeof tw);

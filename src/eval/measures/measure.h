@@ -63,6 +63,11 @@ typedef struct {
     int has_clf; /* coherence: topic agreement was measured */
 } fl_measure_result;
 
+/* The validation windows a window measure of ck reads (o's data, context,
+ * windows and n_future, as fl_measure_run resolves them), and what they cover. */
+fl_status fl_measure_windows(const fl_eval_ckpt *ck, const fl_measure_opts *o, fl_windows *w, fl_window_cover *cover,
+                             fl_error *err);
+
 fl_status fl_measure_run(const fl_eval_ckpt *ck, fl_measure_kind kind, const fl_measure_opts *o, fl_measure_result *r,
                          fl_error *err);
 void fl_measure_result_free(fl_measure_result *r);
