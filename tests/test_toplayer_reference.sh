@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 PY=${PYTHON:-/usr/bin/python3}
 BIN=${FL_BUILD:-build/opt}/tests/test_toplayer_metrics
-"$PY" -c "import torch" 2>/dev/null || { echo "ok - toplayer reference skipped: no torch for $PY"; exit 0; }
+"$PY" -c "import torch" 2>/dev/null || { echo "skip - toplayer reference: no torch for $PY"; exit 0; }
 "$BIN" --dump "$T" >"$T/c" || { bad "test_toplayer_metrics --dump"; exit 1; }
 "$PY" tests/reference/toplayer_reference.py "$T/case.bin" >"$T/t" 2>"$T/err" || { bad "reference: $(tail -n 1 "$T/err")"; exit 1; }
 names="NC1 NC2-norm-CV NC2-cos-mean NC2-cos-std NC3 NC4 CKA"

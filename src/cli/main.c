@@ -18,7 +18,7 @@ static const cli_command COMMANDS[] = {
     {"countdown", "generate countdown-program training data; check programs", cmd_countdown},
     {"stargraph", "star-graph planning task: generate data, check paths, score a checkpoint", cmd_stargraph},
     {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
-    {"eval", "measure one checkpoint: ppl, offsets, smoothness, probe, countdown, coherence", cmd_eval},
+    {"eval", "measure a checkpoint: ppl, offsets, smoothness, probe, coherence, countdown, lens, collapse, cka, neurons", cmd_eval},
     {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},
     {"version", "the release and how this binary was built (also --version)", cmd_version},
 };
