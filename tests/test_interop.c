@@ -221,6 +221,14 @@ int main(void) {
               "%s", err.msg);
         free(src), free(out), free(again);
     }
+    /* half precision in: F16 and BF16 widened exactly, as torch widens them */
+    char *half = fixture_path("hf_gpt2_half"), *half_ref = fixture_path("hf_gpt2_half_f32");
+    char *half_ck = tmp_path("ck_half"), *half_out = tmp_path("hf_half");
+    if (check(fl_interop_convert(half, half_ck, FL_FMT_UNKNOWN, NULL, &err) == FL_OK &&
+                  fl_interop_convert(half_ck, half_out, FL_FMT_HF, NULL, &err) == FL_OK,
+              "an HF folder of F16 and BF16 weights (BOOL mask) converts, and back to HF", "%s", err.msg))
+        check_hf_tensors(half_ref, half_out, "F16/BF16 widened to F32 (against torch's .float())");
+    free(half), free(half_ref), free(half_ck), free(half_out);
     /* llm.c: file -> checkpoint -> file is the same bytes; checkpoint -> file -> checkpoint the same tensors */
     char *orig = fixture_path("gpt2_llmc.bin"), *back = tmp_path("back.bin"), *ck2 = tmp_path("ck_llmc2");
     char *bin_from_hf = tmp_path("from_hf.bin");

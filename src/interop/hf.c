@@ -62,6 +62,38 @@ static fl_status check_known(const fl_st_file *f, const char *prefix, const fl_m
     return FL_OK;
 }
 
+/* IEEE half to float, exactly (every half is a float). */
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, m = h & 1023, bits;
+    if (e == 31) bits = sign | 0x7f800000u | m << 13; /* inf, nan */
+    else if (e) bits = sign | (e + 112) << 23 | m << 13;
+    else if (!m) bits = sign;
+    else { /* subnormal: normalise */
+        e = 113;
+        while (!(m & 1024)) m <<= 1, e--;
+        bits = sign | e << 23 | (m & 1023) << 13;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Element i of a F32, F16 or BF16 tensor as a float (exact: each widens). */
+static float element(const fl_st_tensor *s, size_t i) {
+    const unsigned char *p = (const unsigned char *)s->data + i * fl_dtype_size(s->dtype);
+    uint32_t bits;
+    float f;
+    if (s->dtype == FL_DT_F32) {
+        memcpy(&f, p, 4);
+        return f;
+    }
+    uint16_t h = (uint16_t)(p[0] | p[1] << 8);
+    if (s->dtype == FL_DT_F16) return half_to_float(h);
+    bits = (uint32_t)h << 16; /* bfloat16 is float's top half */
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
 static fl_status load_tensor(const fl_st_file *f, const char *prefix, fl_model *m, const fl_tensor *t,
                              const char *path, fl_error *err) {
     char name[128];
@@ -70,18 +102,18 @@ static fl_status load_tensor(const fl_st_file *f, const char *prefix, fl_model *
     if (!s) return BAD("%s: tensor '%s' is missing", path, name);
     int64_t want[2];
     hf_shape(m, t, want);
-    if (s->dtype != FL_DT_F32) return BAD("%s: tensor '%s' is %s; only F32 converts", path, name, fl_dtype_name(s->dtype));
+    if (s->dtype != FL_DT_F32 && s->dtype != FL_DT_F16 && s->dtype != FL_DT_BF16)
+        return BAD("%s: tensor '%s' is %s; F32, F16 and BF16 convert", path, name, fl_dtype_name(s->dtype));
     if (s->ndim != t->ndim || s->shape[0] != want[0] || (t->ndim == 2 && s->shape[1] != want[1]))
         return BAD("%s: tensor '%s' has shape [%lld%s%lld], expected [%lld%s%lld]", path, name,
                    (long long)s->shape[0], s->ndim > 1 ? ", " : "", s->ndim > 1 ? (long long)s->shape[1] : 0LL,
                    (long long)want[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)want[1] : 0LL);
-    const float *src = s->data;
     if (is_conv1d(t)) { /* [in, out] -> [out, in] */
         const int64_t in = want[0], outn = want[1];
         for (int64_t o = 0; o < outn; o++)
-            for (int64_t i = 0; i < in; i++) t->data[o * in + i] = src[i * outn + o];
+            for (int64_t i = 0; i < in; i++) t->data[o * in + i] = element(s, (size_t)(i * outn + o));
     } else {
-        memcpy(t->data, src, s->numel * sizeof(float));
+        for (size_t i = 0; i < s->numel; i++) t->data[i] = element(s, i);
     }
     return FL_OK;
 }
@@ -93,8 +125,13 @@ static fl_status check_head(const fl_st_file *f, const fl_model *m, int tied, co
     const fl_tensor *wte = fl_model_find_tensor(m, "wte");
     const fl_model_config *c = fl_model_get_config(m);
     if (!h) return BAD("%s: config says tie_word_embeddings false but there is no 'lm_head.weight'", path);
-    if (h->dtype != FL_DT_F32 || h->ndim != 2 || h->shape[0] != c->vocab_size || h->shape[1] != c->n_embd ||
-        memcmp(h->data, wte->data, h->numel * sizeof(float)))
+    int same = (h->dtype == FL_DT_F32 || h->dtype == FL_DT_F16 || h->dtype == FL_DT_BF16) && h->ndim == 2 &&
+               h->shape[0] == c->vocab_size && h->shape[1] == c->n_embd;
+    for (size_t i = 0; same && i < h->numel; i++) {
+        float v = element(h, i);
+        same = !memcmp(&v, &wte->data[i], sizeof v);
+    }
+    if (!same)
         return BAD("%s: 'lm_head.weight' differs from the token embedding; futurelm's GPT-2 ties its head to wte "
                    "(DESIGN.md 1.1), so an untied head cannot be represented",
                    path);

@@ -6,6 +6,9 @@ tests/test_interop.c (futurelm convert):
       [1,1,T,T]) and attn.masked_bias, no lm_head (tied);
   tests/fixtures/hf_gpt2_bare/   the same weights with the other key spelling
       (no prefix), lm_head.weight present (equal to wte), attn.bias as U8;
+  tests/fixtures/hf_gpt2_half/   the same weights in BF16 (the blocks' matrices)
+      and F16 (the rest), attn.bias BOOL; hf_gpt2_half_f32/ holds them widened
+      to F32 by torch, what a conversion must give back;
   tests/fixtures/gpt2_llmc.bin   the same weights in llm.c's model file
       (train_gpt2.py's write_model layout: 256 int32 header, float32, vocab
       padded to 128, matrices [out, in]);
@@ -26,6 +29,9 @@ import futurelm_ref as ref  # noqa: E402
 
 V, T, C, L, H = 97, 16, 32, 2, 4
 ref._DTYPES[torch.uint8] = ("U8", "B")  # the bare file's mask buffers
+ref._DTYPES[torch.bool] = ("BOOL", "?")  # the half file's
+ref._DTYPES[torch.float16] = ("F16", "e")
+ref._DTYPES[torch.int16] = ("BF16", "h")  # bfloat16's bits, which numpy cannot hold as such
 
 
 def make_weights(gen):
@@ -141,6 +147,21 @@ def main(outdir):
         bare[f"h.{l}.attn.bias"] = mask.to(torch.uint8)
     bare["lm_head.weight"] = w["wte.weight"].clone()
     write_hf(outdir, "hf_gpt2_bare", bare, hf_config(tie_word_embeddings=False))
+
+    # half precision as HF hubs often hold it: the blocks' matrices BF16, the rest F16, attn.bias BOOL;
+    # and beside it the same values widened to F32 by torch, what the conversion must give back
+    half, widened = {}, {}
+    for k, v in w.items():
+        if v.dim() == 2 and k.startswith("h."):
+            half["transformer." + k] = v.bfloat16().view(torch.int16)
+            widened["transformer." + k] = v.bfloat16().float()
+        else:
+            half["transformer." + k] = v.half()
+            widened["transformer." + k] = v.half().float()
+    for l in range(L):
+        half[f"transformer.h.{l}.attn.bias"] = mask.bool()
+    write_hf(outdir, "hf_gpt2_half", half, hf_config())
+    write_hf(outdir, "hf_gpt2_half_f32", widened, hf_config())
 
     write_llmc(os.path.join(outdir, "gpt2_llmc.bin"), w)
     ref.write_safetensors(os.path.join(outdir, "hf_gpt2_ref.safetensors"),
