@@ -262,7 +262,8 @@ int main(void) {
             d = hf_variant("untied", "\"gpt2\",", "\"gpt2\", \"tie_word_embeddings\": false,", untied_head),
             FL_FMT_UNKNOWN, "model.safetensors", "lm_head.weight"), free(d);
     d = llmc_variant("magic.bin", 0, 20240520, 0);
-    refused("a file with another magic is no model", d, FL_FMT_UNKNOWN, d, "not a model"), free(d);
+    refused("an llm.c file with a bad magic: the error names header[0]", d, FL_FMT_UNKNOWN, d,
+            "header[0] (magic) is 20240520, not llm.c's model magic 20240326 (it is a token shard"), free(d);
     d = llmc_variant("v5.bin", 4, 5, 0);
     refused("an llm.c file with version 5 (bfloat16)", d, FL_FMT_UNKNOWN, d, "header[1] (version) is 5"), free(d);
     d = llmc_variant("short.bin", 4, 3, 5000);

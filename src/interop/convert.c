@@ -59,6 +59,9 @@ fl_status fl_interop_convert(const char *src, const char *dst, fl_interop_format
     fl_interop_format from = fl_interop_detect(src);
     if (from_out) *from_out = from;
     struct stat sb;
+    fl_model *m = NULL;
+    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) /* the header's own words on why not */
+        return fl_interop_llmc_read(src, &m, err);
     if (from == FL_FMT_UNKNOWN)
         return fl_fail(err, FL_ERR_FORMAT,
                        "%s: %s; a source is an llm.c model file (magic %d), a Hugging Face folder "
@@ -71,7 +74,6 @@ fl_status fl_interop_convert(const char *src, const char *dst, fl_interop_format
     /* an llm.c file is renamed into place; a folder of ours is never replaced by it */
     if (to == FL_FMT_LLMC && lstat(dst, &sb) == 0)
         return fl_fail(err, FL_ERR_IO, "%s exists; choose another --out (or remove it yourself)", dst);
-    fl_model *m = NULL;
     int eot;
     fl_status st = load(src, from, &m, &eot, err);
     if (!st && to == FL_FMT_LLMC) st = fl_interop_llmc_write(dst, m, err);

@@ -48,12 +48,15 @@ static void put_i32(unsigned char *p, int32_t v) {
 
 fl_status fl_interop_llmc_header(const unsigned char *b, size_t len, const char *what, fl_llmc_header *h,
                                  fl_error *err) {
+    int32_t magic = len >= 4 ? get_i32(b) : 0; /* the magic first: it says what the file is */
+    if (magic != FL_LLMC_MAGIC)
+        return fl_fail(err, FL_ERR_FORMAT, "%s: header[0] (magic) is %d, not llm.c's model magic %d%s", what,
+                       (int)magic, FL_LLMC_MAGIC,
+                       magic == 20240520 || magic == 20240801 ? " (it is a token shard: train on its folder with --data)"
+                                                              : "");
     if (len < FL_LLMC_HEADER_BYTES)
         return fl_fail(err, FL_ERR_FORMAT, "%s: %zu bytes, shorter than llm.c's 1024-byte header", what, len);
-    int32_t magic = get_i32(b), version = get_i32(b + 4);
-    if (magic != FL_LLMC_MAGIC)
-        return fl_fail(err, FL_ERR_FORMAT, "%s: header[0] (magic) is %d, not llm.c's model magic %d", what,
-                       (int)magic, FL_LLMC_MAGIC);
+    int32_t version = get_i32(b + 4);
     if (version != FL_LLMC_VERSION)
         return fl_fail(err, FL_ERR_FORMAT,
                        "%s: header[1] (version) is %d; only version %d (float32) is read%s", what, (int)version,
