@@ -48,6 +48,16 @@ else
     bad "--tokenizer: $(tail -n 2 "$T/log")"
 fi
 
+# a resume without --tokenizer keeps the tokenizer the run recorded
+sha=$(grep -o '"sha256": "[0-9a-f]*"' "$T"/rawtok/step_*/state.json | head -n 1 | sed 's/.*: //')
+if $FL train --data "$T/llmc" --out "$T/rawtok" --resume "$T/rawtok" --set train.max_steps=4 >"$T/log" 2>&1 &&
+    [ -n "$sha" ] && grep -q "\"sha256\": $sha" "$T/rawtok/step_00000004/state.json" &&
+    grep -q '"path": ".*tok.tiktoken"' "$T/rawtok/step_00000004/state.json"; then
+    ok "a manifest-less resume without --tokenizer keeps the recorded tokenizer (path and sha256)"
+else
+    bad "resume keeps the tokenizer: $(tail -n 2 "$T/log"; cat "$T"/rawtok/step_00000004/state.json 2>/dev/null | head -8)"
+fi
+
 # bad folders
 refused "no vocabulary for manifest-less shards: the error names model.vocab_size" "model.vocab_size" \
     $FL train --data "$T/llmc" --out "$T/x1"
@@ -66,4 +76,7 @@ cp "$T/data/val_000000.bin" "$T/llmc/bad_val_000001.bin"
 printf 'XXXX' | dd of="$T/llmc/bad_val_000001.bin" conv=notrunc 2>/dev/null
 refused "a bad val shard is an error naming it (not evaluation quietly off)" "bad_val_000001.bin" \
     $FL train --data "$T/llmc" --out "$T/x5" --set model.vocab_size=400
+$FL tokenizer train --vocab-size 300 --input "$T/docs" --out "$T/other.tiktoken" >/dev/null 2>&1
+refused "a prepared folder with another --tokenizer than its manifest's is refused" "not the tokenizer" \
+    $FL train --data "$T/data" --out "$T/x6" --tokenizer "$T/other.tiktoken"
 check "no run folder was left by the refused runs" "[ ! -e '$T/x1/metrics.jsonl' ] && [ ! -e '$T/x2/metrics.jsonl' ] && [ ! -e '$T/x5/metrics.jsonl' ]"

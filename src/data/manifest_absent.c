@@ -62,7 +62,18 @@ fl_status fl_manifest_describe(const char *dir, int vocab_size, const char *toke
     if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     int present = stat(path, &sb) == 0 || errno != ENOENT; /* any other failure is read (and worded) below */
     free(path);
-    if (present) return fl_manifest_read(dir, m, err);
+    if (present) {
+        fl_status st = fl_manifest_read(dir, m, err);
+        fl_manifest t;
+        /* --tokenizer is for folders without a manifest; with one it must be the manifest's */
+        if (!st && tokenizer_path && !(st = from_tokenizer(tokenizer_path, &t, err)) && m->sha256[0] &&
+            strcmp(t.sha256, m->sha256))
+            st = fl_fail(err, FL_ERR_CONFIG,
+                         "--tokenizer %s is not the tokenizer %s/manifest.json records (%s, sha256 %.12s...); "
+                         "leave --tokenizer out",
+                         tokenizer_path, dir, m->tokenizer, m->sha256);
+        return st;
+    }
     memset(m, 0, sizeof *m);
     m->absent = 1;
     m->eot = -1;

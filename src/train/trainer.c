@@ -246,6 +246,22 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     return st;
 }
 
+/* A resume on llm.c shards without --tokenizer keeps the tokenizer the run
+ * recorded (the folder has no manifest to say it again). */
+static fl_status keep_tokenizer(session *s, fl_error *err) {
+    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_status st = ck ? fl_run_state_read(ck, &rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    char *path = !st && rs.tokenizer ? fl_ckpt_find_recorded(ck, rs.tokenizer) : NULL; /* as from here */
+    if (path) snprintf(s->man.tokenizer, sizeof s->man.tokenizer, "%s", path);
+    free(path);
+    if (!st) memcpy(s->man.sha256, rs.tokenizer_sha256, sizeof s->man.sha256), s->man.eot = rs.eot;
+    fl_run_state_clear(&rs);
+    free(ck);
+    return st;
+}
+
 /* A new run starts in a new or empty folder: training on top of another run
  * would append to its metrics.jsonl and move its latest. */
 static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
@@ -272,6 +288,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(s->m);
     if (o->resume && (st = fl_manifest_describe(o->data_dir, c->vocab_size, o->tokenizer, &s->man, err))) return st;
+    if (o->resume && s->man.absent && !o->tokenizer && (st = keep_tokenizer(s, err))) return st;
     if (s->man.vocab_size > c->vocab_size)
         return fl_fail(err, FL_ERR_CONFIG,
                        "the data in %s was prepared with a vocabulary of %d tokens (ids 0..%d) but model.vocab_size "
