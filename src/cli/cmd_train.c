@@ -18,9 +18,10 @@ static void on_signal(int sig) {
 
 static const char ABOUT[] =
     "Trains a GPT or FTP model on shards made by 'futurelm prepare', or on llm.c's shards as they are\n"
-    "(*_train*.bin, *_val*.bin; vocabulary from model.vocab_size or --tokenizer). Keys: model.*, ftp.*, train.*\n"
-    "(docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with RUN_DIR/latest pointing at the\n"
-    "newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint, exits 0.";
+    "(*_train*.bin, *_val*.bin; vocabulary from model.vocab_size or --tokenizer; docs/interop.md).\n"
+    "Keys: model.*, ftp.*, train.* (docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with\n"
+    "RUN_DIR/latest pointing at the newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step,\n"
+    "writes a checkpoint, exits 0.";
 
 static const char *const MODELS[] = {"gpt", "ftp", NULL};
 

@@ -84,8 +84,9 @@ static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err)
     rs->last_val_loss = s->last_val;
     rs->n_val_offsets = s->last_val_losses.n_offsets;
     for (int j = 0; j < rs->n_val_offsets; j++) rs->val_offsets[j] = s->last_val_losses.offset_loss[j];
-    fl_status st = (s->rec_tokenizer[0] && !rs->tokenizer) || !rs->data_dir ? fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json")
-                                                   : fl_train_config_record(&s->tc, rs, err);
+    int lost = (s->rec_tokenizer[0] && !rs->tokenizer) || !rs->data_dir; /* a strdup that failed */
+    fl_status st = lost ? fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json")
+                        : fl_train_config_record(&s->tc, rs, err);
     if (st) fl_run_state_clear(rs);
     return st;
 }
