@@ -431,6 +431,7 @@ typedef struct {
     char tokenizer_sha256[65]; /* hex SHA-256 of its ranks ("" when not recorded) */
     int eot;                   /* the <|endoftext|> id (-1: not recorded) */
     char *data_dir;            /* the data folder as recorded (NULL: none) */
+    int no_manifest;           /* 1: that folder had no manifest.json (llm.c's shards as they are) */
     fl_run_setting *train;     /* the run's train.* settings, n_train of them */
     int n_train;
     int has_metrics;       /* 1: the fields below are recorded */

@@ -77,6 +77,7 @@ int fl_run_state_write(const fl_run_state *s, FILE *f) {
         fputs(",\n  \"data_dir\": ", f);
         put_string(f, s->data_dir);
     }
+    if (s->no_manifest) fputs(",\n  \"data_manifest\": false", f); /* llm.c shards: the vocabulary was the user's word */
     if (s->n_train > 0) {
         fputs(",\n  \"train\": {", f);
         for (int i = 0; i < s->n_train; i++) {
@@ -257,6 +258,9 @@ static fl_status from_json(const fl_json *root, const char *what, fl_run_state *
     if (!st && tok) st = read_tokenizer(tok, what, s, err);
     if (!st) st = typed(root, "data_dir", FL_JSON_STRING, &dd, what, err);
     if (!st) st = dup_string(dd, &s->data_dir, err);
+    const fl_json *dm = NULL;
+    if (!st) st = typed(root, "data_manifest", FL_JSON_BOOL, &dm, what, err);
+    if (!st && dm) s->no_manifest = !dm->boolean;
     if (!st) st = typed(root, "train", FL_JSON_OBJECT, &tr, what, err);
     /* a setting is a number; a string is one the writer had to quote (not a
      * number) and is skipped, as the writer promises; anything else is an error */

@@ -28,7 +28,7 @@ static const struct {
     fl_dtype t;
     size_t size;
 } DTYPES[] = {{"F32", FL_DT_F32, 4}, {"I32", FL_DT_I32, 4}, {"I64", FL_DT_I64, 8}, {"F64", FL_DT_F64, 8},
-              {"U8", FL_DT_U8, 1}};
+              {"U8", FL_DT_U8, 1},   {"F16", FL_DT_F16, 2}, {"BF16", FL_DT_BF16, 2}, {"BOOL", FL_DT_BOOL, 1}};
 
 size_t fl_dtype_size(fl_dtype t) {
     for (size_t i = 0; i < sizeof DTYPES / sizeof DTYPES[0]; i++)

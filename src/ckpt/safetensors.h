@@ -12,7 +12,9 @@
 
 #define FL_ST_MAX_DIMS 8
 
-typedef enum { FL_DT_F32, FL_DT_I32, FL_DT_I64, FL_DT_F64, FL_DT_U8 } fl_dtype;
+/* F16, BF16 and BOOL are read (Hugging Face files carry them) and written, but
+ * no futurelm file uses them: every reader of ours still requires F32. */
+typedef enum { FL_DT_F32, FL_DT_I32, FL_DT_I64, FL_DT_F64, FL_DT_U8, FL_DT_F16, FL_DT_BF16, FL_DT_BOOL } fl_dtype;
 
 typedef struct {
     const char *name;

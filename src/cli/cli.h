@@ -11,6 +11,7 @@ typedef struct {
 /* One entry point per subcommand, each in src/cli/cmd_<name>.c. */
 int cmd_init(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);

@@ -17,9 +17,11 @@ static void on_signal(int sig) {
 }
 
 static const char ABOUT[] =
-    "Trains a GPT or FTP model on shards made by 'futurelm prepare'. Keys: model.*, ftp.*, train.*\n"
-    "(docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with RUN_DIR/latest pointing at the\n"
-    "newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint, exits 0.";
+    "Trains a GPT or FTP model on shards made by 'futurelm prepare', or on llm.c's shards as they are\n"
+    "(*_train*.bin, *_val*.bin; vocabulary from model.vocab_size or --tokenizer; docs/interop.md).\n"
+    "Keys: model.*, ftp.*, train.* (docs/training.md). Checkpoints go to RUN_DIR/step_NNNNNNNN with\n"
+    "RUN_DIR/latest pointing at the newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step,\n"
+    "writes a checkpoint, exits 0.";
 
 static const char *const MODELS[] = {"gpt", "ftp", NULL};
 
@@ -27,10 +29,12 @@ int cmd_train(int argc, char **argv) {
     fl_train_options o = {0};
     int model = -1; /* not given: gpt, or a resumed run's own type */
     cli_list cfg = {0}; /* --config and --set in command-line order: later ones override earlier ones */
-    const char *dump = NULL;
+    const char *dump = NULL, *tok = NULL;
     const cli_opt opts[] = {
-        {"data", 0, CLI_STRING, &o.data_dir, 0, 0, NULL, "DATA_DIR", "token shards made by futurelm prepare",
+        {"data", 0, CLI_STRING, &o.data_dir, 0, 0, NULL, "DATA_DIR", "token shards (futurelm prepare's, or llm.c's)",
          CLI_REQUIRED},
+        {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
+         "for llm.c shards without manifest.json: the tokenizer\nthe ids come from (its vocabulary sizes the model)", 0},
         {"out", 0, CLI_STRING, &o.run_dir, 0, 0, NULL, "RUN_DIR", "the run folder (checkpoints, metrics)",
          CLI_REQUIRED},
         {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "gpt|ftp", "the model type, and the defaults it brings (gpt)",
@@ -56,6 +60,7 @@ int cmd_train(int argc, char **argv) {
     if (!rc) rc = cli_config_apply_list(&cc, cfg.v, cfg.opt, cfg.n);
     if (!rc && dump && !(o.dump_batches = fopen(dump, "wb"))) rc = cli_error("cannot create %s", dump);
     o.vocab_from_data = !cc.vocab_set;
+    o.tokenizer = tok ? cli_tokenizer_path(tok) : NULL;
     o.log = stderr;
     o.progress_bar = isatty(2);
     o.stop = &stop_requested;

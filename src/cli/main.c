@@ -12,6 +12,7 @@ static const cli_command COMMANDS[] = {
     {"init", "write a freshly initialised checkpoint from a config", cmd_init},
     {"train", "train a GPT or FTP model; stop and resume it exactly", cmd_train},
     {"generate", "sample from a checkpoint: KV cache, samplers, FTP ar/block/spec modes", cmd_generate},
+    {"convert", "convert a GPT between futurelm, llm.c and Hugging Face GPT-2 files", cmd_convert},
     {"info", "print a checkpoint's config, size, step and last validation loss", cmd_info},
     {"tokenizer", "train a byte-level BPE vocabulary; encode or decode text", cmd_tokenizer},
     {"prepare", "tokenize text files, folders or JSONL into train/val token shards", cmd_prepare},

@@ -18,9 +18,19 @@ typedef struct {
     uint64_t tokens[2];
     uint64_t seed;
     double val_fraction;
+    int absent;            /* 1: the folder had no manifest.json (llm.c's shards as they are) */
 } fl_manifest;
 
 fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err);
+
+/* What a trainer knows of DIR: its manifest.json when there is one; otherwise
+ * (llm.c's shards as they are, m->absent = 1) the vocabulary of the tokenizer
+ * at TOKENIZER_PATH (its size, <|endoftext|> id and hash) or, with none given,
+ * VOCAB_SIZE (> 0; eot -1). Without a manifest both splits must have shards
+ * and every id of every shard is checked here, so a bad val shard is an error
+ * naming it rather than evaluation silently off. */
+fl_status fl_manifest_describe(const char *dir, int vocab_size, const char *tokenizer_path, fl_manifest *m,
+                               fl_error *err);
 
 /* ---- writing a data folder.
  * Token streams go to DIR.tmp.PID/{train,val}_NNNNNN.bin (a new shard every

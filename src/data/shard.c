@@ -181,6 +181,19 @@ void fl_shard_list_free(char **paths, int n) {
     free(paths);
 }
 
+/* Prepare's names, "<split>_" + at least one character + ".bin", or llm.c's,
+ * "<something>_<split>" then "_..." or nothing, then ".bin" (tiny_shakespeare_val.bin,
+ * fineweb_train_000001.bin): the split must be a whole word, so "train_value.bin" is
+ * no val shard. */
+static int split_name(const char *name, size_t len, const char *split, size_t pl) {
+    if (len < 5 || strcmp(name + len - 4, ".bin")) return 0;
+    if (len > pl + 5 && !strncmp(name, split, pl) && name[pl] == '_') return 1;
+    for (size_t i = 1; i + pl + 4 <= len; i++)
+        if (name[i - 1] == '_' && !strncmp(name + i, split, pl) && (name[i + pl] == '_' || i + pl == len - 4))
+            return 1;
+    return 0;
+}
+
 fl_status fl_shard_list(const char *dir, const char *split, char ***paths, int *n, fl_error *err) {
     *paths = NULL;
     *n = 0;
@@ -192,10 +205,7 @@ fl_status fl_shard_list(const char *dir, const char *split, char ***paths, int *
     fl_status st = FL_OK;
     for (struct dirent *e; (e = readdir(d));) {
         const size_t len = strlen(e->d_name);
-        /* "<split>_" + at least one character + ".bin" */
-        if (len <= pl + 5 || strncmp(e->d_name, split, pl) || e->d_name[pl] != '_' ||
-            strcmp(e->d_name + len - 4, ".bin"))
-            continue;
+        if (!split_name(e->d_name, len, split, pl)) continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
             char **nn = realloc(names, (size_t)cap * sizeof *nn);

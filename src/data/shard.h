@@ -56,8 +56,8 @@ static inline int32_t fl_shard_get(const fl_shard *s, uint64_t i) {
     return (int32_t)(p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
-/* The shards of one split of a data folder: every "<split>_<something>.bin",
- * as "dir/name" paths sorted by name (the order every reader walks them in, so
+/* The shards of one split of a data folder: every "<split>_<something>.bin"
+ * (prepare's names) or "<something>_<split>[_<something>].bin" (llm.c's), as "dir/name" paths sorted by name (the order every reader walks them in, so
  * a token cap or a window index means the same tokens everywhere). *paths and
  * *n are set even when none match (n = 0; the caller words that error); free
  * with fl_shard_list_free. The one place that decides what a shard's name is. */

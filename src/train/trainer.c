@@ -75,7 +75,8 @@ static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err)
     rs->loader.cursor = ls.cursor, rs->loader.n_windows = ls.n_windows;
     rs->has_rng = 1;
     fl_model_get_rng(s->m, rs->rng);
-    rs->tokenizer = strdup(s->rec_tokenizer);
+    rs->tokenizer = s->rec_tokenizer[0] ? strdup(s->rec_tokenizer) : NULL; /* "": llm.c shards, no tokenizer */
+    rs->no_manifest = s->man.absent;
     memcpy(rs->tokenizer_sha256, s->man.sha256, sizeof rs->tokenizer_sha256);
     rs->eot = s->man.eot;
     rs->data_dir = strdup(s->rec_data);
@@ -83,8 +84,9 @@ static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err)
     rs->last_val_loss = s->last_val;
     rs->n_val_offsets = s->last_val_losses.n_offsets;
     for (int j = 0; j < rs->n_val_offsets; j++) rs->val_offsets[j] = s->last_val_losses.offset_loss[j];
-    fl_status st = !rs->tokenizer || !rs->data_dir ? fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json")
-                                                   : fl_train_config_record(&s->tc, rs, err);
+    int lost = (s->rec_tokenizer[0] && !rs->tokenizer) || !rs->data_dir; /* a strdup that failed */
+    fl_status st = lost ? fl_fail(err, FL_ERR_NOMEM, "out of memory writing state.json")
+                        : fl_train_config_record(&s->tc, rs, err);
     if (st) fl_run_state_clear(rs);
     return st;
 }
@@ -245,6 +247,22 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     return st;
 }
 
+/* A resume on llm.c shards without --tokenizer keeps the tokenizer the run
+ * recorded (the folder has no manifest to say it again). */
+static fl_status keep_tokenizer(session *s, fl_error *err) {
+    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_status st = ck ? fl_run_state_read(ck, &rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    char *path = !st && rs.tokenizer ? fl_ckpt_find_recorded(ck, rs.tokenizer) : NULL; /* as from here */
+    if (path) snprintf(s->man.tokenizer, sizeof s->man.tokenizer, "%s", path);
+    free(path);
+    if (!st) memcpy(s->man.sha256, rs.tokenizer_sha256, sizeof s->man.sha256), s->man.eot = rs.eot;
+    fl_run_state_clear(&rs);
+    free(ck);
+    return st;
+}
+
 /* A new run starts in a new or empty folder: training on top of another run
  * would append to its metrics.jsonl and move its latest. */
 static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
@@ -264,10 +282,14 @@ static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     const fl_train_options *o = s->opt;
     fl_status st = o->resume ? FL_OK : fresh_run_dir(o->run_dir, err);
-    if (!st) st = fl_manifest_read(o->data_dir, &s->man, err);
+    /* a resume learns the vocabulary (for llm.c shards without a manifest) from its checkpoint */
+    if (!st && !o->resume)
+        st = fl_manifest_describe(o->data_dir, o->vocab_from_data ? 0 : mc->vocab_size, o->tokenizer, &s->man, err);
     if (!st) st = o->resume ? resume(s, over, n_over, err) : fresh(s, mc, err);
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(s->m);
+    if (o->resume && (st = fl_manifest_describe(o->data_dir, c->vocab_size, o->tokenizer, &s->man, err))) return st;
+    if (o->resume && s->man.absent && !o->tokenizer && (st = keep_tokenizer(s, err))) return st;
     if (s->man.vocab_size > c->vocab_size)
         return fl_fail(err, FL_ERR_CONFIG,
                        "the data in %s was prepared with a vocabulary of %d tokens (ids 0..%d) but model.vocab_size "

@@ -14,6 +14,7 @@ typedef struct {
     const char *resume;        /* checkpoint dir, or a run dir (its latest checkpoint), or NULL */
     const char *init_from;     /* copy same-named tensors from this checkpoint (GPT -> FTP encoder) */
     int steps_this_run;        /* stop (with a checkpoint) after this many steps; 0: to max_steps */
+    const char *tokenizer;     /* for a folder without manifest.json (llm.c's shards): the ids' tokenizer, or NULL */
     int vocab_from_data;       /* a new run's model.vocab_size is the data manifest's (the user set none) */
     volatile sig_atomic_t *stop; /* set by a signal handler: finish the step, checkpoint, return */
     FILE *log;                 /* progress and messages (stderr) */

@@ -31,6 +31,7 @@ static void same_state(const fl_run_state *a, const fl_run_state *b, const char 
                "the tokenizer path changes: %s", text);
     FUZZ_CHECK(same_text(a->data_dir, b->data_dir),
                "the data folder changes: %s", text);
+    FUZZ_CHECK(a->no_manifest == b->no_manifest, "data_manifest changes: %s", text);
     FUZZ_CHECK(same_text(a->tokenizer_sha256, b->tokenizer_sha256) && a->eot == b->eot, "the tokenizer id changes: %s",
                text);
     FUZZ_CHECK(a->n_train == b->n_train, "%d settings became %d: %s", a->n_train, b->n_train, text);

@@ -30,7 +30,7 @@ for t in "$@"; do
     [ -d "$dir/seeds/$t" ] && seeds=$dir/seeds/$t
     dict=
     d=$t
-    case $t in state_json | manifest) d=json ;; esac # JSON files share the JSON dictionary
+    case $t in state_json | manifest | hf_config) d=json ;; esac # JSON files share the JSON dictionary
     [ -f "tests/fuzz/$d.dict" ] && dict=-dict=tests/fuzz/$d.dict
     # A scratch folder for the harnesses' files, removed even when a crash skips their cleanup.
     scratch=$(mktemp -d "${FUZZ_SCRATCH:-/dev/shm}/futurelm-fuzz-run.XXXXXX" 2>/dev/null || mktemp -d)

@@ -3,8 +3,9 @@
 #   sh tests/fuzz/seeds.sh [OUT]        (default build/fuzz/seeds; make -f tests/fuzz/fuzz.mk seeds)
 # Builds ./futurelm, trains a tiny tokenizer, prepares shards and a manifest, runs
 # two-step GPT and FTP trainings (their model.safetensors, optimizer.safetensors
-# and state.json), generates countdown data, and writes a few config files and
-# --set lines; each harness gets the files it parses in OUT/TARGET/.
+# and state.json), converts a GPT to llm.c's and HF's formats, generates countdown
+# data, and writes a few config files and --set lines; each harness gets the files
+# it parses in OUT/TARGET/.
 set -e
 cd "$(dirname "$0")/../.."
 OUT=${1:-build/fuzz/seeds}
@@ -15,7 +16,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 rm -rf "$OUT"
 for t in json tokenizer_file tokenizer_encode tokenizer_decode shard manifest config countdown stargraph \
-    safetensors checkpoint state_json; do
+    safetensors checkpoint state_json llmc hf_config; do
     mkdir -p "$OUT/$t"
 done
 n=0
@@ -147,6 +148,13 @@ for ck in "$W/init-gpt" "$W"/gpt/step_* "$W"/ftp/step_*; do
         seed json "$ck/state.json"
     fi
 done
+# --- other tools' model files (futurelm convert): llm.c's, and HF GPT-2's config.json
+if $FL convert "$W/init-gpt" --to llmc --out "$W/gpt.bin" >/dev/null 2>&1; then
+    seed llmc "$W/gpt.bin"
+    head -c 1024 "$W/gpt.bin" >"$W/gpt-header" && seed llmc "$W/gpt-header"
+fi
+$FL convert "$W/init-gpt" --to hf --out "$W/hf" >/dev/null 2>&1 && seed hf_config "$W/hf/config.json"
+for f in tests/fixtures/hf_gpt2*/config.json; do [ -f "$f" ] && seed hf_config "$f"; done
 # the safetensors header alone, as JSON
 f=$W/gpt/step_00000001/model.safetensors
 [ -f "$f" ] && perl -e 'local $/; my $d = <STDIN>; my $n = unpack("Q<", substr($d, 0, 8)); print substr($d, 8, $n)' \
