@@ -112,7 +112,8 @@ static void model_round_trip(const fl_model_config *m) {
     if (m->type == FL_MODEL_FTP)
         FUZZ_CHECK(a->n_future == b->n_future && a->pseudo_len == b->pseudo_len &&
                        !memcmp(&a->gamma, &b->gamma, sizeof a->gamma) && a->dec_layers == b->dec_layers &&
-                       a->dec_heads == b->dec_heads && a->positions == b->positions,
+                       a->dec_heads == b->dec_heads && a->positions == b->positions &&
+                       a->tie_dec_embd == b->tie_dec_embd,
                    "the ftp keys do not survive a checkpoint's metadata (gamma %.9g -> %.9g)", (double)a->gamma,
                    (double)b->gamma);
     fl_error err = {0};
