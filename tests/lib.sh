@@ -18,6 +18,17 @@ trap 'rm -rf "$T"' EXIT
 ok() { echo "ok - $1"; }
 bad() { echo "not ok - $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# render_report HTML: headless Chromium loads the page and dumps its DOM into $T/dom, its console
+# into $T/chrome.log; exits 1 (and renders nothing) where Chromium is not installed.
+render_report() {
+    _chrome=$(command -v chromium || command -v chromium-browser || true)
+    [ -n "$_chrome" ] || return 1
+    HOME=$T timeout 120 "$_chrome" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+        --dump-dom "file://$1" >"$T/dom" 2>"$T/chrome.log"
+    return 0
+}
+# true when the rendering above logged no console error or failed load
+render_clean() { ! grep -q "CONSOLE\|Uncaught\|Failed to load resource" "$T/chrome.log"; }
 json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=eval(process.argv[2]); process.stdout.write(String(r));' "$1" "$2"; }
 
 tiny_corpus() {

@@ -84,12 +84,9 @@ node scripts/results-table.js "$T/rep/r.json" >"$T/results.md" 2>"$T/err"
 check "results-table.js: one row per metric with both means, intervals, the difference and the sign count, same names" \
     '[ $? = 0 ] && grep -q "^| adjacent cosine, block 1 | " "$T/results.md" && grep -q "FTP higher in [0-2] of 2" "$T/results.md" &&
      [ "$(grep -c "^| " "$T/results.md")" -ge "$(json "$T/rep/r.json" "j.summary.length + 1")" ]' || cat "$T/err"
-CHROME=$(command -v chromium || command -v chromium-browser || true)
-if [ -n "$CHROME" ]; then
-    HOME=$T timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
-        --dump-dom "file://$T/rep/r.html" >"$T/dom" 2>"$T/chrome.log"
+if render_report "$T/rep/r.html"; then
     check "headless Chromium renders the multi-seed report (seed points in the DOM) without console errors" \
-        '[ "$(grep -o "class=\"seed\"" "$T/dom" | wc -l)" -ge 40 ] && ! grep -q "CONSOLE\|Uncaught\|Failed to load resource" "$T/chrome.log"' ||
+        '[ "$(grep -o "class=\"seed\"" "$T/dom" | wc -l)" -ge 40 ] && render_clean' ||
         tail -n 5 "$T/chrome.log"
 else
     echo "skip - headless Chromium is not installed: multi-seed report rendering not checked"

@@ -37,12 +37,9 @@ check "one line per headline number, read from report.json (numbers, no NaN)" \
      [ "$(sed -n "/^headline numbers/,/^$/p" "$T/out" | grep -c "NaN")" = 0 ] &&
      [ "$(sed -n "/^headline numbers/,/^$/p" "$T/out" | grep -c "^  ")" = 8 ]'
 
-CHROME=$(command -v chromium || command -v chromium-browser || true)
-if [ -n "$CHROME" ] && [ -s "$T/demo/report.html" ]; then
-    HOME=$T timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
-        --dump-dom "file://$T/demo/report.html" >"$T/dom" 2>"$T/chrome.log"
+if [ -s "$T/demo/report.html" ] && render_report "$T/demo/report.html"; then
     check "headless Chromium renders the demo's report without console errors" \
-        '[ "$(grep -c "<svg" "$T/dom")" -ge 5 ] && ! grep -q "CONSOLE\|Uncaught\|Failed to load resource" "$T/chrome.log"' ||
+        '[ "$(grep -c "<svg" "$T/dom")" -ge 5 ] && render_clean' ||
         tail -n 5 "$T/chrome.log"
 else
     echo "skip - headless Chromium is not installed (Debian package chromium): the demo's report rendering not checked"

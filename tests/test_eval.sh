@@ -205,12 +205,9 @@ rc=$?
 check "compare --refuse-gap: a gap above --max-gap is an error naming the run, no report" \
     '[ $rc -eq 1 ] && grep -q "^futurelm: error: .*more than --max-gap 0.0500" "$T/gap.err" && [ ! -e "$T/rep/gap2.html" ]'
 
-CHROME=$(command -v chromium || command -v chromium-browser || true)
-if [ -n "$CHROME" ]; then
-    HOME=$T timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
-        --dump-dom "file://$T/rep/report.html" >"$T/dom" 2>"$T/chrome.log"
+if render_report "$T/rep/report.html"; then
     check "headless Chromium renders the report without console errors" \
-        '[ "$(grep -c "<svg" "$T/dom")" -ge 9 ] && ! grep -q "CONSOLE\|Uncaught\|Failed to load resource" "$T/chrome.log"' ||
+        '[ "$(grep -c "<svg" "$T/dom")" -ge 9 ] && render_clean' ||
         tail -n 5 "$T/chrome.log"
 else
     echo "skip - headless Chromium is not installed (Debian package chromium; .ci/run installs it): report rendering not checked"
