@@ -16,6 +16,11 @@
 # OpenMP teams do. Outputs OUT/{tokenizer.tiktoken,data,gpt,ftp}.
 # The encoder is C=128, L=6, H=4, T=128 over a 4,096-token BPE vocabulary; the FTP
 # head predicts N=4 tokens through P=4 pseudo-tokens and a 2-layer decoder.
+# For the scale ladder and the design-knob table (docs/RESULTS.md): C sets the encoder
+# width (model.n_embd, default 128; H=4 heads at every width); MODELS (default "gpt ftp")
+# trains only the models named; FTP_SET adds --set flags to the FTP run only and FTP_TAG
+# names that variant (runs OUT/ftp-TAG-seedS), e.g.
+#   SEED=1 MODELS=ftp FTP_TAG=g1 FTP_SET="--set ftp.gamma=1" scripts/train-text.sh
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/text}
@@ -25,6 +30,11 @@ FL=${FL:-./futurelm}
 [ -x "$FL" ] || make -j2 >/dev/null
 SEED=${SEED:-}
 sfx=${SEED:+-seed$SEED}
+C=${C:-128}
+MODELS=${MODELS:-gpt ftp}
+FTP_SET=${FTP_SET:-}
+ftpname=ftp${FTP_TAG:+-$FTP_TAG}
+case $C in '' | *[!0-9]*) echo "C=$C: need a positive integer (the encoder width)" >&2; exit 2 ;; esac
 seedset=${SEED:+--set train.seed=$SEED}
 start=$(date +%s)
 sh scripts/get-data.sh sotu brown
@@ -37,17 +47,26 @@ if [ ! -f "$OUT/data/manifest.json" ]; then
         --out "$OUT/data" --val-fraction 0.05
 fi
 COMMON="--set model.vocab_size=4096 --set model.block_size=128 --set model.n_layer=6 --set model.n_head=4
-        --set model.n_embd=128 --set train.batch_size=16 --set train.warmup_steps=100
+        --set model.n_embd=$C --set train.batch_size=16 --set train.warmup_steps=100
         --set train.lr=2e-3 --set train.min_lr=2e-4 --set train.eval_every=${EVERY:-250} --set train.eval_batches=16
         --set train.ckpt_every=${EVERY:-250} --set train.keep_last=1000"
-OMP_NUM_THREADS=1 $FL train --model gpt --data "$OUT/data" --out "$OUT/gpt$sfx" $COMMON $seedset \
-    --set train.max_steps=$GPT_STEPS >"$OUT/gpt$sfx.log" 2>&1 &
-gpt=$!
-OMP_NUM_THREADS=1 $FL train --model ftp --data "$OUT/data" --out "$OUT/ftp$sfx" $COMMON $seedset \
-    --set train.max_steps=$FTP_STEPS --set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 \
-    --set ftp.positions=32 >"$OUT/ftp$sfx.log" 2>&1
-ftp=$?
-wait $gpt || { echo "GPT training failed: see $OUT/gpt$sfx.log" >&2; exit 1; }
-[ $ftp = 0 ] || { echo "FTP training failed: see $OUT/ftp$sfx.log" >&2; exit 1; }
-tail -n 1 "$OUT/gpt$sfx.log" "$OUT/ftp$sfx.log"
-echo "== trained in $(( $(date +%s) - start )) s: $OUT/gpt$sfx, $OUT/ftp$sfx"
+gpt=
+case " $MODELS " in *" gpt "*)
+    OMP_NUM_THREADS=1 $FL train --model gpt --data "$OUT/data" --out "$OUT/gpt$sfx" $COMMON $seedset \
+        --set train.max_steps=$GPT_STEPS >"$OUT/gpt$sfx.log" 2>&1 &
+    gpt=$! ;;
+esac
+ftp=0
+case " $MODELS " in *" ftp "*)
+    # shellcheck disable=SC2086 # FTP_SET is a list of flags
+    OMP_NUM_THREADS=1 $FL train --model ftp --data "$OUT/data" --out "$OUT/$ftpname$sfx" $COMMON $seedset \
+        --set train.max_steps=$FTP_STEPS --set ftp.n_future=4 --set ftp.pseudo_len=4 --set ftp.dec_layers=2 \
+        --set ftp.positions=32 $FTP_SET >"$OUT/$ftpname$sfx.log" 2>&1 || ftp=$? ;;
+esac
+[ -z "$gpt" ] || wait $gpt || { echo "GPT training failed: see $OUT/gpt$sfx.log" >&2; exit 1; }
+[ $ftp = 0 ] || { echo "FTP training failed: see $OUT/$ftpname$sfx.log" >&2; exit 1; }
+for m in $MODELS; do
+    case $m in ftp) n=$ftpname ;; *) n=$m ;; esac
+    tail -n 1 "$OUT/$n$sfx.log"
+done
+echo "== trained in $(( $(date +%s) - start )) s ($MODELS) in $OUT"
