@@ -75,27 +75,6 @@ int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *
     return n;
 }
 
-/* Forward FLOPs, tripled for forward + backward (each product's backward is
- * two products of the same size):
- *   linear layers and the tied head: 2 * rows * in * out
- *   attention, per head of size hs: 4 * hs per visible (query, key) pair
- *   (q·k and p·v); causal over S steps sees S(S+1)/2 pairs per sequence. */
-double bench_model_flops(const fl_model_config *c, int B, int T) {
-    const double C = c->n_embd, V = c->vocab_size, BT = (double)B * T;
-    double fwd = c->n_layer * (2.0 * BT * 12.0 * C * C         /* qkv 3C², proj C², fc 4C², fc.proj 4C² */
-                               + 4.0 * C * B * T * (T + 1) / 2); /* causal attention, all heads */
-    if (c->type == FL_MODEL_GPT) return 3.0 * (fwd + 2.0 * BT * C * V);
-    const double K = c->positions > 0 && c->positions < T ? c->positions : T, R = B * K, N = c->n_future,
-                 P = c->pseudo_len, RN = R * N;
-    fwd += 2.0 * R * C * P * C; /* projection h_t -> s_t */
-    fwd += c->dec_layers * (2.0 * RN * 13.0 * C * C              /* qkv 3C², proj C², xq C², fc 4C², fc.proj 4C² */
-                            + 2.0 * R * P * 2.0 * C * C           /* xkv over the P pseudo-tokens */
-                            + 4.0 * C * R * N * (N + 1) / 2       /* causal self-attention over N steps */
-                            + 4.0 * C * R * N * P);               /* cross-attention to P pseudo-tokens */
-    fwd += 2.0 * RN * C * V;                                      /* decoder's tied head */
-    return 3.0 * fwd;
-}
-
 fl_status bench_train(const fl_model_config *c, int B, int T, int steps, fl_profile *prof, bench_train_result *r,
                       fl_error *err) {
     memset(r, 0, sizeof *r);
@@ -148,7 +127,7 @@ fl_status bench_train(const fl_model_config *c, int B, int T, int steps, fl_prof
         for (int s = 0; s < steps; s++) r->ms_min = t[s] * 1e3 < r->ms_min ? t[s] * 1e3 : r->ms_min;
         r->ms_median = median(t, steps) * 1e3;
         r->tokens_per_s = (double)B * T / (r->ms_median * 1e-3);
-        r->flops_per_step = bench_model_flops(c, B, T);
+        r->flops_per_step = fl_model_train_flops(c, B, T);
         r->gflops = r->flops_per_step / (r->ms_median * 1e-3) * 1e-9;
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

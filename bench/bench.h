@@ -23,13 +23,12 @@ int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *
 /* Model FLOPs of one training step (forward + backward) over B windows of T
  * tokens: every matrix product of the linear layers and the tied head, and the
  * attention products, counted as in docs/performance.md. */
-double bench_model_flops(const fl_model_config *c, int B, int T);
 
 typedef struct {
     int steps;
     double ms_median, ms_min;   /* per training step */
     double tokens_per_s;        /* B*T / median step time */
-    double flops_per_step;      /* bench_model_flops */
+    double flops_per_step;      /* fl_model_train_flops */
     double gflops;              /* achieved model GFLOP/s at the median */
     double peak_rss_mib;        /* process high-water mark after the run */
     float loss_first, loss_last;

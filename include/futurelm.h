@@ -127,6 +127,9 @@ fl_status fl_model_config_set(fl_model_config *cfg, const char *key, const char 
 fl_status fl_model_config_validate(const fl_model_config *cfg, fl_error *err);
 /* Vocabulary padded to a multiple of 64. */
 int fl_padded_vocab(int vocab_size);
+/* Model FLOPs of one training step on B windows of T tokens (matrix products,
+ * forward + backward): what MFU and the compute-to-matched-loss are stated in. */
+double fl_model_train_flops(const fl_model_config *cfg, int B, int T);
 
 /* ---------------------------------------------------------------- model */
 typedef struct fl_model fl_model;

@@ -46,5 +46,20 @@ int main(void) {
           "ftp.tie_dec_embd defaults to 1 (tied) and 0 (untied) is accepted", "%s", err.msg);
     check(fl_padded_vocab(97) == 128 && fl_padded_vocab(50257) == 50304 && fl_padded_vocab(64) == 64,
           "vocabulary padded to a multiple of 64", "%d", fl_padded_vocab(97));
+    /* Training FLOPs counted by hand for C=4, V=8, one block, B=1, T=2. GPT forward: the
+     * block's products 2*2*12*16 = 768, attention 4*4*(1+2) = 48, head 2*2*4*8 = 128, so 944,
+     * tripled 2832. FTP (N=2, P=1, one decoder layer, all T=2 positions, R=2, RN=4) adds
+     * projection 2*2*4*4 = 64, decoder products 2*4*13*16 = 1664, cross K/V 2*2*1*2*16 = 128,
+     * self-attention 4*4*2*3 = 96, cross-attention 4*4*2*2 = 64, its head 2*4*4*8 = 256 to the
+     * encoder's 816: 3088, tripled 9264. */
+    fl_model_config_default(&c, FL_MODEL_GPT);
+    c.n_embd = 4, c.vocab_size = 8, c.n_layer = 1;
+    check(fl_model_train_flops(&c, 1, 2) == 2832.0, "GPT training FLOPs equal the hand count", "%g",
+          fl_model_train_flops(&c, 1, 2));
+    fl_model_config_default(&c, FL_MODEL_FTP);
+    c.n_embd = 4, c.vocab_size = 8, c.n_layer = 1, c.n_future = 2, c.pseudo_len = 1, c.dec_layers = 1,
+    c.positions = 0;
+    check(fl_model_train_flops(&c, 1, 2) == 9264.0, "FTP training FLOPs equal the hand count", "%g",
+          fl_model_train_flops(&c, 1, 2));
     return check_exit();
 }
