@@ -75,6 +75,12 @@ fl_status fl_datapath_find(const char *rel, char **path, fl_error *err) {
                    (int)set_len, rel);
 }
 
+fl_status fl_datapath_set_dir(const char *root, const char *set, char **dir, fl_error *err) {
+    if (!root) return fl_datapath_find(set, dir, err);
+    *dir = fl_path_join(root, set);
+    return *dir ? FL_OK : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+}
+
 fl_status fl_datapath_tokenizer(const char *name, char **path, fl_error *err) {
     *path = NULL;
     const char *rel = fl_datapath_tokenizer_rel(name);

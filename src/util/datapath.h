@@ -37,6 +37,11 @@ const char *fl_datapath_tokenizer_rel(const char *name);
  * component), and *path = NULL. */
 fl_status fl_datapath_find(const char *rel, char **path, fl_error *err);
 
+/* The folder of data set SET (brown, spam-assassin, ...): ROOT/SET when ROOT is
+ * given (a --data-root: as before, whether or not it exists), else the one
+ * fl_datapath_find finds, or NULL with its error (FL_ERR_IO) when none holds it. */
+fl_status fl_datapath_set_dir(const char *root, const char *set, char **dir, fl_error *err);
+
 /* A tokenizer argument as a file: NAME itself when it opens (a rank file, even
  * one called "gpt2"), else for a shorthand the file fl_datapath_find finds. *path
  * is malloc'd, or NULL when NAME is to be used as it is. */
