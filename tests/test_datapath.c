@@ -83,8 +83,8 @@ int main(void) {
     fl_status st = fl_datapath_find("spam-assassin", &path, &err);
     char want[1024];
     snprintf(want, sizeof want,
-             "spam-assassin not found; looked in %s/fd ($FUTURELM_DATA), %s/xdg/futurelm ($XDG_DATA_HOME/futurelm), "
-             "data (under the current folder); fetch it with: futurelm fetch spam-assassin",
+             "spam-assassin not found (fetch it with: futurelm fetch spam-assassin); looked in %s/fd ($FUTURELM_DATA), "
+             "%s/xdg/futurelm ($XDG_DATA_HOME/futurelm), data (under the current folder)",
              top, top);
     check(st == FL_ERR_IO && !path && !strcmp(err.msg, want), "a missing set names every folder and the fetch command",
           "%s", err.msg);

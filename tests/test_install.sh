@@ -104,7 +104,7 @@ at "$FLI" tokenizer info --tokenizer gpt2 >"$T/out" 2>"$T/e"
 rc=$?
 check "a missing gpt2 (no data anywhere): exit 1, every folder tried, the fetch command" \
     '[ $rc -eq 1 ] && grep -q "looked in $T/home/.local/share/futurelm (the per-user folder), data (under the current folder)" "$T/e" &&
-     grep -q "fetch it with: futurelm fetch gpt-tokenizer$" "$T/e"'
+     grep -q "not found (fetch it with: futurelm fetch gpt-tokenizer); looked in" "$T/e"'
 (cd "$T/elsewhere" && env -u XDG_DATA_HOME HOME="$T/home" FUTURELM_DATA="$T/empty" "$FLI" tokenizer encode --tokenizer gpt2 </dev/null) 2>"$T/e"
 check "... and with \$FUTURELM_DATA set, it is named first" 'grep -q "looked in $T/empty (\$FUTURELM_DATA), $T/home/" "$T/e"'
 if [ -f "$RANKS" ]; then

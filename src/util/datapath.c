@@ -70,9 +70,10 @@ fl_status fl_datapath_find(const char *rel, char **path, fl_error *err) {
     if (st || *path) return st;
     /* the set is REL's first component: the folder get-data.sh creates */
     size_t set_len = strcspn(rel, "/");
-    return fl_fail(err, FL_ERR_IO, "%s not found; looked in %s%s; fetch it with: futurelm fetch %.*s", rel, tried,
-                   getenv("FUTURELM_DATA") && getenv("FUTURELM_DATA")[0] ? "" : " ($FUTURELM_DATA is not set)",
-                   (int)set_len, rel);
+    /* the command first: a long folder list may be cut at the message's length, never the command */
+    return fl_fail(err, FL_ERR_IO, "%s not found (fetch it with: futurelm fetch %.*s); looked in %s%s", rel,
+                   (int)set_len, rel, tried,
+                   getenv("FUTURELM_DATA") && getenv("FUTURELM_DATA")[0] ? "" : " ($FUTURELM_DATA is not set)");
 }
 
 fl_status fl_datapath_set_dir(const char *root, const char *set, char **dir, fl_error *err) {
