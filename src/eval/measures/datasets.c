@@ -96,7 +96,7 @@ fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, 
         char msg[FL_ERROR_MSG_LEN]; /* a copy: fl_fail writes into err->msg */
         snprintf(msg, sizeof msg, "%.400s", err ? err->msg : path);
         free(path);
-        return fl_fail(err, st, "%s; fetch the data with scripts/get-data.sh", msg);
+        return fl_fail(err, st, "%s; fetch the shipped sets with: futurelm fetch brown spam-assassin", msg);
     }
     free(path);
     char *line = tsv, *nl = strchr(line, '\n');
