@@ -24,7 +24,7 @@ int cmd_fetch(int argc, char **argv) {
         {"dry-run", 0, CLI_FLAG, &dry, 0, 0, NULL, NULL, "print the folder the sets would go to; fetch nothing", 0},
         {0},
     };
-    const cli_pos pos[] = {{"NAME...", NULL, &names, 1}, {0}};
+    const cli_pos pos[] = {{"NAME", NULL, &names, 1}, {0}};
     const cli_spec spec = {"fetch", ABOUT, opts, pos, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
