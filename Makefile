@@ -2,6 +2,7 @@
 #   make                 futurelm binary + build/<variant>/libfuturelm.a
 #   make test            build and run every test (ends with "N passed, N failed")
 #   make clean
+#   make install PREFIX=/usr/local [DESTDIR=...]   (make uninstall): binary, library, header, .pc, man page
 # Switches: DEBUG=1 (-O0 -g), SANITIZE=1 (ASan+UBSan), OPENMP=0, PORTABLE=1 (no -march=native),
 #           BLAS=none|openblas|blis (none, our own SGEMM, is the default).
 
@@ -84,6 +85,7 @@ futurelm: $(BUILD)/futurelm
 
 $(BUILD)/futurelm: $(CLI_OBJ) $(BENCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCH_OBJ) $(LIB) $(LDLIBS)
+	@echo '$(strip $(LDFLAGS) $(LDLIBS))' >$(BUILD)/link-flags  # the .pc file's Libs (scripts/install.sh)
 
 # The CLI and bench/bench.c find "bench/bench.h" from the repository root.
 $(CLI_OBJ) $(BENCH_OBJ): CFLAGS += -I.
@@ -147,6 +149,14 @@ demo: futurelm
 
 clean:
 	rm -rf build futurelm
+
+# scripts/install.sh: the files, the pkg-config file and the man page (from the --help texts).
+PREFIX ?= /usr/local
+.PHONY: install uninstall
+install: all
+	sh scripts/install.sh '$(BUILD)' '$(PREFIX)' '$(DESTDIR)'
+uninstall:
+	sh scripts/install.sh --uninstall '$(PREFIX)' '$(DESTDIR)'
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

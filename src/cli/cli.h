@@ -22,8 +22,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_version(int argc, char **argv);
-
-/* Tokenizer path for --tokenizer: 'gpt2'/'r50k_base' name data/gpt-tokenizer/r50k_base.tiktoken. */
-const char *cli_tokenizer_path(const char *name);
+int cmd_fetch(int argc, char **argv);
 
 #endif

@@ -93,7 +93,6 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     a->gen.mode = (fl_gen_mode)mode;
     a->gen.draft_precision = (fl_draft_precision)precision;
-    if (a->tok_path) a->tok_path = cli_tokenizer_path(a->tok_path);
     if (!!a->prompt + !!a->prompt_file + !!a->prompts_file > 1)
         return cli_usage_error(&spec, "give the prompt with one of --prompt, --prompt-file and --prompts");
     fl_error err;

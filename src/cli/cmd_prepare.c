@@ -24,7 +24,7 @@ int cmd_prepare(int argc, char **argv) {
     cli_list inputs = {0};
     const cli_opt opts[] = {
         {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
-         "a tiktoken rank file (+ TOK.json); 'gpt2' = data/gpt-tokenizer/r50k_base.tiktoken", CLI_REQUIRED},
+         "a tiktoken rank file (+ TOK.json); 'gpt2': GPT-2's, where fetched", CLI_REQUIRED},
         {"input", 0, CLI_PATHS, &inputs, 0, 0, NULL, "PATH", "text files, folders or JSONL files", CLI_REQUIRED},
         {"out", 0, CLI_STRING, &o.out_dir, 0, 0, NULL, "DATA_DIR", "the shard folder to create", CLI_REQUIRED},
         {"val-fraction", 0, CLI_FRACTION, &o.val_fraction, 0, 0, NULL, "F",
@@ -37,7 +37,7 @@ int cmd_prepare(int argc, char **argv) {
     };
     const cli_spec spec = {"prepare", ABOUT, opts, NULL, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
-    o.tokenizer_path = cli_tokenizer_path(tok);
+    o.tokenizer_path = tok; /* a shorthand (gpt2) is found by the loader */
     o.inputs = (char **)inputs.v;
     o.n_inputs = inputs.n;
     fl_error err = {0};

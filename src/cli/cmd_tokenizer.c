@@ -10,28 +10,16 @@
 #include "data/bpe_inputs.h"
 #include "tokenizer/text_io.h"
 #include "tokenizer/tokenizer.h"
+#include "util/datapath.h"
 #include "util/error.h"
 
 static const char TOK_HELP[] =
-    "a tiktoken rank file (e.g. data/gpt-tokenizer/r50k_base.tiktoken, GPT-2's\n"
-    "vocabulary; 'gpt2' and 'r50k_base' are shorthands for it), with TOK.json";
+    "a tiktoken rank file with TOK.json; 'gpt2' and 'r50k_base' name GPT-2's\n"
+    "vocabulary wherever it was fetched (futurelm fetch --help)";
 
 static int fail(const char *msg) {
     fprintf(stderr, "futurelm: error: %s\n", msg);
     return 1;
-}
-
-/* Resolve the shorthand names of GPT-2's vocabulary. */
-const char *cli_tokenizer_path(const char *name) {
-    if (!strcmp(name, "gpt2") || !strcmp(name, "r50k_base")) {
-        FILE *f = fopen(name, "rb");
-        if (f) {
-            fclose(f);
-            return name;
-        }
-        return "data/gpt-tokenizer/r50k_base.tiktoken";
-    }
-    return name;
 }
 
 /* The text of --input FILE, or of stdin without it. */
@@ -133,7 +121,7 @@ static int run_encode(int argc, char **argv) {
     if (!files_from != !binary) return cli_usage_error(&spec, "--files-from and --binary go together");
     fl_error err = {0};
     fl_tokenizer *tok;
-    if (fl_tokenizer_load(cli_tokenizer_path(tokp), &tok, &err)) return fail(err.msg);
+    if (fl_tokenizer_load(tokp, &tok, &err)) return fail(err.msg);
     int rc = 0;
     char *text = NULL;
     size_t len;
@@ -176,7 +164,7 @@ static int run_decode(int argc, char **argv) {
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
     fl_tokenizer *tok;
-    if (fl_tokenizer_load(cli_tokenizer_path(tokp), &tok, &err)) return fail(err.msg);
+    if (fl_tokenizer_load(tokp, &tok, &err)) return fail(err.msg);
     char *text;
     size_t len;
     if (read_input(input, &text, &len)) {
@@ -206,8 +194,9 @@ static int run_info(int argc, char **argv) {
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     fl_error err = {0};
     fl_tokenizer *tok;
-    const char *path = cli_tokenizer_path(tokp);
-    if (fl_tokenizer_load(path, &tok, &err)) return fail(err.msg);
+    char *found = NULL; /* where a shorthand was found, for "path" */
+    if (fl_datapath_tokenizer(tokp, &found, &err) || fl_tokenizer_load(tokp, &tok, &err)) return fail(err.msg);
+    const char *path = found ? found : tokp;
     printf("{\"path\": \"%s\", \"vocab_size\": %d, \"ranks\": %d, \"eot\": %d, \"sha256\": \"%s\", \"special_tokens\": {",
            path, fl_tokenizer_vocab_size(tok), fl_tokenizer_n_ranks(tok), fl_tokenizer_eot(tok),
            fl_tokenizer_sha256(tok));
@@ -215,6 +204,7 @@ static int run_info(int argc, char **argv) {
         printf("%s\"%s\": %d", i ? ", " : "", fl_tokenizer_special_text(tok, i), fl_tokenizer_special_id(tok, i));
     printf("}}\n");
     fl_tokenizer_free(tok);
+    free(found);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "ckpt/run_dir.h"
 #include "train/trainer.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -23,6 +24,27 @@ static const char ABOUT[] =
     "RUN_DIR/latest pointing at the newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step,\n"
     "writes a checkpoint, exits 0.";
 
+/* `--resume X` without --out continues in X's run: X itself when it is a run
+ * folder (X/latest or X/step_N), else the folder holding checkpoint X when it
+ * is named like one (RUN/step_N). NULL for a checkpoint in no run folder. */
+static char *resumed_run_dir(const char *resume) {
+    char *ck = fl_checkpoint_resolve(resume), *run = NULL;
+    if (ck && strcmp(ck, resume)) {
+        run = strdup(resume); /* the resolve went into it: a run folder */
+    } else if (ck) {
+        size_t n = strlen(ck);
+        while (n > 1 && ck[n - 1] == '/') ck[--n] = 0;
+        char *slash = strrchr(ck, '/');
+        long step;
+        if (fl_ckpt_name_step(slash ? slash + 1 : ck, &step)) {
+            if (slash) slash[slash == ck] = 0;
+            run = slash ? strdup(ck) : strdup(".");
+        }
+    }
+    free(ck);
+    return run;
+}
+
 static const char *const MODELS[] = {"gpt", "ftp", NULL};
 
 int cmd_train(int argc, char **argv) {
@@ -35,8 +57,8 @@ int cmd_train(int argc, char **argv) {
          CLI_REQUIRED},
         {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
          "for llm.c shards without manifest.json: the tokenizer\nthe ids come from (its vocabulary sizes the model)", 0},
-        {"out", 0, CLI_STRING, &o.run_dir, 0, 0, NULL, "RUN_DIR", "the run folder (checkpoints, metrics)",
-         CLI_REQUIRED},
+        {"out", 0, CLI_STRING, &o.run_dir, 0, 0, NULL, "RUN_DIR",
+         "the run folder (checkpoints, metrics); required, except with\n--resume: then the resumed run's folder", 0},
         {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "gpt|ftp", "the model type, and the defaults it brings (gpt)",
          0},
         {"config", 0, CLI_LIST, &cfg, 0, 0, NULL, "FILE", "JSON config: {\"model.n_layer\": 4} or nested objects", 0},
@@ -54,13 +76,21 @@ int cmd_train(int argc, char **argv) {
     };
     const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
+    char *run_dir = NULL;
+    if (!o.run_dir && !o.resume)
+        return cli_usage_error(&spec, "missing --out RUN_DIR (or --resume RUN_DIR to continue a run in its folder)");
+    if (!o.run_dir && !(o.run_dir = run_dir = resumed_run_dir(o.resume))) {
+        cli_list_free(&cfg);
+        return cli_usage_error(&spec, "--resume %s: a checkpoint outside a run folder (not RUN/step_N); give --out RUN_DIR",
+                               o.resume);
+    }
     cli_config cc;
     cli_config_init(&cc, model == 1 ? FL_MODEL_FTP : FL_MODEL_GPT);
     int rc = model >= 0 ? cli_config_set(&cc, model == 1 ? "model.type=ftp" : "model.type=gpt") : 0;
     if (!rc) rc = cli_config_apply_list(&cc, cfg.v, cfg.opt, cfg.n);
     if (!rc && dump && !(o.dump_batches = fopen(dump, "wb"))) rc = cli_error("cannot create %s", dump);
     o.vocab_from_data = !cc.vocab_set;
-    o.tokenizer = tok ? cli_tokenizer_path(tok) : NULL;
+    o.tokenizer = tok; /* a shorthand (gpt2) is found by the loader */
     o.log = stderr;
     o.progress_bar = isatty(2);
     o.stop = &stop_requested;
@@ -76,5 +106,6 @@ int cmd_train(int argc, char **argv) {
     if (o.dump_batches) fclose(o.dump_batches);
     cli_config_free(&cc);
     cli_list_free(&cfg);
+    free(run_dir);
     return rc;
 }

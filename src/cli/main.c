@@ -21,6 +21,7 @@ static const cli_command COMMANDS[] = {
     {"bench", "time SGEMM and GPT/FTP training steps on this machine (tokens/s, MFU, profile)", cmd_bench},
     {"eval", "measure a checkpoint: ppl, offsets, smoothness, probe, coherence, countdown, lens, collapse, cka, neurons", cmd_eval},
     {"compare", "GPT vs FTP at matched next-token loss: every evaluation in one HTML report", cmd_compare},
+    {"fetch", "download named tokenizers and corpora (gpt2, moby-dick, ...) into the data folder", cmd_fetch},
     {"version", "the release and how this binary was built (also --version)", cmd_version},
 };
 

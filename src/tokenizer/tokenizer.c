@@ -8,6 +8,7 @@
 
 #include "tokenizer/sha256.h"
 #include "tokenizer/tokenizer_impl.h"
+#include "util/datapath.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -284,7 +285,7 @@ done:
     return FL_OK;
 }
 
-fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err) {
+static fl_status load_file(const char *path, fl_tokenizer **out, fl_error *err) {
     *out = NULL;
     char *ranks = NULL, *side = NULL;
     size_t nr = 0, ns = 0;
@@ -307,6 +308,18 @@ fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err)
     free(sp);
     free(ranks);
     free(side);
+    return st;
+}
+
+/* A shorthand ('gpt2', 'r50k_base') is GPT-2's rank file wherever the data search
+ * of util/datapath.h finds it, so every command (and a checkpoint that recorded
+ * the name) means the same file from any folder. */
+fl_status fl_tokenizer_load(const char *path, fl_tokenizer **out, fl_error *err) {
+    char *found = NULL;
+    *out = NULL;
+    fl_status st = fl_datapath_tokenizer(path, &found, err);
+    if (!st) st = load_file(found ? found : path, out, err);
+    free(found);
     return st;
 }
 

@@ -17,7 +17,7 @@
 
 void fl_compare_opts_default(fl_compare_opts *o) {
     memset(o, 0, sizeof *o);
-    o->data_root = "data";
+    o->data_root = NULL; /* the data search of util/datapath.h */
     o->windows = 64, o->B = 8, o->max_gap = 0.05, o->threads = 1;
     fl_offsets_opts_default(&o->offsets);
     fl_coherence_opts_default(&o->coherence);

@@ -35,7 +35,7 @@ typedef struct {
                                       (none with probe_data), skipped when the run did not train on any of them */
     const char *probe_data;        /* a labelled folder of the user's own (fl_text_set_load_folder): the topic
                                       probe and coherence's topic classifier read it (NULL: none) */
-    const char *data_root;         /* folder holding brown/ and spam-assassin/ (default "data") */
+    const char *data_root;         /* folder holding brown/ and spam-assassin/ (NULL: the data search, util/datapath.h) */
     long windows;                  /* validation windows (default 64) */
     double target;                 /* shared target loss; <= 0: the larger of the runs' best checkpoint losses */
     const char *const *cd_gpt, *const *cd_ftp; /* countdown runs, paired the same way (n_cd_gpt == n_cd_ftp; 0: none) */

@@ -129,7 +129,7 @@ static void probes(FILE *f, const fl_compare_result *r) {
     }
     if (r->n_sets == 0) {
         if (!r->skipped_sets && !r->explicit_sets)
-            fputs("<p>No labelled dataset was available (scripts/get-data.sh brown spam-assassin, or "
+            fputs("<p>No labelled dataset was available (futurelm fetch brown spam-assassin, or "
                   "--probe-data DIR).</p>\n", f);
         else if (!r->skipped_sets) fputs("<p>No topic probe was asked for (--datasets none).</p>\n", f);
         return;

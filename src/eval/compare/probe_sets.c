@@ -12,6 +12,7 @@
 
 #include "eval/compare/compare.h"
 #include "eval/measures/datasets.h"
+#include "util/datapath.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -81,13 +82,18 @@ fl_status fl_compare_pick_sets(const fl_compare_opts *o, fl_compare_result *r, f
         if (strcmp(tok, "brown") && strcmp(tok, "brown-coarse") && strcmp(tok, "spam-assassin"))
             return fl_fail(err, FL_ERR_ARG, "--datasets: unknown set '%s' (brown, brown-coarse, spam-assassin or none)",
                            tok);
-        char *d = fl_path_join(o->data_root, DIR_NAME[dir_of(tok)]);
-        if (!d) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+        char *d = NULL;
+        fl_error nf = {0}; /* with no --data-root: where the data search looked, and the fetch command */
+        if (fl_datapath_set_dir(o->data_root, DIR_NAME[dir_of(tok)], &d, &nf) == FL_ERR_NOMEM)
+            return fl_fail(err, FL_ERR_NOMEM, "out of memory");
         int ok = dir_exists(d);
         fl_status st = FL_OK;
-        if (!ok && o->datasets)
-            st = fl_fail(err, FL_ERR_IO, "--datasets %s: %s does not exist (scripts/get-data.sh %s)", tok, d, tok);
-        else if (!ok && o->log) fprintf(o->log, "futurelm: note: %s not found; skipping the %s probe\n", d, tok);
+        if (!ok && o->datasets && d)
+            st = fl_fail(err, FL_ERR_IO, "--datasets %s: %s does not exist (futurelm fetch %s)", tok, d,
+                         DIR_NAME[dir_of(tok)]);
+        else if (!ok && o->datasets) st = fl_fail(err, FL_ERR_IO, "--datasets %s: %s", tok, nf.msg);
+        else if (!ok && o->log)
+            fprintf(o->log, "futurelm: note: %s not found; skipping the %s probe\n", d ? d : DIR_NAME[dir_of(tok)], tok);
         else if (ok) snprintf(r->sets[r->n_sets++], sizeof r->sets[0], "%s", tok);
         free(d);
         if (st) return st;
@@ -130,7 +136,8 @@ static int count_sources(const char *data, const char *root, int in[N_DIRS]) {
     const fl_json *src = root_obj && root_obj->type == FL_JSON_OBJECT ? fl_json_get(root_obj, "sources") : NULL;
     char *real[N_DIRS];
     for (int d = 0; d < N_DIRS; d++) {
-        char *p = fl_path_join(root, DIR_NAME[d]);
+        char *p = NULL;
+        fl_datapath_set_dir(root, DIR_NAME[d], &p, NULL); /* NULL when not found: matched by name alone */
         real[d] = p ? realpath(p, NULL) : NULL;
         free(p);
     }
@@ -169,7 +176,10 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
     co->folder = o->probe_data;
     int in[N_DIRS];
     const int n = count_sources(data, o->data_root, in);
-    char *brown = fl_path_join(co->data_root, DIR_NAME[dir_of(co->dataset)]);
+    char *where[N_DIRS] = {NULL, NULL}; /* each shipped set's folder, for the notes */
+    for (int d = 0; d < N_DIRS; d++) fl_datapath_set_dir(o->data_root, DIR_NAME[d], &where[d], NULL);
+    char *brown = NULL;
+    fl_datapath_set_dir(co->data_root, DIR_NAME[dir_of(co->dataset)], &brown, NULL);
     const int clf_shipped = !o->probe_data && strcmp(co->dataset, "none") && dir_exists(brown);
     free(brown);
     const int clf_related = n == 0 || in[dir_of(co->dataset)] > 0;
@@ -192,10 +202,11 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
         /* the default list on a corpus of its own: none of the shipped sets is among its inputs */
         titles(r, in, 0, names, sizeof names);
         note(r, "topic probes would use %s, which %s not part of this run's training data (none of the %d sources in "
-                "%s/manifest.json lies in %s/brown or %s/spam-assassin): their numbers would measure transfer, not "
+                "%s/manifest.json lies in %s or %s): their numbers would measure transfer, not "
                 "the run's own topics, so compare skips them%s; give --probe-data DIR for your own labels, or "
                 "--datasets %s to run them anyway",
-             names, strchr(names, '/') ? "are" : "is", n, data, o->data_root, o->data_root,
+             names, strchr(names, '/') ? "are" : "is", n, data, where[BROWN] ? where[BROWN] : DIR_NAME[BROWN],
+             where[SPAM] ? where[SPAM] : DIR_NAME[SPAM],
              clf_shipped ? " and coherence's topic agreement" : "", fl_compare_default_datasets);
         r->n_sets = 0;
         r->skipped_sets = 1;
@@ -203,7 +214,8 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
         note(r, "topic probes use %s, which %s not part of this run's training data (no source in %s/manifest.json "
                 "lies in %s's folder under %s): their numbers measure transfer, not the run's own topics%s; give "
                 "--probe-data DIR for your own labels, or --datasets none to skip them",
-             names, strchr(names, '/') ? "are" : "is", data, names, o->data_root,
+             names, strchr(names, '/') ? "are" : "is", data, names,
+             o->data_root ? o->data_root : "the data folders (futurelm fetch --help)",
              *want_clf && !o->probe_data && !clf_related ? " (coherence's topic agreement too: its classifier is "
                                                           "trained on the same text)" : "");
     }
@@ -213,5 +225,6 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
              clf_set, co->dataset);
     if (o->log)
         for (int i = 0; i < r->n_probe_notes; i++) fprintf(o->log, "futurelm: note: %s\n", r->probe_notes[i]);
+    for (int d = 0; d < N_DIRS; d++) free(where[d]);
     return FL_OK;
 }

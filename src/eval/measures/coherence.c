@@ -24,7 +24,7 @@ void fl_coherence_opts_default(fl_coherence_opts *o) {
      * train windows, `compare` over 256, so the two disagreed (issue 13). */
     o->idf_windows = 1024;
     o->dataset = "brown-coarse";
-    o->data_root = "data";
+    o->data_root = NULL; /* the data search of util/datapath.h */
     o->split_seed = 1337;
 }
 

@@ -22,7 +22,7 @@ typedef struct {
     int max_prompts;       /* default 32 */
     long idf_windows;      /* train windows the idf counts documents over (default 1024) */
     const char *dataset;   /* the topic classifier's labelled set (default "brown-coarse"; "none": no classifier) */
-    const char *data_root; /* the folder holding it (default "data") */
+    const char *data_root; /* the folder holding it (NULL: the data search, util/datapath.h) */
     const char *folder;    /* a labelled folder of the user's own read instead (NULL: dataset) */
     uint64_t split_seed;   /* the classifier's document split (default 1337) */
 } fl_coherence_opts;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "eval/measures/datasets.h"
+#include "util/datapath.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/rng.h"
@@ -95,7 +96,7 @@ fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, 
         char msg[FL_ERROR_MSG_LEN]; /* a copy: fl_fail writes into err->msg */
         snprintf(msg, sizeof msg, "%.400s", err ? err->msg : path);
         free(path);
-        return fl_fail(err, st, "%s; fetch the data with scripts/get-data.sh", msg);
+        return fl_fail(err, st, "%s; fetch the shipped sets with: futurelm fetch brown spam-assassin", msg);
     }
     free(path);
     char *line = tsv, *nl = strchr(line, '\n');
@@ -198,9 +199,13 @@ fl_status fl_text_set_load_named(const char *root, const char *name, fl_text_set
                 {"spam-assassin", "spam-assassin", "topic", 1}};
     for (size_t i = 0; i < sizeof SETS / sizeof SETS[0]; i++)
         if (!strcmp(name, SETS[i].name)) {
-            char *dir = fl_path_join(root, SETS[i].dir);
-            if (!dir) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-            fl_status st = fl_text_set_load(dir, SETS[i].column, SETS[i].mail, out, err);
+            char *dir = NULL;
+            fl_status st = fl_datapath_set_dir(root, SETS[i].dir, &dir, err);
+            if (st) {
+                memset(out, 0, sizeof *out);
+                return st;
+            }
+            st = fl_text_set_load(dir, SETS[i].column, SETS[i].mail, out, err);
             free(dir);
             return st;
         }

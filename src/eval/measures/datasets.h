@@ -28,7 +28,8 @@ typedef struct {
  * "mailing list", "unsubscribe", "sponsored by") are dropped, since those would
  * give the label away. */
 fl_status fl_text_set_load(const char *dir, const char *label_column, int mail, fl_text_set *out, fl_error *err);
-/* Named sets under data_root: "brown" (15 genres), "brown-coarse" (4 groups),
+/* Named sets under data_root (NULL: wherever the data search of util/datapath.h
+ * finds each): "brown" (15 genres), "brown-coarse" (4 groups),
  * "spam-assassin" (ham mailing-list topics). */
 fl_status fl_text_set_load_named(const char *data_root, const char *name, fl_text_set *out, fl_error *err);
 /* A labelled folder of the user's own (compare --probe-data): DIR holds one

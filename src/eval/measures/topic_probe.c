@@ -14,7 +14,7 @@
 void fl_probe_eval_opts_default(fl_probe_eval_opts *o) {
     memset(o, 0, sizeof *o);
     o->dataset = "brown";
-    o->data_root = "data";
+    o->data_root = NULL; /* the data search of util/datapath.h */
     o->max_per_doc = 8;
     o->val_frac = 0.2;
     o->test_frac = 0.2;

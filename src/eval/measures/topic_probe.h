@@ -10,7 +10,7 @@
  * baseline (fl_topic_clf on the same chunks). */
 typedef struct {
     const char *dataset;   /* brown | brown-coarse | spam-assassin */
-    const char *data_root; /* folder holding brown/ and spam-assassin/ (default "data") */
+    const char *data_root; /* folder holding brown/ and spam-assassin/ (NULL: the data search, util/datapath.h) */
     const char *folder;    /* a labelled folder of the user's own (fl_text_set_load_folder), read
                               instead of dataset; NULL (the default): dataset */
     int chunk_len;         /* tokens a chunk (0 = min(block_size, 128)) */
