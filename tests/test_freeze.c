@@ -23,7 +23,8 @@ static fl_model_config small(fl_model_type type, int tied) {
     fl_model_config c;
     fl_model_config_default(&c, type);
     c.vocab_size = V, c.block_size = T, c.n_layer = 3, c.n_head = 2, c.n_embd = 32;
-    if (type == FL_MODEL_FTP) c.n_future = 3, c.pseudo_len = 2, c.dec_layers = 1, c.positions = 0, c.tie_dec_embd = tied;
+    if (type == FL_MODEL_FTP)
+        c.n_future = 3, c.pseudo_len = 2, c.dec_layers = 1, c.positions = 0, c.tie_dec_embd = tied;
     return c;
 }
 
@@ -64,11 +65,13 @@ static void scales(void) {
     fl_train_config tc;
     fl_train_config_default(&tc);
     tc.layer_lr_decay = 0.5f;
-    float got[6] = {fl_train_freeze_scale(&c, &tc, "wte"), fl_train_freeze_scale(&c, &tc, "h.0.ln_1.weight"),
-                    fl_train_freeze_scale(&c, &tc, "h.1.mlp.c_fc.weight"), fl_train_freeze_scale(&c, &tc, "h.2.attn.c_attn.bias"),
-                    fl_train_freeze_scale(&c, &tc, "ln_f.weight"), fl_train_freeze_scale(&c, &tc, "dec.h.0.ln_1.weight")};
+    const char *names[6] = {"wte", "h.0.ln_1.weight", "h.1.mlp.c_fc.weight", "h.2.attn.c_attn.bias", "ln_f.weight",
+                            "dec.h.0.ln_1.weight"};
+    float got[6];
+    for (int i = 0; i < 6; i++) got[i] = fl_train_freeze_scale(&c, &tc, names[i]);
     const float want[6] = {0.125f, 0.25f, 0.5f, 1.0f, 1.0f, 1.0f};
-    check(!memcmp(got, want, sizeof got), "layer_lr_decay=0.5, L=3: wte 1/8, block 0 1/4, 1 1/2, 2 1, ln_f and decoder 1",
+    check(!memcmp(got, want, sizeof got),
+          "layer_lr_decay=0.5, L=3: wte 1/8, block 0 1/4, 1 1/2, 2 1, ln_f and decoder 1",
           "got %g %g %g %g %g %g", got[0], got[1], got[2], got[3], got[4], got[5]);
     tc.freeze_layers = 1;
     check(fl_train_freeze_scale(&c, &tc, "wpe") == 0 && fl_train_freeze_scale(&c, &tc, "h.0.attn.c_proj.weight") == 0 &&
@@ -109,11 +112,14 @@ static void frozen_case(const char *what, const fl_model_config *c, const fl_tra
             fl_model_forward_backward(ref, tok, B, T, &L, &err);
             for (int i = 0; i < nt; i++) {
                 const fl_tensor *t = fl_model_tensor(m, i), *r = fl_model_tensor(ref, i);
-                if (fl_train_adamw_scale(o, i) != 0.0f) same_grads &= !memcmp(t->grad, r->grad, t->numel * sizeof(float));
+                if (fl_train_adamw_scale(o, i) != 0.0f)
+                    same_grads &= !memcmp(t->grad, r->grad, t->numel * sizeof(float));
             }
         }
-        for (int i = 0; i < nt; i++)
-            if (fl_train_adamw_scale(o, i) == 0.0f) bad_grad += !zero_bits(fl_model_tensor(m, i)->grad, fl_model_tensor(m, i)->numel);
+        for (int i = 0; i < nt; i++) {
+            const fl_tensor *t = fl_model_tensor(m, i);
+            if (fl_train_adamw_scale(o, i) == 0.0f) bad_grad += !zero_bits(t->grad, t->numel);
+        }
         fl_train_clip_trainable(m, o, 1.0f);
         fl_adamw_step(o, m, &ac);
         for (int i = 0; i < nt; i++) {
@@ -132,8 +138,8 @@ static void frozen_case(const char *what, const fl_model_config *c, const fl_tra
     char name[160];
     snprintf(name, sizeof name, "%s: %d frozen tensors: gradients exactly 0, weights and AdamW moments unchanged bit "
              "for bit over 20 steps; the %d others all moved", what, n_frozen, nt - n_frozen);
-    check(n_frozen > 0 && !bad_grad && !bad_state && !still, name, "%d non-zero gradients, %d changed states, %d unmoved",
-          bad_grad, bad_state, still);
+    check(n_frozen > 0 && !bad_grad && !bad_state && !still, name,
+          "%d non-zero gradients, %d changed states, %d unmoved", bad_grad, bad_state, still);
     snprintf(name, sizeof name, "%s: the trainable tensors' gradients equal an unfrozen model's bit for bit", what);
     check(same_grads, name, "differ");
     free(tok);
@@ -144,7 +150,8 @@ static void frozen_case(const char *what, const fl_model_config *c, const fl_tra
 }
 
 static int same_tensor(fl_model *a, fl_model *b, int i) {
-    return !memcmp(fl_model_tensor(a, i)->data, fl_model_tensor(b, i)->data, fl_model_tensor(a, i)->numel * sizeof(float));
+    const fl_tensor *x = fl_model_tensor(a, i), *y = fl_model_tensor(b, i);
+    return !memcmp(x->data, y->data, x->numel * sizeof(float));
 }
 
 static void reinit(void) {
@@ -168,7 +175,8 @@ static void reinit(void) {
         }
         if (!resumed)
             check(!st && n_top == 12 && top_fresh && rest_src,
-                  "reinit_top=1 after --init-from: block 2's 12 tensors are train.seed's fresh init, the rest the source's",
+                  "reinit_top=1 after --init-from: block 2's 12 tensors are train.seed's fresh init, the rest the "
+                  "source's",
                   "%s top %d rest %d", st ? err.msg : "", top_fresh, rest_src);
         else
             check(!st && rest_src, "reinit_top=1 on a resume redraws nothing", "%s", st ? err.msg : "changed");
@@ -189,8 +197,8 @@ static void refusals(void) {
     fl_train_config_default(&tc);
     tc.freeze_layers = 4;
     fl_status st = fl_train_freeze_setup(m, o, &tc, 0, 0, NULL, &err);
-    check(st == FL_ERR_CONFIG && strstr(err.msg, "train.freeze_layers=4"), "freeze_layers > n_layer is refused, naming it",
-          "%s", err.msg);
+    check(st == FL_ERR_CONFIG && strstr(err.msg, "train.freeze_layers=4"),
+          "freeze_layers > n_layer is refused, naming it", "%s", err.msg);
     tc.freeze_layers = 3;
     st = fl_train_freeze_setup(m, o, &tc, 0, 0, NULL, &err);
     check(!st && fl_train_adamw_scale(o, 2) == 1.0f && !strcmp(fl_model_tensor(m, 2)->name, "ln_f.weight"),

@@ -144,7 +144,8 @@ static void decoder_backward(fl_model *m, const block_dims *d, const float *x, c
     }
     embedding_grad(d->at, g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
     memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
-    linear_grad(d->at, m->frozen_trunk ? NULL : a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
+    float *dh = m->frozen_trunk ? NULL : a->dh_sel; /* a frozen encoder needs no gradient at h */
+    linear_grad(d->at, dh, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
                 a->h_sel, m->proj_w, R, C, P * C);
 }
 

@@ -87,7 +87,8 @@ fl_status fl_train_freeze_setup(fl_model *m, fl_adamw *o, const fl_train_config 
             fprintf(log, "; frozen: wte, wpe and encoder blocks 0..%d", tc->freeze_layers - 1);
         if (tc->layer_lr_decay != 1.0f) fprintf(log, "; lr x %g per block down", (double)tc->layer_lr_decay);
         if (tc->reinit_top)
-            fprintf(log, "; blocks %d..%d %s", L - tc->reinit_top, L - 1, resumed ? "were redrawn at the start" : "redrawn");
+            fprintf(log, "; blocks %d..%d %s", L - tc->reinit_top, L - 1,
+                    resumed ? "were redrawn at the start" : "redrawn");
         fprintf(log, "\n");
     }
     return FL_OK;
