@@ -132,7 +132,8 @@ static const float *decoder_forward(fl_model *m, const block_dims *d) {
 static void decoder_backward(fl_model *m, const block_dims *d, const float *x, const float *dlnf) {
     const int C = m->cfg.n_embd, N = m->cfg.n_future, P = m->cfg.pseudo_len, R = d->R, RN = R * N;
     ftp_acts *a = &m->ftp;
-    float *g_wte = m->grads + (m->dec_wte - m->params);
+    /* tied, dec_wte is wte: frozen with the encoder's embeddings */
+    float *g_wte = m->dec_wte == m->wte ? fli_wte_grad(m) : m->grads + (m->dec_wte - m->params);
     memset(a->dresid, 0, (size_t)RN * C * sizeof(float));
     layernorm_grad(d->at, a->dresid, m->grads + (m->dec_lnf_w - m->params), m->grads + (m->dec_lnf_b - m->params), dlnf,
                    x, m->dec_lnf_w, a->lnf_mean, a->lnf_rstd, RN, C);
@@ -143,7 +144,8 @@ static void decoder_backward(fl_model *m, const block_dims *d, const float *x, c
     }
     embedding_grad(d->at, g_wte, m->grads + (m->dec_wpe - m->params), a->dresid, a->tokens, R, N, C);
     memset(a->dh_sel, 0, (size_t)R * C * sizeof(float));
-    linear_grad(d->at, a->dh_sel, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
+    float *dh = m->frozen_trunk ? NULL : a->dh_sel; /* a frozen encoder needs no gradient at h */
+    linear_grad(d->at, dh, m->grads + (m->proj_w - m->params), m->grads + (m->proj_b - m->params), a->dctx,
                 a->h_sel, m->proj_w, R, C, P * C);
 }
 
@@ -187,7 +189,7 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double d
     if (want_grad) memset(dlnf, 0, (size_t)RN * C * sizeof(float));
     prof_phase(d.at.p, d.at.phase, t0);
     fli_lm_head(m, a->lnf, a->targets, a->weights, m->losses, want_grad ? dlnf : NULL,
-            want_grad ? m->grads + (m->wte - m->params) : NULL, RN);
+            want_grad ? fli_wte_grad(m) : NULL, RN);
     for (int i = 0; i < R; i++)
         for (int j = 0; j < N; j++)
             if (counted(m, T, a->pos[i], j)) offset_sum[j] += m->losses[i * N + j];
@@ -195,7 +197,7 @@ static void run_chunk(fl_model *m, const int32_t *tokens, int T, int R, double d
 
     t0 = prof_start(d.at.p);
     decoder_backward(m, &d, x, dlnf);
-    scatter(m, R);
+    if (!m->frozen_trunk) scatter(m, R); /* a frozen encoder reads no gradient at h */
     prof_phase(d.at.p, d.at.phase, t0);
 }
 

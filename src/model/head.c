@@ -44,7 +44,7 @@ void fli_lm_head(fl_model *m, const float *x, const int32_t *targets, const floa
         if (!dx) continue;
         crossentropy_grad(at, m->logits, m->logits, targets + r0, row_w + r0, n, V, Vp); /* in place */
         sgemm(at, 0, 0, n, C, Vp, m->logits, Vp, m->wte, C, 1.0f, dx + (size_t)r0 * C, C);  /* dx += dlogits·wte */
-        sgemm(at, 1, 0, Vp, C, n, m->logits, Vp, xc, C, 1.0f, dwte, C);                     /* dwte += dlogitsᵀ·x */
+        if (dwte) sgemm(at, 1, 0, Vp, C, n, m->logits, Vp, xc, C, 1.0f, dwte, C);           /* dwte += dlogitsᵀ·x */
     }
     prof_phase(at.p, at.phase, t0);
 }

@@ -360,7 +360,7 @@ fl_status fli_model_run(fl_model *m, const int32_t *tokens, int B, int T, int wa
                 m->row_w[b * T + t] = !mask || mask[(size_t)b * W + t + 1] ? w : 0.0f;
         if (!count) want_grad = 0; /* nothing counts: loss 0, no gradient (header) */
         fli_lm_head(m, m->trunk.lnf, m->targets, m->row_w, m->losses, want_grad ? m->dlnf : NULL,
-                want_grad ? m->grads + (m->wte - m->params) : NULL, BT);
+                want_grad ? fli_wte_grad(m) : NULL, BT);
         double sum = 0.0;
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++)
@@ -371,7 +371,7 @@ fl_status fli_model_run(fl_model *m, const int32_t *tokens, int B, int T, int wa
         want_grad = fli_ftp_head(m, tokens, B, T, want_grad, want_grad, positions, K, out);
     }
     if (!isfinite(out->loss)) return fl_fail(err, FL_ERR_NONFINITE, "the loss is not finite (%g)", (double)out->loss);
-    if (want_grad) fli_trunk_backward(m, B, T);
+    if (want_grad && !m->frozen_trunk) fli_trunk_backward(m, B, T);
     return FL_OK;
 }
 
@@ -382,6 +382,11 @@ fl_status fl_model_forward(fl_model *m, const int32_t *tokens, int B, int T, fl_
 fl_status fl_model_forward_backward(fl_model *m, const int32_t *tokens, int B, int T, fl_losses *out,
                                     fl_error *err) {
     return fli_model_run(m, tokens, B, T, 1, NULL, 0, out, err);
+}
+
+void fli_model_set_frozen(fl_model *m, int layers, int trunk) {
+    m->frozen_layers = layers < 0 ? 0 : layers > m->cfg.n_layer ? m->cfg.n_layer : layers;
+    m->frozen_trunk = trunk != 0;
 }
 
 void fl_model_set_target_mask(fl_model *m, const uint8_t *mask) { m->target_mask = mask; }

@@ -68,7 +68,18 @@ struct fl_model {
     const uint8_t *target_mask; /* [B*W] borrowed (fl_model_set_target_mask); NULL = all */
     float *debug_logits; /* tests: when set, every logit row is copied here */
     fl_profile *prof;    /* opt-in timing (fl_model_set_profile); NULL = off */
+    /* Fine-tuning (fli_model_set_frozen): the lowest frozen_layers encoder blocks and, when
+     * > 0, the embeddings get no gradient, and the backward stops above them; frozen_trunk:
+     * no encoder gradient at all (the trunk's backward is skipped). 0, 0: everything trains. */
+    int frozen_layers, frozen_trunk;
 };
+
+/* Sets the fields above (the trainer's train.freeze_* keys; src/train/freeze.c). */
+void fli_model_set_frozen(fl_model *m, int layers, int trunk);
+/* wte's gradient, or NULL when it is frozen (the embeddings are; wte is also the tied head). */
+static inline float *fli_wte_grad(fl_model *m) {
+    return m->frozen_layers > 0 || m->frozen_trunk ? NULL : m->grads + (m->wte - m->params);
+}
 
 /* Tied LM head and cross-entropy over N rows of x [N,C], Vp logits per row,
  * materialising at most m->chunk rows of logits at once. losses[n] gets the

@@ -32,11 +32,14 @@ void fli_trunk_backward(fl_model *m, int B, int T) {
     memset(a->dresid, 0, NC * sizeof(float));
     layernorm_grad(at, a->dresid, g_lnf_w, g_lnf_b, m->dlnf, a->blocks[L - 1].out, m->lnf_w, a->lnf_mean, a->lnf_rstd,
                    B * T, C);
-    for (int l = L - 1; l >= 0; l--) {
+    /* Frozen lower blocks (and with them the embeddings) need no gradient, so the
+     * pass stops at the lowest trainable block: nothing below it is computed. */
+    for (int l = L - 1; l >= m->frozen_layers; l--) {
         const float *in = l == 0 ? a->encoded : a->blocks[l - 1].out;
         fli_block_backward(&m->enc_w[l], &m->enc_g[l], &a->blocks[l], &m->enc_scratch, a->dresid, in, NULL, NULL, &d);
     }
-    embedding_grad(at, m->grads + (m->wte - m->params), m->grads + (m->wpe - m->params), a->dresid, a->inputs, B, T,
-                   C);
+    if (!m->frozen_layers)
+        embedding_grad(at, m->grads + (m->wte - m->params), m->grads + (m->wpe - m->params), a->dresid, a->inputs, B,
+                       T, C);
     prof_phase(at.p, at.phase, t0);
 }

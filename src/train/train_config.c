@@ -32,6 +32,7 @@ void fl_train_config_default(fl_train_config *c) {
     c->threads = 0;
     c->max_nonfinite = 5;
     c->loss_after = -1;
+    c->layer_lr_decay = 1.0f;
 }
 
 typedef struct {
@@ -59,6 +60,10 @@ static const key_def KEYS[] = {
     {"train.threads", offsetof(fl_train_config, threads), 'i'},
     {"train.max_nonfinite", offsetof(fl_train_config, max_nonfinite), 'i'},
     {"train.loss_after", offsetof(fl_train_config, loss_after), 'i'},
+    {"train.freeze_layers", offsetof(fl_train_config, freeze_layers), 'i'},
+    {"train.freeze_encoder", offsetof(fl_train_config, freeze_encoder), 'i'},
+    {"train.reinit_top", offsetof(fl_train_config, reinit_top), 'i'},
+    {"train.layer_lr_decay", offsetof(fl_train_config, layer_lr_decay), 'f'},
 };
 
 fl_status fl_train_config_set(fl_train_config *c, const char *key, const char *value, fl_error *err) {
@@ -116,6 +121,12 @@ fl_status fl_train_config_validate(const fl_train_config *c, fl_error *err) {
     REQUIRE(c->threads >= 0, "train.threads must be >= 0 (0: all cores)");
     REQUIRE(c->max_nonfinite >= 1, "train.max_nonfinite must be >= 1");
     REQUIRE(c->loss_after >= -1, "train.loss_after must be -1 (off) or a token id");
+    /* the model-dependent checks (k <= model.n_layer, ...) are fl_train_freeze_setup's */
+    REQUIRE(c->freeze_layers >= 0, "train.freeze_layers must be >= 0 (the lowest k encoder blocks; 0: off)");
+    REQUIRE(c->freeze_encoder == 0 || c->freeze_encoder == 1, "train.freeze_encoder must be 0 or 1");
+    REQUIRE(c->reinit_top >= 0, "train.reinit_top must be >= 0 (the top m encoder blocks; 0: off)");
+    REQUIRE(c->layer_lr_decay > 0 && c->layer_lr_decay <= 1,
+            "train.layer_lr_decay must be in (0, 1] (1: off; e.g. 0.8 gives the block below the top 0.8 x train.lr)");
     return FL_OK;
 }
 

@@ -16,6 +16,11 @@ typedef struct {
     int threads;       /* 0: OpenMP's default */
     int max_nonfinite; /* stop after this many non-finite steps in a row */
     int loss_after;    /* token id: the loss counts only targets after it in their document; -1 off */
+    /* fine-tuning controls (train/freeze.h) */
+    int freeze_layers;    /* the lowest k encoder blocks and, when k >= 1, the embeddings are frozen */
+    int freeze_encoder;   /* 1: only the FTP head (projection, decoder) trains */
+    int reinit_top;       /* a --init-from run redraws its top m encoder blocks */
+    float layer_lr_decay; /* block l of L: lr x decay^(L-1-l), embeddings decay^L, the rest 1 */
 } fl_train_config;
 
 void fl_train_config_default(fl_train_config *c);

@@ -17,6 +17,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/run_dir.h"
 #include "ckpt/run_state.h"
+#include "train/freeze.h"
 #include "train/loss_mask.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -296,6 +297,8 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
                        "is %d; set model.vocab_size=%d, or leave it out (it defaults to the data's)",
                        o->data_dir, s->man.vocab_size, s->man.vocab_size - 1, c->vocab_size, s->man.vocab_size);
     if ((st = fl_train_config_validate(&s->tc, err))) return st;
+    if ((st = fl_train_freeze_setup(s->m, s->adam, &s->tc, o->init_from != NULL, o->resume != NULL, o->log, err)))
+        return st;
 #ifdef _OPENMP
     if (s->tc.threads > 0) omp_set_num_threads(s->tc.threads);
 #endif
@@ -392,7 +395,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
             size_t n = (size_t)(last->grad - g) + last->numel;
             for (size_t i = 0; i < n; i++) g[i] /= (float)s.tc.grad_accum;
         }
-        float norm = fl_clip_grad_norm(s.m, s.tc.grad_clip);
+        float norm = fl_train_clip_trainable(s.m, s.adam, s.tc.grad_clip); /* frozen tensors left out */
         int skipped = !isfinite(loss) || !isfinite(norm);
         float lr = fl_train_lr(&s.tc, (int)s.step);
         if (!skipped) {
