@@ -65,7 +65,7 @@ check "summary: the lens by both paths per block, NC1-NC4 and the direction shar
 
 # ---- the page: section 6 with its numbers
 f4() { json "$T/r.json" "Number($1).toFixed(4)"; }
-row="<tr><td>block 2</td><td>$(f4 "j.pairs[0].gpt.toplayer.lens.loss[1]")</td><td>$(f4 "j.pairs[0].ftp.toplayer.lens.loss[1]")</td><td>$(f4 "j.pairs[0].ftp.toplayer.lens.decoder_step0.loss[1]")</td>"
+row="<tr class=\"lens\"><td>block 2</td><td>$(f4 "j.pairs[0].gpt.toplayer.lens.loss[1]")</td><td>$(f4 "j.pairs[0].ftp.toplayer.lens.loss[1]")</td><td>$(f4 "j.pairs[0].ftp.toplayer.lens.decoder_step0.loss[1]")</td>"
 check "page: section 6, the lens charts (loss and entropy, three curves) and table with the JSON's numbers" \
     'grep -q "<h2>6. Inside the top layer</h2>" "$T/r.html" && grep -qF "$row" "$T/r.html" &&
      grep -q "Logit lens loss by block" "$T/r.html" && grep -q "Logit lens entropy by block" "$T/r.html" &&

@@ -51,7 +51,7 @@ static void lens(FILE *f, const fl_compare_result *r) {
         for (int k = 0; k < 3; k++) fprintf(f, "<th>%s %s</th>", name[k], e ? "entropy" : "loss");
     fputs("</tr>\n", f);
     for (int l = 0; l < L; l++) {
-        fprintf(f, "<tr><td>block %d</td>", l + 1);
+        fprintf(f, "<tr class=\"lens\"><td>block %d</td>", l + 1);
         for (int k = 0; k < 6; k++) fprintf(f, "<td>%.4f</td>", v[(size_t)k * L + l]);
         fputs("</tr>\n", f);
     }
@@ -108,7 +108,7 @@ static void cka(FILE *f, const fl_compare_result *r) {
         if (!r->pairs[i].dropped) fprintf(f, "<th>seed %d</th>", i + 1);
     fputs(n > 1 ? "<th>mean</th></tr>\n" : "</tr>\n", f);
     for (int l = 0; l < la && l < lb; l++) {
-        fprintf(f, "<tr><td>%s</td>", names[l]);
+        fprintf(f, "<tr class=\"cka\"><td>%s</td>", names[l]);
         for (int i = 0; i < r->n_pairs; i++)
             if (!r->pairs[i].dropped) fprintf(f, "<td>%.4f</td>", r->pairs[i].cka.cka.cka[(size_t)l * lb + l]);
         if (n > 1) fprintf(f, "<td>%.4f</td>", m[(size_t)l * lb + l]);
