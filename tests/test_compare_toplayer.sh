@@ -89,7 +89,7 @@ check "page: the neuron tables, each direction's share and its + and - tokens, e
           (d.positive.every(ascii) ? d.positive.map((t) => e(t.text)).join(\"\") : \"\")) &&
           d.negative.filter(ascii).every((t) => h.includes(e(t.text))) && h.includes(\"<th>GPT direction</th>\"))")" = true ]'
 check "page: token text never opens a tag (the corpus is C and Markdown: < and & are escaped)" \
-    '! sed -n "/<table class=\"neurons\">/,/<\/table>/p" "$T/r.html" | sed "s/<[/]*\(table\|tr\|td\|th\|code\)[^>]*>//g" | grep -q "[<>]"'
+    '! sed -n "/<table class=\"neurons\">/,/<\/table>/p" "$T/r.html" | sed "s/<[/]*\(table\|tr\|td\|th\|code\|span\)[^>]*>//g" | grep -q "[<>]"'
 if render_report "$T/r.html"; then
     check "headless Chromium renders section 6 (heat map cells in the DOM) without console errors" \
         '[ "$(grep -o "class=\"cell\"" "$T/dom" | wc -l)" = 9 ] && grep -q "6. Inside the top layer" "$T/dom" && render_clean' ||

@@ -11,6 +11,7 @@
 
 #include "eval/compare/html.h"
 #include "eval/compare/svg.h"
+#include "util/json.h"
 
 /* A summary metric's mean for one model (NAN when absent). */
 static double mean_of(const fl_compare_result *r, const char *prefix, int level, int ftp) {
@@ -28,8 +29,10 @@ static void lens(FILE *f, const fl_compare_result *r) {
         free(v);
         return;
     }
-    /* series: GPT through the tied head, FTP through the tied head, FTP through decoder step 0 */
+    /* series: GPT through the tied head, FTP through the tied head, FTP through decoder step 0
+     * (short names in the charts' legends, which hold about 17 characters) */
     static const char *const name[3] = {"GPT", "FTP (tied head)", "FTP (decoder step 0)"};
+    static const char *const legend[3] = {"GPT", "FTP tied head", "FTP dec. step 0"};
     static const char *const colour[3] = {"#1f77b4", "#ff7f0e", "#a63603"};
     const char *prefix[2][3] = {{FL_CMP_LENS, FL_CMP_LENS, FL_CMP_OWN}, {FL_CMP_LENS_ENT, FL_CMP_LENS_ENT, FL_CMP_OWN_ENT}};
     for (int e = 0; e < 2; e++)
@@ -42,7 +45,7 @@ static void lens(FILE *f, const fl_compare_result *r) {
           f);
     for (int e = 0; e < 2; e++) {
         fl_svg_series s[3];
-        for (int k = 0; k < 3; k++) s[k] = (fl_svg_series){name[k], colour[k], NULL, v + (size_t)(e * 3 + k) * L, L};
+        for (int k = 0; k < 3; k++) s[k] = (fl_svg_series){legend[k], colour[k], NULL, v + (size_t)(e * 3 + k) * L, L};
         fl_svg_lines(f, e ? "Logit lens entropy by block" : "Logit lens loss by block", "block",
                      e ? "entropy (nats)" : "cross-entropy of x_t+1 (nats)", s, 3);
     }
@@ -118,17 +121,19 @@ static void cka(FILE *f, const fl_compare_result *r) {
     free(m), free(names), free(rows);
 }
 
-/* A token's text, escaped, with its spaces and newlines made visible (a BPE token often starts with one). */
+/* A token's text, escaped, with its spaces and newlines made visible (a BPE token often starts with
+ * one) and a byte that is not part of a whole UTF-8 character (byte-level BPE splits them) as \xNN. */
 static void token(FILE *f, const fl_tokenizer *tok, int32_t id) {
     size_t n = 0;
     const unsigned char *b = tok ? fl_tokenizer_token_bytes(tok, id, &n) : NULL;
     fputs("<code>", f);
     if (!b) fprintf(f, "#%d", (int)id);
-    for (size_t i = 0, from = 0; b && i <= n; i++) {
-        if (i < n && b[i] != ' ' && b[i] != '\n') continue;
-        fl_html_text_n(f, (const char *)b + from, i - from);
-        if (i < n) fputs(b[i] == ' ' ? "&#x2423;" : "&#x21B5;", f);
-        from = i + 1;
+    for (size_t i = 0; b && i < n;) {
+        const size_t len = b[i] < 0x80 ? 1 : fl_utf8_len(b + i, n - i);
+        if (b[i] == ' ' || b[i] == '\n') fputs(b[i] == ' ' ? "&#x2423;" : "&#x21B5;", f);
+        else if (!len) fprintf(f, "<span class=\"byte\">\\x%02X</span>", b[i]);
+        else fl_html_text_n(f, (const char *)b + i, len);
+        i += len ? len : 1;
     }
     fputs("</code> ", f);
 }
@@ -136,7 +141,8 @@ static void token(FILE *f, const fl_tokenizer *tok, int32_t id) {
 static void neurons(FILE *f, const fl_compare_result *r) {
     fprintf(f, "<h3>The tied head's tokens for h<sub>t</sub>'s principal directions (seed %d)</h3>\n<p>Each "
                "direction's share of h<sub>t</sub>'s variance and the tokens whose head rows point furthest along "
-               "it (+) and against it (&minus;); &#x2423; is a space, &#x21B5; a newline.</p>\n",
+               "it (+) and against it (&minus;); &#x2423; is a space, &#x21B5; a newline, \\xNN a byte of a character "
+               "split between tokens.</p>\n",
             r->first + 1);
     for (int k = 0; k < 2; k++) {
         const fl_compare_side *s = &r->pairs[r->first].side[k];
