@@ -3,8 +3,9 @@
  * seed i of FTP; fl_compare_run matches each pair at its own target (each run's
  * checkpoint closest to a shared validation loss), checks that every run trains
  * the same encoder, reads identical windows for every model, sets up the IDF and
- * the topic classifier once, runs every measure on every model (and countdown
- * pass@1 on countdown pairs, matched on their own loss), and summarises each
+ * the topic classifier once, runs every measure on every model (the top-layer
+ * instruments too, and CKA between each pair's two models; countdown pass@1 on
+ * countdown pairs, matched on their own loss), and summarises each
  * metric over the seeds (mean with a t-interval, the paired difference FTP - GPT,
  * summary.h). The writers turn the result into a self-contained HTML page
  * (inline SVG) and a JSON file. */
