@@ -1,4 +1,5 @@
-// Markdown table of a `futurelm compare` JSON file (format version 2): one row per metric of its
+// Markdown table of a `futurelm compare` JSON file (format version 2 or 3; 3 adds the top-layer
+// instruments, whose summary metrics are rows like any other): one row per metric of its
 // summary, with the names the HTML report uses: each model's mean over seeds with its 95% t-interval,
 // the paired difference FTP - GPT with its interval and sign count, and every seed's value.
 //   node scripts/results-table.js runs/reproduce/report.json

@@ -45,13 +45,17 @@ done
 check "compare --gpt A B --ftp C D: a report and its JSON" '[ $? = 0 ] && [ -s "$T/rep/r.html" ] && [ -s "$T/rep/r.json" ]' ||
     cat "$T/err"
 # every summary entry: two values per model (the pairs' own numbers), their mean, the
-# interval mean +- 12.7062 s / sqrt 2, the difference's mean/interval and sign count
+# interval mean +- 12.7062 s / sqrt 2, the difference's mean/interval and sign count; to 1e-6 of
+# the values' own scale, since the JSON prints 9 digits and a difference of two perplexities near
+# 258 (an interval bound near 3.9) carries their rounding, times t = 12.7, not its own
 stats='
-const t1 = 12.706204736174707, close = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+const t1 = 12.706204736174707, close = (a, b, scale) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b), scale);
 const st = (v) => { const m = (v[0] + v[1]) / 2, s = Math.abs(v[0] - v[1]) / Math.SQRT2; return [m, m - t1 * s / Math.SQRT2, m + t1 * s / Math.SQRT2]; };
-const ok1 = (o, v) => { const [m, lo, hi] = st(v); return o.n === 2 && close(o.mean, m) && close(o.ci_lo, lo) && close(o.ci_hi, hi); };
-j.summary.every((e) => e.gpt.values.length === 2 && e.ftp.values.length === 2 && ok1(e.gpt, e.gpt.values) && ok1(e.ftp, e.ftp.values) &&
-  ok1(e.ftp_minus_gpt, [0, 1].map((i) => e.ftp.values[i] - e.gpt.values[i])) &&
+const big = (v) => Math.max(...v.map(Math.abs));
+const ok1 = (o, v, scale) => { const [m, lo, hi] = st(v); return o.n === 2 && close(o.mean, m, scale) && close(o.ci_lo, lo, scale) && close(o.ci_hi, hi, scale); };
+j.summary.every((e) => e.gpt.values.length === 2 && e.ftp.values.length === 2 && ok1(e.gpt, e.gpt.values, big(e.gpt.values)) &&
+  ok1(e.ftp, e.ftp.values, big(e.ftp.values)) &&
+  ok1(e.ftp_minus_gpt, [0, 1].map((i) => e.ftp.values[i] - e.gpt.values[i]), big(e.gpt.values.concat(e.ftp.values))) &&
   e.ftp_minus_gpt.ftp_higher + e.ftp_minus_gpt.ftp_lower + e.ftp_minus_gpt.ties === 2 &&
   e.ftp_minus_gpt.ftp_higher === [0, 1].filter((i) => e.ftp.values[i] > e.gpt.values[i]).length)'
 check "summary: per-seed values, mean, 95% t-interval (t 12.7062 for 2 seeds), paired difference and sign count" \

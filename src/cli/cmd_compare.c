@@ -17,10 +17,12 @@ static const char ABOUT[] =
     "Compares GPT and FTP runs at matched next-token validation loss (docs/design.md 4), one run per seed:\n"
     "seed i of GPT (--gpt) is paired with seed i of FTP (--ftp); GPT_RUN FTP_RUN is the one-pair form. For each\n"
     "run the checkpoint (RUN/step_*) whose logged val_next_token_loss is closest to its pair's target, then\n"
-    "ppl, per-offset loss and the future bag-of-words probe, smoothness, topic probes, coherence and (with\n"
-    "countdown runs, paired the same way) countdown pass@1. Every metric is summarised over seeds: the mean\n"
-    "with a 95% t-interval and the paired difference FTP - GPT with a sign count. A pair with a run more than\n"
-    "--max-gap from its target is left out while another pair is at matched loss (docs/evaluation.md).\n"
+    "ppl, per-offset loss and the future bag-of-words probe, smoothness, topic probes, coherence, (with\n"
+    "countdown runs, paired the same way) countdown pass@1, and the top-layer instruments: logit lens, neural\n"
+    "collapse, head directions and CKA between each pair's GPT and FTP (--no-toplayer skips them). Every\n"
+    "metric is summarised over seeds: the mean with a 95% t-interval and the paired difference FTP - GPT with\n"
+    "a sign count. A pair with a run more than --max-gap from its target is left out while another pair is\n"
+    "at matched loss (docs/evaluation.md).\n"
     "Topic probes read --probe-data DIR when given; the shipped Brown/SpamAssassin sets are skipped on a\n"
     "corpus that does not include them (their numbers would measure transfer), and the report says so.\n"
     "Writes REPORT.html (self-contained, inline SVG charts) and a JSON file with every number.";
@@ -86,6 +88,7 @@ int cmd_compare(int argc, char **argv) {
     o.target = o.cd_target = NAN;             /* not given */
     run_lists l;
     memset(&l, 0, sizeof l);
+    int no_top = 0;
     const cli_opt opts[] = {
         {"report", 0, CLI_STRING, &report, 0, 0, NULL, "FILE", "the HTML page to write", CLI_REQUIRED},
         {"gpt", 0, CLI_PATHS, &l.gpt, 0, 0, NULL, "RUN", "the GPT runs, one per seed", 0},
@@ -100,6 +103,8 @@ int cmd_compare(int argc, char **argv) {
          "a run whose closest checkpoint is further than this from its pair's\ntarget is not at matched loss: its pair "
          "is left out (warned; all kept\nunder a warning when no pair is matched)", 0},
         {"refuse-gap", 0, CLI_FLAG, &o.refuse_gap, 0, 0, NULL, NULL, "make that gap an error instead", 0},
+        {"no-toplayer", 0, CLI_FLAG, &no_top, 0, 0, NULL, NULL,
+         "skip the logit lens, neural collapse, CKA and head directions (section 6)", 0},
         {"data", 0, CLI_STRING, &o.data, 0, 0, NULL, "DIR", "data folder (default: the GPT checkpoint's state.json data_dir)",
          0},
         {"windows", 0, CLI_LONG, &o.windows, 1, 1L << 30, NULL, "K", "validation windows", 0},
@@ -127,6 +132,7 @@ int cmd_compare(int argc, char **argv) {
     const cli_pos pos[] = {{"GPT_RUN FTP_RUN", NULL, &l.pos, 0}, {0}};
     const cli_spec spec = {"compare", ABOUT, opts, pos, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
+    o.toplayer = !no_top;
     int rc = run(&spec, &o, &l, report, json, sets);
     cli_list *lists[] = {&l.gpt, &l.ftp, &l.cd_gpt, &l.cd_ftp, &l.pos};
     for (int i = 0; i < 5; i++) cli_list_free(lists[i]);

@@ -22,6 +22,8 @@ void fl_compare_opts_default(fl_compare_opts *o) {
     fl_offsets_opts_default(&o->offsets);
     fl_coherence_opts_default(&o->coherence);
     fl_countdown_opts_default(&o->countdown);
+    o->toplayer = 1;
+    fl_top_opts_default(&o->top);
 }
 
 /* A progress line or note on o->log. */
@@ -240,18 +242,34 @@ static fl_compare_pair *new_pairs(const char *const *g, const char *const *f, in
     return p;
 }
 
+/* One kept pair: both models open together, every measure on each, then CKA between them. */
+static fl_status measure_pair(const fl_compare_opts *o, fl_compare_result *r, fl_compare_pair *p,
+                              const shared_inputs *in, fl_error *err) {
+    fl_eval_ckpt ck[2];
+    memset(ck, 0, sizeof ck);
+    fl_status st = FL_OK;
+    for (int k = 0; k < 2 && !st; k++) st = fl_eval_ckpt_open(p->side[k].pick.dir, &ck[k], err);
+    for (int k = 0; k < 2 && !st; k++) {
+        st = measure(o, r, &p->side[k], ck[k].m, in, err);
+        if (!st && o->toplayer) {
+            say(o, "compare: %s: logit lens, neural collapse, head directions\n", p->side[k].label);
+            st = fl_compare_top_side(o, &p->side[k], ck[k].m, &in->val, err);
+        }
+    }
+    if (!st && o->toplayer) {
+        say(o, "compare: CKA between GPT and FTP\n");
+        st = fl_compare_top_cka(o, p, ck[0].m, ck[1].m, &in->val, err);
+    }
+    for (int k = 0; k < 2; k++) fl_eval_ckpt_close(&ck[k]);
+    return st;
+}
+
 static fl_status measure_pairs(const fl_compare_opts *o, fl_compare_result *r, const shared_inputs *in, fl_error *err) {
     fl_status st = FL_OK;
     for (int i = 0; i < r->n_pairs && !st; i++) {
         if (r->pairs[i].dropped) continue;
         if (r->n_pairs > 1) say(o, "compare: seed %d of %d\n", i + 1, r->n_pairs);
-        for (int k = 0; k < 2 && !st; k++) {
-            fl_compare_side *s = &r->pairs[i].side[k];
-            fl_eval_ckpt ck;
-            if ((st = fl_eval_ckpt_open(s->pick.dir, &ck, err))) break;
-            st = measure(o, r, s, ck.m, in, err);
-            fl_eval_ckpt_close(&ck);
-        }
+        st = measure_pair(o, r, &r->pairs[i], in, err);
     }
     for (int i = 0; i < r->n_cd && !st; i++)
         for (int k = 0; k < 2 && !st && !r->cd[i].dropped; k++) st = countdown(o, &r->cd[i].side[k], err);
@@ -270,7 +288,7 @@ fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_erro
 #ifdef _OPENMP
     if (o->threads > 0) omp_set_num_threads(o->threads);
 #endif
-    r->n_pairs = o->n_gpt, r->n_cd = o->n_cd_gpt, r->max_gap = o->max_gap;
+    r->n_pairs = o->n_gpt, r->n_cd = o->n_cd_gpt, r->max_gap = o->max_gap, r->toplayer = o->toplayer;
     r->pairs = new_pairs(o->gpt_runs, o->ftp_runs, r->n_pairs);
     r->cd = new_pairs(o->cd_gpt, o->cd_ftp, r->n_cd);
     fl_status st = !r->pairs || !r->cd ? fl_fail(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
@@ -284,7 +302,7 @@ fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_erro
     if (!st) st = fl_compare_summarise(r, &r->summary, err);
     fl_topic_clf_free(in.clf);
     fl_idf_free(in.idf);
-    fl_tokenizer_free(in.tok);
+    r->tok = in.tok; /* the report names tokens with it; freed with the result */
     fl_windows_free(&in.val);
     fl_windows_free(&in.train);
     if (st) fl_compare_result_free(r);
@@ -299,7 +317,9 @@ static void free_pairs(fl_compare_pair *p, int n, int n_sets) {
             fl_ckpt_pick_free(&s->pick);
             fl_smooth_result_free(&s->sm);
             for (int d = 0; d < n_sets; d++) fl_probe_eval_result_free(&s->probe[d]);
+            fl_top_result_free(&s->lens), fl_top_result_free(&s->col), fl_top_result_free(&s->neu);
         }
+    for (int i = 0; p && i < n; i++) fl_top_result_free(&p[i].cka);
     free(p);
 }
 
@@ -307,5 +327,6 @@ void fl_compare_result_free(fl_compare_result *r) {
     free_pairs(r->pairs, r->n_pairs, r->n_sets);
     free_pairs(r->cd, r->n_cd, 0);
     fl_compare_summary_free(&r->summary);
+    fl_tokenizer_free(r->tok);
     memset(r, 0, sizeof *r);
 }

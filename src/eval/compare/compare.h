@@ -3,8 +3,9 @@
  * seed i of FTP; fl_compare_run matches each pair at its own target (each run's
  * checkpoint closest to a shared validation loss), checks that every run trains
  * the same encoder, reads identical windows for every model, sets up the IDF and
- * the topic classifier once, runs every measure on every model (and countdown
- * pass@1 on countdown pairs, matched on their own loss), and summarises each
+ * the topic classifier once, runs every measure on every model (the top-layer
+ * instruments too, and CKA between each pair's two models; countdown pass@1 on
+ * countdown pairs, matched on their own loss), and summarises each
  * metric over the seeds (mean with a t-interval, the paired difference FTP - GPT,
  * summary.h). The writers turn the result into a self-contained HTML page
  * (inline SVG) and a JSON file. */
@@ -19,6 +20,7 @@
 #include "eval/measures/loss.h"
 #include "eval/measures/smoothness.h"
 #include "eval/measures/topic_probe.h"
+#include "eval/measures/toplayer.h"
 #include "futurelm.h"
 
 #define FL_COMPARE_MAX_SETS 4   /* --probe-data and the three shipped sets */
@@ -52,6 +54,8 @@ typedef struct {
     fl_offsets_opts offsets;       /* the per-offset loss and bag-of-words probe (train_windows, bow_rows) */
     fl_coherence_opts coherence;   /* prompts (max_prompts), the idf's train windows, the classifier */
     fl_countdown_opts countdown;
+    int toplayer;                  /* 1 (default): the top-layer instruments on every kept pair (toplayer.c) */
+    fl_top_opts top;               /* their positions, classes, directions (fl_top_opts_default; base unused) */
     FILE *log;                     /* progress lines and notes (NULL: quiet) */
 } fl_compare_opts;
 void fl_compare_opts_default(fl_compare_opts *o);
@@ -73,12 +77,14 @@ typedef struct {
     fl_probe_eval_result probe[FL_COMPARE_MAX_SETS];
     fl_coherence_result coh;
     fl_countdown_result cd;
+    fl_top_result lens, col, neu; /* the logit lens, neural collapse, head directions (kind set; o->toplayer) */
 } fl_compare_side;
 
 /* Seed i: GPT run i against FTP run i at the pair's target. */
 typedef struct {
     double target;
     fl_compare_side side[2]; /* GPT, FTP */
+    fl_top_result cka;       /* linear CKA, GPT's levels (rows) against FTP's (columns), on the same windows */
     int dropped;             /* not at matched loss while another pair is: measured not, left out of the statistics */
 } fl_compare_pair;
 
@@ -96,6 +102,8 @@ typedef struct {
     char probe_notes[FL_COMPARE_MAX_NOTES][900]; /* what the probes read and whether the run trained on it */
     int n_probe_notes;
     fl_compare_summary summary;  /* every metric over the kept pairs */
+    int toplayer;                /* the top-layer instruments were run (the options') */
+    fl_tokenizer *tok;           /* the runs' tokenizer, for token text in the report (owned) */
 } fl_compare_result;
 
 fl_status fl_compare_run(const fl_compare_opts *o, fl_compare_result *r, fl_error *err);
@@ -112,6 +120,22 @@ fl_status fl_compare_relate_sets(const fl_compare_opts *o, const char *data, fl_
 /* Every metric of the report over the kept pairs (summary.c); fl_compare_run calls it. */
 fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *s, fl_error *err);
 void fl_compare_result_free(fl_compare_result *r);
+
+/* toplayer.c. The logit lens, neural collapse and head directions of one side's
+ * model on the compare windows (o->top's positions and classes). */
+fl_status fl_compare_top_side(const fl_compare_opts *o, fl_compare_side *s, fl_model *m, const fl_windows *val,
+                              fl_error *err);
+/* Linear CKA between a pair's GPT model (rows) and FTP model (columns) on the same windows. */
+fl_status fl_compare_top_cka(const fl_compare_opts *o, fl_compare_pair *p, fl_model *gpt, fl_model *ftp,
+                             const fl_windows *val, fl_error *err);
+/* The mean CKA matrix over the kept pairs into out [levels_a * levels_b] (NULL: sizes only); returns
+ * the pairs averaged (0: no CKA was run). */
+int fl_compare_cka_mean(const fl_compare_result *r, double *out, int *levels_a, int *levels_b);
+/* JSON: a side's ,"toplayer":{"lens":..,"collapse":..,"neurons":..}; a pair's ,"cka":{..}; the
+ * report's ,"cka_mean":{..}. Nothing when the instruments were not run. */
+void fl_compare_top_json_side(FILE *f, const fl_compare_result *r, const fl_compare_side *s);
+void fl_compare_top_json_pair(FILE *f, const fl_compare_result *r, const fl_compare_pair *p);
+void fl_compare_top_json(FILE *f, const fl_compare_result *r);
 
 /* The JSON file (one object, newline-terminated) and the HTML page (which names
  * json_name as where the numbers are). */

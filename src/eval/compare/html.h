@@ -14,7 +14,8 @@ void fl_compare_seed_chart(FILE *f, const fl_compare_result *r, const char *titl
                            const char *prefix, double ymin, double ymax, const double *ref);
 /* "0.1234 [0.1000, 0.1468]", or "0.1234 (n=1: no interval)". */
 void fl_compare_html_stat(FILE *f, const fl_seed_stats *s);
-/* The report's sections 1-5. */
+/* The report's sections 1-5, then 6 (html_top.c: the top-layer instruments). */
 void fl_compare_html_sections(FILE *f, const fl_compare_result *r);
+void fl_compare_html_top(FILE *f, const fl_compare_result *r);
 
 #endif

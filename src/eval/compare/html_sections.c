@@ -1,4 +1,4 @@
-/* The five sections of compare's page (docs/design.md 4.1-4.5): each claim's
+/* The first five sections of compare's page (docs/design.md 4.1-4.5): each claim's
  * metrics over seeds as charts of every seed beside the mean and its
  * interval, and the detail (histograms, traces, samples, bootstrap intervals)
  * of the first pair in the statistics. */
@@ -236,4 +236,5 @@ void fl_compare_html_sections(FILE *f, const fl_compare_result *r) {
     probes(f, r);
     coherence(f, r);
     countdown(f, r);
+    fl_compare_html_top(f, r);
 }

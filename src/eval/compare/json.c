@@ -49,6 +49,7 @@ static void json_side(FILE *f, const fl_compare_side *s, const fl_compare_result
         }
         fprintf(f, "},\"coherence\":");
         fl_json_coherence(f, &s->coh);
+        fl_compare_top_json_side(f, r, s);
     }
     if (cd) {
         const fl_compare_side *c = &cd->side[k];
@@ -68,6 +69,7 @@ static void json_pairs(FILE *f, const fl_compare_result *r, const fl_compare_pai
         fprintf(f, "%s{\"seed_index\":%d,\"target_loss\":", i ? "," : "", i + 1);
         fl_json_num(f, p[i].target);
         fprintf(f, ",\"dropped\":%s", p[i].dropped ? "true" : "false");
+        if (!cd) fl_compare_top_json_pair(f, r, &p[i]);
         for (int k = 0; k < 2; k++) {
             fprintf(f, ",\"%s\":", k ? "ftp" : "gpt");
             if (!cd) {
@@ -123,7 +125,7 @@ static void json_summary(FILE *f, const fl_compare_summary *S) {
 
 void fl_compare_write_json(FILE *f, const fl_compare_result *r) {
     const fl_compare_pair *p = &r->pairs[r->first], *cd = r->n_cd ? &r->cd[r->cd_first] : NULL;
-    fprintf(f, "{\"format\":\"futurelm-compare\",\"version\":2,\"seeds\":%d,\"pairs_kept\":%d,"
+    fprintf(f, "{\"format\":\"futurelm-compare\",\"version\":3,\"seeds\":%d,\"pairs_kept\":%d,"
                "\"countdown_seeds\":%d,\"countdown_pairs_kept\":%d,",
             r->n_pairs, r->kept, r->n_cd, r->cd_kept);
     /* the first kept pair in version 1's fields, so a single-pair reader still works */
@@ -143,7 +145,9 @@ void fl_compare_write_json(FILE *f, const fl_compare_result *r) {
     else fputs("null", f);
     fprintf(f, ",\"probe_sets_skipped\":%s,\"probe_notes\":[", r->skipped_sets ? "true" : "false");
     for (int i = 0; i < r->n_probe_notes; i++) fputs(i ? "," : "", f), json_str(f, r->probe_notes[i]);
-    fprintf(f, "],\"summary\":[");
+    fprintf(f, "]");
+    fl_compare_top_json(f, r);
+    fprintf(f, ",\"summary\":[");
     json_summary(f, &r->summary);
     fprintf(f, "]}\n");
 }

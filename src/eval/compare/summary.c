@@ -13,8 +13,24 @@
 /* What a metric reads from one side of a pair; arg is the offset, level or set. */
 typedef enum {
     M_VAL, M_LOSS, M_PPL, M_OFFSET, M_BOW_RECALL, M_BOW_LOGLIK, M_RAW, M_CENTRED, M_SHARE, M_PROBE_MEAN,
-    M_PROBE_LAST, M_TFIDF, M_AGREE, M_DRIFT, M_PASS
+    M_PROBE_LAST, M_TFIDF, M_AGREE, M_DRIFT, M_PASS, M_LENS, M_LENS_ENT, M_OWN, M_OWN_ENT, M_NC, M_PC
 } metric_kind;
+
+/* The neural-collapse statistics the summary lists, in order (their names in nc_names). */
+static double nc_value(const fl_nc_stats *c, int i) {
+    const double v[] = {c->nc1, c->norm_cv, c->cos_mean, c->cos_std, c->nc3, c->nc4};
+    return v[i];
+}
+static const char *const nc_names[] = {"NC1 Tr(Sw Sb+)/K", "NC2 norm CV", "NC2 cosine mean", "NC2 cosine std",
+                                       "NC3 self-duality", "NC4 nearest-mean agreement"};
+enum { N_NC = sizeof nc_names / sizeof *nc_names, N_PC = 3 /* principal directions summarised */ };
+
+/* Level l of the lens; own: each model's own next-token path (GPT: the tied head; FTP: decoder step 0). */
+static double lens_value(const fl_lens_result *l, int lev, int own, int entropy) {
+    if (lev >= l->levels) return NAN;
+    const int k = (own && l->has_decoder ? l->levels : 0) + lev;
+    return entropy ? l->entropy[k] : l->loss[k];
+}
 
 static double value(const fl_compare_side *s, metric_kind k, int arg) {
     switch (k) {
@@ -33,6 +49,13 @@ static double value(const fl_compare_side *s, metric_kind k, int arg) {
     case M_AGREE: return s->coh.model.agreement;
     case M_DRIFT: return s->coh.model.drift;
     case M_PASS: return s->cd.pass_rate;
+    case M_LENS: case M_LENS_ENT: case M_OWN: case M_OWN_ENT:
+        return lens_value(&s->lens.lens, arg, k == M_OWN || k == M_OWN_ENT, k == M_LENS_ENT || k == M_OWN_ENT);
+    case M_NC: return s->col.col.nc.K ? nc_value(&s->col.col.nc, arg) : NAN;
+    case M_PC: {
+        const fl_neurons_result *n = &s->neu.neu;
+        return arg < n->n_dirs && n->total_variance > 0 ? n->dirs[arg].variance / n->total_variance : NAN;
+    }
     }
     return NAN;
 }
@@ -73,6 +96,24 @@ static fl_status add(fl_compare_summary *S, const fl_compare_pair *pairs, int n,
     return FL_OK;
 }
 
+/* The top-layer instruments: the lens at every level by both paths, NC1-NC4, the leading directions' shares. */
+static fl_status summarise_top(fl_compare_summary *S, const fl_compare_result *r, fl_error *err) {
+    const fl_compare_pair *p = r->pairs;
+    const int n = r->n_pairs;
+    const fl_compare_side *g = &p[r->first].side[0];
+    static const metric_kind lens[4] = {M_LENS, M_OWN, M_LENS_ENT, M_OWN_ENT};
+    static const char *const lens_name[4] = {FL_CMP_LENS, FL_CMP_OWN, FL_CMP_LENS_ENT, FL_CMP_OWN_ENT};
+    fl_status st = FL_OK;
+    for (int k = 0; k < 4 && !st; k++)
+        for (int l = 0; l < g->lens.lens.levels && !st; l++)
+            st = add(S, p, n, "toplayer", FL_BETTER_NONE, lens[k], l, err, "%sblock %d", lens_name[k], l + 1);
+    for (int i = 0; i < N_NC && !st; i++)
+        st = add(S, p, n, "toplayer", FL_BETTER_NONE, M_NC, i, err, FL_CMP_NC "%s", nc_names[i]);
+    for (int i = 0; i < N_PC && i < g->neu.neu.n_dirs && !st; i++)
+        st = add(S, p, n, "toplayer", FL_BETTER_NONE, M_PC, i, err, FL_CMP_PC "%d", i + 1);
+    return st;
+}
+
 fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *S, fl_error *err) {
     memset(S, 0, sizeof *S);
     const fl_compare_pair *p = r->pairs;
@@ -104,6 +145,7 @@ fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *S
     if (!st) st = add(S, p, n, "coherence", FL_BETTER_HIGHER, M_TFIDF, 0, err, "%s", FL_CMP_TFIDF);
     if (!st) st = add(S, p, n, "coherence", FL_BETTER_HIGHER, M_AGREE, 0, err, "%s", FL_CMP_AGREE);
     if (!st) st = add(S, p, n, "coherence", FL_BETTER_HIGHER, M_DRIFT, 0, err, "%s", FL_CMP_DRIFT);
+    if (!st && r->toplayer) st = summarise_top(S, r, err);
     if (!st && r->n_cd) st = add(S, r->cd, r->n_cd, "countdown", FL_BETTER_HIGHER, M_PASS, 0, err, "%s", FL_CMP_PASS);
     if (st) fl_compare_summary_free(S);
     return st;

@@ -21,12 +21,18 @@
 #define FL_CMP_AGREE "coherence: topic agreement"
 #define FL_CMP_DRIFT "coherence: first/second-half cosine"
 #define FL_CMP_PASS "countdown pass@1"
+#define FL_CMP_LENS "logit lens loss (tied head), "           /* + "block 1" .. "block L" */
+#define FL_CMP_LENS_ENT "logit lens entropy (tied head), "    /* + level */
+#define FL_CMP_OWN "logit lens loss (own next-token path), " /* + level: FTP through decoder step 0 */
+#define FL_CMP_OWN_ENT "logit lens entropy (own next-token path), "
+#define FL_CMP_NC "neural collapse "                         /* + "NC1" ... (summary.c) */
+#define FL_CMP_PC "h_t variance share, principal direction " /* + "1" .. */
 
 typedef enum { FL_BETTER_NONE = 0, FL_BETTER_HIGHER = 1, FL_BETTER_LOWER = -1 } fl_better;
 
 typedef struct {
     char name[80];       /* "CE at offset k=2", "adjacent cosine, block 1", ... */
-    const char *section; /* "loss", "offsets", "smoothness", "probes", "coherence", "countdown" */
+    const char *section; /* "loss", "offsets", "smoothness", "probes", "coherence", "countdown", "toplayer" */
     fl_better better;    /* which way is better, where the paper says (smoothness: higher = smoother) */
     int n;               /* pairs (text or countdown), dropped ones included as NAN */
     double *gpt, *ftp;   /* [n], malloc'd; NAN for a dropped pair or a value that could not be computed */

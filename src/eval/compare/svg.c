@@ -9,8 +9,8 @@
 
 /* Model output is arbitrary bytes: an invalid UTF-8 sequence becomes U+FFFD, so
  * the page is valid UTF-8 whatever a model wrote. */
-void fl_html_text(FILE *f, const char *s) {
-    for (size_t left = strlen(s); *s; s++, left--) {
+void fl_html_text_n(FILE *f, const char *s, size_t n) {
+    for (size_t left = n; left; s++, left--) {
         if ((unsigned char)*s >= 0x80) {
             size_t len = fl_utf8_len((const unsigned char *)s, left);
             if (!len) fputs("\xEF\xBF\xBD", f);
@@ -23,11 +23,13 @@ void fl_html_text(FILE *f, const char *s) {
         case '&': fputs("&amp;", f); break;
         case '"': fputs("&quot;", f); break;
         default:
-            /* control bytes are not allowed in HTML text */
+            /* control bytes (a token's NUL too) are not allowed in HTML text */
             if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t') fputc(*s, f);
         }
     }
 }
+
+void fl_html_text(FILE *f, const char *s) { fl_html_text_n(f, s, strlen(s)); }
 
 enum { W = 560, H = 300, ML = 60, MR = 130, MT = 30, MB = 45 };
 
@@ -230,4 +232,72 @@ void fl_svg_seeds(FILE *f, const char *title, const char *ylabel, const char *co
     if (ref) leg[nl++] = (fl_svg_series){"reference", "#2ca02c", NULL, NULL, 0};
     legend(f, leg, nl);
     fputs("</svg>\n", f);
+}
+
+/* A colour of the heat map's scale at u in [0, 1]: white, through mid blue, to dark blue. */
+static void heat_colour(double u, char out[8]) {
+    static const double stop[3][3] = {{247, 251, 255}, {107, 174, 214}, {8, 48, 107}};
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    const int k = u < 0.5 ? 0 : 1;
+    const double w = u < 0.5 ? u * 2 : (u - 0.5) * 2;
+    int c[3];
+    for (int i = 0; i < 3; i++) c[i] = (int)lround(stop[k][i] + w * (stop[k + 1][i] - stop[k][i]));
+    snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+void fl_svg_heatmap(FILE *f, const char *title, const char *xlabel, const char *ylabel, const char *const *rows,
+                    int nr, const char *const *cols, int nc, const double *v, double vmin, double vmax) {
+    enum { HL = 80, HT = 30, HB = 70, BAR = 90, HW = 560 };
+    const int avail_w = HW - HL - BAR, cell = nr > 0 && nc > 0 ? (avail_w / nc < 36 ? avail_w / nc : 36) : 36;
+    const int ph = cell * nr, hh = HT + ph + HB > 200 ? HT + ph + HB : 200, x0 = HL, y0 = HT;
+    if (!(vmax > vmin)) vmax = vmin + 1;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+               "font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"%d\" y=\"18\" font-size=\"13\" "
+               "font-weight=\"bold\">",
+            HW, hh, HW, hh, 10);
+    fl_html_text(f, title);
+    fputs("</text>\n", f);
+    for (int i = 0; i < nr; i++) {
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", x0 - 4, y0 + (i + 0.5) * cell + 4);
+        fl_html_text(f, rows[i]);
+        fputs("</text>", f);
+        for (int j = 0; j < nc; j++) {
+            const double x = v[(size_t)i * nc + j];
+            char col[8] = "#ffffff";
+            const double u = (x - vmin) / (vmax - vmin);
+            if (isfinite(x)) heat_colour(u, col);
+            fprintf(f, "<rect class=\"cell\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+                       "stroke=\"#fff\"><title>",
+                    x0 + j * cell, y0 + i * cell, cell, cell, col);
+            fl_html_text(f, rows[i]), fputs(" / ", f), fl_html_text(f, cols[j]);
+            fprintf(f, ": %.4f</title></rect>", x);
+            if (cell >= 30 && isfinite(x)) /* the value in the cell, dark on light, light on dark */
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" fill=\"%s\">%.2f</text>",
+                        x0 + (j + 0.5) * cell, y0 + (i + 0.5) * cell + 3, u > 0.6 ? "#fff" : "#000", x);
+        }
+        fputc('\n', f);
+    }
+    for (int j = 0; j < nc; j++) { /* column labels, turned so long level names fit */
+        const double cx = x0 + (j + 0.5) * cell + 3, cy = y0 + ph + 8;
+        fprintf(f, "<text transform=\"translate(%.1f %.1f) rotate(-45)\" text-anchor=\"end\">", cx, cy);
+        fl_html_text(f, cols[j]);
+        fputs("</text>", f);
+    }
+    fprintf(f, "\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", x0 + nc * cell / 2, hh - 6);
+    fl_html_text(f, xlabel);
+    fprintf(f, "</text>\n<text transform=\"translate(12 %d) rotate(-90)\" text-anchor=\"middle\">", y0 + ph / 2);
+    fl_html_text(f, ylabel);
+    fputs("</text>\n", f);
+    /* the colour scale: 20 steps from vmin (bottom) to vmax (top), labelled at both ends and the middle */
+    const int bx = x0 + nc * cell + 24, bh = ph > 120 ? ph : 120, steps = 20;
+    for (int k = 0; k < steps; k++) {
+        char col[8];
+        heat_colour((k + 0.5) / steps, col);
+        fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"14\" height=\"%.1f\" fill=\"%s\"/>", bx,
+                y0 + bh - (k + 1) * (double)bh / steps, (double)bh / steps + 0.5, col);
+    }
+    for (int k = 0; k <= 2; k++)
+        fprintf(f, "<text class=\"scale\" x=\"%d\" y=\"%.1f\">%g</text>", bx + 18, y0 + bh - k * bh / 2.0 + 4,
+                vmin + k * (vmax - vmin) / 2);
+    fputs("\n</svg>\n", f);
 }

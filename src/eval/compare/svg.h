@@ -2,6 +2,7 @@
  * self-contained file with no scripts to fail. */
 #ifndef FL_EVAL_COMPARE_SVG_H
 #define FL_EVAL_COMPARE_SVG_H
+#include <stddef.h>
 #include <stdio.h>
 
 /* Inline SVG charts for the report (self-contained, no scripts). */
@@ -31,7 +32,13 @@ typedef struct {
  * draws one dashed reference value per group (the human continuation's score). */
 void fl_svg_seeds(FILE *f, const char *title, const char *ylabel, const char *const *groups, int ng,
                   const fl_svg_seed_series *s, int ns, double ymin, double ymax, const double *ref);
-/* HTML-escaped text. */
+/* A heat map of v [nr, nc] (row-major; NAN: a white cell), rows labelled top to bottom, columns left
+ * to right, coloured from vmin (white) to vmax (dark blue) beside a colour scale; each cell's value in
+ * its tooltip, and printed in it when the cells are large enough. */
+void fl_svg_heatmap(FILE *f, const char *title, const char *xlabel, const char *ylabel, const char *const *rows,
+                    int nr, const char *const *cols, int nc, const double *v, double vmin, double vmax);
+/* HTML-escaped text (fl_html_text_n: n bytes, which may hold a NUL). */
 void fl_html_text(FILE *f, const char *s);
+void fl_html_text_n(FILE *f, const char *s, size_t n);
 
 #endif

@@ -109,5 +109,9 @@ fl_status fl_top_run(const fl_eval_ckpt *a, const fl_eval_ckpt *b, fl_top_kind k
 void fl_top_result_free(fl_top_result *r);
 void fl_top_write(FILE *f, int json, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const fl_tokenizer *tok,
                   const fl_top_result *r);
+/* The measure's own JSON object ({"positions":..} for r->kind), as fl_top_write's JSON holds it under
+ * "lens", "collapse", "cka" or "neurons": compare's report embeds the same objects. tok and task name
+ * tokens (either may be NULL). */
+void fl_top_write_json_body(FILE *f, const fl_tokenizer *tok, const fl_task *task, const fl_top_result *r);
 
 #endif

@@ -77,19 +77,9 @@ static void json_nums(FILE *f, const char *key, const double *x, int n) {
     fputc(']', f);
 }
 
-static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const namer *tok,
-                       const fl_top_result *r) {
-    static const char *const KEY[] = {"lens", "collapse", "cka", "neurons"};
-    fputs("{\"checkpoint\":", f);
-    json_str(f, a->dir);
-    fprintf(f, ",\"model\":\"%s\",\"step\":%ld", fl_model_get_config(a->m)->type == FL_MODEL_FTP ? "ftp" : "gpt", a->step);
-    if (b) {
-        fputs(",\"checkpoint_b\":", f);
-        json_str(f, b->dir);
-        fprintf(f, ",\"model_b\":\"%s\",\"step_b\":%ld", fl_model_get_config(b->m)->type == FL_MODEL_FTP ? "ftp" : "gpt",
-                b->step);
-    }
-    fprintf(f, ",\"%s\":{", KEY[r->kind]);
+/* The measure's own object, {...}: what `eval KIND --json` holds under its key. */
+static void json_body(FILE *f, const namer *tok, const fl_top_result *r) {
+    fputc('{', f);
     if (r->kind == FL_TOP_LENS) {
         const fl_lens_result *l = &r->lens;
         fprintf(f, "\"positions\":%ld,\"levels\":%d", l->positions, l->levels);
@@ -139,8 +129,30 @@ static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, co
         json_rows(f, tok, "directions", n->dirs, n->n_dirs, n);
         json_rows(f, tok, "coordinates", n->coords, n->n_coords, n);
     }
+    fputc('}', f);
+}
+
+void fl_top_write_json_body(FILE *f, const fl_tokenizer *tok, const fl_task *task, const fl_top_result *r) {
+    const namer nm = {tok, task};
+    json_body(f, &nm, r);
+}
+
+static void write_json(FILE *f, const fl_eval_ckpt *a, const fl_eval_ckpt *b, const namer *tok,
+                       const fl_top_result *r) {
+    static const char *const KEY[] = {"lens", "collapse", "cka", "neurons"};
+    fputs("{\"checkpoint\":", f);
+    json_str(f, a->dir);
+    fprintf(f, ",\"model\":\"%s\",\"step\":%ld", fl_model_get_config(a->m)->type == FL_MODEL_FTP ? "ftp" : "gpt", a->step);
+    if (b) {
+        fputs(",\"checkpoint_b\":", f);
+        json_str(f, b->dir);
+        fprintf(f, ",\"model_b\":\"%s\",\"step_b\":%ld", fl_model_get_config(b->m)->type == FL_MODEL_FTP ? "ftp" : "gpt",
+                b->step);
+    }
+    fprintf(f, ",\"%s\":", KEY[r->kind]);
+    json_body(f, tok, r);
     const fl_window_cover *v = &r->cover;
-    fprintf(f, "},\"validation_windows\":{\"used\":%ld,\"available\":%ld,\"context\":%d,\"tokens_covered\":%llu,"
+    fprintf(f, ",\"validation_windows\":{\"used\":%ld,\"available\":%ld,\"context\":%d,\"tokens_covered\":%llu,"
                "\"split_tokens\":%llu}}\n", v->n, v->available, v->T, (unsigned long long)v->covered,
             (unsigned long long)v->split_tokens);
 }
