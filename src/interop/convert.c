@@ -90,8 +90,13 @@ fl_status fl_interop_convert_tok(const char *src, const char *dst, fl_interop_fo
     if (from_out) *from_out = from;
     struct stat sb;
     fl_model *m = NULL;
-    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) /* the header's own words on why not */
-        return fl_interop_llmc_read(src, &m, err);
+    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) { /* the header's own words on why not */
+        fl_error e2;
+        fl_status st = fl_interop_llmc_read(src, &m, &e2);
+        fl_model_free(m);
+        return fl_fail(err, st ? st : FL_ERR_FORMAT, "%s; nor is it a GGUF file (it does not start with \"GGUF\")",
+                       e2.msg);
+    }
     if (from == FL_FMT_UNKNOWN)
         return fl_fail(err, FL_ERR_FORMAT,
                        "%s: %s; a source is an llm.c model file (magic %d), a GGUF file, a Hugging Face folder "
