@@ -23,7 +23,7 @@ int cmd_convert(int argc, char **argv) {
     const char *src = NULL, *dst = NULL, *tok = NULL;
     int to = 0; /* futurelm */
     const cli_opt opts[] = {
-        {"out", 0, CLI_STRING, &dst, 0, 0, NULL, "DST", "where the converted model goes (a folder, or llm.c's file)",
+        {"out", 0, CLI_STRING, &dst, 0, 0, NULL, "DST", "where the converted model goes (a folder, or an llm.c or GGUF file)",
          CLI_REQUIRED},
         {"to", 0, CLI_CHOICE, &to, 0, 0, TO, "futurelm|llmc|hf|gguf|gguf-f16", "the format to write", 0},
         {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
