@@ -82,6 +82,10 @@ $FL init --out "$T/ck300" --set model.vocab_size=300 $small >/dev/null
 refused "a tokenizer larger than the model's vocabulary: refused, naming model.vocab_size" "model.vocab_size" \
     $FL convert "$T/ck300" --to gguf --tokenizer "$T/tok.tiktoken" --out "$T/x.gguf"
 check "... and nothing written under --out" "[ ! -e '$T/x.gguf' ]"
+{ head -n 256 "$T/tok.tiktoken"; echo "YWJj 256"; } >"$T/notbpe.tiktoken" # "abc" with neither "ab" nor "bc"
+refused "a rank that is no merge of two lower ranks: refused, naming the token" "token 256 is not the merge" \
+    $FL convert "$T/ck" --to hf --tokenizer "$T/notbpe.tiktoken" --out "$T/x"
+check "... and no HF folder written" "[ ! -e '$T/x' ]"
 
 for k in magic:GGUF version:'version 2' truncated:'past the end' past_end:'past the end' type:Q4_0 \
     kv_count:'more than' tensor_count:'more than' arch:general.architecture; do

@@ -54,20 +54,33 @@ static int is_special(const fl_tokenizer *t, int id) {
 }
 
 /* Where tiktoken's procedure, allowed ranks below r only, splits the token
- * p[0..n) (n >= 2); 0 when it does not end in two tokens. st: n+1 scratch. */
-static size_t merge_split(const fl_tokenizer *t, const unsigned char *p, size_t n, int32_t r, uint32_t *st) {
+ * p[0..n) (2 <= n <= FL_MERGE_MAX_LEN); 0 when it does not end in two tokens.
+ * st: boundaries, pr: the rank of the pair starting at each (n+1 scratch each);
+ * a join recomputes only its neighbours, so a token costs O(n^2) comparisons. */
+#define FL_MERGE_MAX_LEN 1024
+static int32_t pair_rank(const fl_tokenizer *t, const unsigned char *p, const uint32_t *st, size_t np, size_t i,
+                         int32_t r) {
+    if (i + 2 >= np) return -1;
+    int32_t q = fl_tokenizer_rank(t, p + st[i], st[i + 2] - st[i]);
+    return q < r ? q : -1;
+}
+
+static size_t merge_split(const fl_tokenizer *t, const unsigned char *p, size_t n, int32_t r, uint32_t *st,
+                          int32_t *pr) {
     size_t np = n + 1;
     for (size_t i = 0; i < np; i++) st[i] = (uint32_t)i;
+    for (size_t i = 0; i < np; i++) pr[i] = pair_rank(t, p, st, np, i, r);
     for (;;) {
         int32_t best = -1;
         size_t bi = 0;
-        for (size_t i = 0; i + 2 < np; i++) {
-            int32_t q = fl_tokenizer_rank(t, p + st[i], st[i + 2] - st[i]);
-            if (q >= 0 && q < r && (best < 0 || q < best)) best = q, bi = i;
-        }
+        for (size_t i = 0; i + 2 < np; i++)
+            if (pr[i] >= 0 && (best < 0 || pr[i] < best)) best = pr[i], bi = i;
         if (best < 0) break;
         memmove(st + bi + 1, st + bi + 2, (np - bi - 2) * sizeof *st);
+        memmove(pr + bi + 1, pr + bi + 2, (np - bi - 2) * sizeof *pr);
         np--;
+        pr[bi] = pair_rank(t, p, st, np, bi, r);
+        if (bi > 0) pr[bi - 1] = pair_rank(t, p, st, np, bi - 1, r);
     }
     if (np != 3 || fl_tokenizer_rank(t, p, st[1]) < 0 || fl_tokenizer_rank(t, p + st[1], n - st[1]) < 0) return 0;
     return st[1];
@@ -100,8 +113,11 @@ fl_status fl_interop_vocab_build(const fl_tokenizer *t, int n, fl_interop_vocab 
     v->tok = malloc((size_t)n * sizeof *v->tok);
     v->type = malloc((size_t)n * sizeof *v->type);
     v->merge = malloc((size_t)n * sizeof *v->merge);
+    if (maxlen > FL_MERGE_MAX_LEN) maxlen = FL_MERGE_MAX_LEN;
     uint32_t *scratch = malloc((maxlen + 1) * sizeof *scratch);
-    fl_status st = !v->tok || !v->type || !v->merge || !scratch ? fl_fail(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
+    int32_t *pr = malloc((maxlen + 1) * sizeof *pr);
+    fl_status st = !v->tok || !v->type || !v->merge || !scratch || !pr ? fl_fail(err, FL_ERR_NOMEM, "out of memory")
+                                                                       : FL_OK;
     for (int id = 0; !st && id < n; id++) {
         size_t len = 0;
         const unsigned char *p = id < have ? fl_tokenizer_token_bytes(t, id, &len) : NULL;
@@ -119,7 +135,12 @@ fl_status fl_interop_vocab_build(const fl_tokenizer *t, int n, fl_interop_vocab 
         v->type[id] = FL_GGUF_TOKEN_NORMAL;
         st = add_string(&blob, &v->tok[id], p, len, 1, err);
         if (st || len < 2) continue;
-        size_t cut = merge_split(t, p, len, id, scratch);
+        if (len > FL_MERGE_MAX_LEN) {
+            st = fl_fail(err, FL_ERR_FORMAT, "the tokenizer's token %d is %zu bytes; merges are derived for tokens "
+                         "of at most %d", id, len, FL_MERGE_MAX_LEN);
+            break;
+        }
+        size_t cut = merge_split(t, p, len, id, scratch, pr);
         if (!cut) {
             st = fl_fail(err, FL_ERR_FORMAT, "the tokenizer's token %d is not the merge of two tokens of lower rank, "
                          "so no merge list reproduces it (only BPE-trained ranks convert)", id);
@@ -132,7 +153,7 @@ fl_status fl_interop_vocab_build(const fl_tokenizer *t, int n, fl_interop_vocab 
         if (!st) st = fl_bytebuf_append(&blob, "", 1, err);
         v->n_merges++;
     }
-    free(scratch);
+    free(scratch), free(pr);
     v->blob = (char *)blob.data;
     if (st) fl_interop_vocab_free(v);
     return st;
