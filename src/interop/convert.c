@@ -56,9 +56,10 @@ static fl_status load_tokenizer(const char *given, const fl_run_state *rs, fl_to
                        e2.msg);
     const char *sha = fl_tokenizer_sha256(*tok);
     if (!given && rs->tokenizer_sha256[0] && strcmp(sha, rs->tokenizer_sha256)) {
-        fl_tokenizer_free(*tok), *tok = NULL;
-        return fl_fail(err, FL_ERR_FORMAT, "%s is not the tokenizer the run recorded (sha256 %s, recorded %s); give "
-                       "the right one with --tokenizer", path, sha, rs->tokenizer_sha256);
+        fl_fail(err, FL_ERR_FORMAT, "%s is not the tokenizer the run recorded (sha256 %s, recorded %s); give the "
+                "right one with --tokenizer", path, sha, rs->tokenizer_sha256);
+        fl_tokenizer_free(*tok), *tok = NULL; /* after the message: sha is the tokenizer's */
+        return FL_ERR_FORMAT;
     }
     return FL_OK;
 }
