@@ -82,6 +82,10 @@ $FL init --out "$T/ck300" --set model.vocab_size=300 $small >/dev/null
 refused "a tokenizer larger than the model's vocabulary: refused, naming model.vocab_size" "model.vocab_size" \
     $FL convert "$T/ck300" --to gguf --tokenizer "$T/tok.tiktoken" --out "$T/x.gguf"
 check "... and nothing written under --out" "[ ! -e '$T/x.gguf' ]"
+# shellcheck disable=SC2086
+$FL init --model ftp --out "$T/ftp" --set model.vocab_size=400 $small >/dev/null
+refused "an FTP model to GGUF: refused, naming model.type" "model.type=ftp" \
+    $FL convert "$T/ftp" --to gguf --tokenizer "$T/tok.tiktoken" --out "$T/x.gguf"
 { head -n 256 "$T/tok.tiktoken"; echo "YWJj 256"; } >"$T/notbpe.tiktoken" # "abc" with neither "ab" nor "bc"
 refused "a rank that is no merge of two lower ranks: refused, naming the token" "token 256 is not the merge" \
     $FL convert "$T/ck" --to hf --tokenizer "$T/notbpe.tiktoken" --out "$T/x"
