@@ -32,7 +32,7 @@ fi
 
 $FL convert "$T/fx/hf_gpt2" >"$T/out" 2>&1
 check "no --out: a usage error (exit 2)" "[ $? -eq 2 ] && grep -q 'out' '$T/out'"
-$FL convert "$T/fx/hf_gpt2" --out "$T/x" --to gguf >"$T/out" 2>&1
+$FL convert "$T/fx/hf_gpt2" --out "$T/x" --to onnx >"$T/out" 2>&1
 check "an unknown --to: a usage error (exit 2)" "[ $? -eq 2 ]"
 $FL convert "$T/ftp" --to hf --out "$T/x" >"$T/out" 2>&1
 check "an FTP checkpoint to HF: exit 1, naming model.type, nothing under --out" \

@@ -7,12 +7,13 @@
 #include <sys/stat.h>
 
 #include "interop/interop.h"
+#include "tokenizer/tokenizer.h"
 #include "util/error.h"
 #include "util/fs.h"
 
 const char *fl_interop_format_name(fl_interop_format f) {
-    static const char *const NAME[] = {NULL, "futurelm", "llmc", "hf"};
-    return f >= FL_FMT_FUTURELM && f <= FL_FMT_HF ? NAME[f] : NULL;
+    static const char *const NAME[] = {NULL, "futurelm", "llmc", "hf", "gguf", "gguf-f16"};
+    return f >= FL_FMT_FUTURELM && f <= FL_FMT_GGUF_F16 ? NAME[f] : NULL;
 }
 
 static int file_exists(const char *dir, const char *name) {
@@ -32,6 +33,7 @@ fl_interop_format fl_interop_detect(const char *path) {
         size_t n = f ? fread(b, 1, 4, f) : 0;
         if (f) fclose(f);
         uint32_t magic = n == 4 ? (b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24) : 0;
+        if (n == 4 && !memcmp(b, "GGUF", 4)) return FL_FMT_GGUF; /* its version is the reader's to check */
         return magic == FL_LLMC_MAGIC ? FL_FMT_LLMC : FL_FMT_UNKNOWN;
     }
     if (!S_ISDIR(sb.st_mode)) return FL_FMT_UNKNOWN;
@@ -42,29 +44,63 @@ fl_interop_format fl_interop_detect(const char *path) {
     return ours ? FL_FMT_FUTURELM : FL_FMT_UNKNOWN;
 }
 
-static fl_status load(const char *src, fl_interop_format from, fl_model **m, int *eot, fl_error *err) {
+/* The tokenizer an export carries: the one given, else the one the run
+ * recorded (checked against the hash it recorded). NULL when neither. */
+static fl_status load_tokenizer(const char *given, const fl_run_state *rs, fl_tokenizer **tok, fl_error *err) {
+    *tok = NULL;
+    const char *path = given ? given : rs->tokenizer;
+    if (!path) return FL_OK;
+    fl_error e2;
+    if (fl_tokenizer_load(path, tok, &e2))
+        return fl_fail(err, e2.code, "%s%s; give the tokenizer with --tokenizer", given ? "" : "the run's tokenizer: ",
+                       e2.msg);
+    const char *sha = fl_tokenizer_sha256(*tok);
+    if (!given && rs->tokenizer_sha256[0] && strcmp(sha, rs->tokenizer_sha256)) {
+        fl_fail(err, FL_ERR_FORMAT, "%s is not the tokenizer the run recorded (sha256 %s, recorded %s); give the "
+                "right one with --tokenizer", path, sha, rs->tokenizer_sha256);
+        fl_tokenizer_free(*tok), *tok = NULL; /* after the message: sha is the tokenizer's */
+        return FL_ERR_FORMAT;
+    }
+    return FL_OK;
+}
+
+static fl_status load(const char *src, fl_interop_format from, const char *tokp, fl_model **m, int *eot,
+                      fl_tokenizer **tok, fl_error *err) {
     *eot = -1;
-    if (from == FL_FMT_LLMC) return fl_interop_llmc_read(src, m, err);
-    if (from == FL_FMT_HF) return fl_interop_hf_read(src, m, err);
     fl_run_state rs;
     fl_run_state_init(&rs);
-    fl_status st = fl_checkpoint_load(src, m, &rs, err);
+    fl_status st;
+    if (from == FL_FMT_LLMC) st = fl_interop_llmc_read(src, m, err);
+    else if (from == FL_FMT_HF) st = fl_interop_hf_read(src, m, err);
+    else if (from == FL_FMT_GGUF) st = fl_interop_gguf_read(src, m, err);
+    else st = fl_checkpoint_load(src, m, &rs, err);
     *eot = rs.eot; /* the end-of-text id the run recorded: HF's config names it */
+    if (!st) st = load_tokenizer(tokp, &rs, tok, err);
     fl_run_state_clear(&rs);
     return st;
 }
 
 fl_status fl_interop_convert(const char *src, const char *dst, fl_interop_format to, fl_interop_format *from_out,
                              fl_error *err) {
+    return fl_interop_convert_tok(src, dst, to, NULL, from_out, err);
+}
+
+fl_status fl_interop_convert_tok(const char *src, const char *dst, fl_interop_format to, const char *tokp,
+                                 fl_interop_format *from_out, fl_error *err) {
     fl_interop_format from = fl_interop_detect(src);
     if (from_out) *from_out = from;
     struct stat sb;
     fl_model *m = NULL;
-    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) /* the header's own words on why not */
-        return fl_interop_llmc_read(src, &m, err);
+    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) { /* the header's own words on why not */
+        fl_error e2;
+        fl_status st = fl_interop_llmc_read(src, &m, &e2);
+        fl_model_free(m);
+        return fl_fail(err, st ? st : FL_ERR_FORMAT, "%s; nor is it a GGUF file (it does not start with \"GGUF\")",
+                       e2.msg);
+    }
     if (from == FL_FMT_UNKNOWN)
         return fl_fail(err, FL_ERR_FORMAT,
-                       "%s: %s; a source is an llm.c model file (magic %d), a Hugging Face folder "
+                       "%s: %s; a source is an llm.c model file (magic %d), a GGUF file, a Hugging Face folder "
                        "(config.json + model.safetensors) or a futurelm checkpoint",
                        src, stat(src, &sb) ? strerror(errno) : "not a model in a known format", FL_LLMC_MAGIC);
     if (to == FL_FMT_UNKNOWN) to = FL_FMT_FUTURELM;
@@ -72,13 +108,18 @@ fl_status fl_interop_convert(const char *src, const char *dst, fl_interop_format
         return fl_fail(err, FL_ERR_ARG, "%s is already in %s's format; choose another --to", src,
                        fl_interop_format_name(from));
     /* an llm.c file is renamed into place; a folder of ours is never replaced by it */
-    if (to == FL_FMT_LLMC && lstat(dst, &sb) == 0)
+    int one_file = to == FL_FMT_LLMC || to == FL_FMT_GGUF || to == FL_FMT_GGUF_F16;
+    if (one_file && lstat(dst, &sb) == 0)
         return fl_fail(err, FL_ERR_IO, "%s exists; choose another --out (or remove it yourself)", dst);
     int eot;
-    fl_status st = load(src, from, &m, &eot, err);
+    fl_tokenizer *tok = NULL;
+    fl_status st = load(src, from, tokp, &m, &eot, &tok, err);
     if (!st && to == FL_FMT_LLMC) st = fl_interop_llmc_write(dst, m, err);
-    if (!st && to == FL_FMT_HF) st = fl_interop_hf_write(dst, m, eot, err);
+    if (!st && to == FL_FMT_HF) st = fl_interop_hf_write(dst, m, eot, tok, err);
+    if (!st && (to == FL_FMT_GGUF || to == FL_FMT_GGUF_F16))
+        st = fl_interop_gguf_write(dst, m, tok, to == FL_FMT_GGUF_F16, err);
     if (!st && to == FL_FMT_FUTURELM) st = fl_checkpoint_save(dst, m, NULL, NULL, err);
+    fl_tokenizer_free(tok);
     fl_model_free(m);
     return st;
 }

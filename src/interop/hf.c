@@ -62,8 +62,7 @@ static fl_status check_known(const fl_st_file *f, const char *prefix, const fl_m
     return FL_OK;
 }
 
-/* IEEE half to float, exactly (every half is a float). */
-static float half_to_float(uint16_t h) {
+float fl_interop_half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, m = h & 1023, bits;
     if (e == 31) bits = sign | 0x7f800000u | m << 13; /* inf, nan */
     else if (e) bits = sign | (e + 112) << 23 | m << 13;
@@ -88,7 +87,7 @@ static float element(const fl_st_tensor *s, size_t i) {
         return f;
     }
     uint16_t h = (uint16_t)(p[0] | p[1] << 8);
-    if (s->dtype == FL_DT_F16) return half_to_float(h);
+    if (s->dtype == FL_DT_F16) return fl_interop_half_to_float(h);
     bits = (uint32_t)h << 16; /* bfloat16 is float's top half */
     memcpy(&f, &bits, 4);
     return f;
@@ -199,18 +198,26 @@ static fl_status write_tensors(const char *path, const fl_model *m, fl_error *er
     return st;
 }
 
-fl_status fl_interop_hf_write(const char *dir, const fl_model *m, int eot, fl_error *err) {
+fl_status fl_interop_hf_write(const char *dir, const fl_model *m, int eot, const fl_tokenizer *tok, fl_error *err) {
     const fl_model_config *c = fl_model_get_config(m);
     if (c->type != FL_MODEL_GPT)
         return fl_fail(err, FL_ERR_ARG, "Hugging Face's GPT-2 holds a GPT; this is an FTP model (model.type=ftp)");
-    fl_outdir d;
-    fl_status st = fl_outdir_begin(&d, dir, err);
+    fl_interop_vocab v = {0};
+    fl_status st = tok ? fl_interop_vocab_build(tok, c->vocab_size, &v, err) : FL_OK;
     if (st) return st;
+    if (eot < 0 && tok) eot = fl_tokenizer_eot(tok);
+    fl_outdir d;
+    if ((st = fl_outdir_begin(&d, dir, err))) {
+        fl_interop_vocab_free(&v);
+        return st;
+    }
     char *json = fl_interop_hf_config_json(c, eot);
     char *cpath = fl_outdir_path(&d, "config.json"), *spath = fl_outdir_path(&d, "model.safetensors");
     if (!json || !cpath || !spath) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
     if (!st) st = fl_write_file_sync(cpath, json, strlen(json), err);
     if (!st) st = write_tensors(spath, m, err);
+    if (!st && tok) st = fl_interop_hf_tokenizer_write(&d, &v, c->block_size, err);
+    fl_interop_vocab_free(&v);
     free(json), free(cpath), free(spath);
     if (st) {
         fl_outdir_abort(&d);

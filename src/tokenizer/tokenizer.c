@@ -331,6 +331,8 @@ const char *fl_tokenizer_special_text(const fl_tokenizer *t, int i) { return t->
 int fl_tokenizer_special_id(const fl_tokenizer *t, int i) { return t->spec[i].id; }
 const char *fl_tokenizer_sha256(const fl_tokenizer *t) { return t->sha; }
 
+int32_t fl_tokenizer_rank(const fl_tokenizer *t, const unsigned char *p, size_t n) { return lookup(t, p, n); }
+
 const unsigned char *fl_tokenizer_token_bytes(const fl_tokenizer *t, int id, size_t *len) {
     if (id >= 0 && id < t->n_ids && t->len[id]) {
         *len = t->len[id];

@@ -41,6 +41,9 @@ int fl_tokenizer_special_id(const fl_tokenizer *t, int i);
 const char *fl_tokenizer_sha256(const fl_tokenizer *t);
 /* Bytes of one id (special tokens give their text); NULL for an id not in the vocabulary. */
 const unsigned char *fl_tokenizer_token_bytes(const fl_tokenizer *t, int id, size_t *len);
+/* Rank of the byte string p[0..n) in the rank file, or -1 (special tokens have none):
+ * what the Hugging Face and GGUF exports need to derive merges from ranks. */
+int32_t fl_tokenizer_rank(const fl_tokenizer *t, const unsigned char *p, size_t n);
 
 /* Base64 (RFC 4648, standard alphabet, padded), as tiktoken rank files use. */
 size_t fl_base64_encode(const unsigned char *in, size_t n, char *out); /* out: 4*ceil(n/3)+1 bytes */

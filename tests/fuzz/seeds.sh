@@ -16,7 +16,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 rm -rf "$OUT"
 for t in json tokenizer_file tokenizer_encode tokenizer_decode shard manifest config countdown stargraph \
-    safetensors checkpoint state_json llmc hf_config; do
+    safetensors checkpoint state_json llmc hf_config gguf; do
     mkdir -p "$OUT/$t"
 done
 n=0
@@ -154,6 +154,10 @@ if $FL convert "$W/init-gpt" --to llmc --out "$W/gpt.bin" >/dev/null 2>&1; then
     head -c 1024 "$W/gpt.bin" >"$W/gpt-header" && seed llmc "$W/gpt-header"
 fi
 $FL convert "$W/init-gpt" --to hf --out "$W/hf" >/dev/null 2>&1 && seed hf_config "$W/hf/config.json"
+if $FL convert "$W/init-gpt" --to gguf-f16 --tokenizer "$W/tok.tiktoken" --out "$W/gpt.gguf" >/dev/null 2>&1; then
+    seed gguf "$W/gpt.gguf"
+    head -c 4096 "$W/gpt.gguf" >"$W/gguf-head" && seed gguf "$W/gguf-head"
+fi
 for f in tests/fixtures/hf_gpt2*/config.json; do [ -f "$f" ] && seed hf_config "$f"; done
 # the safetensors header alone, as JSON
 f=$W/gpt/step_00000001/model.safetensors
