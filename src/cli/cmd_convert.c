@@ -36,7 +36,7 @@ int cmd_convert(int argc, char **argv) {
     fl_error err = {0};
     fl_interop_format from;
     fl_interop_format want = (fl_interop_format)(FL_FMT_FUTURELM + to);
-    if (fl_interop_convert_tok(src, dst, want, tok ? cli_tokenizer_path(tok) : NULL, &from, &err))
+    if (fl_interop_convert_tok(src, dst, want, tok, &from, &err))
         return cli_error("%s", err.msg);
     printf("converted %s (%s) to %s (%s)\n", src, fl_interop_format_name(from), dst, fl_interop_format_name(want));
     return 0;
