@@ -3,7 +3,8 @@
 #   make test            build and run every test (ends with "N passed, N failed")
 #   make clean
 # Switches: DEBUG=1 (-O0 -g), SANITIZE=1 (ASan+UBSan), OPENMP=0, PORTABLE=1 (no -march=native),
-#           BLAS=none|openblas|blis (none, our own SGEMM, is the default).
+#           BLAS=none|openblas|blis (none, our own SGEMM, is the default),
+#           MPI=1 (data-parallel training on Open MPI, built with mpicc: docs/distributed.md).
 
 CC       ?= cc
 BLAS     ?= none
@@ -11,10 +12,11 @@ OPENMP   ?= 1
 DEBUG    ?= 0
 SANITIZE ?= 0
 PORTABLE ?= 0
+MPI      ?= 0
 PYTHON   ?= /usr/bin/python3
 
 # Every combination of switches builds into its own directory, so objects never mix.
-variant_of = $(if $(filter 1,$(DEBUG)),debug,opt)$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 0,$(1)),-noomp)$(if $(filter 1,$(PORTABLE)),-portable)$(if $(filter-out none,$(BLAS)),-$(BLAS))
+variant_of = $(if $(filter 1,$(DEBUG)),debug,opt)$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 0,$(1)),-noomp)$(if $(filter 1,$(PORTABLE)),-portable)$(if $(filter-out none,$(BLAS)),-$(BLAS))$(if $(filter 1,$(MPI)),-mpi)
 BUILD       := build/$(call variant_of,$(OPENMP))
 NOOMP_BUILD := build/$(call variant_of,0)
 
@@ -63,6 +65,16 @@ else ifeq ($(BLAS),blis)
   LDLIBS  += -lblis
 else
   $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
+endif
+# src/dist: the MPI process group with MPI=1, else the one-process stub of the same header.
+ifeq ($(MPI),1)
+  ifeq ($(shell command -v mpicc),)
+    $(error MPI=1 needs mpicc (Debian: apt-get install openmpi-bin libopenmpi-dev))
+  endif
+  CC      := mpicc
+  LIB_SRC := $(filter-out src/dist/dist_stub.c,$(LIB_SRC))
+else
+  LIB_SRC := $(filter-out src/dist/dist_mpi.c,$(LIB_SRC))
 endif
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 # The measurements behind `futurelm bench` live with the other benchmarks in
