@@ -88,7 +88,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
-.PHONY: all test tests clean fixtures demo bench-gemm bench-memory bench-attention
+.PHONY: all test tests clean fixtures demo bench-gemm bench-memory bench-attention bench-allreduce
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
@@ -173,6 +173,12 @@ $(BUILD)/bench_memory: bench/memory.c $(LIB)
 bench-attention: $(BUILD)/bench_attention
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(BUILD)/bench_attention
 $(BUILD)/bench_attention: bench/bench_attention.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The gradient sum of data-parallel training against MPI_Allreduce (MPI=1; docs/distributed.md):
+#   make MPI=1 bench-allreduce && mpirun -np 2 build/opt-mpi/bench_allreduce
+bench-allreduce: $(BUILD)/bench_allreduce
+$(BUILD)/bench_allreduce: bench/bench_allreduce.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # libFuzzer harnesses over every parser of untrusted bytes (docs/reliability.md), with clang:

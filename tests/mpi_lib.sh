@@ -14,7 +14,8 @@ if ! command -v mpicc >/dev/null 2>&1 || ! command -v mpirun >/dev/null 2>&1; th
     echo "skip - Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev): MPI tests not run"
     exit 0
 fi
-make -j2 MPI=1 build/opt-mpi/futurelm >"$T/make-mpi.log" 2>&1 || {
+# a make of its own: not the switches (SANITIZE=1, ...) of a make test that runs this script
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j2 MPI=1 build/opt-mpi/futurelm >"$T/make-mpi.log" 2>&1 || {
     bad "make MPI=1 builds build/opt-mpi/futurelm"
     tail -n 20 "$T/make-mpi.log"
     exit 1

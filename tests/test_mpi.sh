@@ -80,6 +80,32 @@ FTP="--model ftp --set ftp.n_future=3 --set ftp.pseudo_len=2 --set ftp.dec_layer
     check "a global batch (ranks x grad_accum x batch_size) larger than the train split is refused" \
         '[ $? -ne 0 ] && grep -q "fewer than one global batch of 2 ranks x train.grad_accum 1 x train.batch_size $half" "$T/big.log"'
 
+    # The MPI build where Open MPI's library is unusable (hidden by an empty file, in a mount
+    # namespace of this command only): the loader's error names the library.
+    lib=$(ldd "$MF" | awk '/libmpi\.so/ { print $3 }')
+    : >"$T/empty"
+    if [ -n "$lib" ] && unshare -m true 2>/dev/null; then
+        unshare -m sh -c 'mount --bind "$1" "$(readlink -f "$2")" && exec "$3" version' sh "$T/empty" "$lib" "$MF" \
+            >"$T/nolib.log" 2>&1
+        check "the MPI build without a usable libmpi exits 127 naming libmpi.so" \
+            '[ $? = 127 ] && grep -q "libmpi.so" "$T/nolib.log"'
+    else
+        echo "skip - no private mount namespace here (unshare -m): the MPI build without its library is not checked"
+    fi
+
+    # SIGTERM to rank 1 alone: the ranks agree to stop at the same step, rank 0 checkpoints, exit 0.
+    K="--set train.max_steps=1000000 --set train.ckpt_every=0 --set train.eval_every=0"
+    mpi 2 sh -c 'echo $$ >"$0.pid.$OMPI_COMM_WORLD_RANK"; exec "$@"' "$T/term" "$MF" train --data "$T/data" \
+        --out "$T/term" $S $K >"$T/term.log" 2>&1 &
+    job=$!
+    i=0
+    while [ $i -lt 600 ] && ! grep -q '"step":5,' "$T/term/metrics.jsonl" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    kill -TERM "$(cat "$T/term.pid.1")" 2>/dev/null
+    wait $job
+    check "SIGTERM to rank 1 alone: both ranks stop at one step, exit 0, and rank 0 writes that step's checkpoint" \
+        '[ $? = 0 ] && grep -q "stopped by signal after step" "$T/term.log" &&
+         [ "$(cat "$T/term/latest")" = "$(printf step_%08d "$(tail -n 1 "$T/term/metrics.jsonl" | sed "s/.*\"step\":\([0-9]*\).*/\1/")")" ]'
+
     # Kill rank 0 (the one that writes) mid-run: the job fails, every checkpoint
     # under a final name is whole, and the run resumes.
     K="--set train.max_steps=1000000 --set train.ckpt_every=1 --set train.eval_every=0"

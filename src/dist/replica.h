@@ -57,8 +57,9 @@ fl_status fli_replica_step(fli_replica *r, fl_model *m, int stop, double *loss, 
 /* Validation batch b is this rank's (batches are dealt round the ranks). */
 static inline int fli_replica_val_mine(const fli_replica *r, int b) { return b % r->d.world == r->d.rank; }
 void fli_replica_val_note(fli_replica *r, int b, const fl_losses *L);
-/* Sums over `batches` batches, in batch order, of every rank's notes:
- * out->loss, next_token_loss, offset_loss[] hold sums (the caller divides). */
+/* Sums over `batches` batches, in batch order, of every rank's notes (the
+ * caller divides): *loss, *next, sum[j] the losses, next-token losses and
+ * offset losses added as one process adds them, *n_offsets their count. */
 fl_status fli_replica_val_sum(fli_replica *r, int batches, double *loss, double *next, double sum[FL_MAX_FUTURE],
                               int *n_offsets, fl_error *err);
 #endif

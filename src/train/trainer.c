@@ -350,10 +350,13 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     s->metrics = fopen(s->metrics_path, "a");
     if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", s->metrics_path, strerror(errno));
-    fprintf(o->log, "%s model: %zu parameters, vocabulary %d%s; %llu train windows of %d tokens (B=%d x %d accumulation); "
+    char ranks[32] = ""; /* the global batch is B x accumulation x ranks */
+    if (s->rep.d.world > 1) snprintf(ranks, sizeof ranks, " x %d ranks", s->rep.d.world);
+    fprintf(o->log, "%s model: %zu parameters, vocabulary %d%s; %llu train windows of %d tokens (B=%d x %d accumulation%s); "
             "run dir %s\n", c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m), c->vocab_size,
             !o->resume && o->vocab_from_data ? " (the data's)" : "",
-            (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
+            (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum,
+            ranks, o->run_dir);
     return FL_OK;
 }
 
