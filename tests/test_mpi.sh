@@ -34,6 +34,15 @@ FTP="--model ftp --set ftp.n_future=3 --set ftp.pseudo_len=2 --set ftp.dec_layer
         check "$m: 2 ranks give the losses of grad_accum=2 within 1e-6 relative (worst $w)" \
             '[ -n "$w" ] && [ "$(echo "$w" | awk "{print (\$1 <= 1e-6)}")" = 1 ]'
     done
+    # 3 ranks (an odd ring, uneven chunks, 3 validation batches over 3 ranks) of 2 micro-batches
+    # each, and per-rank thread counts that differ, against 1 process of 6 micro-batches
+    S3="$S --set train.max_steps=20 --set train.eval_every=10 --set train.ckpt_every=10 --set train.grad_accum=2"
+    "$MF" train --data "$T/data" --out "$T/ga6" $S3 $FTP --set train.grad_accum=6 >/dev/null 2>&1 &&
+        mpi 2 "$MF" train --data "$T/data" --out "$T/k3" $S3 $FTP : -np 1 "$MF" train --data "$T/data" \
+            --out "$T/k3" $S3 $FTP --set train.threads=2 >"$T/k3.log" 2>&1
+    w=$(metrics_diff "$T/ga6/metrics.jsonl" "$T/k3/metrics.jsonl" 0 rel)
+    check "ftp: 3 ranks x grad_accum 2 (threads 1, 1, 2) give grad_accum 6's losses within 1e-6 (worst $w)" \
+        '[ -n "$w" ] && [ "$(echo "$w" | awk "{print (\$1 <= 1e-6)}")" = 1 ]' || tail -5 "$T/k3.log"
     check "the MPI build started without mpirun trains exactly as the default build" \
         '[ "$(metrics_diff "$T/ga-default/metrics.jsonl" "$T/gpt-ga2/metrics.jsonl" 0 bits)" = same ]'
 
