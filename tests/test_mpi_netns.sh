@@ -20,6 +20,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP # so that an interrupted test still removes its namespaces
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1 || ! ip netns add "$NA" 2>"$T/ns.err"; then
     echo "skip - network namespaces cannot be made here (needs root and iproute2: $(cat "$T/ns.err" 2>/dev/null)):" \
         "the two-host run is not checked"
