@@ -4,7 +4,8 @@
 #   make clean
 #   make install PREFIX=/usr/local [DESTDIR=...]   (make uninstall): binary, library, header, .pc, man page
 # Switches: DEBUG=1 (-O0 -g), SANITIZE=1 (ASan+UBSan), OPENMP=0, PORTABLE=1 (no -march=native),
-#           BLAS=none|openblas|blis (none, our own SGEMM, is the default).
+#           BLAS=none|openblas|blis (none, our own SGEMM, is the default),
+#           MPI=1 (data-parallel training on Open MPI, built with mpicc: docs/distributed.md).
 
 CC       ?= cc
 BLAS     ?= none
@@ -12,10 +13,11 @@ OPENMP   ?= 1
 DEBUG    ?= 0
 SANITIZE ?= 0
 PORTABLE ?= 0
+MPI      ?= 0
 PYTHON   ?= /usr/bin/python3
 
 # Every combination of switches builds into its own directory, so objects never mix.
-variant_of = $(if $(filter 1,$(DEBUG)),debug,opt)$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 0,$(1)),-noomp)$(if $(filter 1,$(PORTABLE)),-portable)$(if $(filter-out none,$(BLAS)),-$(BLAS))
+variant_of = $(if $(filter 1,$(DEBUG)),debug,opt)$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 0,$(1)),-noomp)$(if $(filter 1,$(PORTABLE)),-portable)$(if $(filter-out none,$(BLAS)),-$(BLAS))$(if $(filter 1,$(MPI)),-mpi)
 BUILD       := build/$(call variant_of,$(OPENMP))
 NOOMP_BUILD := build/$(call variant_of,0)
 
@@ -65,6 +67,16 @@ else ifeq ($(BLAS),blis)
 else
   $(error BLAS must be none, openblas or blis (got '$(BLAS)'))
 endif
+# src/dist: the MPI process group with MPI=1, else the one-process stub of the same header.
+ifeq ($(MPI),1)
+  ifeq ($(shell command -v mpicc),)
+    $(error MPI=1 needs mpicc (Debian: apt-get install openmpi-bin libopenmpi-dev))
+  endif
+  CC      := mpicc
+  LIB_SRC := $(filter-out src/dist/dist_stub.c,$(LIB_SRC))
+else
+  LIB_SRC := $(filter-out src/dist/dist_mpi.c,$(LIB_SRC))
+endif
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 # The measurements behind `futurelm bench` live with the other benchmarks in
 # bench/ and are linked into the futurelm binary only, never into the library.
@@ -77,7 +89,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libfuturelm.a
 
-.PHONY: all test tests clean fixtures demo bench-gemm bench-memory bench-attention
+.PHONY: all test tests clean fixtures demo bench-gemm bench-memory bench-attention bench-allreduce
 all: futurelm $(LIB)
 
 futurelm: $(BUILD)/futurelm
@@ -171,6 +183,12 @@ $(BUILD)/bench_memory: bench/memory.c $(LIB)
 bench-attention: $(BUILD)/bench_attention
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(BUILD)/bench_attention
 $(BUILD)/bench_attention: bench/bench_attention.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The gradient sum of data-parallel training against MPI_Allreduce (MPI=1; docs/distributed.md):
+#   make MPI=1 bench-allreduce && mpirun -np 2 build/opt-mpi/bench_allreduce
+bench-allreduce: $(BUILD)/bench_allreduce
+$(BUILD)/bench_allreduce: bench/bench_allreduce.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # libFuzzer harnesses over every parser of untrusted bytes (docs/reliability.md), with clang:

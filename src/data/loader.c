@@ -121,7 +121,7 @@ void fl_loader_next(fl_loader *l, int32_t *tokens) {
     }
     make_perm(l, l->st.epoch);
     int len = l->cfg.T + l->cfg.extra;
-    for (int b = 0; b < l->cfg.B; b++) {
+    for (int b = 0; b < l->cfg.B && tokens; b++) {
         uint64_t k = l->st.cursor + (uint64_t)l->cfg.rank * l->cfg.B + (uint64_t)b;
         uint64_t w = l->cfg.shuffle ? l->perm[k] : k;
         copy_window(l, w * (uint64_t)l->cfg.T, tokens + (size_t)b * len, len);

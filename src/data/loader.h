@@ -41,7 +41,9 @@ fl_status fl_loader_open(const char *dir, const char *split, const fl_loader_con
                          fl_error *err);
 void fl_loader_free(fl_loader *l);
 
-/* Fill tokens[B * (T + extra)] with the next batch (row-major, one window a row). */
+/* Fill tokens[B * (T + extra)] with the next batch (row-major, one window a row).
+ * tokens NULL: move past the batch without reading it (a data-parallel rank
+ * stepping over the micro-batches of the other ranks). */
 void fl_loader_next(fl_loader *l, int32_t *tokens);
 
 void fl_loader_get_state(const fl_loader *l, fl_loader_state *s);

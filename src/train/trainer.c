@@ -17,6 +17,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/run_dir.h"
 #include "ckpt/run_state.h"
+#include "dist/replica.h"
 #include "train/freeze.h"
 #include "train/loss_mask.h"
 #include "util/error.h"
@@ -41,6 +42,8 @@ typedef struct {
     int resumed;
     char *metrics_path;
     char *rec_data, *rec_tokenizer; /* the paths state.json records (fl_ckpt_record_path) */
+    fli_replica rep;    /* this process's part of a data-parallel run (one process: world 1) */
+    fl_train_options quiet_opt; /* ranks > 0: opt with the log going nowhere */
 } session;
 
 /* Every metrics line is flushed and checked: compare chooses checkpoints from
@@ -95,6 +98,7 @@ static fl_status record_state(const session *s, fl_run_state *rs, fl_error *err)
 /* RUN/step_<step>, then RUN/latest pointing at it, then pruning to keep_last.
  * *where gets the checkpoint's path (malloc'd; the previous one is freed). */
 static fl_status save(session *s, char **where, fl_error *err) {
+    if (s->rep.d.rank) return FL_OK; /* rank 0 writes for all: every rank holds the same state */
     char name[32];
     snprintf(name, sizeof name, "step_%08ld", s->step);
     char *dir = fl_path_join(s->opt->run_dir, name);
@@ -138,12 +142,18 @@ static fl_status evaluate(session *s, fl_losses *out, fl_error *err) {
     int batches = (uint64_t)s->tc.eval_batches < avail ? s->tc.eval_batches : (int)avail;
     fl_losses L;
     for (int b = 0; b < batches; b++) {
+        if (!fli_replica_val_mine(&s->rep, b)) { /* another rank's batch */
+            fl_loader_next(s->val, NULL);
+            continue;
+        }
         next_batch(s, s->val); /* validation loss is masked like training's */
         fl_status st = fl_model_forward(s->m, s->tokens, s->B, s->T, &L, err);
         if (st) return st;
-        loss += L.loss, next += L.next_token_loss, n++;
-        for (int j = 0; j < L.n_offsets; j++) sum[j] += L.offset_loss[j];
+        fli_replica_val_note(&s->rep, b, &L);
     }
+    fl_status st = fli_replica_val_sum(&s->rep, batches, &loss, &next, sum, &L.n_offsets, err);
+    if (st) return st;
+    n = batches;
     memset(out, 0, sizeof *out);
     if (!n) return fl_fail(err, FL_ERR_ARG, "the validation split has no window of %d tokens", s->T);
     out->loss = (float)(loss / n);
@@ -281,8 +291,10 @@ static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
 }
 
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
+    fl_status st = fli_replica_open(&s->rep, err);
+    if (s->rep.quiet) s->quiet_opt = *s->opt, s->quiet_opt.log = s->rep.quiet, s->opt = &s->quiet_opt;
     const fl_train_options *o = s->opt;
-    fl_status st = o->resume ? FL_OK : fresh_run_dir(o->run_dir, err);
+    if (!st) st = o->resume ? FL_OK : fresh_run_dir(o->run_dir, err);
     /* a resume learns the vocabulary (for llm.c shards without a manifest) from its checkpoint */
     if (!st && !o->resume)
         st = fl_manifest_describe(o->data_dir, o->vocab_from_data ? 0 : mc->vocab_size, o->tokenizer, &s->man, err);
@@ -308,6 +320,7 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     fl_loader_config lc = {s->B, s->T, extra, 0, 1, 1, (uint64_t)s->tc.seed, c->vocab_size};
     if ((st = fl_loader_open(o->data_dir, "train", &lc, &s->train, err))) return st;
     if (s->resumed && (st = fl_loader_set_state(s->train, &s->pending, err))) return st;
+    if ((st = fli_replica_reserve(&s->rep, s->m, &s->tc, s->train, s->tc.eval_batches, err))) return st;
     lc.shuffle = 0;
     fl_error val_err; /* a note, not a failure: the caller's err (which may be NULL) is not touched */
     if (fl_loader_open(o->data_dir, "val", &lc, &s->val, &val_err) != FL_OK) {
@@ -317,6 +330,9 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if ((st = fl_model_reserve(s->m, s->B, s->T, err))) return st;
     s->tokens = malloc(sizeof(int32_t) * (size_t)s->B * fl_model_window_len(s->m, s->T));
     if (!s->tokens) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    if ((st = fli_replica_agree(&s->rep, s->m, &s->tc, s->train, s->val, s->tokens, s->step, s->tokens_seen,
+                                o->steps_this_run, s->man.sha256, err)))
+        return st;
     if (s->tc.loss_after >= 0) { /* answer-only training: the mask's buffer is reserved once, here */
         if (s->tc.loss_after >= c->vocab_size)
             return fl_fail(err, FL_ERR_CONFIG, "train.loss_after=%d is not a token id (0..%d)", s->tc.loss_after,
@@ -328,20 +344,22 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
         if (!s->mask) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
         fl_model_set_target_mask(s->m, s->mask);
     }
-    fl_make_parents(o->run_dir); /* a failure shows as the fopen's error below */
-    mkdir(o->run_dir, 0755);
+    if (!s->rep.d.rank) fl_make_parents(o->run_dir), mkdir(o->run_dir, 0755); /* a failure: the fopen's below */
     if (!(s->rec_data = fl_ckpt_record_path(o->run_dir, o->data_dir)) ||
         !(s->rec_tokenizer = fl_ckpt_record_path(o->run_dir, s->man.tokenizer)))
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    fli_ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
-    if (!(s->metrics_path = fl_path_join(o->run_dir, "metrics.jsonl")))
+    if (!s->rep.d.rank) fli_ckpt_remove_stale(o->run_dir, o->log); /* a kill -9 of an earlier run */
+    if (!(s->metrics_path = s->rep.d.rank ? strdup("/dev/null") : fl_path_join(o->run_dir, "metrics.jsonl")))
         return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     s->metrics = fopen(s->metrics_path, "a");
     if (!s->metrics) return fl_fail(err, FL_ERR_IO, "cannot open %s: %s", s->metrics_path, strerror(errno));
-    fprintf(o->log, "%s model: %zu parameters, vocabulary %d%s; %llu train windows of %d tokens (B=%d x %d accumulation); "
+    char ranks[32] = ""; /* the global batch is B x accumulation x ranks */
+    if (s->rep.d.world > 1) snprintf(ranks, sizeof ranks, " x %d ranks", s->rep.d.world);
+    fprintf(o->log, "%s model: %zu parameters, vocabulary %d%s; %llu train windows of %d tokens (B=%d x %d accumulation%s); "
             "run dir %s\n", c->type == FL_MODEL_FTP ? "ftp" : "gpt", fl_model_num_params(s->m), c->vocab_size,
             !o->resume && o->vocab_from_data ? " (the data's)" : "",
-            (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum, o->run_dir);
+            (unsigned long long)fl_loader_num_windows(s->train), s->T, s->B, s->tc.grad_accum,
+            ranks, o->run_dir);
     return FL_OK;
 }
 
@@ -356,6 +374,7 @@ static void teardown(session *s) {
     fl_model_free(s->m);
     free(s->tokens);
     free(s->mask);
+    fli_replica_free(&s->rep);
 }
 
 fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *train_cfg,
@@ -370,6 +389,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         teardown(&s);
         return st;
     }
+    opt = s.opt;
     const fl_model_config *mc = fl_model_get_config(s.m);
     int nonfinite = 0, ran = 0;
     double t0 = fl_wall_seconds();
@@ -379,22 +399,20 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         fl_model_zero_grad(s.m);
         double loss = 0, next = 0;
         fl_losses L;
-        for (int a = 0; a < s.tc.grad_accum && !st; a++) {
+        for (int a = 0; a < s.rep.M && !st; a++) {
+            if (!fli_replica_mine(&s.rep, a)) { /* another rank's micro-batch */
+                fl_loader_next(s.train, NULL);
+                continue;
+            }
             next_batch(&s, s.train);
             if (opt->dump_batches)
                 fwrite(s.tokens, sizeof(int32_t), (size_t)s.B * fl_model_window_len(s.m, s.T), opt->dump_batches);
             st = fl_model_forward_backward(s.m, s.tokens, s.B, s.T, &L, err);
             if (st == FL_ERR_NONFINITE) st = FL_OK, L.loss = NAN; /* handled below */
-            loss += L.loss / s.tc.grad_accum;
-            next += L.next_token_loss / s.tc.grad_accum;
+            fli_replica_note(&s.rep, a, &L);
         }
-        if (st) break;
-        if (s.tc.grad_accum > 1) {
-            float *g = fl_model_grads(s.m);
-            const fl_tensor *last = fl_model_tensor(s.m, fl_model_num_tensors(s.m) - 1);
-            size_t n = (size_t)(last->grad - g) + last->numel;
-            for (size_t i = 0; i < n; i++) g[i] /= (float)s.tc.grad_accum;
-        }
+        /* every rank's losses and the mean gradient: the same numbers on every rank */
+        if (st || (st = fli_replica_step(&s.rep, s.m, opt->stop && *opt->stop, &loss, &next, err))) break;
         float norm = fl_train_clip_trainable(s.m, s.adam, s.tc.grad_clip); /* frozen tensors left out */
         int skipped = !isfinite(loss) || !isfinite(norm);
         float lr = fl_train_lr(&s.tc, (int)s.step);
@@ -407,13 +425,13 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         }
         s.step++;
         ran++;
-        long long per_step = (long long)s.B * s.T * s.tc.grad_accum;
+        long long per_step = (long long)s.B * s.T * s.rep.M;
         if (s.tokens_seen > LLONG_MAX - per_step) {
             st = fl_fail(err, FL_ERR_ARG, "the count of tokens seen would overflow at step %ld", s.step);
             break;
         }
         s.tokens_seen += per_step;
-        double dt = fl_wall_seconds() - ts, tps = (double)s.B * s.T * s.tc.grad_accum / dt;
+        double dt = fl_wall_seconds() - ts, tps = (double)per_step / dt;
         fprintf(s.metrics,
                 "{\"step\":%ld,\"loss\":%.9g,\"next_token_loss\":%.9g,\"lr\":%.9g,\"grad_norm\":%.9g,\"tokens\":%lld,"
                 "\"tokens_per_s\":%.1f,\"skipped\":%s}\n",
@@ -433,7 +451,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
             }
         }
         int last = s.step == s.tc.max_steps || (opt->steps_this_run && ran >= opt->steps_this_run) ||
-                   (opt->stop && *opt->stop);
+                   s.rep.stop; /* a signal seen by any rank, agreed at this step */
         if (s.val && ((s.tc.eval_every && s.step % s.tc.eval_every == 0) || last)) {
             fl_losses V;
             if ((st = evaluate(&s, &V, err))) break;
@@ -460,7 +478,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     }
     if (opt->progress_bar) fprintf(opt->log, "\n");
     if (!st) {
-        if (opt->stop && *opt->stop) fprintf(opt->log, "stopped by signal after step %ld; ", s.step);
+        if (s.rep.stop) fprintf(opt->log, "stopped by signal after step %ld; ", s.step);
         if (where) fprintf(opt->log, "checkpoint: %s\n", where);
         if (isfinite(s.last_val)) fprintf(opt->log, "last validation next-token loss: %.4f\n", s.last_val);
     }
@@ -468,6 +486,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     if (s.metrics && fclose(s.metrics) != 0 && !st)
         st = fl_fail(err, FL_ERR_IO, "cannot write %s: %s", s.metrics_path, strerror(errno));
     s.metrics = NULL;
+    if (!st) fli_dist_finalize(&s.rep.d); /* after a failure: exit, and mpirun ends the other ranks */
     teardown(&s);
     return st;
 }
