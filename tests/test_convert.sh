@@ -29,6 +29,20 @@ if $FL train --model ftp --data "$T/shards" --out "$T/ftp" --init-from "$T/ck" -
 else
     bad "init-from a converted checkpoint: $(tail -n 2 "$T/log")"
 fi
+# --init-from reads the HF folder and the llm.c file as they are: the same start, so the same run
+for src in hf_gpt2 gpt2_llmc.bin; do
+    n=$(echo "$src" | tr -c 'a-z0-9\n' _)
+    if $FL train --model ftp --data "$T/shards" --out "$T/ftp-$n" --init-from "$T/fx/$src" --set model.vocab_size=97 \
+        --set model.block_size=16 --set model.n_layer=2 --set model.n_head=4 --set model.n_embd=32 \
+        --set ftp.n_future=2 --set ftp.pseudo_len=1 --set ftp.dec_layers=1 --set train.batch_size=2 \
+        --set train.max_steps=2 --set train.warmup_steps=1 --set train.eval_every=2 --set train.eval_batches=1 \
+        --set train.threads=1 >"$T/log" 2>&1 && grep -q "initialised 28 tensors from .*$src (" "$T/log" &&
+        cmp -s "$T/ftp/step_00000002/model.safetensors" "$T/ftp-$n/step_00000002/model.safetensors"; then
+        ok "--init-from $src directly: 28 tensors, and the run equals the one from the converted checkpoint bit for bit"
+    else
+        bad "--init-from $src: $(tail -n 2 "$T/log")"
+    fi
+done
 
 $FL convert "$T/fx/hf_gpt2" >"$T/out" 2>&1
 check "no --out: a usage error (exit 2)" "[ $? -eq 2 ] && grep -q 'out' '$T/out'"

@@ -65,8 +65,8 @@ int cmd_train(int argc, char **argv) {
         {"set", 0, CLI_LIST, &cfg, 0, 0, NULL, "key=value", "one config key (repeatable)", 0},
         {"resume", 0, CLI_STRING, &o.resume, 0, 0, NULL, "CKPT|RUN_DIR",
          "continue a run exactly (a run dir means its latest checkpoint);\n--set train.* still applies", 0},
-        {"init-from", 0, CLI_STRING, &o.init_from, 0, 0, NULL, "CKPT",
-         "copy same-named tensors from a checkpoint\n(a GPT checkpoint initialises an FTP encoder)", 0},
+        {"init-from", 0, CLI_STRING, &o.init_from, 0, 0, NULL, "MODEL",
+         "copy same-named tensors from a model: a checkpoint or run,\na Hugging Face GPT-2 folder, an llm.c .bin or a GGUF\n(a GPT initialises an FTP encoder)", 0},
         {"steps", 0, CLI_INT, &o.steps_this_run, 0, 1e9, NULL, "N",
          "stop after N steps of this invocation (with a checkpoint),\nkeeping the schedule of max_steps; 0: to "
          "train.max_steps", 0},

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ckpt/checkpoint.h"
 #include "interop/interop.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
@@ -80,6 +81,38 @@ static fl_status load(const char *src, fl_interop_format from, const char *tokp,
     return st;
 }
 
+/* Why SRC is not a model convert can read: the llm.c header's own words for a
+ * file, else what a source may be. */
+static fl_status unknown_source(const char *src, fl_error *err) {
+    struct stat sb;
+    if (stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        fl_model *m = NULL;
+        fl_error e2;
+        fl_status st = fl_interop_llmc_read(src, &m, &e2);
+        fl_model_free(m);
+        return fl_fail(err, st ? st : FL_ERR_FORMAT, "%s; nor is it a GGUF file (it does not start with \"GGUF\")",
+                       e2.msg);
+    }
+    return fl_fail(err, FL_ERR_FORMAT,
+                   "%s: %s; a source is an llm.c model file (magic %d), a GGUF file, a Hugging Face folder "
+                   "(config.json + model.safetensors) or a futurelm checkpoint",
+                   src, stat(src, &sb) ? strerror(errno) : "not a model in a known format", FL_LLMC_MAGIC);
+}
+
+fl_status fl_interop_load_model(const char *src, fl_model **out, fl_interop_format *from_out, fl_error *err) {
+    *out = NULL;
+    fl_interop_format from = fl_interop_detect(src);
+    if (from_out) *from_out = from;
+    if (from == FL_FMT_UNKNOWN) return unknown_source(src, err);
+    if (from == FL_FMT_LLMC) return fl_interop_llmc_read(src, out, err);
+    if (from == FL_FMT_HF) return fl_interop_hf_read(src, out, err);
+    if (from == FL_FMT_GGUF) return fl_interop_gguf_read(src, out, err);
+    char *ck = fl_checkpoint_resolve(src); /* a run folder means its latest checkpoint */
+    fl_status st = ck ? fli_ckpt_load_model(ck, out, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    free(ck);
+    return st;
+}
+
 fl_status fl_interop_convert(const char *src, const char *dst, fl_interop_format to, fl_interop_format *from_out,
                              fl_error *err) {
     return fl_interop_convert_tok(src, dst, to, NULL, from_out, err);
@@ -91,18 +124,7 @@ fl_status fl_interop_convert_tok(const char *src, const char *dst, fl_interop_fo
     if (from_out) *from_out = from;
     struct stat sb;
     fl_model *m = NULL;
-    if (from == FL_FMT_UNKNOWN && stat(src, &sb) == 0 && S_ISREG(sb.st_mode)) { /* the header's own words on why not */
-        fl_error e2;
-        fl_status st = fl_interop_llmc_read(src, &m, &e2);
-        fl_model_free(m);
-        return fl_fail(err, st ? st : FL_ERR_FORMAT, "%s; nor is it a GGUF file (it does not start with \"GGUF\")",
-                       e2.msg);
-    }
-    if (from == FL_FMT_UNKNOWN)
-        return fl_fail(err, FL_ERR_FORMAT,
-                       "%s: %s; a source is an llm.c model file (magic %d), a GGUF file, a Hugging Face folder "
-                       "(config.json + model.safetensors) or a futurelm checkpoint",
-                       src, stat(src, &sb) ? strerror(errno) : "not a model in a known format", FL_LLMC_MAGIC);
+    if (from == FL_FMT_UNKNOWN) return unknown_source(src, err);
     if (to == FL_FMT_UNKNOWN) to = FL_FMT_FUTURELM;
     if (to == from)
         return fl_fail(err, FL_ERR_ARG, "%s is already in %s's format; choose another --to", src,

@@ -19,6 +19,10 @@ const char *fl_interop_format_name(fl_interop_format f);
  * config.json (Hugging Face), or a futurelm checkpoint (or run) folder. */
 fl_interop_format fl_interop_detect(const char *path);
 
+/* The weights of any model convert reads (format from the content, as above; a run
+ * folder means its latest checkpoint): what `train --init-from` starts from.
+ * *from (may be NULL) gets the detected format. */
+fl_status fl_interop_load_model(const char *src, fl_model **out, fl_interop_format *from, fl_error *err);
 /* Converts SRC into DST in format TO (FL_FMT_UNKNOWN: futurelm). A source
  * already in format TO is refused. DST appears whole or not at all.
  * *from (may be NULL) gets the detected source format. */

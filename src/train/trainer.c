@@ -18,6 +18,7 @@
 #include "ckpt/run_dir.h"
 #include "ckpt/run_state.h"
 #include "dist/replica.h"
+#include "interop/interop.h"
 #include "train/freeze.h"
 #include "train/loss_mask.h"
 #include "util/error.h"
@@ -247,14 +248,13 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     if (!st) fl_model_init_weights(s->m, (uint64_t)s->tc.seed);
     if (!st) st = fl_adamw_create(s->m, &s->adam, err);
     if (st || !s->opt->init_from) return st;
-    char *ck = fl_checkpoint_resolve(s->opt->init_from);
-    if (!ck) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_model *src;
-    st = fli_ckpt_load_model(ck, &src, err);
+    fl_interop_format from;
+    st = fl_interop_load_model(s->opt->init_from, &src, &from, err); /* ours, HF, llm.c or GGUF */
     int copied = st ? 0 : fl_model_copy_weights(s->m, src);
-    if (!st) fprintf(s->opt->log, "initialised %d tensors from %s\n", copied, ck);
+    if (!st) fprintf(s->opt->log, "initialised %d tensors from %s (%s)\n", copied, s->opt->init_from,
+                     fl_interop_format_name(from));
     fl_model_free(src);
-    free(ck);
     return st;
 }
 
