@@ -181,6 +181,47 @@ static void greedy_spec_equals_ar(void) {
     fl_model_free(m);
 }
 
+/* A tree's verifying pass (each node attending to the cache and its own
+ * ancestors) gives every node the bits a chain along its path gives, and
+ * committing a path leaves the cache a chain would: the next token's logits
+ * are bit-identical too. */
+static void tree_pass_equals_chain(void) {
+    const int V = 40, Vp = fl_padded_vocab(V);
+    fl_model *m = tiny(FL_MODEL_FTP, V, 24, 32, 4, 3.0f, 9, 1);
+    fl_session *s;
+    fl_error err;
+    fli_tree t;
+    const int width[3] = {2, 2, 1};
+    const int32_t prompt[5] = {3, 1, 4, 1, 5};
+    int n = fli_tree_build(&t, width, 4), same = 1, paths = 0;
+    fl_session_create(m, n, &s, &err);
+    float *tl = malloc(sizeof(float) * n * Vp), *cl = malloc(sizeof(float) * n * Vp), *a = malloc(sizeof(float) * Vp),
+          *b = malloc(sizeof(float) * Vp);
+    int32_t tok[16], path_tok[4], next = 7;
+    for (int i = 0; i < n; i++) tok[i] = (int32_t)((i * 13 + 2) % V);
+    for (int leaf = t.level_start[3]; leaf < n; leaf++, paths++) {
+        int path[4];
+        for (int x = leaf, d = 3; d >= 0; x = t.parent[x], d--) path[d] = x, path_tok[d] = tok[x];
+        fl_session_truncate(s, 0);
+        fl_session_append(s, prompt, 5, 0, NULL, &err);
+        same &= fli_session_append_tree(s, tok, &t, tl, &err) == FL_OK;
+        fli_session_tree_commit(s, 5, path, 4);
+        fl_session_append(s, &next, 1, 1, a, &err);
+        fl_session_truncate(s, 0);
+        fl_session_append(s, prompt, 5, 0, NULL, &err);
+        fl_session_append(s, path_tok, 4, 4, cl, &err);
+        fl_session_append(s, &next, 1, 1, b, &err);
+        for (int d = 0; d < 4; d++) same &= !memcmp(tl + (size_t)path[d] * Vp, cl + (size_t)d * Vp, sizeof(float) * V);
+        same &= !memcmp(a, b, sizeof(float) * V);
+    }
+    check(same && paths == 4,
+          "tree pass (widths 2,2,1, 11 nodes): every node's logits == a chain's along its path, bit for bit, and "
+          "after committing a path the next token's too", "%d paths, %s", paths, err.msg);
+    free(tl), free(cl), free(a), free(b);
+    fl_session_free(s);
+    fl_model_free(m);
+}
+
 /* A mode outside fl_gen_mode is refused by name, for GPT and FTP models alike
  * (it once slipped through on FTP models and generated as BLOCK). */
 static void unknown_mode_refused(void) {
@@ -419,6 +460,7 @@ int main(void) {
     cached_vs_recompute(FL_MODEL_FTP, 32, 0); /* generation reads the untied decoder's dec.wte */
     sampler_known_answers();
     unknown_mode_refused();
+    tree_pass_equals_chain();
     greedy_spec_equals_ar();
     chi_square();
     return check_exit();

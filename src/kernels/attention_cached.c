@@ -109,7 +109,8 @@ void fli_attention_gathered(float *out, const float *q, int q_stride, const floa
                             int nq, int direct, const int *tail, int tail_stride, const int *n_tail, int H, int hs) {
     const int C = H * hs;
     const float scale = 1.0f / sqrtf((float)hs);
-    const int parallel = (long)nq * H * (direct + n_tail[0]) * hs >= 16384;
+    const int parallel = (long)nq * H * (direct + n_tail[0]) * hs >= 16384; /* small calls stay on one thread */
+    (void)parallel; /* read by the OpenMP clause only: unused in builds without OpenMP */
 #pragma omp parallel for schedule(static) collapse(2) if (parallel)
     for (int i = 0; i < nq; i++)
         for (int h = 0; h < H; h++)
