@@ -2,6 +2,7 @@
 """futurelm against PyTorch: training throughput of the same models, side by side.
 
     /usr/bin/python3 bench/vs_torch.py [--threads N] [--steps N] [--model gpt|ftp|both] [--futurelm ./futurelm]
+                                       [--allow-reference-blas]
 
 Same configs as `futurelm bench` (GPT: C=384 L=6 H=6 T=256 V=8192 B=8; FTP: the
 same encoder, N=8 P=8 L_d=3, all T positions), same batch, same thread count
