@@ -29,6 +29,8 @@
 #                    among the run's most frequent training tokens only, e.g. 512
 #   DRAFT_F32        (default 1) adds a row at the deepest fixed draft with float32 draft
 #                    weights (the other rows draft in bfloat16, the default)
+#   TREES            draft trees to try (--draft-tree; default "2,1,1 3,1,1 2,2,1"; "" for
+#                    none): a row each with the adaptive depth and with --draft-fixed
 # Prints tokens/s per mode (the median over prompts, and all tokens over all time),
 # the ratio of each FTP mode to FTP ar, tokens per encoder pass and the acceptance
 # rate at each draft position. Tokens are those delivered (a spec round that runs
@@ -45,6 +47,7 @@ DV=${DRAFT_VOCAB:-0}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 F32=${DRAFT_F32:-1}
 REPEAT=${REPEAT:-3}
+TREES=${TREES-"2,1,1 3,1,1 2,2,1"}
 KMAX=$(echo $DRAFTS | awk '{print $NF}')
 EOT_FLAG=--ignore-eot
 [ "${STOP_AT_EOT:-0}" = 1 ] && EOT_FLAG=
@@ -87,6 +90,10 @@ while [ "$r" -lt "$REPEAT" ]; do # modes interleaved, REPEAT times
     if [ "$DV" != 0 ]; then
         for k in $DRAFTS; do run "ftp spec K=$k v=$DV" "$FTP" --mode spec --draft "$k" --draft-fixed --draft-vocab "$DV"; done
     fi
+    for w in $TREES; do
+        run "ftp spec tree $w" "$FTP" --mode spec --draft-tree "$w"
+        run "ftp spec tree $w fixed" "$FTP" --mode spec --draft-tree "$w" --draft-fixed
+    done
     run "ftp block" "$FTP" --mode block
 done
 node - "$LOG" <<'JS'

@@ -304,6 +304,12 @@ typedef struct {
      * always drafts `draft` tokens. Sampling always drafts `draft` tokens: its
      * random draws depend on the depth, and a seed must give the same text. */
     int draft_fixed;
+    /* SPEC: draft a tree instead of a chain: every draft at depth d (0 = the
+     * round's first token) has draft_tree[d] children (the decoder's top
+     * choices; sampling: independent draws), for as many depths as there are
+     * leading nonzero widths, and one encoder pass verifies every node; all
+     * zero: a chain of `draft` tokens. At most 64 nodes. */
+    int draft_tree[FL_MAX_FUTURE];
 } fl_gen_config;
 
 typedef struct {

@@ -113,9 +113,10 @@ static void cached_vs_recompute(fl_model_type type, int C, int tie) {
 }
 
 static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confidence, int draft_vocab,
-                    fl_draft_precision precision, const fl_sampler_config *sc, const int32_t *prompt, int n,
-                    int32_t *out, int max, fl_gen_stats *st) {
-    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL, precision, 0};
+                    fl_draft_precision precision, const int *tree, const fl_sampler_config *sc, const int32_t *prompt,
+                    int n, int32_t *out, int max, fl_gen_stats *st) {
+    fl_gen_config gc = {*sc, mode, draft, confidence, draft_vocab, NULL, precision, 0, {0}};
+    for (int d = 0; tree && tree[d]; d++) gc.draft_tree[d] = tree[d];
     fl_generator *g;
     fl_error err;
     if (fl_generator_create(m, &gc, &g, &err)) return -1;
@@ -136,8 +137,8 @@ static int generate(const fl_model *m, fl_gen_mode mode, int draft, float confid
 static void greedy_spec_equals_ar(void) {
     const int V = 40, T = 24;
     fl_model *m = tiny(FL_MODEL_FTP, V, T, 32, 4, 3.0f, 21, 1);
-    int prompts = 0, identical = 0, tokens = 0;
-    long drafted = 0, accepted = 0;
+    int prompts = 0, identical = 0, tokens = 0, tree_identical = 0;
+    long drafted = 0, accepted = 0, tree_drafted = 0, tree_accepted = 0, tree_passes = 0;
     for (int p = 0; p < 24; p++) {
         int32_t prompt[30], a[80], b[80];
         int n = 1 + p % 29;
@@ -148,13 +149,21 @@ static void greedy_spec_equals_ar(void) {
         int draft = 2 + p % 3;
         fl_gen_stats st;
         fl_draft_precision precision = p % 8 >= 4 ? FL_DRAFT_F32 : FL_DRAFT_BF16;
-        int na = generate(m, FL_GEN_AR, 0, 0, 0, FL_DRAFT_BF16, &sc, prompt, n, a, 70, NULL);
-        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, precision, &sc, prompt, n,
-                          b, 70, &st);
+        int na = generate(m, FL_GEN_AR, 0, 0, 0, FL_DRAFT_BF16, NULL, &sc, prompt, n, a, 70, NULL);
+        int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, precision, NULL, &sc,
+                          prompt, n, b, 70, &st);
         prompts++;
         tokens += na;
         identical += na == 70 && nb == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
         for (int d = 0; d < FL_MAX_FUTURE; d++) drafted += st.drafted[d], accepted += st.accepted[d];
+        /* draft trees: top-k children at the first depths, up to 15 nodes (more than fit near a window's end) */
+        static const int trees[6][4] = {{2, 1, 1}, {3, 2}, {2, 2, 2}, {4}, {3, 1, 1}, {1, 3, 1}};
+        const int *tree = trees[p % 6];
+        nb = generate(m, FL_GEN_SPEC, 0, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, precision, tree, &sc, prompt, n, b,
+                      70, &st);
+        tree_identical += nb == 70 && na == 70 && !memcmp(a, b, sizeof(int32_t) * 70);
+        for (int d = 0; d < FL_MAX_FUTURE; d++) tree_drafted += st.drafted[d], tree_accepted += st.accepted[d];
+        tree_passes += st.encoder_passes;
     }
     check(identical == prompts,
           "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide, draft 2-4, "
@@ -162,7 +171,54 @@ static void greedy_spec_equals_ar(void) {
           "%d of %d identical", identical, prompts);
     check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
           "accepted %ld of %ld", accepted, drafted);
-    (void)tokens;
+    check(tree_identical == prompts,
+          "greedy spec over draft trees (2,1,1 3,2 2,2,2 4 3,1,1 1,3,1) == greedy ar, token for token, same 24 prompts",
+          "%d of %d identical", tree_identical, prompts);
+    check((double)tree_accepted / tree_drafted > (double)accepted / drafted && tree_accepted < tree_drafted,
+          "greedy tree drafts are accepted more often than chains (and not always)", "tree %ld of %ld, chain %ld of %ld",
+          tree_accepted, tree_drafted, accepted, drafted);
+    (void)tokens, (void)tree_passes;
+    fl_model_free(m);
+}
+
+/* A tree's verifying pass (each node attending to the cache and its own
+ * ancestors) gives every node the bits a chain along its path gives, and
+ * committing a path leaves the cache a chain would: the next token's logits
+ * are bit-identical too. */
+static void tree_pass_equals_chain(void) {
+    const int V = 40, Vp = fl_padded_vocab(V);
+    fl_model *m = tiny(FL_MODEL_FTP, V, 24, 32, 4, 3.0f, 9, 1);
+    fl_session *s;
+    fl_error err;
+    fli_tree t;
+    const int width[3] = {2, 2, 1};
+    const int32_t prompt[5] = {3, 1, 4, 1, 5};
+    int n = fli_tree_build(&t, width, 4), same = 1, paths = 0;
+    fl_session_create(m, n, &s, &err);
+    float *tl = malloc(sizeof(float) * n * Vp), *cl = malloc(sizeof(float) * n * Vp), *a = malloc(sizeof(float) * Vp),
+          *b = malloc(sizeof(float) * Vp);
+    int32_t tok[16], path_tok[4], next = 7;
+    for (int i = 0; i < n; i++) tok[i] = (int32_t)((i * 13 + 2) % V);
+    for (int leaf = t.level_start[3]; leaf < n; leaf++, paths++) {
+        int path[4];
+        for (int x = leaf, d = 3; d >= 0; x = t.parent[x], d--) path[d] = x, path_tok[d] = tok[x];
+        fl_session_truncate(s, 0);
+        fl_session_append(s, prompt, 5, 0, NULL, &err);
+        same &= fli_session_append_tree(s, tok, &t, tl, &err) == FL_OK;
+        fli_session_tree_commit(s, 5, path, 4);
+        fl_session_append(s, &next, 1, 1, a, &err);
+        fl_session_truncate(s, 0);
+        fl_session_append(s, prompt, 5, 0, NULL, &err);
+        fl_session_append(s, path_tok, 4, 4, cl, &err);
+        fl_session_append(s, &next, 1, 1, b, &err);
+        for (int d = 0; d < 4; d++) same &= !memcmp(tl + (size_t)path[d] * Vp, cl + (size_t)d * Vp, sizeof(float) * V);
+        same &= !memcmp(a, b, sizeof(float) * V);
+    }
+    check(same && paths == 4,
+          "tree pass (widths 2,2,1, 11 nodes): every node's logits == a chain's along its path, bit for bit, and "
+          "after committing a path the next token's too", "%d paths, %s", paths, err.msg);
+    free(tl), free(cl), free(a), free(b);
+    fl_session_free(s);
     fl_model_free(m);
 }
 
@@ -331,19 +387,27 @@ static void chi_square(void) {
     double emin = 1;
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
-    enum { MODES = 6, BLOCK = MODES - 1 };
-    fl_gen_mode modes[MODES] = {FL_GEN_AR, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
+    enum { MODES = 9, BLOCK = MODES - 1, TREES = 5 };
+    fl_gen_mode modes[MODES] = {FL_GEN_AR,   FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC,
+                                FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
     const char *names[MODES] = {"ar",
                                 "spec (drafts in bfloat16)",
                                 "spec drafting in float32",
                                 "spec with draft confidence 0.6",
                                 "spec drafting over 4 of 6 tokens (5 2 0 3)",
+                                "spec, draft tree 3,2,1 (multi-candidate rule)",
+                                "spec over a draft tree 4,2 drafting over 4 of 6 tokens",
+                                "spec over a draft tree 2,2,2 with draft confidence 0.6",
                                 "block"};
+    /* modes TREES.. draft trees: each node's children drawn independently from its q, tried in turn */
+    static const int trees[3][4] = {{3, 2, 1}, {4, 2}, {2, 2, 2}};
     double x2s[MODES];
     for (int k = 0; k < MODES; k++) {
         static const int32_t shortlist[4] = {5, 2, 0, 3}; /* not a prefix: exercises the scatter */
-        fl_gen_config gc = {sc,           modes[k], 4, k == 3 ? 0.6f : 0.0f, k == 4 ? 4 : 0, k == 4 ? shortlist : NULL,
-                            k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16, 0};
+        const int list = k == 4 || k == 6, cut = k == 3 || k == 7;
+        fl_gen_config gc = {sc, modes[k], k >= TREES && k < BLOCK ? 0 : 4, cut ? 0.6f : 0.0f, list ? 4 : 0,
+                            list ? shortlist : NULL, k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16, 0, {0}};
+        for (int d = 0; k >= TREES && k < BLOCK && trees[k - TREES][d]; d++) gc.draft_tree[d] = trees[k - TREES][d];
         gc.sampler.seed = 1000 + k;
         fl_generator *g;
         fl_error err;
@@ -396,6 +460,7 @@ int main(void) {
     cached_vs_recompute(FL_MODEL_FTP, 32, 0); /* generation reads the untied decoder's dec.wte */
     sampler_known_answers();
     unknown_mode_refused();
+    tree_pass_equals_chain();
     greedy_spec_equals_ar();
     chi_square();
     return check_exit();

@@ -100,12 +100,13 @@ done
 same=0
 for p in "The" "int main" "model.c says" "a b c d e f g"; do
     "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --json >"$T/ar" 2>/dev/null
-    for k in 2 3 "3 --draft-fixed"; do # adaptive depth up to 2 and 3, and always 3
-        "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --mode spec --draft $k --json >"$T/sp" 2>/dev/null
+    # adaptive depth up to 2 and 3, always 3, and draft trees (top-3 then top-2; top-4, always 2 deep)
+    for k in "--draft 2" "--draft 3" "--draft 3 --draft-fixed" "--draft-tree 3,2" "--draft-tree 4 --draft-fixed"; do
+        "$FL" generate "$T/ftp" --prompt "$p" --max-tokens 60 --ignore-eot --mode spec $k --json >"$T/sp" 2>/dev/null
         [ "$(json "$T/ar" "j.token_ids.join()")" = "$(json "$T/sp" "j.token_ids.join()")" ] && same=$((same + 1))
     done
 done
-check "greedy spec == greedy ar token for token (4 prompts x 3 depth settings x 60 tokens)" '[ $same = 12 ]'
+check "greedy spec == greedy ar token for token (4 prompts x 3 depth settings and 2 trees x 60 tokens)" '[ $same = 20 ]'
 check "--json says whether spec adapted its depth" \
     '[ "$(json "$T/sp" "j.draft_depth")" = fixed ] &&
      [ "$("$FL" generate "$T/ftp" --mode spec --max-tokens 2 --json | node -e "process.stdout.write(JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).draft_depth)")" = adaptive ]'
@@ -144,6 +145,10 @@ refuse "mode foo" "need ar, block or spec" --mode foo
 refuse "draft 1" "integer in 2.." --mode spec --draft 1
 refuse "draft 9 on an N=3 model" "need 2..3" --mode spec --draft 9
 refuse "draft confidence 1" "0 <= c < 1" --mode spec --draft-confidence 1
+refuse "draft tree 2,x" "widths 1..64 separated by commas" --mode spec --draft-tree 2,x
+refuse "draft tree 0" "widths 1..64 separated by commas" --mode spec --draft-tree 0
+refuse "draft tree 2,2,2 on an N=3 model" "need 2..3" --mode spec --draft-tree 2,2,2
+refuse "draft tree and a different --draft" "give one of them" --mode spec --draft-tree 2 --draft 3
 refuse "seed -1" "non-negative integer" --seed -1
 refuse "unknown option" "unknown option --topk" --topk 5
 "$FL" generate "$T/gpt" --mode spec >"$T/out" 2>"$T/err"

@@ -11,6 +11,7 @@
 #include "cli/options.h"
 #include "eval/measures/checkpoint.h"
 #include "infer/generate_text.h"
+#include "infer/infer.h"
 #include "tasks/task.h"
 #include "tokenizer/text_io.h"
 #include "tokenizer/tokenizer.h"
@@ -35,7 +36,7 @@ static const char *const MODES[] = {"ar", "block", "spec", NULL};    /* fl_gen_m
 static const char *const PRECISIONS[] = {"bf16", "f32", NULL};       /* fl_draft_precision's order */
 
 typedef struct {
-    const char *ckpt, *prompt, *prompt_file, *prompts_file, *tok_path;
+    const char *ckpt, *prompt, *prompt_file, *prompts_file, *tok_path, *tree;
     fl_gen_config gen;
     fl_text_gen_opts out;
 } gen_args;
@@ -76,6 +77,9 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         {"draft-vocab", 0, CLI_INT, &a->gen.draft_vocab, 0, 1 << 30, NULL, "S",
          "spec: drafts choose among the S most frequent tokens of the run's training\ndata (0 = all): a cheaper "
          "draft head; never changes the output", 0},
+        {"draft-tree", 0, CLI_STRING, &a->tree, 0, 0, NULL, "W1,W2,..",
+         "spec: draft a tree: each draft at depth d gets Wd children (the decoder's\ntop choices), depths 1..; one "
+         "pass verifies every node (at most 64)", 0},
         {"draft-precision", 0, CLI_CHOICE, &precision, 0, 0, PRECISIONS, "P",
          "spec: weights of the draft steps, bf16 (a bfloat16 copy of the decoder,\nhalf the bytes per step) or "
          "f32; never changes the output", 0},
@@ -93,6 +97,15 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     a->gen.mode = (fl_gen_mode)mode;
     a->gen.draft_precision = (fl_draft_precision)precision;
+    for (int d = 0; a->tree && *a->tree; d++) { /* "3,1,1": widths at depths 0, 1, 2 */
+        char *end;
+        long w = strtol(a->tree, &end, 10);
+        if (d >= FL_MAX_FUTURE || w < 1 || w > FLI_TREE_MAX || end == a->tree || (*end && *end != ','))
+            return cli_usage_error(&spec, "--draft-tree wants widths 1..%d separated by commas, e.g. 3,1,1",
+                                   FLI_TREE_MAX);
+        a->gen.draft_tree[d] = (int)w;
+        a->tree = *end ? end + 1 : end;
+    }
     if (!!a->prompt + !!a->prompt_file + !!a->prompts_file > 1)
         return cli_usage_error(&spec, "give the prompt with one of --prompt, --prompt-file and --prompts");
     fl_error err;
@@ -185,9 +198,9 @@ int cmd_generate(int argc, char **argv) {
         goto out;
     }
     if (a.gen.mode != FL_GEN_SPEC && (a.gen.draft || a.gen.draft_fixed || a.gen.draft_confidence > 0.0f ||
-                                      a.gen.draft_vocab > 0)) { /* the library ignores them there */
-        fprintf(stderr, "futurelm: error: --draft, --draft-fixed, --draft-confidence and --draft-vocab apply to "
-                        "--mode spec only; %s (see futurelm generate --help)\n",
+                                      a.gen.draft_vocab > 0 || a.gen.draft_tree[0])) { /* the library ignores them */
+        fprintf(stderr, "futurelm: error: --draft, --draft-fixed, --draft-confidence, --draft-vocab and --draft-tree "
+                        "apply to --mode spec only; %s (see futurelm generate --help)\n",
                 c->type == FL_MODEL_FTP ? "add --mode spec to draft with this FTP model"
                                         : "this is a GPT model, which has no decoder to draft with and generates "
                                           "with --mode ar");

@@ -8,7 +8,7 @@
  * the last token of hist was chosen by a rejected speculative round and is not
  * cached yet.
  *
- * The window: the token at index i is conditioned on hist[window_base(i) .. i),
+ * The window: the token at index i is conditioned on hist[fli_gen_window_base(i) .. i),
  * a function of i and of the prompt's length alone, so every mode sees exactly
  * the same context for the same token, and speculative rounds are cut short
  * rather than let a draft straddle a move of the window. The first window ends
@@ -18,35 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "infer/infer.h"
+#include "infer/generator.h"
 #include "model/model.h"
 #include "util/error.h"
 
-struct fl_generator {
-    const fl_model *m;
-    fl_gen_config cfg;
-    fl_session *s;
-    int T, V, Vp, depth, stride;
-    int nonfinite; /* a logit row held a NaN: the model overflows (fl_generator_next fails) */
-    fl_rng rng;
-    int32_t *hist;
-    long hlen, hcap;
-    long base;
-    long origin; /* where the first window starts: 0, or the prompt's length - T */
-    int slot;
-    int forced; /* 1 when hist's last token is not cached yet */
-    int greedy; /* temperature 0: tokens by greedy_at, no distributions, no draws */
-    int started;
-    float *logits; /* [depth, Vp] from the last append */
-    float *target; /* [Vp] */
-    float *p, *q;  /* [V] target probabilities, [depth, V] draft probabilities */
-    sampler_ws ws;
-    fli_depth dp; /* SPEC: the depth of each round */
-    fl_gen_stats st;
-};
-
-/* First context index of the window that conditions the token at index i. */
-static long window_base(const fl_generator *g, long i) {
+long fli_gen_window_base(const fl_generator *g, long i) {
     const long from = i - g->origin;
     if (from <= g->T) return g->origin;
     return g->origin + ((from - g->T - 1) / g->stride + 1) * g->stride;
@@ -57,7 +33,12 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     fl_status st = fl_sampler_config_validate(&cfg->sampler, err);
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(m);
-    int depth = 1;
+    int depth = 1, levels = 0; /* levels: of the draft tree, 0 = a chain */
+    while (levels < FL_MAX_FUTURE && cfg->draft_tree[levels] > 0) levels++;
+    for (int d = levels; d < FL_MAX_FUTURE; d++)
+        if (cfg->draft_tree[d] != 0)
+            return fl_fail(err, FL_ERR_ARG, "draft tree width %d at depth %d: widths are >= 1, ended by 0",
+                           cfg->draft_tree[d], d);
     if (!(cfg->draft_confidence >= 0.0f && cfg->draft_confidence < 1.0f))
         return fl_fail(err, FL_ERR_ARG, "draft confidence %g: need 0 <= c < 1 (0 = always draft the full depth)",
                        cfg->draft_confidence);
@@ -72,9 +53,22 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
             return fl_fail(err, FL_ERR_ARG, "mode %s needs an FTP model; GPT models generate with mode ar",
                            cfg->mode == FL_GEN_SPEC ? "spec" : "block");
         depth = cfg->mode == FL_GEN_BLOCK || cfg->draft == 0 ? c->n_future : cfg->draft;
+        if (cfg->mode == FL_GEN_SPEC && levels > 0) {
+            if (cfg->draft && cfg->draft != levels + 1)
+                return fl_fail(err, FL_ERR_ARG, "draft %d with a tree of %d levels of drafts: the tree drafts %d tokens "
+                               "a path (give one of them)", cfg->draft, levels, levels + 1);
+            depth = levels + 1;
+        }
         if (cfg->mode == FL_GEN_SPEC && (depth < 2 || depth > c->n_future))
             return fl_fail(err, FL_ERR_ARG, "draft %d: need 2..%d (ftp.n_future of this model)", depth, c->n_future);
     }
+    int width[FL_MAX_FUTURE];
+    for (int d = 0; d < FL_MAX_FUTURE; d++) width[d] = d < levels ? cfg->draft_tree[d] : 1;
+    fli_tree shape;
+    const int nodes = cfg->mode == FL_GEN_SPEC ? fli_tree_build(&shape, width, depth) : 1;
+    if (nodes > FLI_TREE_MAX || nodes > c->block_size)
+        return fl_fail(err, FL_ERR_ARG, "a draft tree of %d nodes: at most %d (and model.block_size, %d)", nodes,
+                       FLI_TREE_MAX, c->block_size);
     fl_generator *g = calloc(1, sizeof *g);
     if (!g) return fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
     g->m = m;
@@ -86,8 +80,9 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
     g->stride = g->T / 2 > 0 ? g->T / 2 : 1;
     g->greedy = cfg->sampler.temperature == 0.0f;
     fl_rng_seed(&g->rng, cfg->sampler.seed);
-    /* Only SPEC needs logits at several positions; BLOCK needs the last one. */
-    int rows = cfg->mode == FL_GEN_SPEC ? depth : 1;
+    memcpy(g->width, width, sizeof width);
+    /* Only SPEC needs logits at several positions (a tree's nodes); BLOCK needs the last one. */
+    int rows = nodes;
     st = fl_session_create(m, rows, &g->s, err);
     if (!st) st = fli_sampler_ws_init(&g->ws, g->V, err);
     if (!st && cfg->mode == FL_GEN_SPEC) st = fl_session_set_draft_precision(g->s, cfg->draft_precision, err);
@@ -107,7 +102,7 @@ fl_status fl_generator_create(const fl_model *m, const fl_gen_config *cfg, fl_ge
         g->logits = malloc(sizeof(float) * (size_t)rows * g->Vp);
         g->target = malloc(sizeof(float) * (size_t)g->Vp);
         g->p = malloc(sizeof(float) * (size_t)g->V);
-        g->q = malloc(sizeof(float) * (size_t)depth * g->V);
+        g->q = malloc(sizeof(float) * (size_t)(rows > depth ? rows : depth) * g->V);
         if (!g->logits || !g->target || !g->p || !g->q) st = fl_fail(err, FL_ERR_NOMEM, "out of memory for a generator");
     }
     if (st) {
@@ -153,7 +148,7 @@ static fl_status reserve_hist(fl_generator *g, long n, fl_error *err) {
 /* Recompute the cache for the window of the token at index hlen: one batched
  * pass; target and slot 0 then describe the last token. */
 static fl_status refill(fl_generator *g, fl_error *err) {
-    g->base = window_base(g, g->hlen);
+    g->base = fli_gen_window_base(g, g->hlen);
     fl_session_truncate(g->s, 0);
     fl_status st = fl_session_append(g->s, g->hist + g->base, (int)(g->hlen - g->base), 1, g->target, err);
     g->slot = 0;
@@ -183,7 +178,7 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
 }
 
 /* Probability of token y under softmax(logits[0..V)): the decoder's own confidence. */
-static float softmax_at(const float *logits, int V, int32_t y) {
+float fli_gen_softmax_at(const float *logits, int V, int32_t y) {
     float mx = logits[0];
     for (int v = 1; v < V; v++) mx = logits[v] > mx ? logits[v] : mx;
     double sum = 0.0;
@@ -192,24 +187,24 @@ static float softmax_at(const float *logits, int V, int32_t y) {
 }
 
 /* The sampler distribution for the token at index i (history hist[0..i)). */
-static void probs_at(fl_generator *g, const float *logits, long i, float *probs) {
+void fli_gen_probs_at(fl_generator *g, const float *logits, long i, float *probs) {
     for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
-    long from = window_base(g, i);
+    long from = fli_gen_window_base(g, i);
     fli_sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
 
 /* The greedy choice for the token at index i (temperature 0: what probs_at
  * makes certain, without the distribution, and no random draw). */
-static int32_t greedy_at(fl_generator *g, const float *logits, long i) {
+int32_t fli_gen_greedy_at(fl_generator *g, const float *logits, long i) {
     for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
-    long from = window_base(g, i);
+    long from = fli_gen_window_base(g, i);
     return fli_sampler_greedy(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), &g->ws);
 }
 
 /* A token for index i: greedy, or drawn from the sampler distribution (left in probs). */
 static int32_t sample_at(fl_generator *g, const float *logits, long i, float *probs) {
-    if (g->greedy) return greedy_at(g, logits, i);
-    probs_at(g, logits, i, probs);
+    if (g->greedy) return fli_gen_greedy_at(g, logits, i);
+    fli_gen_probs_at(g, logits, i, probs);
     return fli_sampler_draw(probs, g->V, &g->rng);
 }
 
@@ -229,8 +224,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             g->hist[g->hlen++] = y1;
             out[emitted++] = y1;
         }
-        long len = g->hlen - g->base - 1; /* cached positions; hist[hlen-1] is not cached */
-        if (window_base(g, g->hlen) != g->base) { /* the window moves: refill it, then go on */
+        if (fli_gen_window_base(g, g->hlen) != g->base) { /* the window moves: refill it, then go on */
             g->st.window_slides++;
             if ((st = refill(g, err))) goto done;
             g->st.encoder_passes++;
@@ -243,90 +237,28 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
         long room = (g->base + g->T) - (g->hlen - 1); /* tokens that fit from hist[hlen-1] on */
         if (K > room) K = (int)room;
         for (int k = 2; k <= K; k++)
-            if (window_base(g, g->hlen + k - 1) != g->base) { K = k - 1; break; }
+            if (fli_gen_window_base(g, g->hlen + k - 1) != g->base) { K = k - 1; break; }
         if (K < 1) K = 1;
 
-        const double t_draft = fl_wall_seconds();
-        for (int k = 2; k <= K; k++) { /* draft token k from decoder step k-1 */
-            const int32_t prev = g->hist[g->hlen + k - 3];
-            st = fl_session_decode(g->s, g->slot, k - 1, prev, g->cfg.mode == FL_GEN_SPEC, g->logits, err);
-            if (st) goto done;
-            float *q = g->q + (size_t)(k - 1) * g->V;
-            const int32_t y = sample_at(g, g->logits, g->hlen + k - 2, q);
-            g->hist[g->hlen + k - 2] = y; /* tentative, past hlen */
-            const float cut = g->cfg.mode == FL_GEN_SPEC ? g->cfg.draft_confidence : 0.0f;
-            if (cut > 0.0f && k < K && softmax_at(g->logits, g->V, y) < cut)
-                K = k; /* an unlikely draft: verify what we have rather than build on it */
-        }
-
-        if (g->cfg.mode != FL_GEN_SPEC) {
-            /* AR (K = 1) and BLOCK: every token stands; one pass catches the encoder up */
-            for (int k = 2; k <= K; k++) {
-                int32_t t = g->hist[g->hlen];
-                g->hlen++;
-                out[emitted++] = t;
-            }
-            if ((st = fl_session_append(g->s, g->hist + g->hlen - K, K, 1, g->target, err))) goto done;
-            g->slot = 0;
-            g->forced = 0;
-            g->st.encoder_passes++;
+        if (g->cfg.mode == FL_GEN_SPEC) { /* draft a tree, verify it in one pass, keep the accepted path */
+            st = fli_tree_round(g, K, out, &emitted, err);
             goto done;
         }
-
-        /* SPEC: verify y1..yK in one pass; row r of the logits predicts the token after y(r+1) */
-        const double t_verify = fl_wall_seconds();
-        fli_depth_drafts(&g->dp, K - 1, t_verify - t_draft);
-        if ((st = fl_session_append(g->s, g->hist + g->hlen - 1, K, K, g->logits, err))) goto done;
+        for (int k = 2; k <= K; k++) { /* BLOCK: token k from decoder step k-1, on the model's own weights */
+            const int32_t prev = g->hist[g->hlen + k - 3];
+            if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, 0, g->logits, err))) goto done;
+            g->hist[g->hlen + k - 2] = sample_at(g, g->logits, g->hlen + k - 2, g->q);
+        }
+        /* AR (K = 1) and BLOCK: every token stands; one pass catches the encoder up */
+        for (int k = 2; k <= K; k++) {
+            int32_t t = g->hist[g->hlen];
+            g->hlen++;
+            out[emitted++] = t;
+        }
+        if ((st = fl_session_append(g->s, g->hist + g->hlen - K, K, 1, g->target, err))) goto done;
+        g->slot = 0;
+        g->forced = 0;
         g->st.encoder_passes++;
-        int k;
-        for (k = 2; k <= K; k++) {
-            const float *row = g->logits + (size_t)(k - 2) * g->Vp;
-            const float *q = g->q + (size_t)(k - 1) * g->V;
-            const int32_t y = g->hist[g->hlen];
-            g->st.drafted[k - 1]++;
-            /* greedy: p and q are certain of one token each, so the rule below
-             * accepts exactly when they agree, and the residual is p's token */
-            const int32_t best = g->greedy ? greedy_at(g, row, g->hlen) : -1;
-            if (!g->greedy) probs_at(g, row, g->hlen, g->p);
-            /* accept with probability min(1, p(y) / q(y)) */
-            const int ok = g->greedy ? best == y
-                                     : q[y] > 0.0f && (g->p[y] >= q[y] || fl_rng_uniform(&g->rng) * q[y] < g->p[y]);
-            fli_depth_verdict(&g->dp, k - 1, ok);
-            if (ok) {
-                g->st.accepted[k - 1]++;
-                g->hlen++;
-                out[emitted++] = y;
-                continue;
-            }
-            if (g->greedy) {
-                g->hist[g->hlen++] = best;
-                out[emitted++] = best;
-                break;
-            }
-            /* rejected: draw from the residual max(0, p - q), renormalised */
-            double mass = 0.0;
-            for (int v = 0; v < g->V; v++) {
-                float r = g->p[v] - q[v];
-                g->p[v] = r > 0.0f ? r : 0.0f;
-                mass += g->p[v];
-            }
-            if (!(mass > 0.0)) probs_at(g, row, g->hlen, g->p); /* p == q up to rounding: p itself */
-            int32_t r = fli_sampler_draw(g->p, g->V, &g->rng);
-            g->hist[g->hlen++] = r;
-            out[emitted++] = r;
-            break;
-        }
-        /* the pass and its verdicts, the part of the round that grows with K */
-        fli_depth_verify(&g->dp, K, fl_wall_seconds() - t_verify);
-        if (k <= K) { /* stopped at draft k: keep y1..y(k-1) cached; slot k-2 holds y(k-1)'s state */
-            fl_session_truncate(g->s, (int)(len + k - 1));
-            g->slot = k - 2;
-            g->forced = 1;
-        } else {
-            memcpy(g->target, g->logits + (size_t)(K - 1) * g->Vp, sizeof(float) * (size_t)g->Vp);
-            g->slot = K - 1;
-            g->forced = 0;
-        }
         goto done;
     }
 done:

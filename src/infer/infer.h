@@ -56,4 +56,34 @@ void fli_depth_verify(fli_depth *d, int K, double seconds);
 void fli_depth_verdict(fli_depth *d, int pos, int accepted);
 /* A generator's depth policy, for tests that set its measurements. */
 fli_depth *fli_generator_depth(fl_generator *g);
+
+/* A speculative round's draft tree (tree.c): node 0 is the round's first token,
+ * every node at depth d has width[d] children, nodes are numbered level by
+ * level (so a parent's number is below its children's), and a chain of K
+ * tokens is the tree of widths 1, ..., 1. */
+enum { FLI_TREE_MAX = 64 }; /* nodes */
+typedef struct {
+    int n, levels;                         /* nodes; depths 0..levels-1 */
+    int level_start[FL_MAX_FUTURE + 1];    /* first node of each depth; [levels] = n */
+    int parent[FLI_TREE_MAX], depth[FLI_TREE_MAX];
+    int rows[FLI_TREE_MAX * (FL_MAX_FUTURE + 1)]; /* scratch: each node's gathered attention rows */
+    int n_rows[FLI_TREE_MAX];
+} fli_tree;
+
+/* The tree of `levels` depths whose nodes at depth d have width[d] children;
+ * its node count (more than FLI_TREE_MAX: the count, and t is not usable). */
+int fli_tree_build(fli_tree *t, const int *width, int levels);
+
+/* Session side (session.c). Appends the nodes' tokens at rows len..len+n-1,
+ * node i at position len + depth[i], attending to the cache and its own
+ * ancestors only; logits [n, Vp] of decoder step 0 at every node, in slots
+ * 0..n-1. Then fli_session_tree_commit keeps the path path[0..n) (node numbers,
+ * path[0] = 0) as positions first.. and cuts the cache after it. */
+fl_status fli_session_append_tree(fl_session *s, const int32_t *tokens, fli_tree *t, float *logits, fl_error *err);
+void fli_session_tree_commit(fl_session *s, int first, const int *path, int n);
+/* Draft decoder step level + 1 for every node at depth `level` (their tokens
+ * tokens[0..]) on the draft weights, from the position whose decoder state is
+ * in root_slot: logits [nodes, Vp]. Node a keeps its step's keys in slot a. */
+void fli_session_draft_level(fl_session *s, int root_slot, fli_tree *t, int level, const int32_t *tokens,
+                             float *logits);
 #endif

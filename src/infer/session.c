@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infer/infer.h"
 #include "kernels/kernels.h"
 #include "model/head.h"
 #include "model/model.h"
@@ -199,13 +200,16 @@ static void linear_either(float *out, const float *x, const float *w32, const ui
 /* The tied head (model/head.h) over n rows of final-LayerNorm output (rows Vp
  * apart), on the packed weight so that a row's logits do not depend on its
  * batch; the padding columns -inf as fl_head_logits makes them. A draft (one
- * row) uses the draft weights: the shortlist's columns only when there is a
- * shortlist, scattered into -inf elsewhere. */
+ * row, or a tree level's rows) uses the draft weights: the shortlist's columns
+ * only when there is a shortlist, scattered into -inf elsewhere. */
 static void session_head(const fl_session *s, const float *x, int n, int draft, float *logits) {
     if (draft && s->n_draft > 0) {
-        linear_either(s->draft_logits, x, s->draft_head, s->draft_head16, NULL, 1, s->C, s->n_draft);
-        for (int v = 0; v < s->Vp; v++) logits[v] = -INFINITY;
-        for (int i = 0; i < s->n_draft; i++) logits[s->draft_ids[i]] = s->draft_logits[i];
+        linear_either(s->draft_logits, x, s->draft_head, s->draft_head16, NULL, n, s->C, s->n_draft);
+        for (int r = 0; r < n; r++) {
+            float *row = logits + (size_t)r * s->Vp;
+            for (int v = 0; v < s->Vp; v++) row[v] = -INFINITY;
+            for (int i = 0; i < s->n_draft; i++) row[s->draft_ids[i]] = s->draft_logits[(size_t)r * s->n_draft + i];
+        }
         return;
     }
     linear_either(logits, x, s->head, draft ? s->head16 : NULL, NULL, n, s->C, s->Vp);
@@ -224,7 +228,7 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     s->draft_ids = malloc(sizeof(int32_t) * (size_t)n);
     float *rows = fl_alloc((size_t)n * s->C, sizeof(float));
     s->draft_head = fl_alloc(fli_linear_pack_floats(s->C, n), sizeof(float));
-    s->draft_logits = fl_alloc((size_t)n, sizeof(float));
+    s->draft_logits = fl_alloc((size_t)n * s->rows, sizeof(float)); /* tree drafts: a level's rows at once */
     if (s->draft_precision == FL_DRAFT_BF16)
         s->draft_head16 = fl_alloc(fli_linear_pack_bf16_words(s->C, n), sizeof(uint32_t));
     fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits &&
@@ -317,9 +321,12 @@ static void mlp(const block_weights *w, const packed_block *p, const draft_block
 /* One decoder step for `n` slots (slots[i], all at step `step`, input tokens[i]):
  * logits [n, Vp]. Step 0 also derives each slot's pseudo-sequence and
  * cross-attention keys/values from the state vectors h0 [n, C]. A draft step
- * (one slot, step >= 1) runs on the draft weights. */
+ * (step >= 1) runs on the draft weights. Tree drafts (tree != NULL) attend
+ * instead over gathered rows of the self-attention cache, row i's step + 1 rows
+ * at tree[i * (FL_MAX_FUTURE + 1)] (in rows of C floats from the layer's cache
+ * in slot 0), and cross-attend to slot xslot. */
 static void decoder_step(fl_session *s, const int *slots, int n, int step, const int32_t *tokens, const float *h0,
-                         int draft, float *logits) {
+                         int draft, float *logits, const int *tree, const int *n_tree, int xslot) {
     const fl_model *m = s->m;
     const int C = s->C, P = s->P, N = s->N, Hd = s->Hd, hs = C / Hd;
     const size_t slot_x = (size_t)s->Ld * P * C, slot_s = (size_t)s->Ld * N * C;
@@ -356,8 +363,13 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
             float *sk = s->sk + slots[i] * slot_s + (size_t)l * N * C, *sv = s->sv + slots[i] * slot_s + (size_t)l * N * C;
             memcpy(sk + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
             memcpy(sv + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
-            fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0, 1, Hd,
-                             hs);
+            if (tree)
+                fli_attention_gathered(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C,
+                                       s->sk + (size_t)l * N * C, s->sv + (size_t)l * N * C, C, 1, 0,
+                                       tree + (size_t)i * (FL_MAX_FUTURE + 1), 0, n_tree + i, Hd, hs);
+            else
+                fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0,
+                                     1, Hd, hs);
         }
         linear_either(s->dtmp, s->datt, p->attn_proj, d ? d->attn_proj : NULL, w->attn_proj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
@@ -365,8 +377,9 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
         fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->lnx_w, w->lnx_b, n, C);
         linear_either(s->dqkv, s->dln, p->xq, d ? d->xq : NULL, w->xq_b, n, C, C); /* queries, [n, C] */
         for (int i = 0; i < n; i++) {
-            const float *xk = s->xk + slots[i] * slot_x + (size_t)l * P * C;
-            const float *xv = s->xv + slots[i] * slot_x + (size_t)l * P * C;
+            const int xs = tree ? xslot : slots[i];
+            const float *xk = s->xk + xs * slot_x + (size_t)l * P * C;
+            const float *xv = s->xv + xs * slot_x + (size_t)l * P * C;
             fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, xk, xv, C, 1, 0, P, 0, Hd, hs);
         }
         linear_either(s->dtmp, s->datt, p->xproj, d ? d->xproj : NULL, w->xproj_b, n, C, C);
@@ -380,7 +393,9 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
 
 /* ---------------------------------------------------------------- encoder */
 
-fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fl_error *err) {
+/* fl_session_append, or a tree's nodes (fli_session_append_tree, infer.h). */
+static fl_status append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fli_tree *t,
+                        fl_error *err) {
     const fl_model *m = s->m;
     const int C = s->C, T = s->T, hs = C / s->H, first = s->len;
     if (n < 1 || first + n > T)
@@ -394,7 +409,7 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
             return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", tokens[i], s->V - 1);
 
     for (int i = 0; i < n; i++) {
-        const float *e = m->wte + (size_t)tokens[i] * C, *pe = m->wpe + (size_t)(first + i) * C;
+        const float *e = m->wte + (size_t)tokens[i] * C, *pe = m->wpe + (size_t)(first + (t ? t->depth[i] : i)) * C;
         for (int c = 0; c < C; c++) s->x[(size_t)i * C + c] = e[c] + pe[c];
     }
     for (int l = 0; l < s->L; l++) {
@@ -407,7 +422,11 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
             memcpy(kc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
             memcpy(vc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
-        fli_attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
+        if (t)
+            fli_attention_gathered(s->att, s->qkv, 3 * C, kc, vc, C, n, first, t->rows, FL_MAX_FUTURE + 1, t->n_rows,
+                                   s->H, hs);
+        else
+            fli_attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
         fli_linear_packed_forward(s->tmp, s->att, p->attn_proj, w->attn_proj_b, n, C, C);
         add_inplace(s->x, s->tmp, (size_t)n * C);
         mlp(w, p, NULL, s->x, s->ln, s->fch, s->tmp, s->mean, s->rstd, n, C);
@@ -427,9 +446,45 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
         int k = n_out - i0 < 64 ? n_out - i0 : 64;
         for (int i = 0; i < k; i++) slots[i] = i0 + i;
         decoder_step(s, slots, k, 0, tokens + (n - n_out) + i0, h_out + (size_t)i0 * C, 0,
-                     logits + (size_t)i0 * s->Vp);
+                     logits + (size_t)i0 * s->Vp, NULL, NULL, -1);
     }
     return FL_OK;
+}
+
+fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_out, float *logits, fl_error *err) {
+    return append(s, tokens, n, n_out, logits, NULL, err);
+}
+fl_status fli_session_append_tree(fl_session *s, const int32_t *tokens, fli_tree *t, float *logits, fl_error *err) {
+    if (t->n > s->rows) return fl_fail(err, FL_ERR_ARG, "a tree of %d nodes: the session holds %d rows", t->n, s->rows);
+    for (int i = 0; i < t->n; i++) { /* node i sees its ancestors' rows, root first, then its own */
+        t->n_rows[i] = t->depth[i] + 1;
+        for (int a = i, d = t->depth[i]; d >= 0; a = t->parent[a], d--) t->rows[i * (FL_MAX_FUTURE + 1) + d] = s->len + a;
+    }
+    return append(s, tokens, t->n, t->n, logits, t, err);
+}
+
+void fli_session_tree_commit(fl_session *s, int first, const int *path, int n) {
+    const size_t C = s->C, T = s->T;
+    for (int l = 0; l < 2 * s->L; l++) { /* the keys' layers, then the values' */
+        float *c = (l < s->L ? s->kc : s->vc) + (size_t)(l % s->L) * T * C;
+        for (int d = 1; d < n; d++) /* path[d] >= d: a row is read before anything overwrites it */
+            memmove(c + (first + d) * C, c + (first + path[d]) * C, C * sizeof(float));
+    }
+    s->len = first + n;
+}
+
+void fli_session_draft_level(fl_session *s, int root_slot, fli_tree *t, int level, const int32_t *tokens,
+                             float *logits) {
+    const int a0 = t->level_start[level], n = t->level_start[level + 1] - a0, step = level + 1;
+    int per_slot = s->Ld * s->N, slots[FLI_TREE_MAX]; /* per_slot: rows of C floats from slot to slot */
+    for (int i = 0; i < n; i++) { /* node a's own row: slot a, step depth + 1 */
+        int *rows = t->rows + (size_t)i * (FL_MAX_FUTURE + 1);
+        slots[i] = a0 + i;
+        rows[0] = root_slot * per_slot; /* step 0 of the position the round drafts from */
+        for (int a = a0 + i, d = level; d >= 0; a = t->parent[a], d--) rows[d + 1] = a * per_slot + d + 1;
+        t->n_rows[i] = step + 1;
+    }
+    decoder_step(s, slots, n, step, tokens, NULL, 1, logits, t->rows, t->n_rows, root_slot);
 }
 
 fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft, float *logits,
@@ -440,6 +495,6 @@ fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, in
         return fl_fail(err, FL_ERR_ARG, "decoder step %d: need 1..%d (ftp.n_future - 1)", step, s->N - 1);
     if (token < 0 || token >= s->V)
         return fl_fail(err, FL_ERR_ARG, "token id %d is outside the vocabulary (0..%d)", token, s->V - 1);
-    decoder_step(s, &slot, 1, step, &token, NULL, draft, logits);
+    decoder_step(s, &slot, 1, step, &token, NULL, draft, logits, NULL, NULL, -1);
     return FL_OK;
 }

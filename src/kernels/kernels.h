@@ -65,6 +65,12 @@ void fli_attention_backward(float *dq, float *dk, float *dv, const float *dout, 
  * out is [nq, H*hs]. Forward only (inference). */
 void fli_attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
                       int first, int nk, int causal, int H, int hs);
+/* The same over gathered keys (tree drafts, src/infer/tree.c): query i sees
+ * rows 0..direct-1, then rows tail[i*tail_stride + 0 .. n_tail[i]-1], in that
+ * order; with the same rows in the same order its output is bit-identical to
+ * fli_attention_cached's. */
+void fli_attention_gathered(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride,
+                            int nq, int direct, const int *tail, int tail_stride, const int *n_tail, int H, int hs);
 
 /* ---- gelu.c: tanh approximation, elementwise over n values. */
 void fli_gelu_forward(float *out, const float *x, size_t n);
