@@ -71,6 +71,14 @@ fi
 train_tiny gpt "$T/data" 400 32 2 1 "the tiny corpus"
 check "a trained run -> GGUF with the tokenizer its state.json records (no --tokenizer)" \
     "$FL convert '$T/run-gpt' --to gguf --out '$T/run.gguf' >/dev/null 2>&1 && [ -s '$T/run.gguf' ]"
+# given relative paths, state.json records them from the run folder (ckpt/run_dir.h): convert finds them
+# by that rule from any folder, not from the current one
+FLA=$(cd "$(dirname "$FL")" && pwd)/$(basename "$FL")
+(cd "$T" && "$FLA" prepare --tokenizer tok.tiktoken --input docs --out rdata --val-fraction 0.2 >/dev/null 2>&1 &&
+    "$FLA" train --data rdata --out runs/rel --set model.block_size=16 --set model.n_layer=1 \
+    --set model.n_head=2 --set model.n_embd=16 --set train.max_steps=1 --set train.batch_size=2 >/dev/null 2>&1)
+check "a run trained with relative paths -> GGUF from its parent folder, with its recorded tokenizer" \
+    "grep -q '\"../../tok.tiktoken\"' '$T/runs/rel/step_00000001/state.json' && (cd '$T' && '$FLA' convert runs/rel --to gguf --out rel.gguf >/dev/null 2>&1) && [ -s '$T/rel.gguf' ]"
 cp "$T/tok.tiktoken" "$T/tok.orig" && sed '$d' "$T/tok.orig" >"$T/tok.tiktoken"
 refused "a recorded tokenizer that changed since: refused, naming the hash" "sha256" \
     $FL convert "$T/run-gpt" --to gguf --out "$T/x.gguf"

@@ -43,6 +43,16 @@ FTP="--model ftp --set ftp.n_future=3 --set ftp.pseudo_len=2 --set ftp.dec_layer
     w=$(metrics_diff "$T/ga6/metrics.jsonl" "$T/k3/metrics.jsonl" 0 rel)
     check "ftp: 3 ranks x grad_accum 2 (threads 1, 1, 2) give grad_accum 6's losses within 1e-6 (worst $w)" \
         '[ -n "$w" ] && [ "$(echo "$w" | awk "{print (\$1 <= 1e-6)}")" = 1 ]' || tail -5 "$T/k3.log"
+    # fine-tuning x data parallelism: frozen tensors (zero gradients on every rank) stay out of the
+    # summed gradient's clip, the scaled lrs apply after the sum; 2 ranks must train as grad_accum=2 does
+    SF="$S --set train.max_steps=20 --set train.eval_every=10 --set train.ckpt_every=10 --set train.grad_clip=0.05
+        --set train.freeze_layers=1 --set train.layer_lr_decay=0.5"
+    "$MF" train --data "$T/data" --out "$T/fz-ga2" $SF --set train.grad_accum=2 >/dev/null 2>&1 &&
+        mpi 2 "$MF" train --data "$T/data" --out "$T/fz-k2" $SF >"$T/fz-k2.log" 2>&1
+    w=$(metrics_diff "$T/fz-ga2/metrics.jsonl" "$T/fz-k2/metrics.jsonl" 0 rel)
+    check "gpt, freeze_layers=1, layer_lr_decay=0.5, clipped: 2 ranks give grad_accum=2's losses within 1e-6 (worst $w)" \
+        '[ -n "$w" ] && [ "$(echo "$w" | awk "{print (\$1 <= 1e-6)}")" = 1 ] && grep -q "fine-tuning:" "$T/fz-k2.log"' ||
+        tail -5 "$T/fz-k2.log"
     check "the MPI build started without mpirun trains exactly as the default build" \
         '[ "$(metrics_diff "$T/ga-default/metrics.jsonl" "$T/gpt-ga2/metrics.jsonl" 0 bits)" = same ]'
 

@@ -193,6 +193,25 @@ static char *run_folder_of(const char *dir) {
     return real;
 }
 
+/* `train --resume X` without --out (run_dir.h). */
+char *fl_ckpt_run_of(const char *resume) {
+    char *ck = fl_checkpoint_resolve(resume), *run = NULL;
+    if (ck && strcmp(ck, resume)) {
+        run = strdup(resume); /* the resolve went into it: a run folder */
+    } else if (ck) {
+        size_t n = strlen(ck);
+        while (n > 1 && ck[n - 1] == '/') ck[--n] = 0;
+        char *slash = strrchr(ck, '/');
+        long step;
+        if (fl_ckpt_name_step(slash ? slash + 1 : ck, &step)) {
+            if (slash) slash[slash == ck] = 0;
+            run = slash ? strdup(ck) : strdup(".");
+        }
+    }
+    free(ck);
+    return run;
+}
+
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded) {
     if (!recorded[0] || recorded[0] == '/') return strdup(recorded);
     char *run = run_folder_of(dir);

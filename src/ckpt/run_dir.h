@@ -51,6 +51,11 @@ fl_status fl_ckpt_set_latest(const char *run_dir, const char *name, fl_error *er
  * recorded the path as training was given it). Never searched for in folders
  * above. Returns a malloc'd string, or NULL when memory runs out. */
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded);
+/* The run folder that `train --resume X` without --out continues in: X itself
+ * when it is a run folder (X/latest or X/step_N), else the folder holding
+ * checkpoint X when X is named like one (RUN/step_N). Malloc'd; NULL for a
+ * checkpoint in no run folder (or when memory runs out). */
+char *fl_ckpt_run_of(const char *resume);
 /* The form of PATH (as the user gave it, from the current folder) to record in
  * a checkpoint of run_dir: relative to run_dir when both exist, so a run folder
  * moved together with its data still finds it; an absolute PATH, or one that is

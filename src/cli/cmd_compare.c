@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "eval/compare/compare.h"
+#include "util/datapath.h"
 
 static const char ABOUT[] =
     "Compares GPT and FTP runs at matched next-token validation loss (docs/design.md 4), one run per seed:\n"
@@ -114,7 +115,7 @@ int cmd_compare(int argc, char **argv) {
         {"datasets", 0, CLI_STRING, &sets, 0, 0, NULL, "LIST",
          "comma-separated shipped topic probes, or 'none'; the default runs the\nfetched ones only when the run trained "
          "on one of them (its data's\nmanifest.json), and none with --probe-data", 0},
-        {"data-root", 0, CLI_STRING, &o.data_root, 0, 0, NULL, "DIR", "folder holding brown/ and spam-assassin/ (default: the first of\n$FUTURELM_DATA, ~/.local/share/futurelm, ./data holding each)", 0},
+        {"data-root", 0, CLI_STRING, &o.data_root, 0, 0, NULL, "DIR", "folder holding brown/ and spam-assassin/ (default: the first of\n" FL_DATAPATH_ORDER_TEXT " holding each)", 0},
         {"prompts", 0, CLI_INT, &o.coherence.max_prompts, 1, 1L << 20, NULL, "K", "coherence prompts", 0},
         {"bow-rows", 0, CLI_INT, &o.offsets.bow_rows, 0, 1L << 30, NULL, "R",
          "future bag-of-words probe rows from each split", 0},

@@ -15,6 +15,7 @@
 #include "cli/cmd_eval_top.h"
 #include "cli/options.h"
 #include "eval/measures/measure.h"
+#include "util/datapath.h"
 
 enum { S_PPL = 1, S_OFF = 2, S_SMO = 4, S_PRO = 8, S_CD = 16, S_COH = 32, S_WIN = S_PPL | S_OFF | S_SMO | S_COH };
 
@@ -78,7 +79,7 @@ static int table(const eval_cmd *c, fl_measure_opts *o, eval_extra *x, cli_opt *
         {S_OFF, {"bow-epochs", 0, CLI_INT, &o->offsets.bow.epochs, 1, 1000, NULL, "E", "probe training epochs", 0}},
         {S_SMO, {"trace-window", 0, CLI_INT, &o->trace_window, 0, 1L << 30, NULL, "I", "the window whose cosines are traced", 0}},
         {S_PRO | S_COH, {"dataset", 0, CLI_STRING, coh ? &co->dataset : &o->probe.dataset, 0, 0, NULL, "NAME", coh ? "the topic classifier's set: brown, brown-coarse, spam-assassin or 'none'" : "brown, brown-coarse or spam-assassin", 0}},
-        {S_PRO | S_COH, {"data-root", 0, CLI_STRING, coh ? &co->data_root : &o->probe.data_root, 0, 0, NULL, "DIR", "folder holding brown/ and spam-assassin/ (default: the first of\n$FUTURELM_DATA, ~/.local/share/futurelm, ./data holding each)", 0}},
+        {S_PRO | S_COH, {"data-root", 0, CLI_STRING, coh ? &co->data_root : &o->probe.data_root, 0, 0, NULL, "DIR", "folder holding brown/ and spam-assassin/ (default: the first of\n" FL_DATAPATH_ORDER_TEXT " holding each)", 0}},
         {S_PRO, {"chunk-len", 0, CLI_INT, &o->probe.chunk_len, 1, 1L << 20, NULL, "L", "tokens a chunk (default min(block_size, 128))", CLI_NO_DEFAULT}},
         {S_PRO, {"max-per-doc", 0, CLI_INT, &o->probe.max_per_doc, 0, 1L << 20, NULL, "M", "chunks a document at most (0 = all)", 0}},
         {S_PRO | S_COH, {"split-seed", 0, CLI_U64, coh ? &co->split_seed : &o->probe.seed, 0, (double)(1L << 62), NULL, "S", "seed of the document split", 0}},

@@ -195,8 +195,11 @@ static int run_info(int argc, char **argv) {
     fl_error err = {0};
     fl_tokenizer *tok;
     char *found = NULL; /* where a shorthand was found, for "path" */
-    if (fl_datapath_tokenizer(tokp, &found, &err) || fl_tokenizer_load(tokp, &tok, &err)) return fail(err.msg);
-    const char *path = found ? found : tokp;
+    const char *path = tokp;
+    if (fl_datapath_tokenizer(tokp, &found, &err) || fl_tokenizer_load(path = found ? found : tokp, &tok, &err)) {
+        free(found);
+        return fail(err.msg);
+    }
     printf("{\"path\": \"%s\", \"vocab_size\": %d, \"ranks\": %d, \"eot\": %d, \"sha256\": \"%s\", \"special_tokens\": {",
            path, fl_tokenizer_vocab_size(tok), fl_tokenizer_n_ranks(tok), fl_tokenizer_eot(tok),
            fl_tokenizer_sha256(tok));

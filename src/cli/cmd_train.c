@@ -24,27 +24,6 @@ static const char ABOUT[] =
     "RUN_DIR/latest pointing at the newest; metrics to RUN_DIR/metrics.jsonl. Ctrl-C finishes the step,\n"
     "writes a checkpoint, exits 0.";
 
-/* `--resume X` without --out continues in X's run: X itself when it is a run
- * folder (X/latest or X/step_N), else the folder holding checkpoint X when it
- * is named like one (RUN/step_N). NULL for a checkpoint in no run folder. */
-static char *resumed_run_dir(const char *resume) {
-    char *ck = fl_checkpoint_resolve(resume), *run = NULL;
-    if (ck && strcmp(ck, resume)) {
-        run = strdup(resume); /* the resolve went into it: a run folder */
-    } else if (ck) {
-        size_t n = strlen(ck);
-        while (n > 1 && ck[n - 1] == '/') ck[--n] = 0;
-        char *slash = strrchr(ck, '/');
-        long step;
-        if (fl_ckpt_name_step(slash ? slash + 1 : ck, &step)) {
-            if (slash) slash[slash == ck] = 0;
-            run = slash ? strdup(ck) : strdup(".");
-        }
-    }
-    free(ck);
-    return run;
-}
-
 static const char *const MODELS[] = {"gpt", "ftp", NULL};
 
 int cmd_train(int argc, char **argv) {
@@ -77,9 +56,11 @@ int cmd_train(int argc, char **argv) {
     const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     char *run_dir = NULL;
-    if (!o.run_dir && !o.resume)
+    if (!o.run_dir && !o.resume) {
+        cli_list_free(&cfg);
         return cli_usage_error(&spec, "missing --out RUN_DIR (or --resume RUN_DIR to continue a run in its folder)");
-    if (!o.run_dir && !(o.run_dir = run_dir = resumed_run_dir(o.resume))) {
+    }
+    if (!o.run_dir && !(o.run_dir = run_dir = fl_ckpt_run_of(o.resume))) {
         cli_list_free(&cfg);
         return cli_usage_error(&spec, "--resume %s: a checkpoint outside a run folder (not RUN/step_N); give --out RUN_DIR",
                                o.resume);

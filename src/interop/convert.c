@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ckpt/checkpoint.h"
+#include "ckpt/run_dir.h"
 #include "interop/interop.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
@@ -46,23 +47,30 @@ fl_interop_format fl_interop_detect(const char *path) {
 }
 
 /* The tokenizer an export carries: the one given, else the one the run
- * recorded (checked against the hash it recorded). NULL when neither. */
-static fl_status load_tokenizer(const char *given, const fl_run_state *rs, fl_tokenizer **tok, fl_error *err) {
+ * recorded (checked against the hash it recorded). NULL when neither. A
+ * recorded path is relative to the run folder (ckpt/run_dir.h), so it is
+ * found from checkpoint SRC by that rule, not from the current folder. */
+static fl_status load_tokenizer(const char *given, const char *src, const fl_run_state *rs, fl_tokenizer **tok,
+                                fl_error *err) {
     *tok = NULL;
-    const char *path = given ? given : rs->tokenizer;
-    if (!path) return FL_OK;
+    if (!given && !rs->tokenizer) return FL_OK;
+    char *ck = given ? NULL : fl_checkpoint_resolve(src);
+    char *found = ck ? fl_ckpt_find_recorded(ck, rs->tokenizer) : NULL;
+    free(ck);
+    const char *path = given ? given : found;
+    if (!path) return fl_fail(err, FL_ERR_NOMEM, "out of memory");
     fl_error e2;
-    if (fl_tokenizer_load(path, tok, &e2))
-        return fl_fail(err, e2.code, "%s%s; give the tokenizer with --tokenizer", given ? "" : "the run's tokenizer: ",
-                       e2.msg);
-    const char *sha = fl_tokenizer_sha256(*tok);
-    if (!given && rs->tokenizer_sha256[0] && strcmp(sha, rs->tokenizer_sha256)) {
-        fl_fail(err, FL_ERR_FORMAT, "%s is not the tokenizer the run recorded (sha256 %s, recorded %s); give the "
-                "right one with --tokenizer", path, sha, rs->tokenizer_sha256);
+    fl_status st = fl_tokenizer_load(path, tok, &e2);
+    if (st)
+        fl_fail(err, e2.code, "%s%s; give the tokenizer with --tokenizer", given ? "" : "the run's tokenizer: ", e2.msg);
+    const char *sha = st ? "" : fl_tokenizer_sha256(*tok);
+    if (!st && !given && rs->tokenizer_sha256[0] && strcmp(sha, rs->tokenizer_sha256)) {
+        st = fl_fail(err, FL_ERR_FORMAT, "%s is not the tokenizer the run recorded (sha256 %s, recorded %s); give the "
+                     "right one with --tokenizer", path, sha, rs->tokenizer_sha256);
         fl_tokenizer_free(*tok), *tok = NULL; /* after the message: sha is the tokenizer's */
-        return FL_ERR_FORMAT;
     }
-    return FL_OK;
+    free(found);
+    return st;
 }
 
 static fl_status load(const char *src, fl_interop_format from, const char *tokp, fl_model **m, int *eot,
@@ -76,7 +84,7 @@ static fl_status load(const char *src, fl_interop_format from, const char *tokp,
     else if (from == FL_FMT_GGUF) st = fl_interop_gguf_read(src, m, err);
     else st = fl_checkpoint_load(src, m, &rs, err);
     *eot = rs.eot; /* the end-of-text id the run recorded: HF's config names it */
-    if (!st) st = load_tokenizer(tokp, &rs, tok, err);
+    if (!st) st = load_tokenizer(tokp, src, &rs, tok, err);
     fl_run_state_clear(&rs);
     return st;
 }

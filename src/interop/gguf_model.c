@@ -144,6 +144,7 @@ fl_status fl_interop_gguf_write(const char *path, const fl_model *m, const fl_to
     FILE *f = tmp ? fopen(tmp, "wb") : NULL;
     if (!st && !f) st = fl_fail(err, FL_ERR_IO, "cannot create %s.tmp-*: %s", path, strerror(tmp ? errno : ENOMEM));
     if (f) {
+        errno = 0; /* the message's reason is this write's, not an earlier call's */
         int ok = fwrite(o.b.data, 1, o.b.len, f) == o.b.len && write_data(f, m, f16) == 0;
         ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
         ok = (fclose(f) == 0) && ok;

@@ -12,6 +12,10 @@
 
 enum { FL_DATAPATH_MAX = 3 };
 
+/* The order above in a few words, for the --data-root help of every command
+ * (one text, so the help cannot drift from fl_datapath_init). */
+#define FL_DATAPATH_ORDER_TEXT "$FUTURELM_DATA, ~/.local/share/futurelm, ./data"
+
 /* The folders in search order; dir[i] malloc'd, from[i] says where it came from. */
 typedef struct {
     char *dir[FL_DATAPATH_MAX];
