@@ -71,6 +71,15 @@ check "summary values are the pairs' own numbers (eval-window loss, CE at k=2, t
 check "the seeds are different runs (train.seed): their losses differ; the pairs name their runs" \
     '[ "$(json "$T/rep/r.json" "[j.seeds, j.pairs_kept, j.pairs[0].gpt.run.endsWith(\"/g1\"), j.pairs[1].ftp.run.endsWith(\"/f2\"),
         j.pairs[0].gpt.ppl.next_token_loss !== j.pairs[1].gpt.ppl.next_token_loss].join()")" = "2,2,true,true,true" ]'
+# Training FLOPs to the matched checkpoint, counted by hand for the runs above (B=4, T=32, C=32,
+# V=400, 2 blocks). GPT a step: blocks 2 x (2*128*12*1024 + 4*32*4*528) = 6832128, head
+# 2*128*32*400 = 3276800, forward 10108928, x3 = 30326784. FTP (N=3, P=2, 1 decoder layer, all
+# 32 positions: R=128, RN=384) adds projection 524288, decoder 10223616, cross K/V 1048576,
+# self-attention 98304, cross-attention 98304, head 9830400: forward 28655616, x3 = 85966848.
+check "each side's training FLOPs to its matched checkpoint: step x the hand-counted FLOPs a step, and the summary row in TFLOPs" \
+    '[ "$(json "$T/rep/r.json" "const p = j.pairs[1], row = j.summary.find((e) => e.metric === \"model TFLOPs of training to the matched checkpoint\");
+        [p.gpt.train_flops === p.gpt.step * 30326784, p.ftp.train_flops === p.ftp.step * 85966848,
+         Math.abs(row.ftp.values[1] - p.ftp.train_flops * 1e-12) < 1e-15].join()")" = "true,true,true" ]'
 check "the JSON keeps version 1's fields (target_loss, gpt, ftp: the first pair)" \
     '[ "$(json "$T/rep/r.json" "j.gpt.step === j.pairs[0].gpt.step && j.target_loss === j.pairs[0].target_loss && j.ftp.offsets.offset_ce.length === 3")" = true ]'
 check "the page: the summary table (mean [lo, hi], the difference, sign count), every seed drawn next to its mean" \

@@ -159,6 +159,7 @@ static fl_status match_pair(const fl_compare_opts *o, fl_compare_pair *p, double
         if (st) break;
         const fl_model_config c = *fl_model_get_config(ck.m);
         fl_eval_ckpt_close(&ck);
+        s[k].train_flops = fl_ckpt_train_flops(s[k].pick.dir, &c, s[k].pick.step);
         if (c.type != (k ? FL_MODEL_FTP : FL_MODEL_GPT))
             return fl_fail(err, FL_ERR_ARG, "%s is a %s run, but compare takes the GPT run first and the FTP run second (%s)",
                            s[k].run, k ? "GPT" : "FTP", cd ? "--countdown-gpt, --countdown-ftp" : "--gpt, --ftp");

@@ -71,6 +71,7 @@ typedef struct {
     double best;     /* the run's best validation loss over its saved checkpoints */
     double gap;      /* |pick.val_loss - target|: how far "matched" is from the target */
     int gap_warned;  /* gap > max_gap */
+    double train_flops; /* model FLOPs of the steps to the matched checkpoint (fl_ckpt_train_flops; NaN: unknown) */
     fl_ppl_result ppl;
     fl_offsets_result off;
     fl_smooth_result sm;

@@ -26,7 +26,8 @@ static void json_pick(FILE *f, const fl_compare_side *s) {
     fprintf(f, ",\"best_val_next_token_loss\":");
     fl_json_num(f, s->best);
     /* the gap of a logged (finite) loss to a finite target is finite */
-    fprintf(f, ",\"gap_to_target\":%.9g,\"gap_warning\":%s", s->gap, s->gap_warned ? "true" : "false");
+    fprintf(f, ",\"gap_to_target\":%.9g,\"gap_warning\":%s,\"train_flops\":", s->gap, s->gap_warned ? "true" : "false");
+    fl_json_num(f, s->train_flops); /* null when unknown */
 }
 
 /* One text run's numbers; cd (may be NULL) is the countdown run shown with it in

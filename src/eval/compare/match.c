@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ckpt/run_dir.h"
+#include "ckpt/run_state.h"
 #include "eval/compare/match.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -155,4 +156,19 @@ fl_status fl_default_target(const char *run_a, const fl_run_metrics *a, const ch
     if (!st) st = fl_best_checkpoint_loss(run_b, b, &mb, err);
     if (!st) *target = ma > mb ? ma : mb;
     return st;
+}
+
+double fl_ckpt_train_flops(const char *dir, const fl_model_config *c, long step) {
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_error err;
+    long batch = 0, accum = 1;
+    if (fl_run_state_read(dir, &rs, &err) == FL_OK)
+        for (int i = 0; i < rs.n_train; i++) {
+            if (!strcmp(rs.train[i].key, "train.batch_size")) batch = strtol(rs.train[i].value, NULL, 10);
+            if (!strcmp(rs.train[i].key, "train.grad_accum")) accum = strtol(rs.train[i].value, NULL, 10);
+        }
+    fl_run_state_clear(&rs);
+    if (batch < 1 || accum < 1 || step < 0) return NAN;
+    return (double)step * (double)accum * fl_model_train_flops(c, (int)batch, c->block_size);
 }

@@ -29,6 +29,11 @@ typedef struct {
 void fl_ckpt_pick_free(fl_ckpt_pick *p);
 fl_status fl_pick_checkpoint(const char *run_dir, const fl_run_metrics *mt, double target, fl_ckpt_pick *out,
                              fl_error *err);
+/* Model FLOPs (fl_model_train_flops) of the first `step` optimizer steps of the run
+ * that wrote checkpoint DIR, from the batch its state.json records (train.batch_size
+ * x train.grad_accum windows of block_size tokens): the compute spent to reach it.
+ * NaN when the checkpoint records no batch (e.g. one from `futurelm init`). */
+double fl_ckpt_train_flops(const char *dir, const fl_model_config *c, long step);
 /* The lowest validation loss logged at any of a run's saved checkpoints. */
 fl_status fl_best_checkpoint_loss(const char *run, const fl_run_metrics *mt, double *best, fl_error *err);
 /* The default shared target: the larger of the two runs' best validation losses

@@ -13,7 +13,7 @@
 /* What a metric reads from one side of a pair; arg is the offset, level or set. */
 typedef enum {
     M_VAL, M_LOSS, M_PPL, M_OFFSET, M_BOW_RECALL, M_BOW_LOGLIK, M_RAW, M_CENTRED, M_SHARE, M_PROBE_MEAN,
-    M_PROBE_LAST, M_TFIDF, M_AGREE, M_DRIFT, M_PASS, M_LENS, M_LENS_ENT, M_OWN, M_OWN_ENT, M_NC, M_PC
+    M_PROBE_LAST, M_TFIDF, M_AGREE, M_DRIFT, M_PASS, M_LENS, M_LENS_ENT, M_OWN, M_OWN_ENT, M_NC, M_PC, M_TFLOPS
 } metric_kind;
 
 /* The neural-collapse statistics the summary lists, in order (their names in nc_names). */
@@ -35,6 +35,7 @@ static double lens_value(const fl_lens_result *l, int lev, int own, int entropy)
 static double value(const fl_compare_side *s, metric_kind k, int arg) {
     switch (k) {
     case M_VAL: return s->pick.val_loss;
+    case M_TFLOPS: return s->train_flops * 1e-12;
     case M_LOSS: return s->ppl.loss;
     case M_PPL: return s->ppl.ppl;
     case M_OFFSET: return arg < s->off.N ? s->off.ce[arg] : NAN;
@@ -120,6 +121,7 @@ fl_status fl_compare_summarise(const fl_compare_result *r, fl_compare_summary *S
     const int n = r->n_pairs;
     const fl_compare_side *g = &p[r->first].side[0];
     fl_status st = add(S, p, n, "loss", FL_BETTER_NONE, M_VAL, 0, err, "val next-token loss of the checkpoint (logged)");
+    if (!st) st = add(S, p, n, "loss", FL_BETTER_LOWER, M_TFLOPS, 0, err, "%s", FL_CMP_TFLOPS);
     if (!st) st = add(S, p, n, "loss", FL_BETTER_LOWER, M_LOSS, 0, err, "next-token loss on the eval windows");
     if (!st) st = add(S, p, n, "loss", FL_BETTER_LOWER, M_PPL, 0, err, "perplexity on the eval windows");
     for (int k = 0; k < g->off.N && !st; k++)

@@ -21,6 +21,7 @@
 #define FL_CMP_AGREE "coherence: topic agreement"
 #define FL_CMP_DRIFT "coherence: first/second-half cosine"
 #define FL_CMP_PASS "countdown pass@1"
+#define FL_CMP_TFLOPS "model TFLOPs of training to the matched checkpoint"
 #define FL_CMP_LENS "logit lens loss (tied head), "           /* + "block 1" .. "block L" */
 #define FL_CMP_LENS_ENT "logit lens entropy (tied head), "    /* + level */
 #define FL_CMP_OWN "logit lens loss (own next-token path), " /* + level: FTP through decoder step 0 */
