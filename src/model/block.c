@@ -45,8 +45,8 @@ static int scratch_pieces(piece *p, block_scratch *s, const block_dims *d) {
     size_t N = (size_t)d->R * d->S, C = d->C, Nc = (size_t)d->R * d->P;
     int n = 0;
 #define PIECE(field, count) p[n++] = (piece){s ? &s->field : NULL, (count)}
+    /* no dfch_gelu: the fused MLP backward never stores d(gelu output) (it stays NULL) */
     PIECE(dln, N * C); PIECE(datty, N * C); PIECE(dqkv, N * 3 * C); PIECE(dfch, N * 4 * C);
-    PIECE(dfch_gelu, N * 4 * C);
     if (d->P > 0) { PIECE(dxq, N * C); PIECE(dxkv, Nc * 2 * C); }
 #undef PIECE
     return n;
@@ -100,8 +100,8 @@ void fli_block_forward(const block_weights *w, block_acts *a, const float *in, c
 
     /* out = x + fc_proj(gelu(fc(ln_2(x)))) */
     layernorm(at, a->ln2, a->ln2_mean, a->ln2_rstd, x, w->ln2_w, w->ln2_b, N, C);
-    linear(at, a->fch, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C);
-    gelu(at, a->fch_gelu, a->fch, (size_t)N * 4 * C);
+    /* fch = fc(ln_2(x)) and fch_gelu = gelu(fch) in one product (the GELU in its epilogue) */
+    PROF_TIMED(at, FL_PROF_GEMM, fli_linear_gelu_forward(a->fch, a->fch_gelu, a->ln2, w->fc_w, w->fc_b, N, C, 4 * C));
     linear(at, a->out, a->fch_gelu, w->fc_proj_w, w->fc_proj_b, N, 4 * C, C);
     fli_residual_forward(a->out, x, a->out, NC);
 }
@@ -119,10 +119,9 @@ void fli_block_backward(const block_weights *w, const block_weights *g, const bl
     const float *x_mlp = d->P > 0 ? a->res_x : a->res_att; /* input of the MLP branch */
 
     /* MLP branch: out = x_mlp + fc_proj(gelu(fc(ln_2(x_mlp)))) */
-    zero(s->dfch_gelu, (size_t)N * 4 * C);
-    linear_grad(at, s->dfch_gelu, g->fc_proj_w, g->fc_proj_b, dresid, a->fch_gelu, w->fc_proj_w, N, 4 * C, C);
-    zero(s->dfch, (size_t)N * 4 * C);
-    gelu_grad(at, s->dfch, a->fch, s->dfch_gelu, (size_t)N * 4 * C);
+    /* dfch = gelu'(fch) * (dresid·fc_proj_w), the derivative applied in the product's epilogue */
+    PROF_TIMED(at, FL_PROF_GEMM, fli_linear_backward_gelu(s->dfch, g->fc_proj_w, g->fc_proj_b, dresid, a->fch_gelu,
+                                                          w->fc_proj_w, a->fch, N, 4 * C, C));
     zero(s->dln, NC);
     linear_grad(at, s->dln, g->fc_w, g->fc_b, s->dfch, a->ln2, w->fc_w, N, C, 4 * C);
     layernorm_grad(at, dresid, g->ln2_w, g->ln2_b, s->dln, x_mlp, w->ln2_w, a->ln2_mean, a->ln2_rstd, N, C);
