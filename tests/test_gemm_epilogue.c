@@ -1,6 +1,6 @@
 /* The fused elementwise work of the training step against the separate passes
  * it replaces, bit for bit:
- *   - the SGEMM epilogue (bias; bias + GELU into aux; GELU' from aux), for
+ *   - the SGEMM epilogue (bias; residual; bias + GELU into aux; GELU' from aux), for
  *     every kernel the CPU has, over shapes around every tile and K-block edge,
  *     beta 0 and 1, padded leading dimensions, against the plain product
  *     followed by the bias loop and fli_gelu_forward / fli_gelu_backward;
@@ -73,12 +73,13 @@ static long first_diff(const float *a, const float *b, size_t n) {
 }
 
 /* One shape and epilogue: fused vs the product then the passes. Returns 1 when equal. */
-static int run_case(int ta, int tb, int M, int N, int K, int pad, float beta, int op, int with_bias, char *why,
-                    size_t len) {
+static int run_case(int ta, int tb, int M, int N, int K, int pad, float beta, int op, int with_bias, int with_res,
+                    char *why, size_t len) {
     int lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad + 1, ldc = N + pad, ldx = N + 2 * pad;
     if (lda < 1) lda = 1;
     float *A = rand_buf((size_t)(ta ? K : M) * lda), *B = rand_buf((size_t)(tb ? N : K) * ldb);
     float *bias = rand_buf((size_t)N), *C0 = rand_buf((size_t)M * ldc), *X0 = rand_buf((size_t)M * ldx);
+    float *res = rand_buf((size_t)M * ldx);
     float *C1 = malloc((size_t)M * ldc * sizeof(float)), *C2 = malloc((size_t)M * ldc * sizeof(float));
     float *X1 = malloc((size_t)M * ldx * sizeof(float)), *X2 = malloc((size_t)M * ldx * sizeof(float));
     if (beta == 0.0f)
@@ -88,7 +89,8 @@ static int run_case(int ta, int tb, int M, int N, int K, int pad, float beta, in
     memcpy(X1, X0, (size_t)M * ldx * sizeof(float));
     memcpy(X2, X0, (size_t)M * ldx * sizeof(float));
 
-    fl_sgemm_epilogue epi = {with_bias ? bias : NULL, op, X1, ldx};
+    fl_sgemm_epilogue epi = {.bias = with_bias ? bias : NULL, .residual = with_res ? res : NULL, .ldres = ldx,
+                             .op = op, .aux = X1, .ldaux = ldx};
     gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C1, ldc, &epi);
 
     gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C2, ldc, NULL);
@@ -96,6 +98,8 @@ static int run_case(int ta, int tb, int M, int N, int K, int pad, float beta, in
         float *c = C2 + (size_t)i * ldc, *x = X2 + (size_t)i * ldx;
         if (with_bias)
             for (int j = 0; j < N; j++) c[j] += bias[j];
+        if (with_res) /* the block's residual add: fli_residual_forward(out, res, out) */
+            fli_residual_forward(c, res + (size_t)i * ldx, c, (size_t)N);
         if (op == FL_EPI_GELU) fli_gelu_forward(x, c, (size_t)N);
         if (op == FL_EPI_GELU_GRAD) { /* the pass adds into a zeroed gradient */
             float *d = malloc((size_t)N * sizeof(float));
@@ -110,7 +114,7 @@ static int run_case(int ta, int tb, int M, int N, int K, int pad, float beta, in
         snprintf(why, len, "C[%ld,%ld] fused %.9g, passes %.9g", dc / ldc, dc % ldc, C1[dc], C2[dc]);
     else if (dx >= 0)
         snprintf(why, len, "aux[%ld,%ld] fused %.9g, passes %.9g", dx / ldx, dx % ldx, X1[dx], X2[dx]);
-    free(A), free(B), free(bias), free(C0), free(C1), free(C2), free(X0), free(X1), free(X2);
+    free(A), free(B), free(bias), free(res), free(C0), free(C1), free(C2), free(X0), free(X1), free(X2);
     return dc < 0 && dx < 0;
 }
 
@@ -119,9 +123,10 @@ static void test_epilogue_shapes(void) {
     static const int ms[] = {1, 13, 97, 200};
     static const int ns[] = {1, 17, 33, 130};
     static const int ks[] = {0, 1, 257, 1030};
-    static const char *ops[] = {"bias", "bias+gelu", "gelu", "gelu'"};
-    for (int o = 0; o < 4; o++) {
-        int op = o == 0 ? FL_EPI_NONE : o < 3 ? FL_EPI_GELU : FL_EPI_GELU_GRAD, with_bias = o < 2;
+    static const char *ops[] = {"bias", "bias+gelu", "gelu", "gelu'", "bias+residual", "residual+gelu'"};
+    for (int o = 0; o < 6; o++) {
+        int op = o == 1 || o == 2 ? FL_EPI_GELU : o == 3 || o == 5 ? FL_EPI_GELU_GRAD : FL_EPI_NONE;
+        int with_bias = o < 2 || o == 4, with_res = o >= 4;
         int fails = 0, cases = 0;
         char first[400] = "", why[256];
         for (int t = 0; t < 3; t++) { /* the layer's three products: (0,1), (0,0), (1,0) */
@@ -132,7 +137,8 @@ static void test_epilogue_shapes(void) {
                         for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++) {
                             int M = ms[mi], N = ns[ni], K = ks[ki], pad = (int)((mi + ni + ki) % 3) * 3;
                             cases++;
-                            if (!run_case(ta, tb, M, N, K, pad, (float)bi, op, with_bias, why, sizeof why)) {
+                            if (!run_case(ta, tb, M, N, K, pad, (float)bi, op, with_bias, with_res, why,
+                                          sizeof why)) {
                                 if (!fails)
                                     snprintf(first, sizeof first, "ta=%d tb=%d M=%d N=%d K=%d beta=%d: %s", ta, tb, M,
                                              N, K, bi, why);

@@ -323,7 +323,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
 void fl_sgemm_kernel_ex(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
                         const float *B, int ldb, float beta, float *C, int ldc, const fl_sgemm_epilogue *epi) {
     if (M <= 0 || N <= 0) return;
-    if (epi && !epi->bias && epi->op == FL_EPI_NONE) epi = NULL;
+    if (epi && !epi->bias && !epi->residual && epi->op == FL_EPI_NONE) epi = NULL;
     /* beta outside {0,1}: scale once, then accumulate. */
     if (beta != 0.0f && beta != 1.0f) {
         for (int i = 0; i < M; i++)

@@ -25,14 +25,18 @@ void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int
 /* Elementwise work done on C as each tile is finished, while it is still in
  * L1, instead of as a separate pass over memory. After C = beta*C + op(A)·op(B):
  *   bias (if not NULL):      C[i,j] += bias[j]
+ *   residual (if not NULL):  C[i,j] = residual[i,j] + C[i,j]
  *   then op FL_EPI_GELU:     aux[i,j] = gelu(C[i,j])             (C keeps the pre-activation)
  *        op FL_EPI_GELU_GRAD: C[i,j] *= gelu'(aux[i,j])          (aux holds the pre-activation)
- * aux is M x N with leading dimension ldaux. Every element gets the same
- * operations as the separate passes (gelu_math.h; a bias add after the full
- * sum), so fused and unfused results are bit-identical, for any thread count. */
+ * residual and aux are M x N with leading dimensions ldres and ldaux. Every
+ * element gets the same operations as the separate passes (gelu_math.h; a
+ * bias add after the full sum), so fused and unfused results are
+ * bit-identical, for any thread count. */
 enum { FL_EPI_NONE = 0, FL_EPI_GELU = 1, FL_EPI_GELU_GRAD = 2 };
 typedef struct {
     const float *bias;
+    const float *residual;
+    int ldres;
     int op;
     float *aux;
     int ldaux;

@@ -26,6 +26,14 @@ void fli_linear_forward(float *out, const float *x, const float *w, const float 
 /* dx += dout·w, dw += doutᵀ·x, db += Σ_n dout (any of dx, dw, db may be NULL to skip it). */
 void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
                      int OC);
+/* The same, but dx = dout·w is OVERWRITTEN (a product with beta 0): for a scratch
+ * gradient that has no other contributor, instead of zeroing it first. */
+void fli_linear_backward_set(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N,
+                             int C, int OC);
+/* out = res + (x·wᵀ + b), the residual add in the product's epilogue (res [N,OC];
+ * the same bits as fli_linear_forward then fli_residual_forward(out, res, out)). */
+void fli_linear_residual_forward(float *out, const float *res, const float *x, const float *w, const float *b, int N,
+                                 int C, int OC);
 /* The MLP's fc with its GELU fused into the product's epilogue: pre = x·wᵀ + b
  * (kept for the backward) and act = gelu(pre), both [N,OC]. */
 void fli_linear_gelu_forward(float *pre, float *act, const float *x, const float *w, const float *b, int N, int C,

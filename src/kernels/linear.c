@@ -1,18 +1,24 @@
 /* Linear layer y = x·wᵀ + b in PyTorch's [out, in] weight layout. All three
- * products go through fl_sgemm without materialising a transpose; the bias
- * and the MLP's GELU ride on the product's epilogue (gemm.h), so neither
- * makes a pass of its own over the N x OC output. */
+ * products go through fl_sgemm without materialising a transpose; the bias,
+ * the block's residual add and the MLP's GELU ride on the product's epilogue
+ * (gemm.h), so none makes a pass of its own over the N x OC output. */
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
 
 void fli_linear_forward(float *out, const float *x, const float *w, const float *b, int N, int C, int OC) {
-    const fl_sgemm_epilogue epi = {b, FL_EPI_NONE, NULL, 0};
+    const fl_sgemm_epilogue epi = {.bias = b};
+    fl_sgemm_ex(0, 1, N, OC, C, x, C, w, C, 0.0f, out, OC, &epi);
+}
+
+void fli_linear_residual_forward(float *out, const float *res, const float *x, const float *w, const float *b, int N,
+                                 int C, int OC) {
+    const fl_sgemm_epilogue epi = {.bias = b, .residual = res, .ldres = OC};
     fl_sgemm_ex(0, 1, N, OC, C, x, C, w, C, 0.0f, out, OC, &epi);
 }
 
 void fli_linear_gelu_forward(float *pre, float *act, const float *x, const float *w, const float *b, int N, int C,
                              int OC) {
-    const fl_sgemm_epilogue epi = {b, FL_EPI_GELU, act, OC};
+    const fl_sgemm_epilogue epi = {.bias = b, .op = FL_EPI_GELU, .aux = act, .ldaux = OC};
     fl_sgemm_ex(0, 1, N, OC, C, x, C, w, C, 0.0f, pre, OC, &epi);
 }
 
@@ -33,18 +39,28 @@ static void bias_grad(float *db, const float *dout, int N, int OC) {
     }
 }
 
-void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
-                     int OC) {
-    if (dx) fl_sgemm(0, 0, N, C, OC, dout, OC, w, C, 1.0f, dx, C);
+static void backward(float beta_dx, float *dx, float *dw, float *db, const float *dout, const float *x, const float *w,
+                     int N, int C, int OC) {
+    if (dx) fl_sgemm(0, 0, N, C, OC, dout, OC, w, C, beta_dx, dx, C);
     if (dw) fl_sgemm(1, 0, OC, C, N, dout, OC, x, C, 1.0f, dw, C);
     if (db) bias_grad(db, dout, N, OC);
+}
+
+void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
+                     int OC) {
+    backward(1.0f, dx, dw, db, dout, x, w, N, C, OC);
+}
+
+void fli_linear_backward_set(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N,
+                             int C, int OC) {
+    backward(0.0f, dx, dw, db, dout, x, w, N, C, OC);
 }
 
 void fli_linear_backward_gelu(float *dpre, float *dw, float *db, const float *dout, const float *x, const float *w,
                               const float *pre, int N, int C, int OC) {
     /* dpre = gelu'(pre) * (dout·w): the product overwrites dpre (beta 0) and its
      * epilogue applies the derivative, so d(gelu output) is never stored */
-    const fl_sgemm_epilogue epi = {NULL, FL_EPI_GELU_GRAD, (float *)pre, C};
+    const fl_sgemm_epilogue epi = {.op = FL_EPI_GELU_GRAD, .aux = (float *)pre, .ldaux = C};
     fl_sgemm_ex(0, 0, N, C, OC, dout, OC, w, C, 0.0f, dpre, C, &epi);
     if (dw) fl_sgemm(1, 0, OC, C, N, dout, OC, x, C, 1.0f, dw, C);
     if (db) bias_grad(db, dout, N, OC);

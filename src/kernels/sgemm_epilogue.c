@@ -1,4 +1,4 @@
-/* The SGEMM epilogue (gemm.h): bias and GELU on a finished block of C. The
+/* The SGEMM epilogue (gemm.h): bias, residual and GELU on a finished block of C. The
  * driver calls it on each MC x NR column strip right after its last K block,
  * while the strip is still in L1, so the activations never make a separate
  * trip through memory; the BLAS backend calls it once on the whole of C.
@@ -15,6 +15,11 @@ void fl_sgemm_epilogue_apply(const fl_sgemm_epilogue *epi, float *C, int ldc, in
         if (bias) {
 #pragma omp simd
             for (int j = 0; j < cols; j++) c[j] += bias[j];
+        }
+        if (epi->residual) {
+            const float *restrict r = epi->residual + (size_t)i * epi->ldres + j0;
+#pragma omp simd
+            for (int j = 0; j < cols; j++) c[j] = r[j] + c[j];
         }
         if (epi->op == FL_EPI_GELU) {
             float *restrict o = epi->aux + (size_t)i * epi->ldaux + j0;
