@@ -22,8 +22,8 @@
 void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
 
-/* Elementwise work done on C as each tile is finished, while it is still in
- * L1, instead of as a separate pass over memory. After C = beta*C + op(A)·op(B):
+/* Elementwise work done on C as each block is finished, while it is still in
+ * cache, instead of as a separate pass over memory. After C = beta*C + op(A)·op(B):
  *   bias (if not NULL):      C[i,j] += bias[j]
  *   residual (if not NULL):  C[i,j] = residual[i,j] + C[i,j]
  *   then op FL_EPI_GELU:     aux[i,j] = gelu(C[i,j])             (C keeps the pre-activation)

@@ -1,7 +1,8 @@
 /* The SGEMM epilogue (gemm.h): bias, residual and GELU on a finished block of C. The
- * driver calls it on each MC x NR column strip right after its last K block,
- * while the strip is still in L1, so the activations never make a separate
- * trip through memory; the BLAS backend calls it once on the whole of C.
+ * driver calls it on each task's block (MC rows x the task's columns) right
+ * after its last K block, while the block is still in L2, so the activations
+ * never make a separate trip through memory; the BLAS backend calls it once
+ * on the whole of C.
  * Elementwise, so neither the blocking nor the thread count changes a bit. */
 #include <stddef.h>
 
