@@ -1,14 +1,12 @@
-/* GELU, tanh approximation (GPT-2's): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
- * tanh is vexp.h's branch-free fl_tanhf so that each loop vectorises (libm's
- * tanhf was a scalar call and ~15% of a GPT training step). Elements are
- * independent, so any split over threads gives the same bits. */
+/* GELU, tanh approximation (GPT-2's), as a pass of its own (gelu_math.h has the
+ * formula; training applies it in the fc product's epilogue instead, see
+ * gemm.h). tanh is vexp.h's branch-free fl_tanhf so that each loop vectorises
+ * (libm's tanhf was a scalar call and ~15% of a GPT training step). Elements
+ * are independent, so any split over threads gives the same bits. */
 #include <math.h>
 
+#include "kernels/gelu_math.h"
 #include "kernels/kernels.h"
-#include "kernels/vexp.h"
-
-#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
-#define GELU_A 0.044715f
 
 /* Below this many elements a parallel region costs more than it saves (a
  * decoding step's GELU has a few hundred), so small calls stay on the caller's
@@ -18,8 +16,7 @@
 static void gelu_span(float *out, const float *x, size_t n) {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        out[i] = 0.5f * v * (1.0f + fl_tanhf(GELU_K * (v + GELU_A * v * v * v)));
+        out[i] = fl_gelu_f(x[i]);
     }
 }
 
@@ -38,12 +35,5 @@ void fli_gelu_forward(float *out, const float *x, size_t n) {
 
 void fli_gelu_backward(float *dx, const float *x, const float *dout, size_t n) {
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        float u = GELU_K * (v + GELU_A * v * v * v);
-        float t = fl_tanhf(u);
-        float sech2 = 1.0f - t * t;
-        float grad = 0.5f * (1.0f + t) + 0.5f * v * sech2 * GELU_K * (1.0f + 3.0f * GELU_A * v * v);
-        dx[i] += grad * dout[i];
-    }
+    for (size_t i = 0; i < n; i++) dx[i] += fl_gelu_grad_f(x[i]) * dout[i];
 }

@@ -84,8 +84,15 @@ typedef struct {
     const char *name;
 } sgemm_cfg;
 
+/* -DFL_SGEMM_MAX_KERNEL=1 hides the AVX-512 kernel, so that an AVX2 machine's
+ * path can be built and measured on an AVX-512 one (docs/performance.md). */
+#ifndef FL_SGEMM_MAX_KERNEL
+#define FL_SGEMM_MAX_KERNEL (FL_SGEMM_N_KERNELS - 1)
+#endif
+
 static int cpu_has(int id) {
     if (id == FL_SGEMM_PORTABLE) return 1;
+    if (id > FL_SGEMM_MAX_KERNEL) return 0;
 #ifdef FL_SGEMM_X86
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -300,12 +307,23 @@ static void sgemm_unpacked(int ta, int tb, int M, int N, int K, const float *A, 
 
 void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
-    fl_sgemm_kernel(best_kernel(), trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    fl_sgemm_kernel_ex(best_kernel(), trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, NULL);
+}
+
+void fl_sgemm_ex(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc, const fl_sgemm_epilogue *epi) {
+    fl_sgemm_kernel_ex(best_kernel(), trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, epi);
 }
 
 void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
                      const float *B, int ldb, float beta, float *C, int ldc) {
+    fl_sgemm_kernel_ex(kernel, trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, NULL);
+}
+
+void fl_sgemm_kernel_ex(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
+                        const float *B, int ldb, float beta, float *C, int ldc, const fl_sgemm_epilogue *epi) {
     if (M <= 0 || N <= 0) return;
+    if (epi && !epi->bias && !epi->residual && epi->op == FL_EPI_NONE) epi = NULL;
     /* beta outside {0,1}: scale once, then accumulate. */
     if (beta != 0.0f && beta != 1.0f) {
         for (int i = 0; i < M; i++)
@@ -315,6 +333,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
     if (K <= 0) {
         if (beta == 0.0f)
             for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof(float));
+        if (epi) fl_sgemm_epilogue_apply(epi, C, ldc, 0, M, 0, N);
         return;
     }
 
@@ -344,6 +363,7 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
     float *bp2 = scratch_get(&tl_b, 2 * bsize);
     if (!bp2) {
         sgemm_unpacked(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, KC, first_accum);
+        if (epi) fl_sgemm_epilogue_apply(epi, C, ldc, 0, M, 0, N);
         return;
     }
     int failed = 0;
@@ -420,9 +440,20 @@ void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, 
                             cfg.ukr(kc, ap + (size_t)ir * kc, bq, C + (size_t)(ic + ir) * ldc + j, ldc, mr, nr, accum);
                         }
                     }
+                    /* The task's block is final after its last K block: finish it while it
+                     * is still in L2, a row of up to NC contiguous floats at a time (per
+                     * NR-wide strip, aux's rows were 96 short streams the prefetcher missed,
+                     * and the fused backward ran 35% slower than two separate passes). */
+                    if (epi && pc + kc >= K) {
+                        const int j0 = jc + q0 * NR, j1 = jc + q1 * NR < N ? jc + q1 * NR : N;
+                        if (j1 > j0) fl_sgemm_epilogue_apply(epi, C, ldc, ic, mcur, j0, j1 - j0);
+                    }
                 }
             }
         }
     }
-    if (failed) sgemm_unpacked(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, KC, first_accum);
+    if (failed) {
+        sgemm_unpacked(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, KC, first_accum);
+        if (epi) fl_sgemm_epilogue_apply(epi, C, ldc, 0, M, 0, N);
+    }
 }

@@ -22,6 +22,33 @@
 void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
 
+/* Elementwise work done on C as each block is finished, while it is still in
+ * cache, instead of as a separate pass over memory. After C = beta*C + op(A)·op(B):
+ *   bias (if not NULL):      C[i,j] += bias[j]
+ *   residual (if not NULL):  C[i,j] = residual[i,j] + C[i,j]
+ *   then op FL_EPI_GELU:     aux[i,j] = gelu(C[i,j])             (C keeps the pre-activation)
+ *        op FL_EPI_GELU_GRAD: C[i,j] *= gelu'(aux[i,j])          (aux holds the pre-activation)
+ * residual and aux are M x N with leading dimensions ldres and ldaux. Every
+ * element gets the same operations as the separate passes (gelu_math.h; a
+ * bias add after the full sum), so fused and unfused results are
+ * bit-identical, for any thread count. */
+enum { FL_EPI_NONE = 0, FL_EPI_GELU = 1, FL_EPI_GELU_GRAD = 2 };
+typedef struct {
+    const float *bias;
+    const float *residual;
+    int ldres;
+    int op;
+    float *aux;
+    int ldaux;
+} fl_sgemm_epilogue;
+
+/* fl_sgemm followed by the epilogue (NULL: none, exactly fl_sgemm). */
+void fl_sgemm_ex(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc, const fl_sgemm_epilogue *epi);
+
+/* The epilogue on the block C[i0:i0+rows, j0:j0+cols] (for the SGEMM backends). */
+void fl_sgemm_epilogue_apply(const fl_sgemm_epilogue *epi, float *C, int ldc, int i0, int rows, int j0, int cols);
+
 /* Name of the backend compiled in ("futurelm-avx512", "openblas", ...), for reports. */
 const char *fl_sgemm_backend(void);
 

@@ -35,3 +35,10 @@ void fl_sgemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,
                 1.0f, A, lda, B, ldb, beta, C, ldc);
 }
+
+void fl_sgemm_ex(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc, const fl_sgemm_epilogue *epi) {
+    fl_sgemm(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    /* the library owns the tiles, so the epilogue is one pass after it */
+    if (epi && M > 0 && N > 0) fl_sgemm_epilogue_apply(epi, C, ldc, 0, M, 0, N);
+}

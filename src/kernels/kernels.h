@@ -26,6 +26,23 @@ void fli_linear_forward(float *out, const float *x, const float *w, const float 
 /* dx += dout·w, dw += doutᵀ·x, db += Σ_n dout (any of dx, dw, db may be NULL to skip it). */
 void fli_linear_backward(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N, int C,
                      int OC);
+/* The same, but dx = dout·w is OVERWRITTEN (a product with beta 0): for a scratch
+ * gradient that has no other contributor, instead of zeroing it first. */
+void fli_linear_backward_set(float *dx, float *dw, float *db, const float *dout, const float *x, const float *w, int N,
+                             int C, int OC);
+/* out = res + (x·wᵀ + b), the residual add in the product's epilogue (res [N,OC];
+ * the same bits as fli_linear_forward then fli_residual_forward(out, res, out)). */
+void fli_linear_residual_forward(float *out, const float *res, const float *x, const float *w, const float *b, int N,
+                                 int C, int OC);
+/* The MLP's fc with its GELU fused into the product's epilogue: pre = x·wᵀ + b
+ * (kept for the backward) and act = gelu(pre), both [N,OC]. */
+void fli_linear_gelu_forward(float *pre, float *act, const float *x, const float *w, const float *b, int N, int C,
+                             int OC);
+/* The backward of y = linear(gelu(pre)) with x = gelu(pre) [N,C]: dpre = gelu'(pre)
+ * * (dout·w), OVERWRITTEN (not added: the GELU's derivative is applied in the
+ * product's epilogue), dw += doutᵀ·x, db += Σ_n dout (dw, db may be NULL). */
+void fli_linear_backward_gelu(float *dpre, float *dw, float *db, const float *dout, const float *x, const float *w,
+                              const float *pre, int N, int C, int OC);
 
 /* ---- linear_packed.c: the inference form of fli_linear_forward, on a weight packed
  * once by fli_linear_pack (fli_linear_pack_floats(C, OC) floats). Every output element is
@@ -88,6 +105,12 @@ void fli_crossentropy_forward(float *losses, const float *logits, const int32_t 
  * (the fused, in-place form used by the chunked LM head). Padded columns get 0. */
 void fli_crossentropy_backward(float *dlogits, const float *logits, const int32_t *targets, const float *weight, int N,
                            int V, int Vp);
+/* Both in one visit of each row, in place: losses[n] as the forward gives it and
+ * logits[n,:] replaced by the backward's dlogits, the same bits as the two calls
+ * (each row's max and exponentials computed once, not twice, while the row is
+ * in L1). */
+void fli_crossentropy_fused(float *losses, float *logits, const int32_t *targets, const float *weight, int N, int V,
+                            int Vp);
 
 /* ---- adamw.c: one bias-corrected AdamW step over n parameters (PyTorch's update order:
  * decoupled decay p *= 1 - lr*wd, then the Adam step). t is the 1-based step number. */

@@ -12,6 +12,7 @@
  * how the work is split between threads. */
 #ifndef FL_KERNELS_SGEMM_KERNELS_H
 #define FL_KERNELS_SGEMM_KERNELS_H
+#include "kernels/gemm.h"
 
 typedef void (*fl_sgemm_ukr)(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr, int accum);
 
@@ -32,5 +33,8 @@ const char *fl_sgemm_kernel_name(int kernel);
 /* fl_sgemm with a given kernel (the portable one if the CPU lacks it). */
 void fl_sgemm_kernel(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
                      const float *B, int ldb, float beta, float *C, int ldc);
+/* The same with an epilogue (gemm.h; NULL: none). */
+void fl_sgemm_kernel_ex(int kernel, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
+                        const float *B, int ldb, float beta, float *C, int ldc, const fl_sgemm_epilogue *epi);
 
 #endif

@@ -40,9 +40,13 @@ void fli_lm_head(fl_model *m, const float *x, const int32_t *targets, const floa
         /* the padding columns stay 0 here: the cross-entropy kernels skip them */
         sgemm(at, 0, 1, n, Vp, C, xc, C, m->wte, C, 0.0f, m->logits, Vp);
         if (m->debug_logits) memcpy(m->debug_logits + (size_t)r0 * Vp, m->logits, (size_t)n * Vp * sizeof(float));
-        crossentropy(at, losses + r0, m->logits, targets + r0, n, V, Vp);
-        if (!dx) continue;
-        crossentropy_grad(at, m->logits, m->logits, targets + r0, row_w + r0, n, V, Vp); /* in place */
+        if (!dx) {
+            crossentropy(at, losses + r0, m->logits, targets + r0, n, V, Vp);
+            continue;
+        }
+        /* loss and dlogits in one visit of each row, in place, the chunk still in cache */
+        PROF_TIMED(at, FL_PROF_CROSSENTROPY,
+                   fli_crossentropy_fused(losses + r0, m->logits, targets + r0, row_w + r0, n, V, Vp));
         sgemm(at, 0, 0, n, C, Vp, m->logits, Vp, m->wte, C, 1.0f, dx + (size_t)r0 * C, C);  /* dx += dlogits·wte */
         if (dwte) sgemm(at, 1, 0, Vp, C, n, m->logits, Vp, xc, C, 1.0f, dwte, C);           /* dwte += dlogitsᵀ·x */
     }
