@@ -76,3 +76,16 @@ refused() { # name, expected text in the message, command...
     rc=$?
     if [ $rc -ne 0 ] && grep -q "futurelm: error:.*$want" "$T/out"; then ok "$name"; else bad "$name (rc $rc: $(head -c 300 "$T/out"))"; fi
 }
+# torch_match NAME STEPS OURS THEIRS: "step loss" lines of our trainer (OURS) and of the PyTorch
+# reference trainer (THEIRS, "step loss" too): ok when all STEPS steps agree within 1e-3 relative
+# (tests/test_train_vs_torch.sh, tests/test_freeze.sh)
+torch_match() {
+    paste -d' ' "$3" "$4" | awk -v m="$1" -v n="$2" '
+        { d = $2 - $4; if (d < 0) d = -d; r = d / $4; if (r > worst) { worst = r; at = $1 }; c++; last = $2 " vs " $4 }
+        END {
+            if (c == n && worst <= 1e-3)
+                printf "ok - %s: %d training steps match PyTorch within 1e-3 relative (worst %.2g at step %d; final %s)\n", m, c, worst, at, last
+            else
+                printf "not ok - %s: %d of %d steps, worst relative difference %.3g at step %d\n", m, c, n, worst, at
+        }'
+}

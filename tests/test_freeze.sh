@@ -34,14 +34,7 @@ parity() {
     losses "$T/$name" >"$T/c"
     "$PY" $REF "$T/$name-init" "$T/$name.batches" $STEPS $B $LR $MIN $WARM $WD $CLIP $k $enc $decay \
         >"$T/t" 2>"$T/pylog" || { bad "$name: reference trainer failed: $(tail -n 1 "$T/pylog")"; return; }
-    paste -d' ' "$T/c" "$T/t" | awk -v m=$name -v n=$STEPS '
-        { d = $2 - $4; if (d < 0) d = -d; r = d / $4; if (r > worst) { worst = r; at = $1 }; c++; last = $2 " vs " $4 }
-        END {
-            if (c == n && worst <= 1e-3)
-                printf "ok - %s: %d training steps match PyTorch within 1e-3 relative (worst %.2g at step %d; final %s)\n", m, c, worst, at, last
-            else
-                printf "not ok - %s: %d of %d steps, worst relative difference %.3g at step %d\n", m, c, n, worst, at
-        }'
+    torch_match "$name" $STEPS "$T/c" "$T/t"
     out=$("$PY" $REF --frozen "$T/$name-init" "$T/$name/$(cat "$T/$name/latest")" $k $enc 2>&1) &&
         ok "$name: $out" || bad "$name: $out"
 }

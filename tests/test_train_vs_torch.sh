@@ -25,12 +25,5 @@ for model in gpt ftp ftp-untied; do
     grep '"loss"' "$T/$model/metrics.jsonl" | sed 's/.*"step":\([0-9]*\),"loss":\([^,]*\),.*/\1 \2/' >"$T/c"
     "$PY" tests/reference/train_reference.py "$T/$model-init" "$T/$model.batches" $STEPS $B $LR $MIN $WARM $WD $CLIP \
         >"$T/t" 2>"$T/pylog" || { echo "not ok - $model: reference trainer failed: $(tail -n 1 "$T/pylog")"; continue; }
-    paste -d' ' "$T/c" "$T/t" | awk -v m=$model -v n=$STEPS '
-        { d = $2 - $4; if (d < 0) d = -d; r = d / $4; if (r > worst) { worst = r; at = $1 }; c++; last = $2 " vs " $4 }
-        END {
-            if (c == n && worst <= 1e-3)
-                printf "ok - %s: %d training steps match PyTorch within 1e-3 relative (worst %.2g at step %d; final %s)\n", m, c, worst, at, last
-            else
-                printf "not ok - %s: %d of %d steps, worst relative difference %.3g at step %d\n", m, c, n, worst, at
-        }'
+    torch_match "$model" $STEPS "$T/c" "$T/t"
 done
