@@ -8,6 +8,7 @@
 #include "ckpt/run_dir.h"
 #include "ckpt/run_state.h"
 #include "eval/compare/match.h"
+#include "train/train_config.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -162,13 +163,12 @@ double fl_ckpt_train_flops(const char *dir, const fl_model_config *c, long step)
     fl_run_state rs;
     fl_run_state_init(&rs);
     fl_error err;
-    long batch = 0, accum = 1;
-    if (fl_run_state_read(dir, &rs, &err) == FL_OK)
-        for (int i = 0; i < rs.n_train; i++) {
-            if (!strcmp(rs.train[i].key, "train.batch_size")) batch = strtol(rs.train[i].value, NULL, 10);
-            if (!strcmp(rs.train[i].key, "train.grad_accum")) accum = strtol(rs.train[i].value, NULL, 10);
-        }
+    fl_train_config tc;
+    fl_train_config_default(&tc);
+    /* a run records every train.* setting; a checkpoint from `futurelm init` none */
+    int known = fl_run_state_read(dir, &rs, &err) == FL_OK && rs.n_train > 0 &&
+                fl_train_config_apply(&tc, &rs, &err) == FL_OK;
     fl_run_state_clear(&rs);
-    if (batch < 1 || accum < 1 || step < 0) return NAN;
-    return (double)step * (double)accum * fl_model_train_flops(c, (int)batch, c->block_size);
+    if (!known || step < 0) return NAN;
+    return (double)step * tc.grad_accum * fl_model_train_flops(c, tc.batch_size, c->block_size);
 }
