@@ -23,7 +23,7 @@ help "tokenizer encode" --tokenizer --input --json --allow-special --files-from 
 help "tokenizer decode" --tokenizer --input
 help "tokenizer info" --tokenizer
 help prepare --tokenizer --input --out --val-fraction --seed --shard-tokens
-help bench --model --steps --threads --batch --gemm-reps --no-gemm --profile
+help bench --model --steps --threads --batch --gemm-reps --no-gemm --profile --config --set
 help init --out --model --config --set
 help info --json
 help version
@@ -106,5 +106,16 @@ usage "generate: two checkpoints" "unexpected argument 'b'" generate a b
 usage "tokenizer: unknown action" "unknown tokenizer action 'encdoe'" tokenizer encdoe
 usage "an unknown command, with a suggestion" "did you mean 'generate'" genrate
 usage "tokenizer train: vocabulary below 257" "at least 257" tokenizer train --vocab-size 200 --input x --out y
+# bench --set: both models take the shape (the JSON says so), a train.* key and a bad shape are
+# refused before any timing
+$FL bench --steps 1 --no-gemm --batch 1 --json --set model.vocab_size=300 --set model.n_layer=1 \
+    --set model.n_embd=32 --set model.n_head=2 --set model.block_size=8 --set ftp.n_future=3 >"$T/bench.json" 2>"$T/err"
+check "bench --set: the models run at the shape given" '[ $? = 0 ] && grep -q "\"T\":8," "$T/bench.json" &&
+    grep -q "\"model\":\"gpt\",\"vocab_size\":300,\"n_embd\":32,\"n_layer\":1," "$T/bench.json" &&
+    grep -q "\"model\":\"ftp\",\"vocab_size\":300,.*\"n_future\":3," "$T/bench.json"'
+$FL bench --set train.lr=1 >"$T/out" 2>"$T/err"
+check "bench --set train.*: refused, naming the key" '[ $? = 1 ] && [ ! -s "$T/out" ] && grep -q "train.lr=1: bench takes model" "$T/err"'
+$FL bench --set model.n_layer=0 >"$T/out" 2>"$T/err"
+check "bench: a bad shape refused before the SGEMM timings" '[ $? = 1 ] && [ ! -s "$T/out" ] && grep -q "model.n_layer" "$T/err"'
 $FL bench --steps=0 >/dev/null 2>"$T/err"
 check "--name=value is parsed like --name value" '[ $? = 2 ] && grep -q "steps '"'"'0'"'"'" "$T/err"'

@@ -19,7 +19,10 @@ static const char ABOUT[] =
     "N=8 P=8 L_d=3, all T positions) with batch B: median ms/step over N steps (after one warm-up\n"
     "step), tokens/s (B*T per step), model FLOPs utilisation and peak RSS. First it times SGEMM on the\n"
     "model's shapes (fwd, dX, dW of qkv, attn.proj, fc, fc.proj, lm_head at B*T rows); MFU's peak is\n"
-    "the best SGEMM GFLOP/s measured in the same run. FLOP counts: docs/performance.md.";
+    "the best SGEMM GFLOP/s measured in the same run. FLOP counts: docs/performance.md.\n"
+    "--config/--set change both configs (model.* and ftp.* keys), e.g. GPT-2 124M at llm.c's CPU shape:\n"
+    "  futurelm bench --model gpt --batch 4 --set model.vocab_size=50257 --set model.n_layer=12\n"
+    "      --set model.n_head=12 --set model.n_embd=768 --set model.block_size=64";
 
 static const char *const MODELS[] = {"gpt", "ftp", "both", NULL};
 
@@ -56,6 +59,7 @@ static void print_profile_json(const fl_profile *p, int steps) {
 
 int cmd_bench(int argc, char **argv) {
     int steps = 5, threads = 0, B = 8, gemm_reps = 5, no_gemm = 0, profile = 0, json = 0, model = 2;
+    cli_list cfg = {0}; /* --config and --set in command-line order, applied to both configs */
     const cli_opt opts[] = {
         {"model", 0, CLI_CHOICE, &model, 0, 0, MODELS, "M", "gpt, ftp or both", 0},
         {"steps", 0, CLI_INT, &steps, 1, 1000000, NULL, "N", "timed steps a model (the median is reported)", 0},
@@ -66,6 +70,8 @@ int cmd_bench(int argc, char **argv) {
         {"no-gemm", 0, CLI_FLAG, &no_gemm, 0, 0, NULL, NULL, "skip the SGEMM timings (MFU is then not shown)", 0},
         {"profile", 0, CLI_FLAG, &profile, 0, 0, NULL, NULL, "add time per phase and op category", 0},
         {"json", 0, CLI_FLAG, &json, 0, 0, NULL, NULL, "print one JSON object instead of text", 0},
+        {"config", 0, CLI_LIST, &cfg, 0, 0, NULL, "FILE", "JSON config of model.* / ftp.* keys for both models", 0},
+        {"set", 0, CLI_LIST, &cfg, 0, 0, NULL, "key=value", "one model.* or ftp.* key (repeatable)", 0},
         {0},
     };
     const cli_spec spec = {"bench", ABOUT, opts, NULL, NULL};
@@ -77,9 +83,26 @@ int cmd_bench(int argc, char **argv) {
 #else
     threads = 1;
 #endif
-    fl_model_config gpt, ftp;
-    fl_model_config_default(&gpt, FL_MODEL_GPT);
-    fl_model_config_default(&ftp, FL_MODEL_FTP);
+    /* the same list over each model type's defaults; bench times its own fixed optimiser
+     * (clip 1, AdamW defaults), so a train.* key would be silently unused: refuse it */
+    for (int i = 0; i < cfg.n; i++)
+        if (!strcmp(cfg.opt[i], "set") && !strncmp(cfg.v[i], "train.", 6)) {
+            int rc = cli_error("--set %s: bench takes model.* and ftp.* keys only (its optimiser is fixed)", cfg.v[i]);
+            cli_list_free(&cfg);
+            return rc;
+        }
+    cli_config gc, fc;
+    cli_config_init(&gc, FL_MODEL_GPT);
+    cli_config_init(&fc, FL_MODEL_FTP);
+    int bad = cli_config_apply_list(&gc, cfg.v, cfg.opt, cfg.n) || cli_config_apply_list(&fc, cfg.v, cfg.opt, cfg.n);
+    const fl_model_config gpt = gc.model, ftp = fc.model;
+    cli_config_free(&gc);
+    cli_config_free(&fc);
+    cli_list_free(&cfg);
+    if (bad) return 1;
+    fl_error verr = {0}; /* refuse a bad shape before minutes of SGEMM timings, not after */
+    if ((want_gpt && fl_model_config_validate(&gpt, &verr)) || (want_ftp && fl_model_config_validate(&ftp, &verr)))
+        return cli_error("%s", verr.msg);
     const int T = gpt.block_size;
 
     bench_gemm_result g[BENCH_GEMM_MAX];
@@ -122,16 +145,26 @@ int cmd_bench(int argc, char **argv) {
         if (which) ftp_ms = r.ms_median;
         else gpt_ms = r.ms_median;
         if (json) {
-            printf("%s{\"model\":\"%s\",\"params\":%zu,\"steps\":%d,\"ms_per_step\":%.2f,\"ms_min\":%.2f,"
+            printf("%s{\"model\":\"%s\",\"vocab_size\":%d,\"n_embd\":%d,\"n_layer\":%d,\"n_head\":%d,", first ? "" : ",",
+                   name, c->vocab_size, c->n_embd, c->n_layer, c->n_head);
+            if (which)
+                printf("\"n_future\":%d,\"pseudo_len\":%d,\"dec_layers\":%d,", c->n_future, c->pseudo_len,
+                       c->dec_layers);
+            printf("\"params\":%zu,\"steps\":%d,\"ms_per_step\":%.2f,\"ms_min\":%.2f,"
                    "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"gflops\":%.2f,\"mfu\":%.4f,\"peak_rss_mib\":%.1f,"
                    "\"loss_first\":%.4f,\"loss_last\":%.4f",
-                   first ? "" : ",", name, r.params, r.steps, r.ms_median, r.ms_min, r.tokens_per_s,
+                   r.params, r.steps, r.ms_median, r.ms_min, r.tokens_per_s,
                    r.flops_per_step * 1e-9, r.gflops, mfu, r.peak_rss_mib, r.loss_first, r.loss_last);
             if (profile) print_profile_json(&prof, steps);
             printf("}");
         } else {
-            printf("\n%s (%zu parameters%s): %.1f ms/step (median of %d, min %.1f), %.0f tokens/s\n", name, r.params,
-                   which ? ", N=8 P=8 L_d=3" : "", r.ms_median, steps, r.ms_min, r.tokens_per_s);
+            char shape[96];
+            int n = snprintf(shape, sizeof shape, "V=%d C=%d L=%d H=%d", c->vocab_size, c->n_embd, c->n_layer,
+                             c->n_head);
+            if (which) snprintf(shape + n, sizeof shape - (size_t)n, " N=%d P=%d L_d=%d", c->n_future, c->pseudo_len,
+                                c->dec_layers);
+            printf("\n%s (%zu parameters, %s): %.1f ms/step (median of %d, min %.1f), %.0f tokens/s\n", name, r.params,
+                   shape, r.ms_median, steps, r.ms_min, r.tokens_per_s);
             printf("  %.1f model GFLOP/step, %.1f GFLOP/s", r.flops_per_step * 1e-9, r.gflops);
             if (peak > 0) printf(", MFU %.1f%% of the %.1f GFLOP/s SGEMM peak", 100 * mfu, peak);
             printf("\n  peak RSS %.0f MiB; loss %.4f -> %.4f\n", r.peak_rss_mib, r.loss_first, r.loss_last);
