@@ -215,43 +215,13 @@ char *fl_ckpt_run_of(const char *resume) {
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded) {
     if (!recorded[0] || recorded[0] == '/') return strdup(recorded);
     char *run = run_folder_of(dir);
-    char *cand = run ? fl_path_join(run, recorded) : NULL;
+    char *found = run ? fl_path_find_relative(run, recorded) : strdup(recorded);
     free(run);
-    if (cand && access(cand, F_OK) == 0) return cand;
-    free(cand);
-    /* a checkpoint from before this rule recorded the path as training was given
-     * it: from the current folder; never searched for in folders above */
-    return strdup(recorded);
+    return found;
 }
 
 char *fl_ckpt_record_path(const char *run_dir, const char *path) {
-    if (!path[0] || path[0] == '/') return strdup(path);
-    char *from = realpath(run_dir, NULL), *to = realpath(path, NULL), *out = NULL;
-    if (!from || !to) {
-        free(from), free(to);
-        return strdup(path); /* not a file here (a name such as gpt2): as given */
-    }
-    size_t common = 0; /* the longest shared run of whole components */
-    for (size_t i = 0;; i++) {
-        if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i])) common = i;
-        if (!from[i] || !to[i] || from[i] != to[i]) break;
-    }
-    size_t ups = 0;
-    for (const char *p = from + common; *p; p++)
-        if (*p != '/' && (p[-1] == '/')) ups++;
-    const char *rest = to + common + (to[common] == '/');
-    size_t n = 3 * ups + strlen(rest) + 2;
-    out = malloc(n);
-    if (out) {
-        out[0] = 0;
-        for (size_t i = 0; i < ups; i++) strcat(out, "../");
-        strcat(out, rest);
-        size_t len = strlen(out);
-        if (len && out[len - 1] == '/') out[len - 1] = 0; /* "../" alone: ".." */
-        if (!out[0]) strcpy(out, ".");
-    }
-    free(from), free(to);
-    return out;
+    return path[0] == '/' ? strdup(path) : fl_path_relative(run_dir, path); /* an absolute one as the user gave it */
 }
 
 /* ---------------------------------------------------------------- deleting */

@@ -45,11 +45,9 @@ fl_status fl_ckpt_set_latest(const char *run_dir, const char *name, fl_error *er
 
 /* A path that state.json records (the data folder, the tokenizer) is relative
  * to the checkpoint's run folder (the folder holding the checkpoint folder), or
- * absolute. Finds it for checkpoint DIR: an absolute one as recorded; a
- * relative one from the run folder when it exists there, else as recorded,
- * that is from the current folder (checkpoints written before this rule
- * recorded the path as training was given it). Never searched for in folders
- * above. Returns a malloc'd string, or NULL when memory runs out. */
+ * absolute: the rule of fl_path_relative / fl_path_find_relative (util/fs.h)
+ * with the run folder as the base. Finds it for checkpoint DIR, as a path from
+ * the current folder. Malloc'd; NULL when memory runs out. */
 char *fl_ckpt_find_recorded(const char *dir, const char *recorded);
 /* The run folder that `train --resume X` without --out continues in: X itself
  * when it is a run folder (X/latest or X/step_N), else the folder holding
@@ -57,10 +55,8 @@ char *fl_ckpt_find_recorded(const char *dir, const char *recorded);
  * checkpoint in no run folder (or when memory runs out). */
 char *fl_ckpt_run_of(const char *resume);
 /* The form of PATH (as the user gave it, from the current folder) to record in
- * a checkpoint of run_dir: relative to run_dir when both exist, so a run folder
- * moved together with its data still finds it; an absolute PATH, or one that is
- * not a file here (a tokenizer name such as gpt2), as given. Malloc'd; NULL
- * when memory runs out. */
+ * a checkpoint of run_dir: an absolute PATH as given (the user chose it), else
+ * fl_path_relative(run_dir, PATH). Malloc'd. */
 char *fl_ckpt_record_path(const char *run_dir, const char *path);
 
 /* Deletes the entries of a flat folder and then the folder; never follows a

@@ -1,14 +1,17 @@
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "data/manifest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data/outdir.h"
 #include "data/shard.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 static int get_int(const fl_json *obj, const char *key, int64_t *out) {
@@ -66,7 +69,22 @@ fl_status fl_manifest_read(const char *dir, fl_manifest *m, fl_error *err) {
         /* 64 lowercase hex digits or nothing: state.json's reader takes only that */
         if (sha && sha->type == FL_JSON_STRING && sha->len == 64 && strspn(sha->str, "0123456789abcdef") == 64)
             memcpy(m->sha256, sha->str, 65);
-        if (tp && tp->type == FL_JSON_STRING) snprintf(m->tokenizer, sizeof m->tokenizer, "%s", tp->str);
+        if (tp && tp->type == FL_JSON_STRING) {
+            /* relative to this folder (prepare since 2026-12), else from the folder prepare ran
+             * in (older manifests), else the absolute path recorded beside it */
+            char *found = fl_path_find_relative(dir, tp->str);
+            const fl_json *ab = fl_json_get(tok, "absolute");
+            if (found && access(found, F_OK) && ab && ab->type == FL_JSON_STRING && access(ab->str, F_OK) == 0) {
+                free(found); /* the data folder moved without its tokenizer */
+                found = strdup(ab->str);
+            }
+            if (!found) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+            else if (strlen(found) >= sizeof m->tokenizer)
+                st = fl_fail(err, FL_ERR_ARG, "'%s': the tokenizer path '%s' is longer than %zu bytes", path, found,
+                             sizeof m->tokenizer - 1);
+            else memcpy(m->tokenizer, found, strlen(found) + 1);
+            free(found);
+        }
         get_int(root, "seed", &seed);
         m->seed = (uint64_t)seed;
         const fl_json *vf = fl_json_get(root, "val_fraction");
@@ -94,6 +112,7 @@ typedef struct {
 struct fl_dataset_writer {
     fl_dataset_info info;
     char *tokenizer_path, *sha256;
+    char *tokenizer_abs; /* realpath of the tokenizer when it is a file; NULL for a name (gpt2) */
     uint64_t max_tokens;
     fl_outdir dir;
     fl_shard_writer w[2];
@@ -150,6 +169,15 @@ fl_status fl_dataset_writer_open(const fl_dataset_info *info, fl_dataset_writer 
     if (w->max_tokens > FL_SHARD_MAX_TOKENS) w->max_tokens = FL_SHARD_MAX_TOKENS;
     fl_status st = !w->tokenizer_path || !w->sha256 ? fl_fail(err, FL_ERR_NOMEM, "out of memory")
                                                      : fl_outdir_begin(&w->dir, info->out_dir, err);
+    if (!st && w->tokenizer_path[0] && access(w->tokenizer_path, F_OK) == 0) {
+        /* recorded relative to the data folder (its temporary sibling has the same parent),
+         * so the folder moved or linked together with its tokenizer still finds it, and
+         * absolute, for a data folder moved without it */
+        char *rel = fl_path_relative(w->dir.tmp, w->tokenizer_path);
+        w->tokenizer_abs = realpath(w->tokenizer_path, NULL);
+        if (!rel || !w->tokenizer_abs) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+        if (rel) free(w->tokenizer_path), w->tokenizer_path = rel;
+    }
     if (!st) st = fl_bytebuf_append(&w->sources, "", 0, err);
     if (st) {
         fl_dataset_writer_abort(w);
@@ -242,6 +270,10 @@ fl_status fl_dataset_writer_finish(fl_dataset_writer *w, fl_error *err) {
     if (!st)
         st = jprintf(&man, err, "{\n  \"format\": \"futurelm-token-shards\",\n  \"version\": 1,\n  \"tokenizer\": {\"path\": ");
     if (!st) st = jstr(&man, w->tokenizer_path, err);
+    if (!st && w->tokenizer_abs) { /* read back by fl_manifest_read: relative first, then absolute */
+        st = jprintf(&man, err, ", \"relative_to\": \"manifest\", \"absolute\": ");
+        if (!st) st = jstr(&man, w->tokenizer_abs, err);
+    }
     if (!st)
         st = jprintf(&man, err,
                      ", \"sha256\": \"%s\", \"vocab_size\": %d, \"eot\": %d},\n  \"token_bytes\": %d,\n  \"magic\": %d,\n"
@@ -277,6 +309,7 @@ void fl_dataset_writer_abort(fl_dataset_writer *w) {
     fl_outdir_abort(&w->dir);
     fl_bytebuf_free(&w->sources);
     free(w->tokenizer_path);
+    free(w->tokenizer_abs);
     free(w->sha256);
     free(w);
 }

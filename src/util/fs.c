@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "util/fs.h"
 
 #include <errno.h>
@@ -93,4 +94,44 @@ fl_status fl_read_file(const char *path, char **data, size_t *len, fl_error *err
     buf[n] = 0;
     *data = buf, *len = n;
     return FL_OK;
+}
+
+/* ---------------------------------------------------------------- recorded paths (fs.h) */
+
+char *fl_path_relative(const char *base, const char *path) {
+    if (!path[0]) return strdup(path);
+    char *from = realpath(base, NULL), *to = realpath(path, NULL), *out = NULL;
+    if (!from || !to) {
+        free(from), free(to);
+        return strdup(path); /* not a file here (a name such as gpt2): as given */
+    }
+    size_t common = 0; /* the longest shared run of whole components */
+    for (size_t i = 0;; i++) {
+        if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i])) common = i;
+        if (!from[i] || !to[i] || from[i] != to[i]) break;
+    }
+    size_t ups = 0;
+    for (const char *p = from + common; *p; p++)
+        if (*p != '/' && (p[-1] == '/')) ups++;
+    const char *rest = to + common + (to[common] == '/');
+    size_t n = 3 * ups + strlen(rest) + 2;
+    out = malloc(n);
+    if (out) {
+        out[0] = 0;
+        for (size_t i = 0; i < ups; i++) strcat(out, "../");
+        strcat(out, rest);
+        size_t len = strlen(out);
+        if (len && out[len - 1] == '/') out[len - 1] = 0; /* "../" alone: ".." */
+        if (!out[0]) strcpy(out, ".");
+    }
+    free(from), free(to);
+    return out;
+}
+
+char *fl_path_find_relative(const char *base, const char *recorded) {
+    if (!recorded[0] || recorded[0] == '/') return strdup(recorded);
+    char *cand = fl_path_join(base, recorded);
+    if (cand && access(cand, F_OK) == 0) return cand;
+    free(cand);
+    return strdup(recorded);
 }

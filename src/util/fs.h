@@ -17,6 +17,17 @@ char *fl_path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* dir + "/" + name, malloc'd (fl_path_fmt("%s/%s", dir, name)). */
 char *fl_path_join(const char *dir, const char *name);
 
+/* A path recorded in a file that lives in folder BASE (a checkpoint's state.json, a data
+ * folder's manifest.json) is relative to BASE, so BASE moved together with what it names
+ * still finds it. fl_path_relative gives the form to record: PATH (as given, absolute or
+ * from the current folder) relative to BASE when both exist; one that is not a file here
+ * (a tokenizer name such as gpt2) as given. fl_path_find_relative reads it
+ * back as a path from the current folder: BASE/RECORDED when that exists, else RECORDED
+ * as written (files from before the rule recorded paths from the folder they were made
+ * in). Never searched for in folders above. Both malloc'd; NULL when memory runs out. */
+char *fl_path_relative(const char *base, const char *path);
+char *fl_path_find_relative(const char *base, const char *recorded);
+
 /* Read a whole file into memory (NUL-terminated for convenience). */
 fl_status fl_read_file(const char *path, char **data, size_t *len, fl_error *err);
 
