@@ -43,3 +43,17 @@ check "--resume of a checkpoint in no run folder, without --out: exit 2, asks fo
 $FL train --data "$T/data" 2>"$T/e"
 rc=$?
 check "neither --out nor --resume: exit 2, missing --out RUN_DIR" '[ $rc -eq 2 ] && grep -q "missing --out RUN_DIR" "$T/e"'
+# --resume without --data: the data folder the run recorded (relative to the run folder), from anywhere
+# shellcheck disable=SC2086
+$FL train --data "$T/data" --out "$T/nodata" $SMALL --steps 4 2>"$T/log" || bad "nodata: 4 steps"
+mkdir -p "$T/far/away"
+if (cd "$T/far/away" && $FL train --resume ../../nodata) 2>"$T/log"; then
+    losses "$T/nodata" >"$T/b"
+    check "--resume RUN alone (no --data, no --out) trains on the recorded data: 4 + 4 steps == 8, bit for bit" \
+        '[ "$(wc -l <"$T/a")" -eq 8 ] && cmp -s "$T/a" "$T/b" && grep -q "resuming on the data the run recorded" "$T/log"'
+else
+    bad "--resume RUN without --data: $(tail -n 2 "$T/log")"
+fi
+$FL train --out "$T/x" 2>"$T/e"
+rc=$?
+check "neither --data nor --resume: exit 2, missing --data DATA_DIR" '[ $rc -eq 2 ] && grep -q "missing --data DATA_DIR" "$T/e"'

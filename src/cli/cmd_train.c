@@ -32,8 +32,8 @@ int cmd_train(int argc, char **argv) {
     cli_list cfg = {0}; /* --config and --set in command-line order: later ones override earlier ones */
     const char *dump = NULL, *tok = NULL;
     const cli_opt opts[] = {
-        {"data", 0, CLI_STRING, &o.data_dir, 0, 0, NULL, "DATA_DIR", "token shards (futurelm prepare's, or llm.c's)",
-         CLI_REQUIRED},
+        {"data", 0, CLI_STRING, &o.data_dir, 0, 0, NULL, "DATA_DIR",
+         "token shards (futurelm prepare's, or llm.c's); required, except\nwith --resume: then the data the run recorded", 0},
         {"tokenizer", 0, CLI_STRING, &tok, 0, 0, NULL, "TOK",
          "for llm.c shards without manifest.json: the tokenizer\nthe ids come from (its vocabulary sizes the model)", 0},
         {"out", 0, CLI_STRING, &o.run_dir, 0, 0, NULL, "RUN_DIR",
@@ -56,6 +56,10 @@ int cmd_train(int argc, char **argv) {
     const cli_spec spec = {"train", ABOUT, opts, NULL, NULL};
     CLI_PARSE_OR_RETURN(&spec, argc, argv);
     char *run_dir = NULL;
+    if (!o.data_dir && !o.resume) {
+        cli_list_free(&cfg);
+        return cli_usage_error(&spec, "missing --data DATA_DIR");
+    }
     if (!o.run_dir && !o.resume) {
         cli_list_free(&cfg);
         return cli_usage_error(&spec, "missing --out RUN_DIR (or --resume RUN_DIR to continue a run in its folder)");

@@ -44,7 +44,8 @@ typedef struct {
     char *metrics_path;
     char *rec_data, *rec_tokenizer; /* the paths state.json records (fl_ckpt_record_path) */
     fli_replica rep;    /* this process's part of a data-parallel run (one process: world 1) */
-    fl_train_options quiet_opt; /* ranks > 0: opt with the log going nowhere */
+    fl_train_options own_opt; /* opt as given, with the log going nowhere (ranks > 0) or the recorded data folder */
+    char *found_data;         /* a resume without data_dir: the checkpoint's recorded data folder, from here */
 } session;
 
 /* Every metrics line is flushed and checked: compare chooses checkpoints from
@@ -274,6 +275,22 @@ static fl_status keep_tokenizer(session *s, fl_error *err) {
     return st;
 }
 
+/* A resume without --data trains on the folder the checkpoint recorded (state.json's data_dir,
+ * relative to the run folder: fl_ckpt_find_recorded), so `train --resume RUN` alone continues. */
+static fl_status recorded_data(session *s, fl_error *err) {
+    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    fl_run_state rs;
+    fl_run_state_init(&rs);
+    fl_status st = ck ? fl_run_state_read(ck, &rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    if (!st && (!rs.data_dir || !rs.data_dir[0]))
+        st = fl_fail(err, FL_ERR_ARG, "%s records no data folder; give --data DATA_DIR", s->opt->resume);
+    if (!st && !(s->found_data = fl_ckpt_find_recorded(ck, rs.data_dir))) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    if (!st) fprintf(s->opt->log, "resuming on the data the run recorded: %s\n", s->found_data);
+    fl_run_state_clear(&rs);
+    free(ck);
+    return st;
+}
+
 /* A new run starts in a new or empty folder: training on top of another run
  * would append to its metrics.jsonl and move its latest. */
 static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
@@ -292,7 +309,11 @@ static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
 
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     fl_status st = fli_replica_open(&s->rep, err);
-    if (s->rep.quiet) s->quiet_opt = *s->opt, s->quiet_opt.log = s->rep.quiet, s->opt = &s->quiet_opt;
+    if (s->rep.quiet) s->own_opt = *s->opt, s->own_opt.log = s->rep.quiet, s->opt = &s->own_opt;
+    if (!st && s->opt->resume && !s->opt->data_dir && !(st = recorded_data(s, err))) {
+        if (s->opt != &s->own_opt) s->own_opt = *s->opt, s->opt = &s->own_opt;
+        s->own_opt.data_dir = s->found_data;
+    }
     const fl_train_options *o = s->opt;
     if (!st) st = o->resume ? FL_OK : fresh_run_dir(o->run_dir, err);
     /* a resume learns the vocabulary (for llm.c shards without a manifest) from its checkpoint */
@@ -368,6 +389,7 @@ static void teardown(session *s) {
     free(s->metrics_path);
     free(s->rec_data);
     free(s->rec_tokenizer);
+    free(s->found_data);
     fl_loader_free(s->train);
     fl_loader_free(s->val);
     fl_adamw_free(s->adam);

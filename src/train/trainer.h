@@ -9,7 +9,7 @@
 #include "train/train_config.h"
 
 typedef struct {
-    const char *data_dir;
+    const char *data_dir;      /* NULL with resume: the data folder the resumed checkpoint recorded */
     const char *run_dir;
     const char *resume;        /* checkpoint dir, or a run dir (its latest checkpoint), or NULL */
     const char *init_from;     /* copy same-named tensors from this checkpoint (GPT -> FTP encoder) */
