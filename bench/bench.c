@@ -35,7 +35,13 @@ int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *
     } layers[] = {{"qkv", C, 3 * C}, {"attn.proj", C, C}, {"fc", C, 4 * C}, {"fc.proj", 4 * C, C}, {"lm_head", C, Vp}};
     if (reps < 1) reps = 1;
     double *t = malloc((size_t)reps * sizeof *t);
-    size_t most = (size_t)rows * Vp; /* the largest of X, W, dY, Y, dX, dW */
+    size_t most = 0; /* the largest dY (rows x out) or product (rows x out, rows x in, out x in) */
+    for (int l = 0; l < 5; l++) {
+        size_t o = (size_t)layers[l].out, in = (size_t)layers[l].in, r = (size_t)rows;
+        size_t m = r * o > o * in ? r * o : o * in; /* dW is out x in: larger than rows x out when rows < in */
+        if (r * in > m) m = r * in;
+        if (m > most) most = m;
+    }
     float *X = fl_alloc((size_t)rows * 4 * C, sizeof(float)), *W = fl_alloc((size_t)Vp * C, sizeof(float));
     float *dY = fl_alloc(most, sizeof(float)), *Y = fl_alloc(most, sizeof(float));
     int n = 0;

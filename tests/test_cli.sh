@@ -106,9 +106,10 @@ usage "generate: two checkpoints" "unexpected argument 'b'" generate a b
 usage "tokenizer: unknown action" "unknown tokenizer action 'encdoe'" tokenizer encdoe
 usage "an unknown command, with a suggestion" "did you mean 'generate'" genrate
 usage "tokenizer train: vocabulary below 257" "at least 257" tokenizer train --vocab-size 200 --input x --out y
-# bench --set: both models take the shape (the JSON says so), a train.* key and a bad shape are
+# bench --set: both models take the shape (the JSON says so; 8 rows < C = 32, where the head's dW
+# is larger than rows x vocab), a train.* key and a bad shape are
 # refused before any timing
-$FL bench --steps 1 --no-gemm --batch 1 --json --set model.vocab_size=300 --set model.n_layer=1 \
+$FL bench --steps 1 --gemm-reps 1 --batch 1 --json --set model.vocab_size=300 --set model.n_layer=1 \
     --set model.n_embd=32 --set model.n_head=2 --set model.block_size=8 --set ftp.n_future=3 >"$T/bench.json" 2>"$T/err"
 check "bench --set: the models run at the shape given" '[ $? = 0 ] && grep -q "\"T\":8," "$T/bench.json" &&
     grep -q "\"model\":\"gpt\",\"vocab_size\":300,\"n_embd\":32,\"n_layer\":1," "$T/bench.json" &&
