@@ -11,6 +11,9 @@
  * max|analytic|, is 30x that, yet catches a GELU derivative with a 2 in place
  * of its 3 (an error of 0.5%). Up to 256 coordinates per tensor are probed. */
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +242,29 @@ static void test_clip_pieces(void) {
     fli_scale_inplace(g, n, 0.5f);
     check(g[0] == -0.25f && g[n - 1] == 0.25f, "gradient scaling", "got %g", g[0]);
     free(g);
+    /* many blocks, a ragged tail: within 1e-13 of a long-double sum, and the same bits at
+     * every thread count (the blocks' grouping depends on n only) */
+    size_t big = 3000017;
+    float *h = malloc(big * sizeof *h);
+    long double ref = 0;
+    for (size_t i = 0; i < big; i++) h[i] = (float)(fl_rng_uniform(&rng) - 0.5), ref += (long double)h[i] * h[i];
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    double one = fli_sum_of_squares(h, big);
+#ifdef _OPENMP
+    omp_set_num_threads(3);
+#endif
+    double three = fli_sum_of_squares(h, big);
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    double two = fli_sum_of_squares(h, big);
+    check(fabsl(one - ref) < 1e-13L * ref, "sum of squares over 733 blocks matches a long-double sum", "rel %.3Lg",
+          fabsl(one - ref) / ref);
+    check(one == two && one == three, "sum of squares: the same bits at 1, 2 and 3 threads", "%.17g %.17g %.17g", one,
+          two, three);
+    free(h);
 }
 
 int main(void) {

@@ -4,19 +4,44 @@
 #include "kernels/kernels.h"
 
 #define SQ_BLOCK 4096
+#define SQ_LANES 8    /* independent partial sums in a block: the adds vectorise and pipeline */
+#define SQ_CHUNKS 64  /* the work is cut into at most this many runs of whole blocks */
 
+/* One block: SQ_LANES running sums (element i goes to lane i % SQ_LANES), then the
+ * lanes added in lane order. A fixed order, so a fixed result. */
+static double block_sum(const float *g, size_t n) {
+    double lane[SQ_LANES] = {0};
+    size_t i = 0;
+    for (; i + SQ_LANES <= n; i += SQ_LANES)
+        for (int l = 0; l < SQ_LANES; l++) lane[l] += (double)g[i + l] * g[i + l];
+    for (int l = 0; i < n; i++, l++) lane[l] += (double)g[i] * g[i];
+    double s = 0.0;
+    for (int l = 0; l < SQ_LANES; l++) s += lane[l];
+    return s;
+}
+
+/* The blocks are dealt into SQ_CHUNKS runs whose bounds depend on n only; each run
+ * adds its blocks in order, and the runs are added in order: the same sum for every
+ * thread count, with no thread waiting on another (an `ordered` loop made the
+ * threads take turns, and one serial chain of double adds ran at ~1 element a
+ * cycle: 106 ms over 124M gradients on 2 threads, 38 ms now). */
 double fli_sum_of_squares(const float *g, size_t n) {
     size_t nblocks = (n + SQ_BLOCK - 1) / SQ_BLOCK;
-    double total = 0.0;
-    /* ordered: each block's partial sum is added in block order */
-#pragma omp parallel for schedule(static) ordered
-    for (size_t blk = 0; blk < nblocks; blk++) {
-        size_t i0 = blk * SQ_BLOCK, i1 = i0 + SQ_BLOCK < n ? i0 + SQ_BLOCK : n;
+    size_t per = (nblocks + SQ_CHUNKS - 1) / SQ_CHUNKS;
+    if (per == 0) per = 1;
+    double part[SQ_CHUNKS] = {0};
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int c = 0; c < SQ_CHUNKS; c++) {
+        size_t b0 = (size_t)c * per, b1 = b0 + per < nblocks ? b0 + per : nblocks;
         double s = 0.0;
-        for (size_t i = i0; i < i1; i++) s += (double)g[i] * g[i];
-#pragma omp ordered
-        total += s;
+        for (size_t blk = b0; blk < b1; blk++) {
+            size_t i0 = blk * SQ_BLOCK, i1 = i0 + SQ_BLOCK < n ? i0 + SQ_BLOCK : n;
+            s += block_sum(g + i0, i1 - i0);
+        }
+        part[c] = s;
     }
+    double total = 0.0;
+    for (int c = 0; c < SQ_CHUNKS; c++) total += part[c];
     return total;
 }
 
