@@ -113,7 +113,11 @@ static void cka(FILE *f, const fl_compare_result *r) {
     for (int l = 0; l < la && l < lb; l++) {
         fprintf(f, "<tr class=\"cka\"><td>%s</td>", names[l]);
         for (int i = 0; i < r->n_pairs; i++)
-            if (!r->pairs[i].dropped) fprintf(f, "<td>%.4f</td>", r->pairs[i].cka.cka.cka[(size_t)l * lb + l]);
+            if (!r->pairs[i].dropped) {
+                const double *c = r->pairs[i].cka.cka.cka; /* NULL: this seed's CKA was not measured */
+                if (c) fprintf(f, "<td>%.4f</td>", c[(size_t)l * lb + l]);
+                else fputs("<td>-</td>", f);
+            }
         if (n > 1) fprintf(f, "<td>%.4f</td>", m[(size_t)l * lb + l]);
         fputs("</tr>\n", f);
     }
