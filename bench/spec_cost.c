@@ -8,7 +8,7 @@
  *   make && cc -std=c11 -D_POSIX_C_SOURCE=200809L -O3 -march=native -fopenmp -Iinclude -Isrc \
  *       -o build/opt/spec_cost bench/spec_cost.c build/opt/libfuturelm.a -lm
  *   OMP_NUM_THREADS=1 build/opt/spec_cost STEP_DIR [REPS] [PROMPT]
- * (the same -march as the library's build: the kernels are vectorised at compile time).
+ * (the path it names is fli_compiled_simd(), the library's: build both with the same -march).
  *
  * From these, a round of depth K costs (K-1) draft steps + verify(K) and
  * delivers 1 + (accepted drafts) tokens: spec beats ar only where
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "futurelm.h"
+#include "kernels/kernels.h"
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -28,17 +29,6 @@ static double median(double *v, int n) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* The generation kernels (src/kernels/linear_packed.c) are vectorised at
- * compile time, so the path is the one this file was built for too. */
-static const char *isa(void) {
-#if defined(__AVX512F__)
-    return "avx512";
-#elif defined(__AVX2__)
-    return "avx2";
-#else
-    return "generic";
-#endif
-}
 
 static int die(const fl_error *err) {
     fprintf(stderr, "spec_cost: %s\n", err->msg);
@@ -97,7 +87,7 @@ int main(int argc, char **argv) {
     }
     printf("{\"kernels\":\"%s\",\"n_future\":%d,\"ar_us\":%.2f,\"draft_bf16_us\":%.2f,\"draft_f32_us\":%.2f,"
            "\"verify_us\":[",
-           isa(), N, 1e6 * verify[1], 1e6 * draft[0], 1e6 * draft[1]);
+           fli_compiled_simd(), N, 1e6 * verify[1], 1e6 * draft[0], 1e6 * draft[1]);
     for (int K = 1; K <= N; K++) printf("%s%.2f", K > 1 ? "," : "", 1e6 * verify[K]);
     printf("]}\n");
     fl_session_free(s);

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "futurelm.h"
 #include "kernels/gemm.h"
+#include "kernels/kernels.h"
 #include "kernels/sgemm_kernels.h"
 
 #if defined(__clang__)
@@ -23,24 +24,11 @@
 #define COMPILER "unknown"
 #endif
 
-/* What -march gave the code outside the run-time-dispatched SGEMM (attention,
- * elementwise kernels): their vector width is fixed at compile time. */
-static const char *compiled_isa(void) {
-#if defined(__AVX512F__)
-    return "AVX-512";
-#elif defined(__AVX2__)
-    return "AVX2";
-#elif defined(__x86_64__)
-    return "x86-64 (SSE2)";
-#else
-    return "generic";
-#endif
-}
 
 static void print_version(FILE *f) {
     fprintf(f, "futurelm %s\n", FL_VERSION);
     fprintf(f, "compiler: %s\n", COMPILER);
-    fprintf(f, "compiled for: %s\n", compiled_isa());
+    fprintf(f, "compiled for: %s (kernels outside the run-time-dispatched SGEMM)\n", fli_compiled_simd());
     const char *backend = fl_sgemm_backend();
     if (strncmp(backend, "futurelm-", 9)) {
         fprintf(f, "sgemm: BLAS %s\n", backend);

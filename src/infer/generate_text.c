@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -28,18 +29,6 @@ void fl_text_codec_bpe(fl_text_codec *c, fl_tokenizer *tok) {
 
 static const char *const MODE_NAMES[] = {"ar", "block", "spec"};
 
-/* The vector instructions the generation kernels were compiled for
- * (src/kernels/linear_packed.c and the rest are vectorised at compile time,
- * with this file's flags): what a speed measurement ran on. */
-static const char *simd_name(void) {
-#if defined(__AVX512F__)
-    return "avx512";
-#elif defined(__AVX2__)
-    return "avx2";
-#else
-    return "generic";
-#endif
-}
 
 void fl_gen_stats_print(FILE *f, const fl_gen_stats *s, fl_gen_mode m, int json) {
     const char *mode = MODE_NAMES[m];
@@ -65,7 +54,7 @@ void fl_gen_stats_print(FILE *f, const fl_gen_stats *s, fl_gen_mode m, int json)
     fprintf(f, "mode %s: prompt %ld tokens in %.3f s (%.1f tok/s); generated %ld tokens in %.3f s (%.1f tok/s)\n",
             mode, s->prompt_tokens, s->prompt_seconds, ptps, s->generated_tokens, s->generate_seconds, gtps);
     fprintf(f, "encoder passes %ld, %.2f tokens per pass, window slides %ld; kernels built for %s\n",
-            s->encoder_passes, per_pass, s->window_slides, simd_name());
+            s->encoder_passes, per_pass, s->window_slides, fli_compiled_simd());
     if (s->max_depth > 0) {
         fprintf(f, "acceptance by draft position (token k of a round; token 1 is always the model's own):\n");
         for (int d = 1; d < s->max_depth; d++)
@@ -94,7 +83,7 @@ static void write_json(const fl_model_config *c, const fl_gen_config *gen, const
         fprintf(f, "\"draft_precision\":\"%s\",\"draft_depth\":\"%s\",",
                 gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16",
                 gen->draft_fixed || gen->sampler.temperature != 0.0f ? "fixed" : "adaptive");
-    fprintf(f, "\"simd\":\"%s\",\"stats\":", simd_name());
+    fprintf(f, "\"simd\":\"%s\",\"stats\":", fli_compiled_simd());
     fl_gen_stats_print(f, st, gen->mode, 1);
     fprintf(f, "}\n");
     fflush(f);

@@ -44,6 +44,11 @@ void fli_linear_gelu_forward(float *pre, float *act, const float *x, const float
 void fli_linear_backward_gelu(float *dpre, float *dw, float *db, const float *dout, const float *x, const float *w,
                               const float *pre, int N, int C, int OC);
 
+/* ---- linear_packed.c: the vector instructions the kernels outside the run-time-dispatched
+ * SGEMM (packed linears, attention, elementwise) were compiled for, fixed by -march:
+ * "avx512", "avx2" or "generic", what a speed measurement ran on. */
+const char *fli_compiled_simd(void);
+
 /* ---- linear_packed.c: the inference form of fli_linear_forward, on a weight packed
  * once by fli_linear_pack (fli_linear_pack_floats(C, OC) floats). Every output element is
  * summed in the same order for any N and thread count, so a row's result does

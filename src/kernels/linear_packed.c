@@ -176,3 +176,13 @@ enum { GROUP = 4 }; /* panels per work item */
 
 DEFINE_LINEAR_PACKED(f32, float, fli_linear_packed_forward)
 DEFINE_LINEAR_PACKED(bf16, uint32_t, fli_linear_packed_bf16_forward)
+
+const char *fli_compiled_simd(void) {
+#if defined(__AVX512F__)
+    return "avx512";
+#elif defined(__AVX2__)
+    return "avx2";
+#else
+    return "generic";
+#endif
+}
