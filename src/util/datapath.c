@@ -97,37 +97,42 @@ fl_status fl_datapath_tokenizer(const char *name, char **path, fl_error *err) {
 
 /* DIR is a writable folder, or could be created as one (its nearest existing
  * ancestor is a writable folder); with create, it is then made. */
+/* 0 when DIR is (or, with create, can be made) a folder we may write; else the
+ * errno that says why, taken where the failing call set it (free and the other
+ * calls after it may change errno). */
 static int writable_dir(const char *dir, int create) {
     char *p = strdup(dir);
     struct stat s;
-    int ok = 0;
+    int why = p ? 0 : ENOMEM;
     for (size_t n = p ? strlen(p) : 0; p; n = strlen(p)) {
         if (stat(p, &s) == 0) {
-            ok = S_ISDIR(s.st_mode) && access(p, W_OK | X_OK) == 0;
+            why = !S_ISDIR(s.st_mode) ? ENOTDIR : access(p, W_OK | X_OK) == 0 ? 0 : errno;
             break;
         }
         while (n > 1 && p[n - 1] == '/') p[--n] = 0; /* "a/b/" -> "a/b" */
         char *slash = strrchr(p, '/');
         if (!slash) { /* a relative path with no existing component: the current folder */
-            ok = access(".", W_OK | X_OK) == 0;
+            why = access(".", W_OK | X_OK) == 0 ? 0 : errno;
             break;
         }
         slash[slash == p] = 0; /* "/a" -> "/" */
     }
     free(p);
-    if (ok && create) {
+    if (!why && create) {
         char *probe = fl_path_join(dir, ".");
-        ok = probe && fl_make_parents(probe) == 0 && stat(dir, &s) == 0 && S_ISDIR(s.st_mode);
+        if (!probe) why = ENOMEM;
+        else if (fl_make_parents(probe) != 0 || stat(dir, &s) != 0) why = errno;
+        else if (!S_ISDIR(s.st_mode)) why = ENOTDIR;
         free(probe);
     }
-    return ok;
+    return why;
 }
 
 fl_status fl_datapath_dest(const char *dest, int create, char **dir, fl_error *err) {
     *dir = NULL;
     if (dest) {
-        if (!writable_dir(dest, create))
-            return fl_fail(err, FL_ERR_IO, "--dest %s: cannot create or write that folder (%s)", dest, strerror(errno));
+        int why = writable_dir(dest, create);
+        if (why) return fl_fail(err, FL_ERR_IO, "--dest %s: cannot create or write that folder (%s)", dest, strerror(why));
         return (*dir = strdup(dest)) ? FL_OK : fl_fail(err, FL_ERR_NOMEM, "out of memory");
     }
     fl_datapath p;
@@ -135,7 +140,7 @@ fl_status fl_datapath_dest(const char *dest, int create, char **dir, fl_error *e
     if (st) return st;
     char tried[FL_ERROR_MSG_LEN / 2] = "";
     for (int i = 0; i < p.n && !*dir; i++) {
-        if (writable_dir(p.dir[i], create)) *dir = strdup(p.dir[i]);
+        if (writable_dir(p.dir[i], create) == 0) *dir = strdup(p.dir[i]);
         size_t used = strlen(tried);
         snprintf(tried + used, sizeof tried - used, "%s%s", i ? ", " : "", p.dir[i]);
     }
