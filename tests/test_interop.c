@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "interop/interop.h"
+#include "tokenizer/tokenizer.h"
 #include "parity.h"
 #include "util/fs.h"
 
@@ -184,10 +185,51 @@ static char *llmc_variant(const char *name, int at, int32_t v, long truncate_to)
     return dst;
 }
 
+/* Unused ids get "[PAD<id>]" names in vocab.json; a real token spelling one of them (here id 270's
+ * "[PAD270]", built by merges as BPE would) must not share its key: the pad becomes "[PAD270_]". */
+static void pad_names_distinct(void) {
+    static const char *chain[] = {"[P", "[PA", "[PAD", "[PAD2", "[PAD27", "[PAD270", "[PAD270]"};
+    fl_bytebuf r = {0};
+    fl_error err = {0};
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int id = 0; id < 256 + 7; id++) {
+        unsigned char raw[16];
+        size_t n = 0;
+        if (id < 256) raw[n++] = (unsigned char)id;
+        else for (const char *c = chain[id - 256]; *c; c++) raw[n++] = (unsigned char)*c;
+        char line[64];
+        size_t o = 0;
+        for (size_t i = 0; i < n; i += 3) { /* base64, as tiktoken files hold tokens */
+            unsigned v = raw[i] << 16 | (i + 1 < n ? raw[i + 1] << 8 : 0) | (i + 2 < n ? raw[i + 2] : 0);
+            line[o++] = b64[v >> 18 & 63], line[o++] = b64[v >> 12 & 63];
+            line[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=', line[o++] = i + 2 < n ? b64[v & 63] : '=';
+        }
+        o += (size_t)snprintf(line + o, sizeof line - o, " %d\n", id);
+        fl_bytebuf_append(&r, line, o, &err);
+    }
+    const char side[] = "{\"special_tokens\": {\"<|endoftext|>\": 263}, \"vocab_size\": 264}";
+    fl_tokenizer *t = NULL;
+    fl_interop_vocab v;
+    fl_status st = fl_tokenizer_load_mem("pad-test", (const char *)r.data, r.len, side, sizeof side - 1, &t, &err);
+    if (!st) st = fl_interop_vocab_build(t, 300, &v, &err);
+    check(!st, "a tokenizer with a token spelling a pad name builds a vocabulary", "%s", err.msg);
+    if (!st) {
+        const char *real = v.blob + v.tok[262], *pad = v.blob + v.tok[270], *other = v.blob + v.tok[271];
+        check(!strcmp(real, "[PAD270]") && !strcmp(pad, "[PAD270_]") && !strcmp(other, "[PAD271]") &&
+                  v.type[270] == FL_GGUF_TOKEN_UNUSED,
+              "an unused id whose pad name a real token spells is renamed; the others keep [PAD<id>]",
+              "token 262 '%s', id 270 '%s', id 271 '%s'", real, pad, other);
+        fl_interop_vocab_free(&v);
+    }
+    fl_tokenizer_free(t);
+    free(r.data);
+}
+
 int main(void) {
     (void)fixture_config, (void)fixture_model, (void)check_grads, (void)check_adamw_steps; /* parity.h's other helpers */
     snprintf(scratch, sizeof scratch, "/tmp/fl_interop_%ld", (long)getpid());
     mkdir(scratch, 0755);
+    pad_names_distinct();
     fl_st_file *ref = fixture_open("hf_gpt2_ref.safetensors", "make_hf_fixture.py");
     if (!ref) return 1;
     fl_error err = {0};

@@ -97,6 +97,19 @@ void fl_interop_vocab_free(fl_interop_vocab *v) {
     memset(v, 0, sizeof *v);
 }
 
+/* The name of unused id `id` in vocab.json / GGUF: "[PADid]", with '_' added while a real
+ * token spells the same (its bytes are printable ASCII, which the byte-level mapping keeps
+ * as they are) or a special token is that text: vocab.json's keys must stay distinct. */
+static size_t pad_name(const fl_tokenizer *t, int id, char *buf, size_t cap) {
+    size_t len = (size_t)snprintf(buf, cap, "[PAD%d]", id);
+    for (int clash = 1; clash && len + 1 < cap;) {
+        clash = fl_tokenizer_rank(t, (const unsigned char *)buf, len) >= 0;
+        for (int i = 0; !clash && i < fl_tokenizer_n_special(t); i++) clash = !strcmp(fl_tokenizer_special_text(t, i), buf);
+        if (clash) buf[len - 1] = '_', buf[len++] = ']', buf[len] = 0; /* "[PAD5]" -> "[PAD5_]" */
+    }
+    return len;
+}
+
 fl_status fl_interop_vocab_build(const fl_tokenizer *t, int n, fl_interop_vocab *v, fl_error *err) {
     memset(v, 0, sizeof *v);
     const int have = fl_tokenizer_vocab_size(t);
@@ -127,9 +140,9 @@ fl_status fl_interop_vocab_build(const fl_tokenizer *t, int n, fl_interop_vocab 
             continue;
         }
         if (!p) { /* no token has this id (a gap, or the model's vocabulary beyond the tokenizer's) */
-            char pad[32];
+            char pad[48];
             v->type[id] = FL_GGUF_TOKEN_UNUSED;
-            st = add_string(&blob, &v->tok[id], pad, (size_t)snprintf(pad, sizeof pad, "[PAD%d]", id), 0, err);
+            st = add_string(&blob, &v->tok[id], pad, pad_name(t, id, pad, sizeof pad), 0, err);
             continue;
         }
         v->type[id] = FL_GGUF_TOKEN_NORMAL;

@@ -78,7 +78,7 @@ typedef struct {
     int n;          /* ids 0..n-1 */
     char *blob;     /* every string below, NUL-terminated, back to back */
     size_t *tok;    /* [n] id's string: GPT-2's byte-to-unicode form of its bytes, a special token's text,
-                       or "[PAD<id>]" where no token has the id */
+                       or "[PAD<id>]" where no token has the id ("[PAD<id>_]" ... if a token spells that) */
     int32_t *type;  /* [n] FL_GGUF_TOKEN_* */
     size_t *merge;  /* [n_merges] "a b" strings, highest priority first */
     int n_merges;
