@@ -74,6 +74,9 @@ ifeq ($(MPI),1)
   endif
   CC      := mpicc
   LIB_SRC := $(filter-out src/dist/dist_stub.c,$(LIB_SRC))
+  # what mpicc adds to the link on its own: a program linking libfuturelm.a with plain cc
+  # (futurelm.pc's Libs) needs it spelled out
+  MPI_LINK := $(shell mpicc --showme:link 2>/dev/null)
 else
   LIB_SRC := $(filter-out src/dist/dist_mpi.c,$(LIB_SRC))
 endif
@@ -97,7 +100,7 @@ futurelm: $(BUILD)/futurelm
 
 $(BUILD)/futurelm: $(CLI_OBJ) $(BENCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCH_OBJ) $(LIB) $(LDLIBS)
-	@echo '$(strip $(LDFLAGS) $(LDLIBS))' >$(BUILD)/link-flags  # the .pc file's Libs (scripts/install.sh)
+	@echo '$(strip $(LDFLAGS) $(LDLIBS) $(MPI_LINK))' >$(BUILD)/link-flags  # the .pc file's Libs (scripts/install.sh)
 
 # The CLI and bench/bench.c find "bench/bench.h" from the repository root.
 $(CLI_OBJ) $(BENCH_OBJ): CFLAGS += -I.

@@ -8,6 +8,13 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 . tests/mpi_lib.sh
+# futurelm.pc's Libs (build/opt-mpi/link-flags): a program linking the MPI build's library with
+# plain cc needs the MPI library mpicc adds on its own
+sed -n '/^ \* EXAMPLE BEGIN$/,/^ \* EXAMPLE END$/p' include/futurelm.h | sed -e '1d' -e '$d' -e 's/^ \* \{0,1\}//' >"$T/example.c"
+# shellcheck disable=SC2046 # the flags are a word list
+cc -std=c11 -Iinclude -o "$T/example" "$T/example.c" build/opt-mpi/libfuturelm.a $(cat build/opt-mpi/link-flags) 2>"$T/cc"
+check "the MPI build's recorded link flags link a program with plain cc (they name -lmpi)" \
+    '[ $? = 0 ] && grep -q -- "-lmpi" build/opt-mpi/link-flags'
 
 # A fixed corpus, not tiny_corpus (the repository's own files): how far two float summation orders
 # drift apart over 50 steps depends on the data, so the measured worst must not move as the sources
