@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "kernels/gemm.h"
+#include "train/freeze.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/rng.h"
@@ -114,11 +115,11 @@ fl_status bench_train(const fl_model_config *c, int B, int T, int steps, fl_prof
         st = fl_model_forward_backward(m, tok, B, T, &L, err);
         if (st) break;
         double t1 = fl_wall_seconds();
-        fl_clip_grad_norm(m, 1.0f);
+        float coef = fl_train_clip_coef(fl_train_grad_norm(m, opt), 1.0f); /* as the trainer clips: in AdamW */
         double t2 = fl_wall_seconds();
-        fl_adamw_step(opt, m, &oc);
+        fl_train_adamw_step_scaled(opt, m, &oc, coef);
         double t3 = fl_wall_seconds();
-        if (p) { /* zeroing and clipping count as the optimizer's "other" */
+        if (p) { /* zeroing and the norm count as the optimizer's "other" */
             p->phase_seconds[FL_PHASE_OPTIMIZER] += (tz - t0) + (t3 - t1);
             p->seconds[FL_PHASE_OPTIMIZER][FL_PROF_ADAMW] += t3 - t2;
         }

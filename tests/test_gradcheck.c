@@ -216,7 +216,7 @@ static void test_adamw(void) {
     const double lr = 1e-2, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
     double worst = 0;
     for (long t = 1; t <= 5; t++) {
-        fli_adamw_update(p, g, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
+        fli_adamw_update(p, g, 1.0f, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
         for (int i = 0; i < 4; i++) { /* the update written out in double */
             pd[i] *= 1 - lr * wd;
             md[i] = b1 * md[i] + (1 - b1) * g[i];
@@ -229,7 +229,7 @@ static void test_adamw(void) {
     check(worst < 1e-6, "AdamW matches the bias-corrected, decoupled-decay update", "max|d| %.3g", worst);
     /* the first step moves every coordinate with a gradient by about lr (Adam's sign-like first step) */
     float q[1] = {0}, gg[1] = {3.0f}, mm[1] = {0}, vv[1] = {0};
-    fli_adamw_update(q, gg, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
+    fli_adamw_update(q, gg, 1.0f, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
     check(fabs(q[0] + 0.01f) < 1e-6, "AdamW first step is -lr * sign(g)", "got %g", q[0]);
 }
 

@@ -119,8 +119,8 @@ void fli_crossentropy_fused(float *losses, float *logits, const int32_t *targets
 
 /* ---- adamw.c: one bias-corrected AdamW step over n parameters (PyTorch's update order:
  * decoupled decay p *= 1 - lr*wd, then the Adam step). t is the 1-based step number. */
-void fli_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
-                  float eps, float weight_decay, long t);
+void fli_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr, float beta1,
+                      float beta2, float eps, float weight_decay, long t);
 
 /* ---- gradclip.c: sum of squares of g[0..n) in double, in fixed-size blocks
  * combined in order (thread-count independent); and in-place scaling. */

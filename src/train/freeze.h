@@ -37,4 +37,11 @@ fl_status fl_train_freeze_setup(fl_model *m, fl_adamw *o, const fl_train_config 
 void fl_train_adamw_set_scale(fl_adamw *o, int tensor, float scale);
 float fl_train_adamw_scale(const fl_adamw *o, int tensor);
 float fl_train_clip_trainable(fl_model *m, const fl_adamw *o, float max_norm);
+/* The same in two parts, for a step that folds the clipping into AdamW (one pass over
+ * the gradients fewer; the same bits as clip-then-step): the norm over those tensors,
+ * the coefficient that clips it to max_norm (1 when it needs none, max_norm <= 0 or a
+ * non-finite norm), and AdamW on gradient * gscale. */
+float fl_train_grad_norm(fl_model *m, const fl_adamw *o);
+float fl_train_clip_coef(float norm, float max_norm);
+void fl_train_adamw_step_scaled(fl_adamw *o, fl_model *m, const fl_adamw_config *c, float gscale);
 #endif

@@ -56,7 +56,7 @@ void fl_adamw_free(fl_adamw *o) {
     free(o);
 }
 
-void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) {
+void fl_train_adamw_step_scaled(fl_adamw *o, fl_model *model, const fl_adamw_config *c, float gscale) {
     o->t++;
     float *base = fl_model_params(model);
     for (int i = 0; i < fl_model_num_tensors(model); i++) {
@@ -65,10 +65,12 @@ void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) {
         /* a frozen tensor keeps its weights and moments bit for bit; a scale of 1
          * multiplies exactly, so an unscaled run computes what it always did */
         if (o->scale[i] == 0.0f) continue;
-        fli_adamw_update(t->data, t->grad, o->m + off, o->v + off, t->numel, c->lr * o->scale[i], c->beta1, c->beta2,
-                         c->eps, t->decay ? c->weight_decay : 0.0f, o->t);
+        fli_adamw_update(t->data, t->grad, gscale, o->m + off, o->v + off, t->numel, c->lr * o->scale[i], c->beta1,
+                         c->beta2, c->eps, t->decay ? c->weight_decay : 0.0f, o->t);
     }
 }
+
+void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) { fl_train_adamw_step_scaled(o, model, c, 1.0f); }
 
 long fl_adamw_steps_taken(const fl_adamw *o) { return o->t; }
 void fl_adamw_set_steps(fl_adamw *o, long steps) { o->t = steps; }
@@ -85,21 +87,28 @@ float fl_train_adamw_scale(const fl_adamw *o, int tensor) {
 /* The norm and the clipping skip frozen tensors (scale 0): their gradients are
  * never computed and stay 0, so the norm is the trainable parameters' either way,
  * but a frozen tensor is then not even read. */
-float fl_train_clip_trainable(fl_model *model, const fl_adamw *o, float max_norm) {
+float fl_train_grad_norm(fl_model *model, const fl_adamw *o) {
     double ss = 0.0;
     for (int i = 0; i < fl_model_num_tensors(model); i++) {
         const fl_tensor *t = fl_model_tensor(model, i);
         if (!o || o->scale[i] != 0.0f) ss += fli_sum_of_squares(t->grad, t->numel);
     }
-    float norm = (float)sqrt(ss);
-    if (max_norm > 0.0f && isfinite(norm)) {
-        float coef = max_norm / (norm + 1e-6f);
-        if (coef < 1.0f)
-            for (int i = 0; i < fl_model_num_tensors(model); i++) {
-                const fl_tensor *t = fl_model_tensor(model, i);
-                if (!o || o->scale[i] != 0.0f) fli_scale_inplace(t->grad, t->numel, coef);
-            }
-    }
+    return (float)sqrt(ss);
+}
+
+float fl_train_clip_coef(float norm, float max_norm) {
+    if (!(max_norm > 0.0f) || !isfinite(norm)) return 1.0f;
+    float coef = max_norm / (norm + 1e-6f);
+    return coef < 1.0f ? coef : 1.0f;
+}
+
+float fl_train_clip_trainable(fl_model *model, const fl_adamw *o, float max_norm) {
+    float norm = fl_train_grad_norm(model, o), coef = fl_train_clip_coef(norm, max_norm);
+    if (coef < 1.0f)
+        for (int i = 0; i < fl_model_num_tensors(model); i++) {
+            const fl_tensor *t = fl_model_tensor(model, i);
+            if (!o || o->scale[i] != 0.0f) fli_scale_inplace(t->grad, t->numel, coef);
+        }
     return norm;
 }
 

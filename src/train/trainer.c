@@ -435,12 +435,12 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         }
         /* every rank's losses and the mean gradient: the same numbers on every rank */
         if (st || (st = fli_replica_step(&s.rep, s.m, opt->stop && *opt->stop, &loss, &next, err))) break;
-        float norm = fl_train_clip_trainable(s.m, s.adam, s.tc.grad_clip); /* frozen tensors left out */
+        float norm = fl_train_grad_norm(s.m, s.adam); /* frozen tensors left out */
         int skipped = !isfinite(loss) || !isfinite(norm);
         float lr = fl_train_lr(&s.tc, (int)s.step);
-        if (!skipped) {
+        if (!skipped) { /* clipping rides on AdamW's pass over the gradients */
             fl_adamw_config ac = {lr, s.tc.beta1, s.tc.beta2, 1e-8f, s.tc.weight_decay};
-            fl_adamw_step(s.adam, s.m, &ac);
+            fl_train_adamw_step_scaled(s.adam, s.m, &ac, fl_train_clip_coef(norm, s.tc.grad_clip));
             nonfinite = 0;
         } else {
             nonfinite++;
