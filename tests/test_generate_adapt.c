@@ -141,8 +141,37 @@ static void long_prompt_keeps_last_context(void) {
     fl_model_free(m);
 }
 
+/* A simulated machine and text where depth 4 pays (an ar step 1, each extra verified row
+ * 0.1, a draft step 0.11, every draft accepted 80% of the time: 1.81 tokens a second at
+ * depth 4, 1.72 at 3, 1.49 at 2; the countdown model's proportions), after a warm-up whose
+ * first verdicts at draft positions 2 and 3 were rejections: the policy must keep probing
+ * the full depth until those positions are judged often enough, and then settle on it.
+ * (Before: the probe gap doubled regardless, and this run sat at depth 3 with deep positions
+ * under-counted; on countdown, at depth 2.) */
+static void unlucky_start(void) {
+    fli_depth d;
+    fli_depth_init(&d, 4, 1);
+    unsigned x = 12345; /* a fixed LCG: the same verdicts every run */
+    int late4 = 0, late = 0;
+    for (int r = 0; r < 400; r++) {
+        int K = fli_depth_choose(&d);
+        fli_depth_drafts(&d, K - 1, 0.11 * (K - 1));
+        for (int pos = 1; pos < K; pos++) {
+            x = x * 1103515245u + 12345u;
+            int ok = d.rounds <= 3 && pos >= 2 ? 0 : (x >> 16) % 100 < 80; /* the warm-up's bad luck */
+            fli_depth_verdict(&d, pos, ok);
+            if (!ok) break;
+        }
+        fli_depth_verify(&d, K, 1.0 + 0.1 * (K - 1));
+        if (r >= 60 && r < 160) late++, late4 += K == 4;
+    }
+    check(late4 >= late * 95 / 100, "depth policy: unlucky first verdicts at deep positions do not keep it shallow",
+          "depth 4 in %d of %d rounds (60-159)", late4, late);
+}
+
 int main(void) {
     policy_choices();
+    unlucky_start();
     adaptive_spec_equals_ar();
     long_prompt_keeps_last_context();
     return check_exit();
