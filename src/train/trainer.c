@@ -259,13 +259,19 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     return st;
 }
 
+/* The resumed checkpoint's folder (*ck, malloc'd) and state.json, for what the run recorded. */
+static fl_status read_resumed(const session *s, char **ck, fl_run_state *rs, fl_error *err) {
+    fl_run_state_init(rs);
+    *ck = fl_checkpoint_resolve(s->opt->resume);
+    return *ck ? fl_run_state_read(*ck, rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+}
+
 /* A resume on llm.c shards without --tokenizer keeps the tokenizer the run
  * recorded (the folder has no manifest to say it again). */
 static fl_status keep_tokenizer(session *s, fl_error *err) {
-    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    char *ck;
     fl_run_state rs;
-    fl_run_state_init(&rs);
-    fl_status st = ck ? fl_run_state_read(ck, &rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = read_resumed(s, &ck, &rs, err);
     char *path = !st && rs.tokenizer ? fl_ckpt_find_recorded(ck, rs.tokenizer) : NULL; /* as from here */
     if (path) snprintf(s->man.tokenizer, sizeof s->man.tokenizer, "%s", path);
     free(path);
@@ -278,10 +284,9 @@ static fl_status keep_tokenizer(session *s, fl_error *err) {
 /* A resume without --data trains on the folder the checkpoint recorded (state.json's data_dir,
  * relative to the run folder: fl_ckpt_find_recorded), so `train --resume RUN` alone continues. */
 static fl_status recorded_data(session *s, fl_error *err) {
-    char *ck = fl_checkpoint_resolve(s->opt->resume);
+    char *ck;
     fl_run_state rs;
-    fl_run_state_init(&rs);
-    fl_status st = ck ? fl_run_state_read(ck, &rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    fl_status st = read_resumed(s, &ck, &rs, err);
     if (!st && (!rs.data_dir || !rs.data_dir[0]))
         st = fl_fail(err, FL_ERR_ARG, "%s records no data folder; give --data DATA_DIR", s->opt->resume);
     if (!st && !(s->found_data = fl_ckpt_find_recorded(ck, rs.data_dir))) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
