@@ -116,6 +116,8 @@ check "bench --set: the models run at the shape given" '[ $? = 0 ] && grep -q "\
     grep -q "\"model\":\"ftp\",\"vocab_size\":300,.*\"n_future\":3," "$T/bench.json"'
 $FL bench --set train.lr=1 >"$T/out" 2>"$T/err"
 check "bench --set train.*: refused, naming the key" '[ $? = 1 ] && [ ! -s "$T/out" ] && grep -q "train.lr=1: bench takes model" "$T/err"'
+$FL bench --set model.type=ftp >"$T/out" 2>"$T/err"
+check "bench --set model.type: refused (--model chooses)" '[ $? = 1 ] && [ ! -s "$T/out" ] && grep -q "model.type=ftp" "$T/err"'
 $FL bench --set model.n_layer=0 >"$T/out" 2>"$T/err"
 check "bench: a bad shape refused before the SGEMM timings" '[ $? = 1 ] && [ ! -s "$T/out" ] && grep -q "model.n_layer" "$T/err"'
 $FL bench --steps=0 >/dev/null 2>"$T/err"

@@ -84,10 +84,12 @@ int cmd_bench(int argc, char **argv) {
     threads = 1;
 #endif
     /* the same list over each model type's defaults; bench times its own fixed optimiser
-     * (clip 1, AdamW defaults), so a train.* key would be silently unused: refuse it */
+     * (clip 1, AdamW defaults), so a train.* key would be silently unused, and model.type
+     * would turn the GPT into an FTP: refuse them */
     for (int i = 0; i < cfg.n; i++)
-        if (!strcmp(cfg.opt[i], "set") && !strncmp(cfg.v[i], "train.", 6)) {
-            int rc = cli_error("--set %s: bench takes model.* and ftp.* keys only (its optimiser is fixed)", cfg.v[i]);
+        if (!strcmp(cfg.opt[i], "set") && (!strncmp(cfg.v[i], "train.", 6) || !strncmp(cfg.v[i], "model.type=", 11))) {
+            int rc = cli_error("--set %s: bench takes model.* and ftp.* keys only (its optimiser is fixed; --model "
+                               "chooses the models)", cfg.v[i]);
             cli_list_free(&cfg);
             return rc;
         }
