@@ -21,6 +21,7 @@
 #include "interop/interop.h"
 #include "train/freeze.h"
 #include "train/loss_mask.h"
+#include "train/resumed.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -259,43 +260,6 @@ static fl_status fresh(session *s, const fl_model_config *mc, fl_error *err) {
     return st;
 }
 
-/* The resumed checkpoint's folder (*ck, malloc'd) and state.json, for what the run recorded. */
-static fl_status read_resumed(const session *s, char **ck, fl_run_state *rs, fl_error *err) {
-    fl_run_state_init(rs);
-    *ck = fl_checkpoint_resolve(s->opt->resume);
-    return *ck ? fl_run_state_read(*ck, rs, err) : fl_fail(err, FL_ERR_NOMEM, "out of memory");
-}
-
-/* A resume on llm.c shards without --tokenizer keeps the tokenizer the run
- * recorded (the folder has no manifest to say it again). */
-static fl_status keep_tokenizer(session *s, fl_error *err) {
-    char *ck;
-    fl_run_state rs;
-    fl_status st = read_resumed(s, &ck, &rs, err);
-    char *path = !st && rs.tokenizer ? fl_ckpt_find_recorded(ck, rs.tokenizer) : NULL; /* as from here */
-    if (path) snprintf(s->man.tokenizer, sizeof s->man.tokenizer, "%s", path);
-    free(path);
-    if (!st) memcpy(s->man.sha256, rs.tokenizer_sha256, sizeof s->man.sha256), s->man.eot = rs.eot;
-    fl_run_state_clear(&rs);
-    free(ck);
-    return st;
-}
-
-/* A resume without --data trains on the folder the checkpoint recorded (state.json's data_dir,
- * relative to the run folder: fl_ckpt_find_recorded), so `train --resume RUN` alone continues. */
-static fl_status recorded_data(session *s, fl_error *err) {
-    char *ck;
-    fl_run_state rs;
-    fl_status st = read_resumed(s, &ck, &rs, err);
-    if (!st && (!rs.data_dir || !rs.data_dir[0]))
-        st = fl_fail(err, FL_ERR_ARG, "%s records no data folder; give --data DATA_DIR", s->opt->resume);
-    if (!st && !(s->found_data = fl_ckpt_find_recorded(ck, rs.data_dir))) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    if (!st) fprintf(s->opt->log, "resuming on the data the run recorded: %s\n", s->found_data);
-    fl_run_state_clear(&rs);
-    free(ck);
-    return st;
-}
-
 /* A new run starts in a new or empty folder: training on top of another run
  * would append to its metrics.jsonl and move its latest. */
 static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
@@ -315,7 +279,8 @@ static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     fl_status st = fli_replica_open(&s->rep, err);
     if (s->rep.quiet) s->own_opt = *s->opt, s->own_opt.log = s->rep.quiet, s->opt = &s->own_opt;
-    if (!st && s->opt->resume && !s->opt->data_dir && !(st = recorded_data(s, err))) {
+    if (!st && s->opt->resume && !s->opt->data_dir &&
+        !(st = fli_train_recorded_data(s->opt->resume, &s->found_data, s->opt->log, err))) {
         if (s->opt != &s->own_opt) s->own_opt = *s->opt, s->opt = &s->own_opt;
         s->own_opt.data_dir = s->found_data;
     }
@@ -328,7 +293,8 @@ static fl_status setup(session *s, const fl_model_config *mc, const char *const 
     if (st) return st;
     const fl_model_config *c = fl_model_get_config(s->m);
     if (o->resume && (st = fl_manifest_describe(o->data_dir, c->vocab_size, o->tokenizer, &s->man, err))) return st;
-    if (o->resume && s->man.absent && !o->tokenizer && (st = keep_tokenizer(s, err))) return st;
+    if (o->resume && s->man.absent && !o->tokenizer && (st = fli_train_recorded_tokenizer(o->resume, &s->man, err)))
+        return st;
     if (s->man.vocab_size > c->vocab_size)
         return fl_fail(err, FL_ERR_CONFIG,
                        "the data in %s was prepared with a vocabulary of %d tokens (ids 0..%d) but model.vocab_size "
