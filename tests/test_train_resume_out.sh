@@ -57,3 +57,15 @@ fi
 $FL train --out "$T/x" 2>"$T/e"
 rc=$?
 check "neither --data nor --resume: exit 2, missing --data DATA_DIR" '[ $rc -eq 2 ] && grep -q "missing --data DATA_DIR" "$T/e"'
+# --resume with --data: the folder the run recorded (another path to it) is taken silently; another
+# folder gets one note naming both (the recorded one is now the link, as the last resume gave it),
+# and the resume goes on with the one given
+ln -s "$T/data" "$T/data-link"
+$FL train --resume "$T/nodata" --data "$T/data-link" --set train.max_steps=9 2>"$T/log"
+check "--resume --data through a link to the recorded folder: no note" \
+    '[ $? = 0 ] && ! grep -q "note: the run was trained on" "$T/log"'
+cp -r "$T/data" "$T/data-copy"
+$FL train --resume "$T/nodata" --data "$T/data-copy" --set train.max_steps=10 2>"$T/log"
+check "--resume --data OTHER: one note names the recorded folder and the one given, and it trains" \
+    '[ $? = 0 ] && [ "$(grep -c "note: the run was trained on .*/data-link (as recorded); resuming on .*/data-copy" "$T/log")" = 1 ] &&
+     [ "$(cat "$T/nodata/latest")" = step_00000010 ]'

@@ -1,4 +1,5 @@
 /* What a resumed run recorded (resumed.h). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "train/resumed.h"
 
 #include <stdlib.h>
@@ -44,4 +45,21 @@ fl_status fli_train_recorded_data(const char *resume, char **data_dir, FILE *log
     fl_run_state_clear(&rs);
     free(ck);
     return st;
+}
+
+void fli_train_note_other_data(const char *resume, const char *data_dir, FILE *log) {
+    if (!log) return;
+    char *ck, *rec = NULL;
+    fl_run_state rs;
+    fl_error err = {0}; /* a state.json that cannot be read is the resume's own error to report, later */
+    if (!read_resumed(resume, &ck, &rs, &err) && rs.data_dir && rs.data_dir[0] &&
+        (rec = fl_ckpt_find_recorded(ck, rs.data_dir))) {
+        char *a = realpath(rec, NULL), *b = realpath(data_dir, NULL);
+        if (!a || !b || strcmp(a, b)) /* a folder gone, or another one: say so, and go on with the one given */
+            fprintf(log, "note: the run was trained on %s (as recorded); resuming on %s\n", rec, data_dir);
+        free(a), free(b);
+    }
+    free(rec);
+    fl_run_state_clear(&rs);
+    free(ck);
 }

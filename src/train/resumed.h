@@ -14,4 +14,7 @@
 fl_status fli_train_recorded_data(const char *resume, char **data_dir, FILE *log, fl_error *err);
 /* The tokenizer path, sha256 and <|endoftext|> id `resume` recorded, into man. */
 fl_status fli_train_recorded_tokenizer(const char *resume, fl_manifest *man, fl_error *err);
+/* A resume given --data: one note on log when it is not the folder the run recorded (a
+ * moved copy is fine, another corpus changes what the run learns from here on). */
+void fli_train_note_other_data(const char *resume, const char *data_dir, FILE *log);
 #endif
