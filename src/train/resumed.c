@@ -33,33 +33,34 @@ fl_status fli_train_recorded_tokenizer(const char *resume, fl_manifest *man, fl_
 }
 
 /* A resume without --data trains on the folder the checkpoint recorded (state.json's data_dir,
- * relative to the run folder), so `train --resume RUN` alone continues. */
-fl_status fli_train_recorded_data(const char *resume, char **data_dir, FILE *log, fl_error *err) {
-    char *ck;
+ * relative to the run folder), so `train --resume RUN` alone continues; with --data, the folder
+ * given stands, and a note says when it is another one than the recorded (compared by real path,
+ * so a link to it is silent). One read of state.json for either. */
+fl_status fli_train_resume_data(const char *resume, const char *given, char **data_dir, FILE *log, fl_error *err) {
+    *data_dir = NULL;
+    char *ck, *rec = NULL;
     fl_run_state rs;
-    fl_status st = read_resumed(resume, &ck, &rs, err);
-    if (!st && (!rs.data_dir || !rs.data_dir[0]))
-        st = fl_fail(err, FL_ERR_ARG, "%s records no data folder; give --data DATA_DIR", resume);
-    if (!st && !(*data_dir = fl_ckpt_find_recorded(ck, rs.data_dir))) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
-    if (!st && log) fprintf(log, "resuming on the data the run recorded: %s\n", *data_dir);
+    fl_error quiet = {0}; /* with --data, a state.json that cannot be read is the resume's own error, later */
+    fl_status st = read_resumed(resume, &ck, &rs, given ? &quiet : err);
+    int recorded = !st && rs.data_dir && rs.data_dir[0];
+    if (recorded && !(rec = fl_ckpt_find_recorded(ck, rs.data_dir))) st = fl_fail(err, FL_ERR_NOMEM, "out of memory");
+    if (given) {
+        if (rec && log) {
+            char *a = realpath(rec, NULL), *b = realpath(given, NULL);
+            if (!a || !b || strcmp(a, b)) /* a folder gone, or another one: say so, and go on with the one given */
+                fprintf(log, "note: the run was trained on %s (as recorded); resuming on %s\n", rec, given);
+            free(a), free(b);
+        }
+        free(rec);
+        st = FL_OK;
+    } else {
+        if (!st && !recorded)
+            st = fl_fail(err, FL_ERR_ARG, "%s records no data folder; give --data DATA_DIR", resume);
+        if (!st && log) fprintf(log, "resuming on the data the run recorded: %s\n", rec);
+        if (st) free(rec);
+        else *data_dir = rec;
+    }
     fl_run_state_clear(&rs);
     free(ck);
     return st;
-}
-
-void fli_train_note_other_data(const char *resume, const char *data_dir, FILE *log) {
-    if (!log) return;
-    char *ck, *rec = NULL;
-    fl_run_state rs;
-    fl_error err = {0}; /* a state.json that cannot be read is the resume's own error to report, later */
-    if (!read_resumed(resume, &ck, &rs, &err) && rs.data_dir && rs.data_dir[0] &&
-        (rec = fl_ckpt_find_recorded(ck, rs.data_dir))) {
-        char *a = realpath(rec, NULL), *b = realpath(data_dir, NULL);
-        if (!a || !b || strcmp(a, b)) /* a folder gone, or another one: say so, and go on with the one given */
-            fprintf(log, "note: the run was trained on %s (as recorded); resuming on %s\n", rec, data_dir);
-        free(a), free(b);
-    }
-    free(rec);
-    fl_run_state_clear(&rs);
-    free(ck);
 }

@@ -9,12 +9,11 @@
 #include "data/manifest.h"
 #include "futurelm.h"
 
-/* The data folder checkpoint or run `resume` recorded, malloc'd into *data_dir, named on log;
- * an error when it recorded none. */
-fl_status fli_train_recorded_data(const char *resume, char **data_dir, FILE *log, fl_error *err);
+/* The data folder of a resume. given NULL: the folder checkpoint or run `resume` recorded,
+ * malloc'd into *data_dir and named on log (an error when it recorded none). given (--data):
+ * *data_dir stays NULL, the folder given stands, and log gets one note when it is not the
+ * recorded folder (by real path); never an error. */
+fl_status fli_train_resume_data(const char *resume, const char *given, char **data_dir, FILE *log, fl_error *err);
 /* The tokenizer path, sha256 and <|endoftext|> id `resume` recorded, into man. */
 fl_status fli_train_recorded_tokenizer(const char *resume, fl_manifest *man, fl_error *err);
-/* A resume given --data: one note on log when it is not the folder the run recorded (a
- * moved copy is fine, another corpus changes what the run learns from here on). */
-void fli_train_note_other_data(const char *resume, const char *data_dir, FILE *log);
 #endif

@@ -279,9 +279,9 @@ static fl_status fresh_run_dir(const char *run_dir, fl_error *err) {
 static fl_status setup(session *s, const fl_model_config *mc, const char *const *over, int n_over, fl_error *err) {
     fl_status st = fli_replica_open(&s->rep, err);
     if (s->rep.quiet) s->own_opt = *s->opt, s->own_opt.log = s->rep.quiet, s->opt = &s->own_opt;
-    if (!st && s->opt->resume && s->opt->data_dir) fli_train_note_other_data(s->opt->resume, s->opt->data_dir, s->opt->log);
-    if (!st && s->opt->resume && !s->opt->data_dir &&
-        !(st = fli_train_recorded_data(s->opt->resume, &s->found_data, s->opt->log, err))) {
+    if (!st && s->opt->resume)
+        st = fli_train_resume_data(s->opt->resume, s->opt->data_dir, &s->found_data, s->opt->log, err);
+    if (!st && s->found_data) { /* no --data: the recorded folder */
         if (s->opt != &s->own_opt) s->own_opt = *s->opt, s->opt = &s->own_opt;
         s->own_opt.data_dir = s->found_data;
     }
