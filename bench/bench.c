@@ -105,19 +105,20 @@ fl_status bench_train(const fl_model_config *c, int B, int T, int steps, fl_prof
     }
     fl_adamw_config oc;
     fl_adamw_config_default(&oc);
+    int grads_zero = 0; /* as the trainer: AdamW zeroes the gradients for the next step */
     for (int s = -1; !st && s < steps; s++) { /* s = -1: untimed warm-up */
         fl_losses L;
         fl_profile *p = s >= 0 ? prof : NULL;
         fl_model_set_profile(m, p);
         double t0 = fl_wall_seconds();
-        fl_model_zero_grad(m);
+        if (!grads_zero) fl_model_zero_grad(m);
         double tz = fl_wall_seconds();
         st = fl_model_forward_backward(m, tok, B, T, &L, err);
         if (st) break;
         double t1 = fl_wall_seconds();
         float coef = fl_train_clip_coef(fl_train_grad_norm(m, opt), 1.0f); /* as the trainer clips: in AdamW */
         double t2 = fl_wall_seconds();
-        fl_train_adamw_step_scaled(opt, m, &oc, coef);
+        grads_zero = fl_train_adamw_step_scaled(opt, m, &oc, coef, 1);
         double t3 = fl_wall_seconds();
         if (p) { /* zeroing and the norm count as the optimizer's "other" */
             p->phase_seconds[FL_PHASE_OPTIMIZER] += (tz - t0) + (t3 - t1);

@@ -9,7 +9,13 @@
  *
  * GFLOP/s count model FLOPs: 4·hs per visible (query, key) pair and head for
  * the forward (q·k and p·v), 8·hs for the backward (dp, dv, dq, dk); the
- * backward's recomputation of q·k is not counted. Median of N repetitions. */
+ * backward's recomputation of q·k is not counted. Median of N repetitions.
+ *
+ * Built with -DFL_BENCH_AB (bench/attention_ab.sh does this) it also links an
+ * older copy of the kernel, renamed ab_old_attention_forward/backward, times the
+ * two alternately in every repetition and prints new/old: on a VM whose speed
+ * drifts by 10-20% between runs, only a ratio measured side by side resolves a
+ * change of a few percent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +28,39 @@
 #include <omp.h>
 #endif
 
+#ifdef FL_BENCH_AB
+void ab_old_attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+                              const attention_shape *sh);
+void ab_old_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                               const float *lse, const float *q, const float *k, const float *v,
+                               const attention_shape *sh);
+#endif
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+typedef void (*forward_fn)(float *, float *, const float *, const float *, const float *, const attention_shape *);
+typedef void (*backward_fn)(float *, float *, float *, const float *, const float *, const float *, const float *,
+                            const float *, const float *, const attention_shape *);
+typedef struct {
+    const float *q, *k, *v;
+    float *out, *lse;
+    const float *dout;
+    float *dq, *dk, *dv;
+} attention_io;
+
+/* One forward and one backward of a kernel, each timed. */
+static void time_once(forward_fn fwd, backward_fn bwd, const attention_io *a, const attention_shape *sh, double *tf,
+                      double *tb) {
+    double t0 = now();
+    fwd(a->out, a->lse, a->q, a->k, a->v, sh);
+    double t1 = now();
+    bwd(a->dq, a->dk, a->dv, a->dout, a->out, a->lse, a->q, a->k, a->v, sh);
+    *tb = now() - t1;
+    *tf = t1 - t0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -80,19 +115,38 @@ int main(int argc, char **argv) {
         double tf[64], tb[64];
         int n = reps < 64 ? reps : 64;
         fli_attention_forward(out, lse, q, k, v, &sh); /* warm-up */
+#ifdef FL_BENCH_AB
+        double of[64], ob[64], worst = 0.0;
+        {
+            float *out_old = filled((size_t)R * Sq * C, 3), *lse_old = filled((size_t)R * H * Sq, 5);
+            ab_old_attention_forward(out_old, lse_old, q, k, v, &sh);
+            for (size_t i = 0; i < (size_t)R * Sq * C; i++) {
+                double d = (double)out[i] - out_old[i];
+                worst = d < 0 ? -d > worst ? -d : worst : d > worst ? d : worst;
+            }
+            fl_free(out_old);
+            fl_free(lse_old);
+        }
+#endif
+        const attention_io io = {q, k, v, out, lse, dout, dq, dk, dv};
         for (int r = 0; r < n; r++) {
-            double t0 = now();
-            fli_attention_forward(out, lse, q, k, v, &sh);
-            double t1 = now();
-            fli_attention_backward(dq, dk, dv, dout, out, lse, q, k, v, &sh);
-            tb[r] = now() - t1;
-            tf[r] = t1 - t0;
+#ifdef FL_BENCH_AB
+            time_once(ab_old_attention_forward, ab_old_attention_backward, &io, &sh, &of[r], &ob[r]);
+#endif
+            time_once(fli_attention_forward, fli_attention_backward, &io, &sh, &tf[r], &tb[r]);
         }
         qsort(tf, (size_t)n, sizeof *tf, cmp_double);
         qsort(tb, (size_t)n, sizeof *tb, cmp_double);
         double f = tf[n / 2], b = tb[n / 2];
-        printf("%-10s %5d %4d %4d %3d %3d %9.2f %9.1f %9.2f %9.1f\n", cases[c].name, R, Sq, Sk, H, hs, f * 1e3,
+        printf("%-10s %5d %4d %4d %3d %3d %9.2f %9.1f %9.2f %9.1f", cases[c].name, R, Sq, Sk, H, hs, f * 1e3,
                4.0 * hs * pairs / f * 1e-9, b * 1e3, 8.0 * hs * pairs / b * 1e-9);
+#ifdef FL_BENCH_AB
+        qsort(of, (size_t)n, sizeof *of, cmp_double);
+        qsort(ob, (size_t)n, sizeof *ob, cmp_double);
+        printf("   old fwd %.2f bwd %.2f ms, new/old fwd %.3f bwd %.3f, max|out new - old| %.2g", of[n / 2] * 1e3,
+               ob[n / 2] * 1e3, f / of[n / 2], b / ob[n / 2], worst);
+#endif
+        printf("\n");
         fl_free(q);
         fl_free(out);
         fl_free(dout);

@@ -66,6 +66,15 @@ static void test_paired(void) {
     check(p.diff.n == 2 && p.diff.mean == 1.5 && p.higher == 2 && p.lower + p.ties == 0,
           "a pair with a missing value is left out of the difference and the count", "n %d mean %g", p.diff.n,
           p.diff.mean);
+    /* 73/768 two ways (a sum of 768 ones over 768 shares, and the fraction): ~1e-17 apart, a tie;
+     * 1e-8 apart at that size is a difference */
+    double byparts = 0;
+    for (int i = 0; i < 73; i++) byparts += 1.0 / 768;
+    const double g3[] = {73.0 / 768, 0.5, 0.5}, f3[] = {byparts, 0.5 + 1e-8, 0.5 - 1e-8};
+    fl_paired_stats_compute(g3, f3, 3, &p);
+    check(byparts != 73.0 / 768 && p.ties == 1 && p.higher == 1 && p.lower == 1,
+          "a difference below the 9 printed digits is a tie; one at the 8th digit is not", "%d/%d/%d", p.higher,
+          p.lower, p.ties);
 }
 
 int main(void) {

@@ -216,7 +216,7 @@ static void test_adamw(void) {
     const double lr = 1e-2, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
     double worst = 0;
     for (long t = 1; t <= 5; t++) {
-        fli_adamw_update(p, g, 1.0f, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
+        fli_adamw_update(p, g, 1.0f, 0, m, v, 4, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, t);
         for (int i = 0; i < 4; i++) { /* the update written out in double */
             pd[i] *= 1 - lr * wd;
             md[i] = b1 * md[i] + (1 - b1) * g[i];
@@ -229,8 +229,28 @@ static void test_adamw(void) {
     check(worst < 1e-6, "AdamW matches the bias-corrected, decoupled-decay update", "max|d| %.3g", worst);
     /* the first step moves every coordinate with a gradient by about lr (Adam's sign-like first step) */
     float q[1] = {0}, gg[1] = {3.0f}, mm[1] = {0}, vv[1] = {0};
-    fli_adamw_update(q, gg, 1.0f, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
+    fli_adamw_update(q, gg, 1.0f, 0, mm, vv, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
     check(fabs(q[0] + 0.01f) < 1e-6, "AdamW first step is -lr * sign(g)", "got %g", q[0]);
+    /* zeroing the gradient in the same pass changes nothing else, bit for bit */
+    enum { NZ = 100003 }; /* over the kernel's parallel threshold, odd */
+    float *pz = malloc(sizeof(float) * 8 * NZ);
+    float *gz = pz + NZ, *mz = pz + 2 * NZ, *vz = pz + 3 * NZ, *p2 = pz + 4 * NZ, *g2 = pz + 5 * NZ, *m2 = pz + 6 * NZ,
+          *v2 = pz + 7 * NZ;
+    for (int i = 0; i < NZ; i++) {
+        pz[i] = p2[i] = (float)sin(i * 0.37);
+        gz[i] = g2[i] = (float)cos(i * 1.3) * 1e-2f;
+        mz[i] = m2[i] = gz[i] * 0.5f;
+        vz[i] = v2[i] = gz[i] * gz[i] * 0.25f;
+    }
+    fli_adamw_update(pz, gz, 0.75f, 0, mz, vz, NZ, 3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, 7);
+    fli_adamw_update(p2, g2, 0.75f, 1, m2, v2, NZ, 3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, 7);
+    int same = !memcmp(pz, p2, sizeof(float) * NZ) && !memcmp(mz, m2, sizeof(float) * NZ) &&
+               !memcmp(vz, v2, sizeof(float) * NZ);
+    int zeroed = 1, kept = 1;
+    for (int i = 0; i < NZ; i++) zeroed &= g2[i] == 0.0f, kept &= gz[i] == (float)cos(i * 1.3) * 1e-2f;
+    check(same && zeroed && kept, "AdamW with zero_grad: the same p, m, v bits, g left zero (and untouched without)",
+          "same %d zeroed %d kept %d", same, zeroed, kept);
+    free(pz);
 }
 
 static void test_clip_pieces(void) {
@@ -264,6 +284,12 @@ static void test_clip_pieces(void) {
           fabsl(one - ref) / ref);
     check(one == two && one == three, "sum of squares: the same bits at 1, 2 and 3 threads", "%.17g %.17g %.17g", one,
           two, three);
+    /* zeroing: every element of a ragged length over several threads' pieces, and not one past it */
+    for (size_t i = 0; i < big; i++) h[i] = 1.0f;
+    fli_zero_fill(h, big - 1);
+    int zero = 1;
+    for (size_t i = 0; i + 1 < big; i++) zero &= h[i] == 0.0f;
+    check(zero && h[big - 1] == 1.0f, "zero fill: all n elements, nothing after", "last %g", h[big - 1]);
     free(h);
 }
 

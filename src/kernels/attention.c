@@ -30,6 +30,8 @@
 
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
+#elif defined(__SSE__)
+#include <xmmintrin.h>
 #endif
 
 /* Vector width (floats) and the widest tile, in vectors, of the micro-kernel:
@@ -120,15 +122,20 @@ static void small_gemm(float *C, int ldc, const float *A, int sar, int sak, cons
 
 /* ---------------------------------------------------------------- packing */
 
-/* dst[jj][0, hsp) = src row jj (hs values, then zeros), rows n..nr zero. */
+/* dst[jj][0, hsp) = src row jj (hs values, then zeros), rows n..nr zero. A row is
+ * one head (64 floats at the reference shapes): vector moves in line rather than
+ * a memcpy and a memset call per row. */
 static void pack_rows(float *dst, int hsp, const float *src, size_t stride, int hs, int n, int nr) {
+    const int hv = hs / VL * VL;
     for (int jj = 0; jj < nr; jj++) {
         float *d = dst + (size_t)jj * hsp;
         if (jj < n) {
-            memcpy(d, src + jj * stride, (size_t)hs * sizeof(float));
-            memset(d + hs, 0, (size_t)(hsp - hs) * sizeof(float));
+            const float *s = src + jj * stride;
+            for (int c = 0; c < hv; c += VL) vstore(d + c, vload(s + c));
+            for (int c = hv; c < hs; c++) d[c] = s[c];
+            for (int c = hs; c < hsp; c++) d[c] = 0.0f;
         } else {
-            memset(d, 0, (size_t)hsp * sizeof(float));
+            for (int c = 0; c < hsp; c += VL) vstore(d + c, vbcast(0.0f));
         }
     }
 }
@@ -139,7 +146,23 @@ static void pack_transposed(float *dst, int ld, const float *src, size_t stride,
     int jj = 0;
     for (; jj + RT <= n; jj += RT) {
         const float *s0 = src + jj * stride, *s1 = s0 + stride, *s2 = s1 + stride, *s3 = s2 + stride;
-        for (int d = 0; d < hs; d++) {
+        int d = 0;
+#if defined(__SSE__) && RT == 4
+        /* 4 x 4 blocks through registers: 4 loads, 8 shuffles, 4 stores for 16
+         * values instead of 16 scalar loads and stores (this loop was a sixth of
+         * the FTP decoder's 8 x 8 attention) */
+        for (; d + 4 <= hs; d += 4) {
+            __m128 r0 = _mm_loadu_ps(s0 + d), r1 = _mm_loadu_ps(s1 + d), r2 = _mm_loadu_ps(s2 + d),
+                   r3 = _mm_loadu_ps(s3 + d);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            float *t = dst + (size_t)d * ld + jj;
+            _mm_storeu_ps(t, r0);
+            _mm_storeu_ps(t + ld, r1);
+            _mm_storeu_ps(t + 2 * (size_t)ld, r2);
+            _mm_storeu_ps(t + 3 * (size_t)ld, r3);
+        }
+#endif
+        for (; d < hs; d++) {
             float *t = dst + (size_t)d * ld + jj;
             t[0] = s0[d], t[1] = s1[d], t[2] = s2[d], t[3] = s3[d];
         }
@@ -148,8 +171,9 @@ static void pack_transposed(float *dst, int ld, const float *src, size_t stride,
         const float *s = src + jj * stride;
         for (int d = 0; d < hs; d++) dst[(size_t)d * ld + jj] = s[d];
     }
-    if (n < ncols)
-        for (int d = 0; d < hs; d++) memset(dst + (size_t)d * ld + n, 0, (size_t)(ncols - n) * sizeof(float));
+    if (n < ncols) /* a few columns per channel: stores in line, not a memset call each */
+        for (int d = 0; d < hs; d++)
+            for (int jj = n; jj < ncols; jj++) dst[(size_t)d * ld + jj] = 0.0f;
 }
 
 /* Block sizes for a padded head size hsp: the largest key block (BK, a multiple
@@ -259,6 +283,20 @@ void fli_attention_forward(float *out, float *lse, const float *q, const float *
 
 /* ---------------------------------------------------------------- backward */
 
+/* Σ a[d] b[d] over one head, VL lanes at a time, the lanes then added in order:
+ * a fixed order (so fixed bits), and not one serial chain of adds (hs adds of
+ * 4 cycles' latency each, for every query of every pair: in the FTP decoder's
+ * 8 x 8 attention that chain was the largest single cost of the backward). */
+static float dot_rows(const float *a, const float *b, int hs) {
+    vf acc = vbcast(0.0f);
+    int d = 0;
+    for (; d + VL <= hs; d += VL) acc = vfma(vload(a + d), vload(b + d), acc);
+    float s = 0.0f;
+    for (int l = 0; l < VL; l++) s += acc[l];
+    for (; d < hs; d++) s += a[d] * b[d];
+    return s;
+}
+
 /* With P = softmax(S), S = scale * q kᵀ, O = P v:
  *   dv_j += Σ_i P_ij do_i
  *   dP_ij = do_i · v_j,  dS_ij = P_ij (dP_ij - D_i),  D_i = do_i · o_i
@@ -294,10 +332,7 @@ static void backward_pair(float *dqb, float *dkb, float *dvb, const float *dob, 
             pack_rows(Qp, hsp, qb + i0 * qs, qs, hs, nq, nqr);
             pack_rows(dOp, hsp, dob + (size_t)i0 * C, (size_t)C, hs, nq, nqr);
             for (int ii = 0; ii < nq; ii++) {
-                const float *o = ob + (size_t)(i0 + ii) * C, *g = dOp + (size_t)ii * hsp;
-                float dsum = 0.0f;
-                for (int d = 0; d < hs; d++) dsum += g[d] * o[d];
-                D[ii] = dsum;
+                D[ii] = dot_rows(dOp + (size_t)ii * hsp, ob + (size_t)(i0 + ii) * C, hs);
                 L[ii] = lb[i0 + ii];
             }
             small_gemm(P, BK, Qp, hsp, 1, Kt, BK, nqr, hs, nbc, 0);

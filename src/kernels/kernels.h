@@ -118,13 +118,17 @@ void fli_crossentropy_fused(float *losses, float *logits, const int32_t *targets
                             int Vp);
 
 /* ---- adamw.c: one bias-corrected AdamW step over n parameters (PyTorch's update order:
- * decoupled decay p *= 1 - lr*wd, then the Adam step). t is the 1-based step number. */
-void fli_adamw_update(float *p, const float *g, float gscale, float *m, float *v, size_t n, float lr, float beta1,
-                      float beta2, float eps, float weight_decay, long t);
+ * decoupled decay p *= 1 - lr*wd, then the Adam step) on the gradient g * gscale. t is
+ * the 1-based step number. zero_grad: g is left all zeros (the next step's zeroing,
+ * done while each gradient is in cache anyway); 0 leaves g as it was. */
+void fli_adamw_update(float *p, float *g, float gscale, int zero_grad, float *m, float *v, size_t n, float lr,
+                      float beta1, float beta2, float eps, float weight_decay, long t);
 
-/* ---- gradclip.c: sum of squares of g[0..n) in double, in fixed-size blocks
- * combined in order (thread-count independent); and in-place scaling. */
+/* ---- gradclip.c, passes over a gradient buffer: the sum of squares of g[0..n) in
+ * double, in fixed-size blocks combined in order (thread-count independent);
+ * in-place scaling; zeroing, split over the threads. */
 double fli_sum_of_squares(const float *g, size_t n);
 void fli_scale_inplace(float *g, size_t n, float s);
+void fli_zero_fill(float *g, size_t n);
 
 #endif

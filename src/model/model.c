@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "model/head.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -243,7 +244,7 @@ int fl_model_copy_weights(fl_model *dst, const fl_model *src) {
 }
 float *fl_model_params(fl_model *m) { return m->params; }
 float *fl_model_grads(fl_model *m) { return m->grads; }
-void fl_model_zero_grad(fl_model *m) { memset(m->grads, 0, m->num_params * sizeof(float)); }
+void fl_model_zero_grad(fl_model *m) { fli_zero_fill(m->grads, m->num_params); }
 
 int fl_model_window_len(const fl_model *m, int T) { return T + (m->cfg.type == FL_MODEL_FTP ? m->cfg.n_future : 1); }
 

@@ -40,8 +40,11 @@ float fl_train_clip_trainable(fl_model *m, const fl_adamw *o, float max_norm);
 /* The same in two parts, for a step that folds the clipping into AdamW (one pass over
  * the gradients fewer; the same bits as clip-then-step): the norm over those tensors,
  * the coefficient that clips it to max_norm (1 when it needs none, max_norm <= 0 or a
- * non-finite norm), and AdamW on gradient * gscale. */
+ * non-finite norm), and AdamW on gradient * gscale. zero_grads: AdamW also zeroes each
+ * gradient it reads (the next step's fl_model_zero_grad, without a pass of its own);
+ * it returns 1 when every gradient of the model is then zero (no frozen tensor was
+ * skipped), so the caller may leave the next fl_model_zero_grad out. */
 float fl_train_grad_norm(fl_model *m, const fl_adamw *o);
 float fl_train_clip_coef(float norm, float max_norm);
-void fl_train_adamw_step_scaled(fl_adamw *o, fl_model *m, const fl_adamw_config *c, float gscale);
+int fl_train_adamw_step_scaled(fl_adamw *o, fl_model *m, const fl_adamw_config *c, float gscale, int zero_grads);
 #endif

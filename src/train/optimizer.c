@@ -56,21 +56,29 @@ void fl_adamw_free(fl_adamw *o) {
     free(o);
 }
 
-void fl_train_adamw_step_scaled(fl_adamw *o, fl_model *model, const fl_adamw_config *c, float gscale) {
+int fl_train_adamw_step_scaled(fl_adamw *o, fl_model *model, const fl_adamw_config *c, float gscale, int zero_grads) {
     o->t++;
     float *base = fl_model_params(model);
+    int all_zeroed = zero_grads;
     for (int i = 0; i < fl_model_num_tensors(model); i++) {
         const fl_tensor *t = fl_model_tensor(model, i);
         size_t off = (size_t)(t->data - base);
-        /* a frozen tensor keeps its weights and moments bit for bit; a scale of 1
-         * multiplies exactly, so an unscaled run computes what it always did */
-        if (o->scale[i] == 0.0f) continue;
-        fli_adamw_update(t->data, t->grad, gscale, o->m + off, o->v + off, t->numel, c->lr * o->scale[i], c->beta1,
-                         c->beta2, c->eps, t->decay ? c->weight_decay : 0.0f, o->t);
+        /* a frozen tensor keeps its weights and moments bit for bit (and its
+         * gradient is not touched); a scale of 1 multiplies exactly, so an
+         * unscaled run computes what it always did */
+        if (o->scale[i] == 0.0f) {
+            all_zeroed = 0;
+            continue;
+        }
+        fli_adamw_update(t->data, t->grad, gscale, zero_grads, o->m + off, o->v + off, t->numel, c->lr * o->scale[i],
+                         c->beta1, c->beta2, c->eps, t->decay ? c->weight_decay : 0.0f, o->t);
     }
+    return all_zeroed;
 }
 
-void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) { fl_train_adamw_step_scaled(o, model, c, 1.0f); }
+void fl_adamw_step(fl_adamw *o, fl_model *model, const fl_adamw_config *c) {
+    fl_train_adamw_step_scaled(o, model, c, 1.0f, 0);
+}
 
 long fl_adamw_steps_taken(const fl_adamw *o) { return o->t; }
 void fl_adamw_set_steps(fl_adamw *o, long steps) { o->t = steps; }

@@ -386,11 +386,13 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     opt = s.opt;
     const fl_model_config *mc = fl_model_get_config(s.m);
     int nonfinite = 0, ran = 0;
+    int grads_zero = 0; /* the last AdamW step left every gradient zero */
     double t0 = fl_wall_seconds();
     char *where = NULL; /* the newest checkpoint written */
     while (s.step < s.tc.max_steps) {
         double ts = fl_wall_seconds();
-        fl_model_zero_grad(s.m);
+        if (!grads_zero) fl_model_zero_grad(s.m);
+        grads_zero = 0;
         double loss = 0, next = 0;
         fl_losses L;
         for (int a = 0; a < s.rep.M && !st; a++) {
@@ -410,9 +412,9 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
         float norm = fl_train_grad_norm(s.m, s.adam); /* frozen tensors left out */
         int skipped = !isfinite(loss) || !isfinite(norm);
         float lr = fl_train_lr(&s.tc, (int)s.step);
-        if (!skipped) { /* clipping rides on AdamW's pass over the gradients */
+        if (!skipped) { /* clipping and the next step's zeroing ride on AdamW's pass over the gradients */
             fl_adamw_config ac = {lr, s.tc.beta1, s.tc.beta2, 1e-8f, s.tc.weight_decay};
-            fl_train_adamw_step_scaled(s.adam, s.m, &ac, fl_train_clip_coef(norm, s.tc.grad_clip));
+            grads_zero = fl_train_adamw_step_scaled(s.adam, s.m, &ac, fl_train_clip_coef(norm, s.tc.grad_clip), 1);
             nonfinite = 0;
         } else {
             nonfinite++;

@@ -92,8 +92,8 @@ void fl_paired_stats_compute(const double *a, const double *b, int n, fl_paired_
     out->higher = out->lower = out->ties = 0;
     for (int i = 0; i < n; i++) {
         if (!isfinite(a[i]) || !isfinite(b[i])) continue; /* as stats_of leaves them out */
-        double d = b[i] - a[i];
-        out->higher += d > 0, out->lower += d < 0, out->ties += d == 0;
+        double d = b[i] - a[i], tol = 1e-9 * fmax(fabs(a[i]), fabs(b[i]));
+        out->higher += d > tol, out->lower += d < -tol, out->ties += fabs(d) <= tol;
     }
     stats_of(a, b, n, &out->diff);
 }

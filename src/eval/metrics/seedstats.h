@@ -26,7 +26,9 @@ void fl_seed_stats_compute(const double *x, int n, fl_seed_stats *out);
 
 /* The paired difference b[i] - a[i] over the pairs where both are finite: the
  * differences' mean and t-interval (diff), and how many are above, below and
- * equal to zero. */
+ * equal to zero. Equal means within 1e-9 of the larger magnitude: the reports
+ * print 9 significant digits, and two numbers they print alike (a recall of
+ * 73/768 reached by two summation orders, 1e-17 apart) are not a sign. */
 typedef struct {
     fl_seed_stats diff;
     int higher, lower, ties; /* b above a, below, equal */
