@@ -43,8 +43,9 @@ void fli_depth_init(fli_depth *d, int max_depth, int adapt) {
 }
 
 /* A time's moving average. Noise on a shared machine only ever adds time (a
- * thread preempted, a cache flushed by another process), so a faster sample is
- * believed at once and a slower one slowly, capped at twice the average: a
+ * thread preempted, a cache flushed by another process), so a faster sample
+ * moves the average half way to it at once (FAST) and a slower one slowly
+ * (RATE), capped at twice the average: a
  * round stalled 10x, even the first one measured, cannot keep a depth from
  * being chosen for long. */
 static double avg(double old, double x, long seen) {

@@ -4,7 +4,6 @@
  *     layernorm / layernorm_grad        fli_layernorm_forward / _backward
  *     linear / linear_grad              fli_linear_forward / _backward
  *     attention / attention_grad        fli_attention_forward / _backward
- *     gelu / gelu_grad                  fli_gelu_forward / _backward
  *     embedding / embedding_grad        fli_embedding_forward / _backward
  *     crossentropy / crossentropy_grad  fli_crossentropy_forward / _backward
  *     sgemm                             fl_sgemm (the tied head's products)
@@ -49,12 +48,6 @@ static inline void attention_grad(prof_at at, float *dq, float *dk, float *dv, c
                                   const float *lse, const float *q, const float *k, const float *v,
                                   const attention_shape *sh) {
     PROF_TIMED(at, FL_PROF_ATTENTION, fli_attention_backward(dq, dk, dv, dout, out, lse, q, k, v, sh));
-}
-static inline void gelu(prof_at at, float *out, const float *x, size_t n) {
-    PROF_TIMED(at, FL_PROF_GELU, fli_gelu_forward(out, x, n));
-}
-static inline void gelu_grad(prof_at at, float *dx, const float *x, const float *dout, size_t n) {
-    PROF_TIMED(at, FL_PROF_GELU, fli_gelu_backward(dx, x, dout, n));
 }
 static inline void embedding(prof_at at, float *out, const int32_t *tok, const float *wte, const float *wpe, int R,
                              int S, int C) {
