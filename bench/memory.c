@@ -30,7 +30,7 @@ static double activation_floats(const fl_model_config *c, int B, int T) {
         scratch += BT * 13 * C;
         rows = RN;
     }
-    double chunk = (4u << 20) / Vp;
+    double chunk = (16u << 20) / Vp;
     if (chunk < 32) chunk = 32;
     if (chunk > rows) chunk = rows;
     return trunk + scratch + chunk * Vp + rows;

@@ -279,8 +279,12 @@ static size_t layout(fl_model *m, float *mem, int B, int T) {
         float *ftp = fl_carve(&cv, fli_ftp_acts_floats(m, B, T, m->R));
         if (ftp) fli_ftp_acts_bind(m, ftp, B, T, m->R);
     }
-    /* logits chunk: about 4M floats (16 MiB), never fewer than 32 rows */
-    size_t chunk = (size_t)(4u << 20) / (size_t)m->Vp;
+    /* logits chunk: about 16M floats (64 MiB), never fewer than 32 rows. Each chunk's
+     * three products pack the whole tied head again, so small chunks pay for it in
+     * packing: 4M floats gave GPT-2's 50k vocabulary 83-row chunks, and its head phase
+     * took 460-510 ms a step against 330-350 with one 256-row chunk (bench, B=4 T=64);
+     * 13% less on the reference GPT's head, 5-10% on FTP's. */
+    size_t chunk = (size_t)(16u << 20) / (size_t)m->Vp;
     if (chunk < 32) chunk = 32;
     if (chunk > head_rows) chunk = head_rows;
     m->chunk = (int)chunk;
