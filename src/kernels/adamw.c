@@ -16,23 +16,10 @@ void fli_adamw_update(float *p, float *g, float gscale, int zero_grad, float *m,
     const float bc2_sqrt = (float)sqrt(1.0 - pow((double)beta2, (double)t));
     const float step = (float)((double)lr / bc1);
     const float decay = (float)(1.0 - (double)lr * (double)weight_decay);
-    if (zero_grad) {
-        /* two copies of the loop rather than a branch in it, so each vectorises plainly */
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] * gscale;
-            g[i] = 0.0f;
-            float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-            float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * decay - step * mi / (sqrtf(vi) / bc2_sqrt + eps);
-        }
-        return;
-    }
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         float gi = g[i] * gscale;
+        if (zero_grad) g[i] = 0.0f; /* loop-invariant: GCC unswitches it and vectorises both copies */
         float mi = beta1 * m[i] + (1.0f - beta1) * gi;
         float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
         m[i] = mi;

@@ -1,6 +1,7 @@
-/* Passes over a gradient buffer: pieces of global-norm clipping, and zeroing. The norm is a sum over millions of
- * values; doing it in double over fixed 4096-element blocks, combined in block
- * order, makes it accurate and identical for every thread count. */
+/* Passes over a gradient buffer: pieces of global-norm clipping, and zeroing.
+ * The norm is a sum over millions of values; doing it in double over fixed
+ * 4096-element blocks, combined in block order, makes it accurate and identical
+ * for every thread count. */
 #include <string.h>
 
 #include "kernels/kernels.h"
