@@ -392,7 +392,6 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
     while (s.step < s.tc.max_steps) {
         double ts = fl_wall_seconds();
         if (!grads_zero) fl_model_zero_grad(s.m);
-        grads_zero = 0;
         double loss = 0, next = 0;
         fl_losses L;
         for (int a = 0; a < s.rep.M && !st; a++) {
@@ -417,6 +416,7 @@ fl_status fl_train_run(const fl_model_config *model_cfg, const fl_train_config *
             grads_zero = fl_train_adamw_step_scaled(s.adam, s.m, &ac, fl_train_clip_coef(norm, s.tc.grad_clip), 1);
             nonfinite = 0;
         } else {
+            grads_zero = 0; /* a skipped step leaves the gradients as they are */
             nonfinite++;
         }
         s.step++;
