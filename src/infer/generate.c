@@ -187,8 +187,16 @@ float fli_gen_softmax_at(const float *logits, int V, int32_t y) {
 }
 
 /* The sampler distribution for the token at index i (history hist[0..i)). */
+/* Notes a NaN among the logits (fl_generator_next then fails): one vector pass. */
+static void note_nonfinite(fl_generator *g, const float *logits) {
+    int nan = 0;
+#pragma omp simd reduction(| : nan)
+    for (int v = 0; v < g->V; v++) nan |= logits[v] != logits[v];
+    g->nonfinite |= nan;
+}
+
 void fli_gen_probs_at(fl_generator *g, const float *logits, long i, float *probs) {
-    for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
+    note_nonfinite(g, logits);
     long from = fli_gen_window_base(g, i);
     fli_sampler_probs(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), probs, &g->ws);
 }
@@ -196,7 +204,7 @@ void fli_gen_probs_at(fl_generator *g, const float *logits, long i, float *probs
 /* The greedy choice for the token at index i (temperature 0: what probs_at
  * makes certain, without the distribution, and no random draw). */
 int32_t fli_gen_greedy_at(fl_generator *g, const float *logits, long i) {
-    for (int v = 0; v < g->V; v++) g->nonfinite |= logits[v] != logits[v];
+    note_nonfinite(g, logits);
     long from = fli_gen_window_base(g, i);
     return fli_sampler_greedy(&g->cfg.sampler, logits, g->V, g->hist + from, (int)(i - from), &g->ws);
 }

@@ -22,7 +22,8 @@ void fli_sampler_ws_free(sampler_ws *ws);
 
 /* The distribution the sampler chain of fl_sampler_config draws from: probs[V]
  * (zero for filtered tokens, summing to 1; one-hot at temperature 0). history
- * [n_hist] is the context the token follows (for the repetition penalty). */
+ * [n_hist] is the context the token follows (for the repetition penalty); probs
+ * must not overlap logits. */
 void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
                    float *probs, sampler_ws *ws);
 /* The token fli_sampler_probs makes certain at temperature 0, without building

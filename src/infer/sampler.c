@@ -62,36 +62,47 @@ static int by_prob_desc(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id); /* ties: lower id first, so the order is total */
 }
 
-/* The repetition penalty into ws->z; returns the most likely token after it
- * (lowest id on ties): the greedy choice. */
-int fli_sampler_greedy(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
-                       sampler_ws *ws) {
+/* The first index of the largest value (NaNs never win; all NaN: 0). Two
+ * vector passes, the maximum and then where it is first: one compare-and-keep
+ * pass waits on the previous comparison at every element. */
+static int argmax_first(const float *z, int V) {
+    float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+    for (int v = 0; v < V; v++) mx = z[v] > mx ? z[v] : mx;
+    for (int v = 0; v < V; v++)
+        if (z[v] == mx) return v;
+    return 0;
+}
+
+/* The logits after the repetition penalty: logits themselves when there is
+ * none, else ws->z, the penalty applied once per distinct recent token. */
+static const float *penalised(const fl_sampler_config *c, const float *logits, int V, const int32_t *history,
+                              int n_hist, sampler_ws *ws) {
+    if (c->repeat_penalty == 1.0f || n_hist <= 0) return logits;
     float *z = ws->z;
     memcpy(z, logits, sizeof(float) * (size_t)V);
-
-    /* 1. repetition penalty, once per distinct recent token */
-    if (c->repeat_penalty != 1.0f && n_hist > 0) {
-        int from = c->repeat_window > 0 && n_hist > c->repeat_window ? n_hist - c->repeat_window : 0;
-        for (int i = from; i < n_hist; i++) {
-            int t = history[i];
-            if (t < 0 || t >= V || ws->seen[t]) continue;
-            ws->seen[t] = 1;
-            z[t] = z[t] > 0 ? z[t] / c->repeat_penalty : z[t] * c->repeat_penalty;
-        }
-        for (int i = from; i < n_hist; i++)
-            if (history[i] >= 0 && history[i] < V) ws->seen[history[i]] = 0;
+    int from = c->repeat_window > 0 && n_hist > c->repeat_window ? n_hist - c->repeat_window : 0;
+    for (int i = from; i < n_hist; i++) {
+        int t = history[i];
+        if (t < 0 || t >= V || ws->seen[t]) continue;
+        ws->seen[t] = 1;
+        z[t] = z[t] > 0 ? z[t] / c->repeat_penalty : z[t] * c->repeat_penalty;
     }
+    for (int i = from; i < n_hist; i++)
+        if (history[i] >= 0 && history[i] < V) ws->seen[history[i]] = 0;
+    return z;
+}
 
-    int best = 0;
-    for (int v = 1; v < V; v++)
-        if (z[v] > z[best]) best = v;
-    return best;
+/* The greedy choice: the most likely token after the penalty, lowest id on ties. */
+int fli_sampler_greedy(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
+                       sampler_ws *ws) {
+    return argmax_first(penalised(c, logits, V, history, n_hist, ws), V);
 }
 
 void fli_sampler_probs(const fl_sampler_config *c, const float *logits, int V, const int32_t *history, int n_hist,
                    float *probs, sampler_ws *ws) {
-    const float *z = ws->z;
-    const int best = fli_sampler_greedy(c, logits, V, history, n_hist, ws);
+    const float *z = penalised(c, logits, V, history, n_hist, ws);
+    const int best = argmax_first(z, V);
     memset(probs, 0, sizeof(float) * (size_t)V);
     if (c->temperature == 0.0f) { /* greedy */
         probs[best] = 1.0f;

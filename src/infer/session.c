@@ -43,7 +43,7 @@ struct fl_session {
     packed_block *enc, *dec;
     float *head; /* wte packed as the tied LM head */
     float *proj; /* FTP projection */
-    float *kc, *vc; /* encoder cache [L, T, C] each */
+    float *kc, *vc; /* encoder cache: keys [L, C, T] (transposed: fli_keys), values [L, T, C] */
     /* encoder scratch for up to T rows */
     float *x, *ln, *qkv, *att, *tmp, *fch, *h, *mean, *rstd;
     /* FTP decoder: per-slot caches and scratch for up to `rows` rows */
@@ -365,11 +365,11 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
             memcpy(sv + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
             if (tree)
                 fli_attention_gathered(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C,
-                                       s->sk + (size_t)l * N * C, s->sv + (size_t)l * N * C, C, 1, 0,
+                                       (fli_keys){s->sk + (size_t)l * N * C, C, 0}, s->sv + (size_t)l * N * C, C, 1, 0,
                                        tree + (size_t)i * (FL_MAX_FUTURE + 1), 0, n_tree + i, Hd, hs);
             else
-                fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, sk, sv, C, 1, step, 0,
-                                     1, Hd, hs);
+                fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, (fli_keys){sk, C, 0},
+                                     sv, C, 1, step, 0, 1, Hd, hs);
         }
         linear_either(s->dtmp, s->datt, p->attn_proj, d ? d->attn_proj : NULL, w->attn_proj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
@@ -380,7 +380,8 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
             const int xs = tree ? xslot : slots[i];
             const float *xk = s->xk + xs * slot_x + (size_t)l * P * C;
             const float *xv = s->xv + xs * slot_x + (size_t)l * P * C;
-            fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, xk, xv, C, 1, 0, P, 0, Hd, hs);
+            fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, (fli_keys){xk, C, 0}, xv, C, 1, 0,
+                                 P, 0, Hd, hs);
         }
         linear_either(s->dtmp, s->datt, p->xproj, d ? d->xproj : NULL, w->xproj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
@@ -419,14 +420,16 @@ static fl_status append(fl_session *s, const int32_t *tokens, int n, int n_out, 
         fli_layernorm_forward(s->ln, s->mean, s->rstd, s->x, w->ln1_w, w->ln1_b, n, C);
         fli_linear_packed_forward(s->qkv, s->ln, p->qkv, w->qkv_b, n, C, 3 * C);
         for (int i = 0; i < n; i++) {
-            memcpy(kc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
+            const float *key = s->qkv + (size_t)i * 3 * C + C;
+            for (int c = 0; c < C; c++) kc[(size_t)c * T + first + i] = key[c];
             memcpy(vc + (size_t)(first + i) * C, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
+        const fli_keys keys = {kc, T, 1};
         if (t)
-            fli_attention_gathered(s->att, s->qkv, 3 * C, kc, vc, C, n, first, t->rows, FL_MAX_FUTURE + 1, t->n_rows,
+            fli_attention_gathered(s->att, s->qkv, 3 * C, keys, vc, C, n, first, t->rows, FL_MAX_FUTURE + 1, t->n_rows,
                                    s->H, hs);
         else
-            fli_attention_cached(s->att, s->qkv, 3 * C, kc, vc, C, n, first, 0, 1, s->H, hs);
+            fli_attention_cached(s->att, s->qkv, 3 * C, keys, vc, C, n, first, 0, 1, s->H, hs);
         fli_linear_packed_forward(s->tmp, s->att, p->attn_proj, w->attn_proj_b, n, C, C);
         add_inplace(s->x, s->tmp, (size_t)n * C);
         mlp(w, p, NULL, s->x, s->ln, s->fch, s->tmp, s->mean, s->rstd, n, C);
@@ -465,10 +468,14 @@ fl_status fli_session_append_tree(fl_session *s, const int32_t *tokens, fli_tree
 
 void fli_session_tree_commit(fl_session *s, int first, const int *path, int n) {
     const size_t C = s->C, T = s->T;
-    for (int l = 0; l < 2 * s->L; l++) { /* the keys' layers, then the values' */
-        float *c = (l < s->L ? s->kc : s->vc) + (size_t)(l % s->L) * T * C;
-        for (int d = 1; d < n; d++) /* path[d] >= d: a row is read before anything overwrites it */
-            memmove(c + (first + d) * C, c + (first + path[d]) * C, C * sizeof(float));
+    /* path[d] >= d: a position is read before anything overwrites it */
+    for (size_t r = 0; r < (size_t)s->L * C; r++) { /* the keys: a row per component, positions along it */
+        float *row = s->kc + r * T;
+        for (int d = 1; d < n; d++) row[first + d] = row[first + path[d]];
+    }
+    for (int l = 0; l < s->L; l++) { /* the values: a row per position */
+        float *c = s->vc + (size_t)l * T * C;
+        for (int d = 1; d < n; d++) memmove(c + (first + d) * C, c + (first + path[d]) * C, C * sizeof(float));
     }
     s->len = first + n;
 }

@@ -81,17 +81,25 @@ void fli_attention_forward(float *out, float *lse, const float *q, const float *
 void fli_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
                         const float *q, const float *k, const float *v, const attention_shape *sh);
 
-/* ---- fli_attention_cached.c: nq new queries (rows q + i*q_stride, heads concatenated)
- * against cached keys/values (rows k/v + j*kv_stride). With causal, query i sits
- * at position first + i and sees keys 0..first+i; otherwise it sees keys 0..nk-1.
- * out is [nq, H*hs]. Forward only (inference). */
-void fli_attention_cached(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride, int nq,
-                      int first, int nk, int causal, int H, int hs);
+/* ---- attention_cached.c: nq new queries (rows q + i*q_stride, heads concatenated)
+ * against cached keys and values (value j at v + j*v_stride). With causal, query i
+ * sits at position first + i and sees keys 0..first+i; otherwise it sees keys
+ * 0..nk-1. out is [nq, H*hs]. Forward only (inference).
+ * Keys are row-major (key j at k + j*stride, heads concatenated) or transposed
+ * (component c = h*hs + d of key j at k[c*stride + j]: the encoder's cache, whose
+ * scores are then vertical multiply-adds over consecutive keys). */
+typedef struct {
+    const float *k;
+    int stride;
+    int transposed;
+} fli_keys;
+void fli_attention_cached(float *out, const float *q, int q_stride, fli_keys k, const float *v, int v_stride, int nq,
+                          int first, int nk, int causal, int H, int hs);
 /* The same over gathered keys (tree drafts, src/infer/tree.c): query i sees
- * rows 0..direct-1, then rows tail[i*tail_stride + 0 .. n_tail[i]-1], in that
- * order; with the same rows in the same order its output is bit-identical to
+ * keys 0..direct-1, then keys tail[i*tail_stride + 0 .. n_tail[i]-1], in that
+ * order; with the same keys in the same order its output is bit-identical to
  * fli_attention_cached's. */
-void fli_attention_gathered(float *out, const float *q, int q_stride, const float *k, const float *v, int kv_stride,
+void fli_attention_gathered(float *out, const float *q, int q_stride, fli_keys k, const float *v, int v_stride,
                             int nq, int direct, const int *tail, int tail_stride, const int *n_tail, int H, int hs);
 
 /* ---- gelu.c: tanh approximation, elementwise over n values. */
