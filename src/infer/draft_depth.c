@@ -39,7 +39,7 @@ void fli_depth_init(fli_depth *d, int max_depth, int adapt) {
     d->adapt = adapt && max_depth > 1;
     d->gap = PROBE_FIRST;
     d->next_probe = WARMUP + 1 + PROBE_FIRST;
-    for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = 0.5; /* a neutral prior, replaced by counts */
+    for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = 0.5; /* a neutral prior, then counts (fli_depth_verdict) */
 }
 
 /* A time's moving average. Noise on a shared machine only ever adds time (a
@@ -109,9 +109,13 @@ void fli_depth_verify(fli_depth *d, int K, double seconds) {
 
 void fli_depth_verdict(fli_depth *d, int pos, int accepted) {
     if (pos < 1 || pos >= FL_MAX_FUTURE) return;
-    /* the first verdicts replace the prior; then a moving average */
+    /* The first SEEN_ENOUGH verdicts count against the prior 0.5 held as two
+     * verdicts, one each way ((accepted + 1) / (n + 2)): two rejections in the
+     * warm-up read 0.25, not 0, which had priced a good position out of the
+     * rounds until the next probe (12 of countdown's 200 rounds at depth 2).
+     * Then a moving average. */
     double x = accepted ? 1.0 : 0.0;
-    d->acc[pos] = d->acc_n[pos] < 8 ? (d->acc[pos] * d->acc_n[pos] + x) / (d->acc_n[pos] + 1)
-                                    : d->acc[pos] + RATE * (x - d->acc[pos]);
+    const long n = d->acc_n[pos];
+    d->acc[pos] = n < SEEN_ENOUGH ? (d->acc[pos] * (n + 2) + x) / (n + 3) : d->acc[pos] + RATE * (x - d->acc[pos]);
     d->acc_n[pos]++;
 }
