@@ -28,16 +28,29 @@ static void fill(float *p, size_t n, fl_rng *rng) {
     for (size_t i = 0; i < n; i++) p[i] = (float)fl_rng_uniform(rng) - 0.5f;
 }
 
-int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *out) {
+/* The five layers whose products bench_gemm times, at model width C and padded vocabulary Vp. */
+typedef struct {
+    const char *name;
+    int in, out;
+} gemm_layer;
+static void layers_of(const fl_model_config *c, gemm_layer *l) {
     const int C = c->n_embd, Vp = fl_padded_vocab(c->vocab_size);
-    const struct {
-        const char *name;
-        int in, out;
-    } layers[] = {{"qkv", C, 3 * C}, {"attn.proj", C, C}, {"fc", C, 4 * C}, {"fc.proj", 4 * C, C}, {"lm_head", C, Vp}};
+    const gemm_layer all[5] = {{"qkv", C, 3 * C}, {"attn.proj", C, C}, {"fc", C, 4 * C}, {"fc.proj", 4 * C, C},
+                               {"lm_head", C, Vp}};
+    memcpy(l, all, sizeof all);
+}
+
+/* Times products (layer l, product p) for every l in [l0, l1) and p in [p0, p1)
+ * into out; returns the count (0 when out of memory). */
+static int time_products(const fl_model_config *c, int rows, int reps, int l0, int l1, int p0, int p1,
+                         bench_gemm_result *out) {
+    gemm_layer layers[5];
+    layers_of(c, layers);
+    const int C = c->n_embd, Vp = fl_padded_vocab(c->vocab_size);
     if (reps < 1) reps = 1;
     double *t = malloc((size_t)reps * sizeof *t);
     size_t most = 0; /* the largest dY (rows x out) or product (rows x out, rows x in, out x in) */
-    for (int l = 0; l < 5; l++) {
+    for (int l = l0; l < l1; l++) {
         size_t o = (size_t)layers[l].out, in = (size_t)layers[l].in, r = (size_t)rows;
         size_t m = r * o > o * in ? r * o : o * in; /* dW is out x in: larger than rows x out when rows < in */
         if (r * in > m) m = r * in;
@@ -52,9 +65,9 @@ int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *
         fill(X, (size_t)rows * 4 * C, &rng);
         fill(W, (size_t)Vp * C, &rng);
         fill(dY, most, &rng);
-        for (int l = 0; l < 5; l++) {
+        for (int l = l0; l < l1; l++) {
             const int in = layers[l].in, o = layers[l].out;
-            for (int p = 0; p < 3; p++) {
+            for (int p = p0; p < p1; p++) {
                 int M, N, K;
                 if (p == 0) M = rows, N = o, K = in;
                 else if (p == 1) M = rows, N = in, K = o;
@@ -80,6 +93,16 @@ int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *
     fl_free(dY);
     fl_free(Y);
     return n;
+}
+
+int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *out) {
+    return time_products(c, rows, reps, 0, 5, 0, 3, out);
+}
+
+double bench_gemm_again(const fl_model_config *c, int rows, int reps, int which) {
+    bench_gemm_result r;
+    if (which < 0 || which >= BENCH_GEMM_MAX) return 0;
+    return time_products(c, rows, reps, which / 3, which / 3 + 1, which % 3, which % 3 + 1, &r) ? r.gflops : 0;
 }
 
 fl_status bench_train(const fl_model_config *c, int B, int T, int steps, fl_profile *prof, bench_train_result *r,

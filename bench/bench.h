@@ -19,6 +19,10 @@ typedef struct {
  * config c at `rows` rows; fills out[0..15) and returns the count (0 when out
  * of memory). */
 int bench_gemm(const fl_model_config *c, int rows, int reps, bench_gemm_result *out);
+/* Product `which` (an index into bench_gemm's results) timed again: its median
+ * GFLOP/s over reps (0 when out of memory). MFU's peak measured alongside a
+ * model's steps, where this machine's speed drifts by 10-30% within minutes. */
+double bench_gemm_again(const fl_model_config *c, int rows, int reps, int which);
 
 /* Model FLOPs of one training step (forward + backward) over B windows of T
  * tokens: every matrix product of the linear layers and the tied head, and the
