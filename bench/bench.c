@@ -56,14 +56,16 @@ static int time_products(const fl_model_config *c, int rows, int reps, int l0, i
         if (r * in > m) m = r * in;
         if (m > most) most = m;
     }
-    float *X = fl_alloc((size_t)rows * 4 * C, sizeof(float)), *W = fl_alloc((size_t)Vp * C, sizeof(float));
+    /* W is each layer's out x in weight in turn: the head's Vp x C, or fc's 4C x C where that is larger */
+    const size_t w_floats = (size_t)(Vp > 4 * C ? Vp : 4 * C) * C;
+    float *X = fl_alloc((size_t)rows * 4 * C, sizeof(float)), *W = fl_alloc(w_floats, sizeof(float));
     float *dY = fl_alloc(most, sizeof(float)), *Y = fl_alloc(most, sizeof(float));
     int n = 0;
     if (t && X && W && dY && Y) {
         fl_rng rng;
         fl_rng_seed(&rng, 42);
         fill(X, (size_t)rows * 4 * C, &rng);
-        fill(W, (size_t)Vp * C, &rng);
+        fill(W, w_floats, &rng);
         fill(dY, most, &rng);
         for (int l = l0; l < l1; l++) {
             const int in = layers[l].in, o = layers[l].out;

@@ -186,7 +186,6 @@ float fli_gen_softmax_at(const float *logits, int V, int32_t y) {
     return (float)(expf(logits[y] - mx) / sum);
 }
 
-/* The sampler distribution for the token at index i (history hist[0..i)). */
 /* Notes a NaN among the logits (fl_generator_next then fails): one vector pass. */
 static void note_nonfinite(fl_generator *g, const float *logits) {
     int nan = 0;
@@ -195,6 +194,7 @@ static void note_nonfinite(fl_generator *g, const float *logits) {
     g->nonfinite |= nan;
 }
 
+/* The sampler distribution for the token at index i (history hist[0..i)). */
 void fli_gen_probs_at(fl_generator *g, const float *logits, long i, float *probs) {
     note_nonfinite(g, logits);
     long from = fli_gen_window_base(g, i);

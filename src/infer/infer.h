@@ -12,7 +12,7 @@ typedef struct {
 /* Work space of the sampler chain for a vocabulary of V tokens, allocated once. */
 typedef struct {
     int V;
-    float *z;            /* [V] adjusted logits */
+    float *z;            /* [V] the logits after the repetition penalty (filled only when there is one) */
     sampler_cand *cands; /* [V] tokens sorted by probability (top-k, top-p) */
     unsigned char *seen; /* [V] repetition-penalty marks, all zero between calls */
 } sampler_ws;

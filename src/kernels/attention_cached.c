@@ -24,7 +24,8 @@
 
 enum { KEY_BLOCK = 64 };
 
-/* Key j of a query: row j while j < direct, then row tail[j - direct]. A tree
+/* Key j of a query: cached key j while j < direct, then cached key tail[j - direct]
+ * (a row of a row-major cache, a column of a transposed one). A tree
  * node's keys (the cached prefix, then its ancestors in depth order) are thus
  * the same vectors in the same order as a chain's, and the same arithmetic
  * gives it bit-identical output. */
@@ -84,7 +85,7 @@ static void scores_rows(float *restrict s, const float *restrict qi, const float
 }
 
 /* One (query, head): o [hs] = softmax(q · keys * scale) · values, over `keys`
- * keys of which the first `direct` are rows 0..direct-1 and the rest tail[]. */
+ * keys of which the first `direct` are cached keys 0..direct-1 and the rest tail[]. */
 static void one_query(float *restrict o, const float *restrict qi, fli_keys ks, const float *v, int v_stride, int keys,
                       int direct, const int *tail, int hs, float scale) {
     float s[KEY_BLOCK];

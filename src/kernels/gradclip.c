@@ -7,8 +7,9 @@
 #include "kernels/kernels.h"
 
 #define SQ_BLOCK 4096
-#define SQ_LANES 32   /* independent partial sums in a block: four vectors of doubles, so the adds pipeline
-                         (8, one vector, waited on each add: 124M gradients 41-49 -> 36 ms on 2 threads) */
+#define SQ_LANES 32   /* independent partial sums in a block: several vectors of doubles (4 with AVX-512),
+                         so the adds pipeline (8, one AVX-512 vector, waited on each add: 124M gradients
+                         41-49 -> 36 ms on 2 threads) */
 #define SQ_CHUNKS 64  /* the work is cut into at most this many runs of whole blocks */
 
 /* One block: SQ_LANES running sums (element i goes to lane i % SQ_LANES), then the
