@@ -28,7 +28,9 @@
 #   DRAFT_VOCAB      (default 0: no such rows) for fixed-depth rows whose drafts choose
 #                    among the run's most frequent training tokens only, e.g. 512
 #   DRAFT_F32        (default 1) adds a row at the deepest fixed draft with float32 draft
-#                    weights (the other rows draft in bfloat16, the default)
+#                    weights (the other rows draft in int8, the default)
+#   DRAFT_BF16       (default 0) adds two rows with bfloat16 draft weights: the default spec
+#                    and the deepest fixed draft
 #   TREES            draft trees to try (--draft-tree; default "2,1,1 3,1,1 2,2,1"; "" for
 #                    none): a row each with the adaptive depth and with --draft-fixed
 # Prints tokens/s per mode (the median over prompts, and all tokens over all time),
@@ -46,6 +48,7 @@ CONF=${SPEC_CONFIDENCE:-0}
 DV=${DRAFT_VOCAB:-0}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 F32=${DRAFT_F32:-1}
+B16=${DRAFT_BF16:-0}
 REPEAT=${REPEAT:-3}
 TREES=${TREES-"2,1,1 3,1,1 2,2,1"}
 KMAX=$(echo $DRAFTS | awk '{print $NF}')
@@ -83,6 +86,10 @@ while [ "$r" -lt "$REPEAT" ]; do # modes interleaved, REPEAT times
     for k in $DRAFTS; do run "ftp spec K=$k fixed" "$FTP" --mode spec --draft "$k" --draft-fixed; done
     if [ "$F32" = 1 ]; then
         run "ftp spec K=$KMAX fixed f32" "$FTP" --mode spec --draft "$KMAX" --draft-fixed --draft-precision f32
+    fi
+    if [ "$B16" = 1 ]; then
+        run "ftp spec (default) bf16" "$FTP" --mode spec --draft-precision bf16
+        run "ftp spec K=$KMAX fixed bf16" "$FTP" --mode spec --draft "$KMAX" --draft-fixed --draft-precision bf16
     fi
     if [ "$CONF" != 0 ]; then
         for k in $DRAFTS; do run "ftp spec K=$k c=$CONF" "$FTP" --mode spec --draft "$k" --draft-fixed --draft-confidence "$CONF"; done

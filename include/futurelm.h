@@ -238,17 +238,19 @@ fl_status fl_session_append(fl_session *s, const int32_t *tokens, int n, int n_o
 /* FTP only: decoder step `step` (1..N-1) of slot `slot` with input token `token`
  * (the previous step's draft): logits [Vp] of the token step+1 places after the
  * slot's position; a slot's steps go in order. With `draft` set it runs on the
- * draft weights (bfloat16 copies under FL_DRAFT_BF16; the shortlist's head when
+ * draft weights (reduced-precision copies under FL_DRAFT_INT8 / BF16; the shortlist's head when
  * there is one, the other tokens -inf): cheaper, never changing the output. */
 fl_status fl_session_decode(fl_session *s, int slot, int step, int32_t token, int draft, float *logits,
                             fl_error *err);
 /* The draft shortlist: n distinct token ids (their wte rows are packed into a
  * head of n columns). n = 0 removes it. */
 fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, fl_error *err);
-/* Weights of draft steps: FL_DRAFT_BF16 keeps a bfloat16 copy of the decoder
- * blocks and heads (half the bytes to stream per draft step), FL_DRAFT_F32 the
- * model's own float32 weights. A new session drafts in float32. */
-typedef enum { FL_DRAFT_BF16 = 0, FL_DRAFT_F32 = 1 } fl_draft_precision;
+/* Weights of draft steps: FL_DRAFT_INT8 keeps an int8 copy of the decoder blocks
+ * and heads with a scale per output column (a quarter of the bytes to stream per
+ * draft step), FL_DRAFT_BF16 a bfloat16 copy (half), FL_DRAFT_F32 the model's own
+ * float32 weights. A new session drafts in float32. None changes the output, only
+ * how many drafts are accepted. */
+typedef enum { FL_DRAFT_INT8 = 0, FL_DRAFT_F32 = 1, FL_DRAFT_BF16 = 2 } fl_draft_precision;
 fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl_error *err);
 /* h_t rows [n, n_embd] of the last append. */
 const float *fl_session_hidden(const fl_session *s);
@@ -293,7 +295,7 @@ typedef struct {
      *  draft_vocab       drafts choose among draft_ids (the first draft_vocab ids
      *                    when NULL; 0: all): a head of draft_vocab columns instead
      *                    of V (the data's frequent tokens: fl_draft_vocab_from_data);
-     *  draft_precision   FL_DRAFT_BF16 (the zero default) or FL_DRAFT_F32 weights. */
+     *  draft_precision   FL_DRAFT_INT8 (the zero default), FL_DRAFT_BF16 or FL_DRAFT_F32 weights. */
     float draft_confidence;
     int draft_vocab;
     const int32_t *draft_ids;

@@ -148,7 +148,8 @@ static void greedy_spec_equals_ar(void) {
         if (p % 3 == 1) sc.repeat_penalty = 1.5f;
         int draft = 2 + p % 3;
         fl_gen_stats st;
-        fl_draft_precision precision = p % 8 >= 4 ? FL_DRAFT_F32 : FL_DRAFT_BF16;
+        static const fl_draft_precision precisions[3] = {FL_DRAFT_BF16, FL_DRAFT_F32, FL_DRAFT_INT8};
+        const fl_draft_precision precision = precisions[(p / 4) % 3];
         int na = generate(m, FL_GEN_AR, 0, 0, 0, FL_DRAFT_BF16, NULL, &sc, prompt, n, a, 70, NULL);
         int nb = generate(m, FL_GEN_SPEC, draft, p % 2 ? 0.5f : 0.0f, p % 4 >= 2 ? 24 : 0, precision, NULL, &sc,
                           prompt, n, b, 70, &st);
@@ -167,7 +168,8 @@ static void greedy_spec_equals_ar(void) {
     }
     check(identical == prompts,
           "greedy spec == greedy ar, token for token (24 prompts x 70 tokens, windows slide, draft 2-4, "
-          "with and without a draft confidence cut and a draft vocabulary of 24 of 40, drafts in bfloat16 and float32)",
+          "with and without a draft confidence cut and a draft vocabulary of 24 of 40, drafts in bfloat16, float32 and "
+          "int8)",
           "%d of %d identical", identical, prompts);
     check(drafted > 0 && accepted > 0 && accepted < drafted, "greedy spec both accepted and rejected drafts",
           "accepted %ld of %ld", accepted, drafted);
@@ -387,12 +389,13 @@ static void chi_square(void) {
     double emin = 1;
     for (int i = 0; i < 36; i++)
         if (exact[i] > 0) emin = fmin(emin, exact[i]);
-    enum { MODES = 9, BLOCK = MODES - 1, TREES = 5 };
+    enum { MODES = 10, BLOCK = MODES - 1, TREES = 6 };
     fl_gen_mode modes[MODES] = {FL_GEN_AR,   FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC,
-                                FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
+                                FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_SPEC, FL_GEN_BLOCK};
     const char *names[MODES] = {"ar",
                                 "spec (drafts in bfloat16)",
                                 "spec drafting in float32",
+                                "spec drafting in int8",
                                 "spec with draft confidence 0.6",
                                 "spec drafting over 4 of 6 tokens (5 2 0 3)",
                                 "spec, draft tree 3,2,1 (multi-candidate rule)",
@@ -404,9 +407,10 @@ static void chi_square(void) {
     double x2s[MODES];
     for (int k = 0; k < MODES; k++) {
         static const int32_t shortlist[4] = {5, 2, 0, 3}; /* not a prefix: exercises the scatter */
-        const int list = k == 4 || k == 6, cut = k == 3 || k == 7;
+        const int list = k == 5 || k == 7, cut = k == 4 || k == 8;
+        const fl_draft_precision precision = k == 2 ? FL_DRAFT_F32 : k == 3 ? FL_DRAFT_INT8 : FL_DRAFT_BF16;
         fl_gen_config gc = {sc, modes[k], k >= TREES && k < BLOCK ? 0 : 4, cut ? 0.6f : 0.0f, list ? 4 : 0,
-                            list ? shortlist : NULL, k == 2 ? FL_DRAFT_F32 : FL_DRAFT_BF16, 0, {0}};
+                            list ? shortlist : NULL, precision, 0, {0}};
         for (int d = 0; k >= TREES && k < BLOCK && trees[k - TREES][d]; d++) gc.draft_tree[d] = trees[k - TREES][d];
         gc.sampler.seed = 1000 + k;
         fl_generator *g;

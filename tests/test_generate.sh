@@ -44,9 +44,11 @@ check "--prompts: one JSON line per prompt, each the same tokens as that prompt 
 printf 'The model\nA second prompt\n' | "$FL" generate "$T/ftp" --prompts - --mode spec --temperature 1 --seed 7 \
     --max-tokens 12 --json >"$T/batch2" 2>&1
 check "--json in spec mode names the draft precision" \
-    '[ "$(json "$T/b1" "j.draft_precision")" = bf16 ] &&
+    '[ "$(json "$T/b1" "j.draft_precision")" = int8 ] &&
      [ "$(OMP_NUM_THREADS=1 "$FL" generate "$T/ftp" --prompt x --mode spec --draft-precision f32 --max-tokens 2 --json |
-          node -e "process.stdout.write(JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).draft_precision)")" = f32 ]'
+          node -e "process.stdout.write(JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).draft_precision)")" = f32 ] &&
+     [ "$(OMP_NUM_THREADS=1 "$FL" generate "$T/ftp" --prompt x --mode spec --draft-precision bf16 --max-tokens 2 --json |
+          node -e "process.stdout.write(JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).draft_precision)")" = bf16 ]'
 check "--prompts - reads the prompts from stdin (same output but the timings)" \
     '[ "$(sed "s/,\"stats\".*//" "$T/batch")" = "$(sed "s/,\"stats\".*//" "$T/batch2")" ]'
 : >"$T/empty.txt"

@@ -1,11 +1,14 @@
-/* The packed linear layer of inference (kernels/linear_packed.c), float32 and
- * bfloat16 weights, against a double-precision product:
+/* The packed linear layer of inference (kernels/linear_packed.c), float32,
+ * bfloat16 and int8 weights, against a double-precision product:
  *  - every output within the error bound of a float32 fused multiply-add chain,
  *    (C + 1) * 2^-24 * (sum_c |x_c w_oc| + |b_o|), over shapes that exercise
  *    every row tile (8, 4, 2, 1 rows), partial panels and the parallel path;
  *  - bfloat16 weights: the same bound against the product with the weights
  *    rounded to bfloat16 (the rounding is the only other difference), and the
  *    rounding itself on known answers: ties to even, infinities, NaN;
+ *  - int8 weights: the product on the weights quantised by a quantiser written
+ *    here (a scale per output column, max |w| / 127, round to nearest), within
+ *    the chain's bound plus the one multiply by the scale; an all-zero column;
  *  - a row's bits do not depend on the rows it is computed with, nor on the
  *    number of threads (what makes greedy spec decoding equal greedy ar).
  */
@@ -62,11 +65,43 @@ static double worst_vs_reference(const float *out, const float *x, const float *
     return worst;
 }
 
+/* int8 weights, quantised independently of the kernel: q[o][c] and scale[o]. */
+static void quantise_i8(const float *w, int C, int OC, int *q, double *scale) {
+    for (int o = 0; o < OC; o++) { /* in float, as specified: the scale and each w / scale rounded once */
+        float amax = 0;
+        for (int c = 0; c < C; c++) amax = fmaxf(amax, fabsf(w[(size_t)o * C + c]));
+        const float sc = amax / 127.0f;
+        scale[o] = sc;
+        for (int c = 0; c < C; c++) q[(size_t)o * C + c] = sc > 0 ? (int)lrintf(w[(size_t)o * C + c] / sc) : 0;
+    }
+}
+
+/* Worst |out - ref| / bound, ref = sum_c x q scale + b in double; the bound is the
+ * float chain over c (C roundings), the multiply by the scale and the bias add. */
+static double worst_vs_i8(const float *out, const float *x, const int *q, const double *scale, const float *b, int N,
+                          int C, int OC) {
+    double worst = 0;
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) {
+            double ref = 0, mag = 0;
+            for (int c = 0; c < C; c++) {
+                double t = (double)x[(size_t)n * C + c] * q[(size_t)o * C + c];
+                ref += t;
+                mag += fabs(t);
+            }
+            ref = ref * scale[o] + (b ? b[o] : 0);
+            mag = mag * scale[o] + (b ? fabs(b[o]) : 0);
+            double e = fabs(out[(size_t)n * OC + o] - ref) / ((C + 2) * ldexp(1.0, -24) * mag + 1e-30);
+            if (e > worst) worst = e;
+        }
+    return worst;
+}
+
 static void shapes(void) {
     static const int Ns[] = {1, 2, 3, 4, 5, 8, 13, 17};
     static const int Cs[] = {1, 7, 64, 130};
     static const int OCs[] = {1, 31, 33, 100, 160, 515};
-    double worst32 = 0, worst16 = 0;
+    double worst32 = 0, worst16 = 0, worst8 = 0;
     int batch_same = 1, cases = 0;
     for (size_t ci = 0; ci < sizeof Cs / sizeof *Cs; ci++)
         for (size_t oi = 0; oi < sizeof OCs / sizeof *OCs; oi++) {
@@ -76,11 +111,20 @@ static void shapes(void) {
             float *out = malloc(sizeof(float) * Nmax * OC), *one = malloc(sizeof(float) * OC);
             float *p32 = malloc(sizeof(float) * fli_linear_pack_floats(C, OC));
             uint32_t *p16 = malloc(sizeof(uint32_t) * fli_linear_pack_bf16_words(C, OC));
+            int8_t *p8 = malloc(fli_linear_pack_i8_bytes(C, OC));
+            float *s8 = malloc(sizeof(float) * fli_linear_pack_i8_scales(OC));
+            int *q = malloc(sizeof(int) * OC * C);
+            double *scale = malloc(sizeof(double) * OC);
             for (int i = 0; i < Nmax * C; i++) x[i] = uniform();
             for (int i = 0; i < OC * C; i++) w[i] = uniform() * 0.5f, w16[i] = to_bf16(w[i]);
+            if (OC > 1)
+                for (int c = 0; c < C; c++) w[(size_t)(OC / 2) * C + c] = 0.0f; /* a zero column: scale 0 */
+            for (int i = 0; i < OC * C; i++) w16[i] = to_bf16(w[i]);
             for (int i = 0; i < OC; i++) b[i] = uniform();
             fli_linear_pack(p32, w, C, OC);
             fli_linear_pack_bf16(p16, w, C, OC);
+            fli_linear_pack_i8(p8, s8, w, C, OC);
+            quantise_i8(w, C, OC, q, scale);
             for (size_t ni = 0; ni < sizeof Ns / sizeof *Ns; ni++) {
                 const int N = Ns[ni];
                 const float *bias = ni % 2 ? b : NULL;
@@ -96,15 +140,25 @@ static void shapes(void) {
                     fli_linear_packed_bf16_forward(one, x + (size_t)r * C, p16, bias, 1, C, OC);
                     batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
                 }
+                fli_linear_packed_i8_forward(out, x, p8, s8, bias, N, C, OC);
+                worst8 = fmax(worst8, worst_vs_i8(out, x, q, scale, bias, N, C, OC));
+                for (int r = 0; r < N; r += 3) {
+                    fli_linear_packed_i8_forward(one, x + (size_t)r * C, p8, s8, bias, 1, C, OC);
+                    batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
+                }
                 cases++;
             }
-            free(x), free(w), free(w16), free(b), free(out), free(one), free(p32), free(p16);
+            free(x), free(w), free(w16), free(b), free(out), free(one), free(p32), free(p16), free(p8), free(s8);
+            free(q), free(scale);
         }
     check(worst32 <= 1, "float32 weights: every output within the fma-chain bound of a double product",
           "worst %.3g of the bound over %d shapes", worst32, cases);
     check(worst16 <= 1, "bfloat16 weights: every output within the same bound of the product on rounded weights",
           "worst %.3g of the bound over %d shapes", worst16, cases);
-    check(batch_same, "a row's bits do not depend on the rows batched with it (float32 and bfloat16)",
+    check(worst8 <= 1, "int8 weights: every output within the chain's bound (plus the scale's rounding) of the "
+          "product on independently quantised weights, a zero column included",
+          "worst %.3g of the bound over %d shapes", worst8, cases);
+    check(batch_same, "a row's bits do not depend on the rows batched with it (float32, bfloat16 and int8)",
           "a row differs between N=1 and a batch");
 }
 

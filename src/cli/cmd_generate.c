@@ -33,7 +33,7 @@ static const char EPILOG[] =
     "Threads: OMP_NUM_THREADS.\n";
 
 static const char *const MODES[] = {"ar", "block", "spec", NULL};    /* fl_gen_mode's order */
-static const char *const PRECISIONS[] = {"bf16", "f32", NULL};       /* fl_draft_precision's order */
+static const char *const PRECISIONS[] = {"int8", "f32", "bf16", NULL};       /* fl_draft_precision's order */
 
 typedef struct {
     const char *ckpt, *prompt, *prompt_file, *prompts_file, *tok_path, *tree;
@@ -49,7 +49,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     fl_sampler_config *s = &a->gen.sampler;
     fl_sampler_config_default(s);
     a->out.max_tokens = 128;
-    int mode = FL_GEN_AR, precision = FL_DRAFT_BF16;
+    int mode = FL_GEN_AR, precision = FL_DRAFT_INT8;
     const cli_opt opts[] = {
         {"prompt", 0, CLI_STRING, &a->prompt, 0, 0, NULL, "TEXT", "the prompt (default: empty, i.e. the start of a new document)", 0},
         {"prompt-file", 0, CLI_STRING, &a->prompt_file, 0, 0, NULL, "FILE", "read the prompt from FILE ('-' reads stdin)", 0},
@@ -81,8 +81,8 @@ static int parse_args(int argc, char **argv, gen_args *a) {
          "spec: draft a tree: each draft at depth d gets Wd children (the decoder's\ntop choices), depths 1..; one "
          "pass verifies every node (at most 64)", 0},
         {"draft-precision", 0, CLI_CHOICE, &precision, 0, 0, PRECISIONS, "P",
-         "spec: weights of the draft steps, bf16 (a bfloat16 copy of the decoder,\nhalf the bytes per step) or "
-         "f32; never changes the output", 0},
+         "spec: weights of the draft steps, int8 (a copy of the decoder with a scale\nper output column, a quarter "
+         "of the bytes per step), bf16 (half) or f32;\nnever changes the output", 0},
         {"stats", 0, CLI_FLAG, &a->out.stats, 0, 0, NULL, NULL, "print speed (and for spec, acceptance per draft depth) to stderr", 0},
         {"json", 0, CLI_FLAG, &a->out.json, 0, 0, NULL, NULL,
          "print one JSON object (prompt, text, token ids, stop reason, stats)\ninstead (with --prompts, one per line)", 0},

@@ -81,7 +81,7 @@ static void write_json(const fl_model_config *c, const fl_gen_config *gen, const
     fprintf(f, "],\"stop\":\"%s\",\"prompt_tokens_dropped\":%d,", stop, dropped);
     if (gen->mode == FL_GEN_SPEC)
         fprintf(f, "\"draft_precision\":\"%s\",\"draft_depth\":\"%s\",",
-                gen->draft_precision == FL_DRAFT_F32 ? "f32" : "bf16",
+                gen->draft_precision == FL_DRAFT_F32 ? "f32" : gen->draft_precision == FL_DRAFT_INT8 ? "int8" : "bf16",
                 gen->draft_fixed || gen->sampler.temperature != 0.0f ? "fixed" : "adaptive");
     fprintf(f, "\"simd\":\"%s\",\"stats\":", fli_compiled_simd());
     fl_gen_stats_print(f, st, gen->mode, 1);

@@ -27,10 +27,19 @@ typedef struct {
     float *xq, *xkv, *xproj;               /* decoder blocks: cross-attention */
 } packed_block;
 
-/* A decoder block's bfloat16 copy for draft steps (fl_session_set_draft_precision).
- * No xkv: drafts are steps >= 1, which reuse step 0's cross-attention keys. */
+/* A weight's reduced-precision copy for draft steps (fl_session_set_draft_precision):
+ * bfloat16 words, or int8 with a scale per output column; all NULL when drafts run
+ * on the float32 weights. */
 typedef struct {
-    uint32_t *qkv, *attn_proj, *xq, *xproj, *fc, *fc_proj;
+    uint32_t *bf16;
+    int8_t *i8;
+    float *scale;
+} draft_w;
+
+/* A decoder block's draft copies. No xkv: drafts are steps >= 1, which reuse
+ * step 0's cross-attention keys. */
+typedef struct {
+    draft_w qkv, attn_proj, xq, xproj, fc, fc_proj;
 } draft_block;
 
 struct fl_session {
@@ -56,11 +65,13 @@ struct fl_session {
     int n_draft;
     int32_t *draft_ids;
     float *draft_head, *draft_logits;
-    /* bfloat16 drafting (fl_session_set_draft_precision): the decoder blocks,
-     * the full head, the shortlist's head; all NULL in float32 drafting */
+    /* reduced-precision drafting (fl_session_set_draft_precision): the decoder
+     * blocks, the full head, the shortlist's head, each in one arena; NULL /
+     * empty in float32 drafting */
     fl_draft_precision draft_precision;
-    draft_block *draft16;
-    uint32_t *draft16_mem, *head16, *draft_head16;
+    draft_block *draftw;
+    draft_w head_d, draft_head_d;
+    unsigned char *draft_mem, *draft_head_mem;
 };
 
 /* One list of buffers sizes the arena and then binds it. */
@@ -188,13 +199,38 @@ static void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* out = x · w with the float32 weight, or with its bfloat16 copy when there is one. */
-static void linear_either(float *out, const float *x, const float *w32, const uint32_t *w16, const float *b, int n,
-                          int C, int OC) {
-    if (w16)
-        fli_linear_packed_bf16_forward(out, x, w16, b, n, C, OC);
+/* out = x · w with the float32 weight, or with its draft copy d when there is one. */
+static void linear_either(float *out, const float *x, const float *w32, const draft_w *d, const float *b, int n, int C,
+                          int OC) {
+    if (d && d->i8)
+        fli_linear_packed_i8_forward(out, x, d->i8, d->scale, b, n, C, OC);
+    else if (d && d->bf16)
+        fli_linear_packed_bf16_forward(out, x, d->bf16, b, n, C, OC);
     else
         fli_linear_packed_forward(out, x, w32, b, n, C, OC);
+}
+
+/* Bytes of a draft copy of a C -> OC weight, a multiple of 64 (so copies carved
+ * one after another stay aligned). */
+static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+static size_t draft_bytes(fl_draft_precision p, int C, int OC) {
+    if (p == FL_DRAFT_BF16) return round64(fli_linear_pack_bf16_words(C, OC) * sizeof(uint32_t));
+    if (p == FL_DRAFT_INT8)
+        return round64(fli_linear_pack_i8_bytes(C, OC)) + round64(fli_linear_pack_i8_scales(OC) * sizeof(float));
+    return 0;
+}
+/* Packs w's draft copy at *next and moves *next past it. */
+static void take_draft(draft_w *d, unsigned char **next, fl_draft_precision p, const float *w, int C, int OC) {
+    memset(d, 0, sizeof *d);
+    if (p == FL_DRAFT_BF16) {
+        d->bf16 = (uint32_t *)*next;
+        fli_linear_pack_bf16(d->bf16, w, C, OC);
+    } else if (p == FL_DRAFT_INT8) {
+        d->i8 = (int8_t *)*next;
+        d->scale = (float *)(*next + round64(fli_linear_pack_i8_bytes(C, OC)));
+        fli_linear_pack_i8(d->i8, d->scale, w, C, OC);
+    }
+    *next += draft_bytes(p, C, OC);
 }
 
 /* The tied head (model/head.h) over n rows of final-LayerNorm output (rows Vp
@@ -204,7 +240,7 @@ static void linear_either(float *out, const float *x, const float *w32, const ui
  * only when there is a shortlist, scattered into -inf elsewhere. */
 static void session_head(const fl_session *s, const float *x, int n, int draft, float *logits) {
     if (draft && s->n_draft > 0) {
-        linear_either(s->draft_logits, x, s->draft_head, s->draft_head16, NULL, n, s->C, s->n_draft);
+        linear_either(s->draft_logits, x, s->draft_head, &s->draft_head_d, NULL, n, s->C, s->n_draft);
         for (int r = 0; r < n; r++) {
             float *row = logits + (size_t)r * s->Vp;
             for (int v = 0; v < s->Vp; v++) row[v] = -INFINITY;
@@ -212,7 +248,7 @@ static void session_head(const fl_session *s, const float *x, int n, int draft, 
         }
         return;
     }
-    linear_either(logits, x, s->head, draft ? s->head16 : NULL, NULL, n, s->C, s->Vp);
+    linear_either(logits, x, s->head, draft ? &s->head_d : NULL, NULL, n, s->C, s->Vp);
     fl_head_mask_padding(logits, n, s->V, s->Vp);
 }
 
@@ -220,19 +256,19 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     if (n < 0 || n > s->V) return fl_fail(err, FL_ERR_ARG, "draft vocabulary of %d tokens: need 0..%d", n, s->V);
     free(s->draft_ids);
     fl_free(s->draft_head);
-    fl_free(s->draft_head16);
+    fl_free(s->draft_head_mem);
     fl_free(s->draft_logits);
-    s->draft_ids = NULL, s->draft_head = s->draft_logits = NULL, s->draft_head16 = NULL, s->n_draft = 0;
+    s->draft_ids = NULL, s->draft_head = s->draft_logits = NULL, s->draft_head_mem = NULL, s->n_draft = 0;
+    memset(&s->draft_head_d, 0, sizeof s->draft_head_d);
     if (n == 0) return FL_OK;
     unsigned char *seen = calloc((size_t)s->V, 1);
     s->draft_ids = malloc(sizeof(int32_t) * (size_t)n);
     float *rows = fl_alloc((size_t)n * s->C, sizeof(float));
     s->draft_head = fl_alloc(fli_linear_pack_floats(s->C, n), sizeof(float));
     s->draft_logits = fl_alloc((size_t)n * s->rows, sizeof(float)); /* tree drafts: a level's rows at once */
-    if (s->draft_precision == FL_DRAFT_BF16)
-        s->draft_head16 = fl_alloc(fli_linear_pack_bf16_words(s->C, n), sizeof(uint32_t));
-    fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits &&
-                           (s->draft_precision != FL_DRAFT_BF16 || s->draft_head16)
+    const size_t reduced = draft_bytes(s->draft_precision, s->C, n);
+    if (reduced) s->draft_head_mem = fl_alloc(reduced, 1);
+    fl_status st = seen && s->draft_ids && rows && s->draft_head && s->draft_logits && (!reduced || s->draft_head_mem)
                        ? FL_OK
                        : fl_fail(err, FL_ERR_NOMEM, "out of memory for a draft vocabulary of %d tokens", n);
     for (int i = 0; i < n && !st; i++) {
@@ -245,7 +281,8 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     }
     if (!st) {
         fli_linear_pack(s->draft_head, rows, s->C, n);
-        if (s->draft_head16) fli_linear_pack_bf16(s->draft_head16, rows, s->C, n);
+        unsigned char *next = s->draft_head_mem;
+        if (reduced) take_draft(&s->draft_head_d, &next, s->draft_precision, rows, s->C, n);
         s->n_draft = n;
     }
     free(seen);
@@ -255,43 +292,41 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
 }
 
 fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl_error *err) {
-    if (p != FL_DRAFT_F32 && p != FL_DRAFT_BF16)
-        return fl_fail(err, FL_ERR_ARG, "draft precision %d: need FL_DRAFT_BF16 or FL_DRAFT_F32", (int)p);
-    free(s->draft16);
-    fl_free(s->draft16_mem);
-    s->draft16 = NULL, s->draft16_mem = s->head16 = NULL;
+    if (p != FL_DRAFT_F32 && p != FL_DRAFT_BF16 && p != FL_DRAFT_INT8)
+        return fl_fail(err, FL_ERR_ARG, "draft precision %d: need FL_DRAFT_BF16, FL_DRAFT_F32 or FL_DRAFT_INT8", (int)p);
+    free(s->draftw);
+    fl_free(s->draft_mem);
+    s->draftw = NULL, s->draft_mem = NULL;
+    memset(&s->head_d, 0, sizeof s->head_d);
     s->draft_precision = FL_DRAFT_F32;
     fl_status st = FL_OK;
-    if (p == FL_DRAFT_BF16 && s->N > 0) {
+    if (p != FL_DRAFT_F32 && s->N > 0) {
         const int C = s->C;
-        const size_t per_block = fli_linear_pack_bf16_words(C, 3 * C) + 3 * fli_linear_pack_bf16_words(C, C) +
-                                 fli_linear_pack_bf16_words(C, 4 * C) + fli_linear_pack_bf16_words(4 * C, C);
-        const size_t n = fli_linear_pack_bf16_words(C, s->Vp) + (size_t)s->Ld * per_block;
-        s->draft16 = calloc((size_t)s->Ld, sizeof *s->draft16);
-        s->draft16_mem = fl_alloc(n, sizeof(uint32_t));
-        if (!s->draft16 || !s->draft16_mem) {
-            st = fl_fail(err, FL_ERR_NOMEM, "out of memory: bfloat16 draft weights need %.1f MiB", n * 4.0 / (1 << 20));
-            free(s->draft16);
-            fl_free(s->draft16_mem);
-            s->draft16 = NULL, s->draft16_mem = NULL;
+        const size_t per_block = draft_bytes(p, C, 3 * C) + 3 * draft_bytes(p, C, C) + draft_bytes(p, C, 4 * C) +
+                                 draft_bytes(p, 4 * C, C);
+        const size_t n = draft_bytes(p, C, s->Vp) + (size_t)s->Ld * per_block;
+        s->draftw = calloc((size_t)s->Ld, sizeof *s->draftw);
+        s->draft_mem = fl_alloc(n, 1);
+        if (!s->draftw || !s->draft_mem) {
+            st = fl_fail(err, FL_ERR_NOMEM, "out of memory: %s draft weights need %.1f MiB",
+                         p == FL_DRAFT_BF16 ? "bfloat16" : "int8", n / (double)(1 << 20));
+            free(s->draftw);
+            fl_free(s->draft_mem);
+            s->draftw = NULL, s->draft_mem = NULL;
         } else {
-            /* every size is a multiple of 16 words, so each copy stays 64-byte aligned */
-            uint32_t *next = s->draft16_mem;
-#define TAKE(dst, w, in, out) \
-    (fli_linear_pack_bf16(next, (w), (in), (out)), (dst) = next, next += fli_linear_pack_bf16_words((in), (out)))
-            TAKE(s->head16, s->m->wte, C, s->Vp);
+            unsigned char *next = s->draft_mem;
+            take_draft(&s->head_d, &next, p, s->m->wte, C, s->Vp);
             for (int l = 0; l < s->Ld; l++) {
                 const block_weights *w = &s->m->dec_w[l];
-                draft_block *d = &s->draft16[l];
-                TAKE(d->qkv, w->qkv_w, C, 3 * C);
-                TAKE(d->attn_proj, w->attn_proj_w, C, C);
-                TAKE(d->xq, w->xq_w, C, C);
-                TAKE(d->xproj, w->xproj_w, C, C);
-                TAKE(d->fc, w->fc_w, C, 4 * C);
-                TAKE(d->fc_proj, w->fc_proj_w, 4 * C, C);
+                draft_block *d = &s->draftw[l];
+                take_draft(&d->qkv, &next, p, w->qkv_w, C, 3 * C);
+                take_draft(&d->attn_proj, &next, p, w->attn_proj_w, C, C);
+                take_draft(&d->xq, &next, p, w->xq_w, C, C);
+                take_draft(&d->xproj, &next, p, w->xproj_w, C, C);
+                take_draft(&d->fc, &next, p, w->fc_w, C, 4 * C);
+                take_draft(&d->fc_proj, &next, p, w->fc_proj_w, 4 * C, C);
             }
-#undef TAKE
-            s->draft_precision = FL_DRAFT_BF16;
+            s->draft_precision = p;
         }
     }
     if (s->n_draft > 0) { /* repack the shortlist for the new precision */
@@ -306,13 +341,13 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
     return st;
 }
 
-/* The MLP half of a block, in place on x [n, C]; with d, on its bfloat16 weights. */
+/* The MLP half of a block, in place on x [n, C]; with d, on its draft copies. */
 static void mlp(const block_weights *w, const packed_block *p, const draft_block *d, float *x, float *ln, float *fch,
                 float *tmp, float *mean, float *rstd, int n, int C) {
     fli_layernorm_forward(ln, mean, rstd, x, w->ln2_w, w->ln2_b, n, C);
-    linear_either(fch, ln, p->fc, d ? d->fc : NULL, w->fc_b, n, C, 4 * C);
+    linear_either(fch, ln, p->fc, d ? &d->fc : NULL, w->fc_b, n, C, 4 * C);
     fli_gelu_forward(fch, fch, (size_t)n * 4 * C);
-    linear_either(tmp, fch, p->fc_proj, d ? d->fc_proj : NULL, w->fc_proj_b, n, 4 * C, C);
+    linear_either(tmp, fch, p->fc_proj, d ? &d->fc_proj : NULL, w->fc_proj_b, n, 4 * C, C);
     add_inplace(x, tmp, (size_t)n * C);
 }
 
@@ -356,9 +391,9 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
     for (int l = 0; l < s->Ld; l++) {
         const block_weights *w = &m->dec_w[l];
         const packed_block *p = &s->dec[l];
-        const draft_block *d = draft && s->draft16 ? &s->draft16[l] : NULL;
+        const draft_block *d = draft && s->draftw ? &s->draftw[l] : NULL;
         fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->ln1_w, w->ln1_b, n, C);
-        linear_either(s->dqkv, s->dln, p->qkv, d ? d->qkv : NULL, w->qkv_b, n, C, 3 * C);
+        linear_either(s->dqkv, s->dln, p->qkv, d ? &d->qkv : NULL, w->qkv_b, n, C, 3 * C);
         for (int i = 0; i < n; i++) {
             float *sk = s->sk + slots[i] * slot_s + (size_t)l * N * C, *sv = s->sv + slots[i] * slot_s + (size_t)l * N * C;
             memcpy(sk + (size_t)step * C, s->dqkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
@@ -371,11 +406,11 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
                 fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * 3 * C, 3 * C, (fli_keys){sk, C, 0},
                                      sv, C, 1, step, 0, 1, Hd, hs);
         }
-        linear_either(s->dtmp, s->datt, p->attn_proj, d ? d->attn_proj : NULL, w->attn_proj_b, n, C, C);
+        linear_either(s->dtmp, s->datt, p->attn_proj, d ? &d->attn_proj : NULL, w->attn_proj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
         fli_layernorm_forward(s->dln, s->dmean, s->drstd, s->dx, w->lnx_w, w->lnx_b, n, C);
-        linear_either(s->dqkv, s->dln, p->xq, d ? d->xq : NULL, w->xq_b, n, C, C); /* queries, [n, C] */
+        linear_either(s->dqkv, s->dln, p->xq, d ? &d->xq : NULL, w->xq_b, n, C, C); /* queries, [n, C] */
         for (int i = 0; i < n; i++) {
             const int xs = tree ? xslot : slots[i];
             const float *xk = s->xk + xs * slot_x + (size_t)l * P * C;
@@ -383,7 +418,7 @@ static void decoder_step(fl_session *s, const int *slots, int n, int step, const
             fli_attention_cached(s->datt + (size_t)i * C, s->dqkv + (size_t)i * C, C, (fli_keys){xk, C, 0}, xv, C, 1, 0,
                                  P, 0, Hd, hs);
         }
-        linear_either(s->dtmp, s->datt, p->xproj, d ? d->xproj : NULL, w->xproj_b, n, C, C);
+        linear_either(s->dtmp, s->datt, p->xproj, d ? &d->xproj : NULL, w->xproj_b, n, C, C);
         add_inplace(s->dx, s->dtmp, (size_t)n * C);
 
         mlp(w, p, d, s->dx, s->dln, s->dfch, s->dtmp, s->dmean, s->drstd, n, C);

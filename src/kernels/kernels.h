@@ -63,6 +63,14 @@ size_t fli_linear_pack_bf16_words(int C, int OC);
 void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC);
 void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *packed, const float *b, int N, int C,
                                 int OC);
+/* The same on an int8 copy with a float scale per output column
+ * (fli_linear_pack_i8_bytes(C, OC) bytes, fli_linear_pack_i8_scales(OC) floats):
+ * a quarter of the bytes, about 2 significant digits per weight; draft steps only. */
+size_t fli_linear_pack_i8_bytes(int C, int OC);
+size_t fli_linear_pack_i8_scales(int OC);
+void fli_linear_pack_i8(int8_t *packed, float *scale, const float *w, int C, int OC);
+void fli_linear_packed_i8_forward(float *out, const float *x, const int8_t *packed, const float *scale, const float *b,
+                                  int N, int C, int OC);
 
 /* ---- attention.c: multi-head scaled dot-product attention over R independent
  * sequences, Sq queries and Sk keys each, H heads of size hs (C = H*hs).
