@@ -210,13 +210,13 @@ static void linear_either(float *out, const float *x, const float *w32, const dr
         fli_linear_packed_forward(out, x, w32, b, n, C, OC);
 }
 
-/* Bytes of a draft copy of a C -> OC weight, a multiple of 64 (so copies carved
- * one after another stay aligned). */
-static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+/* Bytes of a draft copy of a C -> OC weight, a multiple of FL_ALIGN (so copies
+ * carved one after another from fl_alloc's memory stay aligned). */
+static size_t align_bytes(size_t n) { return (n + FL_ALIGN - 1) / FL_ALIGN * FL_ALIGN; }
 static size_t draft_bytes(fl_draft_precision p, int C, int OC) {
-    if (p == FL_DRAFT_BF16) return round64(fli_linear_pack_bf16_words(C, OC) * sizeof(uint32_t));
+    if (p == FL_DRAFT_BF16) return align_bytes(fli_linear_pack_bf16_words(C, OC) * sizeof(uint32_t));
     if (p == FL_DRAFT_INT8)
-        return round64(fli_linear_pack_i8_bytes(C, OC)) + round64(fli_linear_pack_i8_scales(OC) * sizeof(float));
+        return align_bytes(fli_linear_pack_i8_bytes(C, OC)) + align_bytes(fli_linear_pack_i8_scales(OC) * sizeof(float));
     return 0;
 }
 /* Packs w's draft copy at *next and moves *next past it. */
@@ -227,7 +227,7 @@ static void take_draft(draft_w *d, unsigned char **next, fl_draft_precision p, c
         fli_linear_pack_bf16(d->bf16, w, C, OC);
     } else if (p == FL_DRAFT_INT8) {
         d->i8 = (int8_t *)*next;
-        d->scale = (float *)(*next + round64(fli_linear_pack_i8_bytes(C, OC)));
+        d->scale = (float *)(*next + align_bytes(fli_linear_pack_i8_bytes(C, OC)));
         fli_linear_pack_i8(d->i8, d->scale, w, C, OC);
     }
     *next += draft_bytes(p, C, OC);

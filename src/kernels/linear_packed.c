@@ -103,8 +103,11 @@ void fli_linear_pack_i8(int8_t *packed, float *scale, const float *w, int C, int
         int8_t *dst = packed + (size_t)p * C * PANEL;
         for (int l = 0; l < PANEL; l++) {
             const int o = p * PANEL + l;
-            float amax = 0.0f;
-            for (int c = 0; o < OC && c < C; c++) amax = fabsf(w[(size_t)o * C + c]) > amax ? fabsf(w[(size_t)o * C + c]) : amax;
+            float amax = 0.0f; /* a NaN weight is skipped here and packed as 0; an infinite one zeroes its column */
+            for (int c = 0; o < OC && c < C; c++) {
+                const float a = fabsf(w[(size_t)o * C + c]);
+                amax = a > amax ? a : amax;
+            }
             const float sc = amax > 0.0f && isfinite(amax) ? amax / 127.0f : 0.0f;
             scale[o] = sc;
             for (int c = 0; c < C; c++) {
