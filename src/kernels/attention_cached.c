@@ -14,9 +14,9 @@
  * product over its head's hs components, four keys' reductions at a time. The
  * encoder's cache is transposed instead: component d of every cached key is one
  * row of the cache, so a block's scores are hs vertical multiply-adds over
- * consecutive keys, with no horizontal sums (a decoding row's attention over
- * 100 cached keys ran 4-5x slower than that as dot products, a quarter of a
- * four-row verification). */
+ * consecutive keys, with no horizontal sums (as dot products, attention was a
+ * quarter of a four-row verification of a C=128 model at an 80-token context;
+ * the pass took 617-679 us then, 557-595 us now). */
 #include <math.h>
 
 #include "kernels/kernels.h"
