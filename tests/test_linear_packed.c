@@ -8,7 +8,11 @@
  *    rounding itself on known answers: ties to even, infinities, NaN;
  *  - int8 weights: the product on the weights quantised by a quantiser written
  *    here (a scale per output column, max |w| / 127, round to nearest), within
- *    the chain's bound plus the one multiply by the scale; an all-zero column;
+ *    the chain's bound plus the one multiply by the scale; an all-zero column.
+ *    Where the kernels quantise the input rows too (FLI_I8_DOT: an int8 dot
+ *    product), the reference quantises them as kernels.h specifies, its sums are
+ *    exact integers and the bound is the three roundings of the scales and bias;
+ *    a row of zeros, and a row with an infinity or a NaN (all NaN out);
  *  - a row's bits do not depend on the rows it is computed with, nor on the
  *    number of threads (what makes greedy spec decoding equal greedy ar).
  */
@@ -76,24 +80,43 @@ static void quantise_i8(const float *w, int C, int OC, int *q, double *scale) {
     }
 }
 
+/* An input row as the int8 dot-product kernels see it (kernels.h): the row's
+ * scale max|x| / 127 and x * (127 / max|x|) rounded to nearest even, in float. */
+static double quantise_row(const float *x, int C, double *xq) {
+    float amax = 0;
+    for (int c = 0; c < C; c++) amax = fmaxf(amax, fabsf(x[c]));
+    const float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    for (int c = 0; c < C; c++) xq[c] = (double)rintf(x[c] * inv);
+    return amax > 0 ? (double)(amax / 127.0f) : 0.0;
+}
+
 /* Worst |out - ref| / bound, ref = sum_c x q scale + b in double; the bound is the
- * float chain over c (C roundings), the multiply by the scale and the bias add. */
+ * float chain over c (C roundings), the multiply by the scale and the bias add.
+ * With FLI_I8_DOT, x is quantised first and the sum is exact: only the two
+ * multiplies by the scales and the bias add round. */
 static double worst_vs_i8(const float *out, const float *x, const int *q, const double *scale, const float *b, int N,
                           int C, int OC) {
-    double worst = 0;
-    for (int n = 0; n < N; n++)
+    double worst = 0, *xq = malloc(sizeof(double) * C);
+    for (int n = 0; n < N; n++) {
+        double xs = 1;
+        if (FLI_I8_DOT) xs = quantise_row(x + (size_t)n * C, C, xq);
+        else
+            for (int c = 0; c < C; c++) xq[c] = x[(size_t)n * C + c];
         for (int o = 0; o < OC; o++) {
             double ref = 0, mag = 0;
             for (int c = 0; c < C; c++) {
-                double t = (double)x[(size_t)n * C + c] * q[(size_t)o * C + c];
+                double t = xq[c] * q[(size_t)o * C + c];
                 ref += t;
                 mag += fabs(t);
             }
-            ref = ref * scale[o] + (b ? b[o] : 0);
-            mag = mag * scale[o] + (b ? fabs(b[o]) : 0);
-            double e = fabs(out[(size_t)n * OC + o] - ref) / ((C + 2) * ldexp(1.0, -24) * mag + 1e-30);
+            ref = ref * xs * scale[o] + (b ? b[o] : 0);
+            mag = mag * xs * scale[o] + (b ? fabs(b[o]) : 0);
+            const double roundings = FLI_I8_DOT ? 3 : C + 2;
+            double e = fabs(out[(size_t)n * OC + o] - ref) / (roundings * ldexp(1.0, -24) * mag + 1e-30);
             if (e > worst) worst = e;
         }
+    }
+    free(xq);
     return worst;
 }
 
@@ -113,6 +136,7 @@ static void shapes(void) {
             uint32_t *p16 = malloc(sizeof(uint32_t) * fli_linear_pack_bf16_words(C, OC));
             int8_t *p8 = malloc(fli_linear_pack_i8_bytes(C, OC));
             float *s8 = malloc(sizeof(float) * fli_linear_pack_i8_scales(OC));
+            unsigned char *scratch = aligned_alloc(64, (fli_linear_i8_scratch_bytes(Nmax, C) / 64 + 1) * 64);
             int *q = malloc(sizeof(int) * OC * C);
             double *scale = malloc(sizeof(double) * OC);
             for (int i = 0; i < Nmax * C; i++) x[i] = uniform();
@@ -140,15 +164,15 @@ static void shapes(void) {
                     fli_linear_packed_bf16_forward(one, x + (size_t)r * C, p16, bias, 1, C, OC);
                     batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
                 }
-                fli_linear_packed_i8_forward(out, x, p8, s8, bias, N, C, OC);
+                fli_linear_packed_i8_forward(out, x, p8, s8, bias, N, C, OC, scratch);
                 worst8 = fmax(worst8, worst_vs_i8(out, x, q, scale, bias, N, C, OC));
                 for (int r = 0; r < N; r += 3) {
-                    fli_linear_packed_i8_forward(one, x + (size_t)r * C, p8, s8, bias, 1, C, OC);
+                    fli_linear_packed_i8_forward(one, x + (size_t)r * C, p8, s8, bias, 1, C, OC, scratch);
                     batch_same &= !memcmp(one, out + (size_t)r * OC, sizeof(float) * OC);
                 }
                 cases++;
             }
-            free(x), free(w), free(w16), free(b), free(out), free(one), free(p32), free(p16), free(p8), free(s8);
+            free(x), free(w), free(w16), free(b), free(out), free(one), free(p32), free(p16), free(p8), free(s8), free(scratch);
             free(q), free(scale);
         }
     check(worst32 <= 1, "float32 weights: every output within the fma-chain bound of a double product",
@@ -160,6 +184,35 @@ static void shapes(void) {
           "worst %.3g of the bound over %d shapes", worst8, cases);
     check(batch_same, "a row's bits do not depend on the rows batched with it (float32, bfloat16 and int8)",
           "a row differs between N=1 and a batch");
+}
+
+/* int8: a row of zeros gives the bias exactly; with FLI_I8_DOT, a row holding an
+ * infinity or a NaN gives NaN everywhere (as a float product would somewhere),
+ * and neither disturbs the finite row computed with them. */
+static void i8_special_rows(void) {
+    enum { N = 4, C = 21, OC = 40 };
+    float x[N * C], w[OC * C], b[OC], out[N * OC], one[OC], s8[64];
+    int8_t *p8 = malloc(fli_linear_pack_i8_bytes(C, OC));
+    unsigned char *scratch = aligned_alloc(64, (fli_linear_i8_scratch_bytes(N, C) / 64 + 1) * 64);
+    for (int i = 0; i < N * C; i++) x[i] = uniform();
+    for (int i = 0; i < OC * C; i++) w[i] = uniform();
+    for (int i = 0; i < OC; i++) b[i] = uniform();
+    for (int c = 0; c < C; c++) x[c] = 0.0f;   /* row 0: zeros */
+    x[C + 17] = INFINITY;                      /* row 1: an infinity in the vector tail */
+    x[2 * C + 3] = NAN;                        /* row 2: a NaN */
+    fli_linear_pack_i8(p8, s8, w, C, OC);
+    fli_linear_packed_i8_forward(out, x, p8, s8, b, N, C, OC, scratch);
+    int zero_ok = !memcmp(out, b, sizeof b), nan_ok = 1;
+    for (int o = 0; o < OC && FLI_I8_DOT; o++) nan_ok &= isnan(out[OC + o]) && isnan(out[2 * OC + o]);
+    fli_linear_packed_i8_forward(one, x + 3 * C, p8, s8, b, 1, C, OC, scratch);
+    int finite_ok = !memcmp(one, out + 3 * OC, sizeof one);
+    check(zero_ok && nan_ok && finite_ok,
+          FLI_I8_DOT ? "int8 (inputs quantised): a zero row gives the bias; a row with an infinity or NaN gives NaN; "
+                       "the finite row beside them is unchanged"
+                     : "int8 (float inputs): a zero row gives the bias; the finite row beside it is unchanged",
+          "zero row %s, non-finite rows %s, finite row %s", zero_ok ? "ok" : "differs", nan_ok ? "ok" : "not all NaN",
+          finite_ok ? "ok" : "differs");
+    free(p8), free(scratch);
 }
 
 /* C = 1, x = 1: each output is the packed weight itself. */
@@ -226,6 +279,7 @@ static void threads(void) {
 int main(void) {
     shapes();
     bf16_rounding();
+    i8_special_rows();
     threads();
     return check_exit();
 }

@@ -24,8 +24,10 @@ static size_t draft_bytes(fl_draft_precision p, int C, int OC) {
     return 0;
 }
 /* Packs w's draft copy at *next and moves *next past it. */
-static void take_draft(draft_w *d, unsigned char **next, fl_draft_precision p, const float *w, int C, int OC) {
+static void take_draft(draft_w *d, unsigned char **next, fl_draft_precision p, const float *w, int C, int OC,
+                       unsigned char *scratch) {
     memset(d, 0, sizeof *d);
+    d->scratch = scratch;
     if (p == FL_DRAFT_BF16) {
         d->bf16 = (uint32_t *)*next;
         fli_linear_pack_bf16(d->bf16, w, C, OC);
@@ -67,7 +69,7 @@ fl_status fl_session_set_draft_vocab(fl_session *s, const int32_t *ids, int n, f
     if (!st) {
         fli_linear_pack(s->draft_head, rows, s->C, n);
         unsigned char *next = s->draft_head_mem;
-        if (reduced) take_draft(&s->draft_head_d, &next, s->draft_precision, rows, s->C, n);
+        if (reduced) take_draft(&s->draft_head_d, &next, s->draft_precision, rows, s->C, n, s->draft_scratch);
         s->n_draft = n;
     }
     free(seen);
@@ -81,7 +83,7 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
         return fl_fail(err, FL_ERR_ARG, "draft precision %d: need FL_DRAFT_BF16, FL_DRAFT_F32 or FL_DRAFT_INT8", (int)p);
     free(s->draftw);
     fl_free(s->draft_mem);
-    s->draftw = NULL, s->draft_mem = NULL;
+    s->draftw = NULL, s->draft_mem = NULL, s->draft_scratch = NULL;
     memset(&s->head_d, 0, sizeof s->head_d);
     s->draft_precision = FL_DRAFT_F32;
     fl_status st = FL_OK;
@@ -89,7 +91,9 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
         const int C = s->C;
         const size_t per_block = draft_bytes(p, C, 3 * C) + 3 * draft_bytes(p, C, C) + draft_bytes(p, C, 4 * C) +
                                  draft_bytes(p, 4 * C, C);
-        const size_t n = draft_bytes(p, C, s->Vp) + (size_t)s->Ld * per_block;
+        /* int8: one buffer for a product's quantised input rows, the widest (4C) of any draft product */
+        const size_t scratch = p == FL_DRAFT_INT8 ? align_bytes(fli_linear_i8_scratch_bytes(s->rows, 4 * C)) : 0;
+        const size_t n = draft_bytes(p, C, s->Vp) + (size_t)s->Ld * per_block + scratch;
         s->draftw = calloc((size_t)s->Ld, sizeof *s->draftw);
         s->draft_mem = fl_alloc(n, 1);
         if (!s->draftw || !s->draft_mem) {
@@ -100,16 +104,18 @@ fl_status fl_session_set_draft_precision(fl_session *s, fl_draft_precision p, fl
             s->draftw = NULL, s->draft_mem = NULL;
         } else {
             unsigned char *next = s->draft_mem;
-            take_draft(&s->head_d, &next, p, s->m->wte, C, s->Vp);
+            s->draft_scratch = scratch ? next : NULL;
+            next += scratch;
+            take_draft(&s->head_d, &next, p, s->m->wte, C, s->Vp, s->draft_scratch);
             for (int l = 0; l < s->Ld; l++) {
                 const block_weights *w = &s->m->dec_w[l];
                 draft_block *d = &s->draftw[l];
-                take_draft(&d->qkv, &next, p, w->qkv_w, C, 3 * C);
-                take_draft(&d->attn_proj, &next, p, w->attn_proj_w, C, C);
-                take_draft(&d->xq, &next, p, w->xq_w, C, C);
-                take_draft(&d->xproj, &next, p, w->xproj_w, C, C);
-                take_draft(&d->fc, &next, p, w->fc_w, C, 4 * C);
-                take_draft(&d->fc_proj, &next, p, w->fc_proj_w, 4 * C, C);
+                take_draft(&d->qkv, &next, p, w->qkv_w, C, 3 * C, s->draft_scratch);
+                take_draft(&d->attn_proj, &next, p, w->attn_proj_w, C, C, s->draft_scratch);
+                take_draft(&d->xq, &next, p, w->xq_w, C, C, s->draft_scratch);
+                take_draft(&d->xproj, &next, p, w->xproj_w, C, C, s->draft_scratch);
+                take_draft(&d->fc, &next, p, w->fc_w, C, 4 * C, s->draft_scratch);
+                take_draft(&d->fc_proj, &next, p, w->fc_proj_w, 4 * C, C, s->draft_scratch);
             }
             s->draft_precision = p;
         }

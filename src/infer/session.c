@@ -153,7 +153,7 @@ static void add_inplace(float *x, const float *y, size_t n) {
 static void linear_either(float *out, const float *x, const float *w32, const draft_w *d, const float *b, int n, int C,
                           int OC) {
     if (d && d->i8)
-        fli_linear_packed_i8_forward(out, x, d->i8, d->scale, b, n, C, OC);
+        fli_linear_packed_i8_forward(out, x, d->i8, d->scale, b, n, C, OC, d->scratch);
     else if (d && d->bf16)
         fli_linear_packed_bf16_forward(out, x, d->bf16, b, n, C, OC);
     else

@@ -19,6 +19,7 @@ typedef struct {
     uint32_t *bf16;
     int8_t *i8;
     float *scale;
+    unsigned char *scratch; /* int8: the session's one buffer for quantised inputs (draft_scratch) */
 } draft_w;
 
 /* A decoder block's draft copies. No xkv: drafts are steps >= 1, which reuse
@@ -57,6 +58,7 @@ struct fl_session {
     draft_block *draftw;
     draft_w head_d, draft_head_d;
     unsigned char *draft_mem, *draft_head_mem;
+    unsigned char *draft_scratch; /* in draft_mem: int8 drafts' quantised input rows (fli_linear_i8_scratch_bytes) */
 };
 
 #endif

@@ -65,12 +65,23 @@ void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *
                                 int OC);
 /* The same on an int8 copy with a float scale per output column
  * (fli_linear_pack_i8_bytes(C, OC) bytes, fli_linear_pack_i8_scales(OC) floats):
- * a quarter of the bytes, about 2 significant digits per weight; draft steps only. */
+ * a quarter of the bytes, about 2 significant digits per weight; draft steps only.
+ * Where FLI_I8_DOT is 1 (an int8 dot-product instruction, AVX512-VNNI) each input
+ * row is quantised too: q = x * (127 / max|x|) rounded to nearest even, the sums
+ * exact in int32, out = sum * (max|x| / 127) * scale + b; scratch holds the
+ * quantised rows (fli_linear_i8_scratch_bytes(N, C) bytes, 64-aligned; 0 and
+ * unused elsewhere, where the weights are widened to float and x stays float). */
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define FLI_I8_DOT 1
+#else
+#define FLI_I8_DOT 0
+#endif
 size_t fli_linear_pack_i8_bytes(int C, int OC);
 size_t fli_linear_pack_i8_scales(int OC);
+size_t fli_linear_i8_scratch_bytes(int N, int C);
 void fli_linear_pack_i8(int8_t *packed, float *scale, const float *w, int C, int OC);
 void fli_linear_packed_i8_forward(float *out, const float *x, const int8_t *packed, const float *scale, const float *b,
-                                  int N, int C, int OC);
+                                  int N, int C, int OC, unsigned char *scratch);
 
 /* ---- attention.c: multi-head scaled dot-product attention over R independent
  * sequences, Sq queries and Sk keys each, H heads of size hs (C = H*hs).
