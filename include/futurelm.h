@@ -312,6 +312,14 @@ typedef struct {
      * leading nonzero widths, and one encoder pass verifies every node; all
      * zero: a chain of `draft` tokens. At most 64 nodes. */
     int draft_tree[FL_MAX_FUTURE];
+    /* stop = 1: the text ends at stop_token (generate's <|endoftext|>). A round
+     * then delivers it as its last token and computes nothing for after it: no
+     * drafts past a drafted stop token, no encoder pass to cache it; after it
+     * fl_generator_next delivers no tokens (n_out 0) until the next
+     * fl_generator_start. stop = 0: rounds run on through it (the caller drops
+     * what follows), as a benchmark of a fixed length wants. */
+    int stop;
+    int32_t stop_token;
 } fl_gen_config;
 
 typedef struct {
@@ -344,7 +352,7 @@ void fl_generator_seed(fl_generator *g, uint64_t seed);
 fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int *dropped, fl_error *err);
 /* Generate at least one and at most cap tokens (one round: a token in AR, a
  * block in BLOCK, the accepted drafts plus one in SPEC) into out; *n_out gets
- * the count. */
+ * the count: 0 only once the stop token (fl_gen_config.stop) has come out. */
 fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, fl_error *err);
 void fl_generator_stats(const fl_generator *g, fl_gen_stats *st);
 

@@ -209,6 +209,8 @@ int cmd_generate(int argc, char **argv) {
     }
     if (a.gen.mode == FL_GEN_SPEC && a.gen.draft_vocab > 0 && a.gen.draft_vocab < c->vocab_size)
         a.gen.draft_ids = draft_ids = draft_shortlist(&ck, c->vocab_size, a.gen.draft_vocab);
+    a.gen.stop = voc.eot >= 0 && !a.out.ignore_eot; /* no drafts or passes for after <|endoftext|> */
+    a.gen.stop_token = voc.eot;
     fl_status cs = fl_generator_create(ck.m, &a.gen, &g, &err);
     if (cs == FL_ERR_ARG) { /* the flags do not fit this model: a usage error */
         fprintf(stderr, "futurelm: error: %s (see futurelm generate --help)\n", err.msg);

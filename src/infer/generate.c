@@ -165,6 +165,7 @@ fl_status fl_generator_start(fl_generator *g, const int32_t *prompt, int n, int 
     if (st) return st;
     memcpy(g->hist, prompt, sizeof(int32_t) * (size_t)n);
     g->hlen = n;
+    g->ended = 0;
     g->origin = n > g->T ? n - g->T : 0;
     memset(&g->st, 0, sizeof g->st);
     g->st.max_depth = g->cfg.mode == FL_GEN_SPEC ? g->depth : 0;
@@ -220,6 +221,7 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
     *n_out = 0;
     if (!g->started) return fl_fail(err, FL_ERR_STATE, "fl_generator_start must come before fl_generator_next");
     if (cap < 1) return fl_fail(err, FL_ERR_ARG, "cap %d: need >= 1", cap);
+    if (g->ended) return FL_OK; /* the stop token came out: nothing follows it */
     double t0 = fl_wall_seconds();
     int emitted = 0;
     fl_status st = reserve_hist(g, g->hlen + g->depth + 2, err); /* y1 and the drafts go past hlen */
@@ -231,6 +233,10 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
             int y1 = sample_at(g, g->target, g->hlen, g->p);
             g->hist[g->hlen++] = y1;
             out[emitted++] = y1;
+            if (fli_gen_is_stop(g, y1)) { /* the text is over: no drafts, no pass to cache it */
+                g->ended = 1;
+                goto done;
+            }
         }
         if (fli_gen_window_base(g, g->hlen) != g->base) { /* the window moves: refill it, then go on */
             g->st.window_slides++;
@@ -250,18 +256,25 @@ fl_status fl_generator_next(fl_generator *g, int32_t *out, int cap, int *n_out, 
 
         if (g->cfg.mode == FL_GEN_SPEC) { /* draft a tree, verify it in one pass, keep the accepted path */
             st = fli_tree_round(g, K, out, &emitted, err);
+            /* a round of depth 1 from a rejected round's token only caches it: go on to the next token */
+            if (!st && emitted == 0 && !g->ended) continue;
             goto done;
         }
         for (int k = 2; k <= K; k++) { /* BLOCK: token k from decoder step k-1, on the model's own weights */
             const int32_t prev = g->hist[g->hlen + k - 3];
             if ((st = fl_session_decode(g->s, g->slot, k - 1, prev, 0, g->logits, err))) goto done;
             g->hist[g->hlen + k - 2] = sample_at(g, g->logits, g->hlen + k - 2, g->q);
+            if (fli_gen_is_stop(g, g->hist[g->hlen + k - 2])) K = k; /* the last token of the text */
         }
         /* AR (K = 1) and BLOCK: every token stands; one pass catches the encoder up */
         for (int k = 2; k <= K; k++) {
             int32_t t = g->hist[g->hlen];
             g->hlen++;
             out[emitted++] = t;
+        }
+        if (K > 1 && fli_gen_is_stop(g, out[emitted - 1])) {
+            g->ended = 1;
+            goto done;
         }
         if ((st = fl_session_append(g->s, g->hist + g->hlen - K, K, 1, g->target, err))) goto done;
         g->slot = 0;

@@ -17,6 +17,7 @@ struct fl_generator {
     long origin; /* where the first window starts: 0, or the prompt's length - T */
     int slot;
     int forced; /* 1 when hist's last token is not cached yet */
+    int ended;  /* the stop token was delivered (fl_gen_config.stop): nothing more until the next start */
     int greedy; /* temperature 0: tokens by greedy_at, no distributions, no draws */
     int started;
     float *logits; /* [rows, Vp] from the last append (SPEC: a row per tree node) */
@@ -37,6 +38,8 @@ void fli_gen_probs_at(fl_generator *g, const float *logits, long i, float *probs
 int32_t fli_gen_greedy_at(fl_generator *g, const float *logits, long i);
 /* Probability of token y under softmax(logits[0..V)): the decoder's own confidence. */
 float fli_gen_softmax_at(const float *logits, int V, int32_t y);
+/* y ends the text (fl_gen_config.stop). */
+static inline int fli_gen_is_stop(const fl_generator *g, int32_t y) { return g->cfg.stop && y == g->cfg.stop_token; }
 
 /* A SPEC round (tree.c): hist[hlen-1] is the round's first token, not cached;
  * drafts a tree of up to K tokens a path from the decoder state in g->slot,

@@ -98,6 +98,9 @@ static int draft(fl_generator *g, int32_t *tok) {
             for (int c = 0; c < w && cut > 0.0f && !trusted; c++) trusted = fli_gen_softmax_at(row, g->V, kids[c]) >= cut;
         }
         if (cut > 0.0f && !trusted) return d + 2;
+        int all_stop = g->cfg.stop; /* every draft of the level ends the text: nothing deeper can be delivered */
+        for (int k = a1; k < a1 + (a1 - a0) * w && all_stop; k++) all_stop = fli_gen_is_stop(g, tok[k]);
+        if (all_stop) return d + 2;
     }
     return t->levels;
 }
@@ -139,13 +142,22 @@ fl_status fli_tree_round(fl_generator *g, int K, int32_t *out, int *emitted, fl_
     if (levels < t->levels) fli_tree_build(t, g->width, levels); /* a prefix of the level order */
     const double t_verify = fl_wall_seconds();
     fli_depth_drafts(&g->dp, levels - 1, t_verify - t_draft);
+    /* A last level of stop tokens is verified by its parents' rows and never
+     * needs a row of its own (what would follow it is never delivered): the
+     * pass covers the levels above it, a prefix of the level order. */
+    int rows_levels = levels, all_stop = levels > 1 && g->cfg.stop;
+    for (int k = t->level_start[levels - 1]; k < t->n && all_stop; k++) all_stop = fli_gen_is_stop(g, tok[k]);
+    if (all_stop) rows_levels = levels - 1;
+    const int nodes = t->n;
+    t->n = t->level_start[rows_levels];
     fl_status st = fli_session_append_tree(g->s, tok, t, g->logits, err);
+    t->n = nodes;
     if (st) return st;
     g->st.encoder_passes++;
 
-    int path[FL_MAX_FUTURE + 1], a = 0, stop = 0;
+    int path[FL_MAX_FUTURE + 1], a = 0, stop = 0, kept = levels;
     path[0] = 0;
-    for (int d = 1; d < levels && !stop; d++) {
+    for (int d = 1; d < levels && !stop && !g->ended; d++) {
         const float *row = g->logits + (size_t)a * g->Vp;
         const int w = g->width[d - 1], c0 = t->level_start[d] + (a - t->level_start[d - 1]) * w;
         int got = -1;
@@ -166,15 +178,18 @@ fl_status fli_tree_round(fl_generator *g, int K, int32_t *out, int *emitted, fl_
         if (got >= 0) {
             g->st.accepted[d]++;
             path[d] = a = got;
+            kept = d + 1;
         } else {
-            stop = d; /* y is chosen but not cached: the next round starts from it */
+            stop = kept = d; /* y is chosen but not cached: the next round starts from it */
         }
+        g->ended = fli_gen_is_stop(g, y); /* the text is over: no more tokens from this round */
     }
-    fli_depth_verify(&g->dp, levels, fl_wall_seconds() - t_verify);
-    const int kept = stop ? stop : levels; /* cached tokens of the round: the root and the accepted drafts */
+    fli_depth_verify(&g->dp, rows_levels, fl_wall_seconds() - t_verify);
+    if (kept > rows_levels) kept = rows_levels; /* an accepted stop token has no row: the text is over */
+    /* kept: cached tokens of the round, the root and the accepted drafts */
     fli_session_tree_commit(g->s, (int)len, path, kept);
     g->slot = a;
     g->forced = stop > 0;
-    if (!stop) memcpy(g->target, g->logits + (size_t)a * g->Vp, sizeof(float) * (size_t)g->Vp);
+    if (!stop && !g->ended) memcpy(g->target, g->logits + (size_t)a * g->Vp, sizeof(float) * (size_t)g->Vp);
     return FL_OK;
 }

@@ -18,11 +18,14 @@
  * quarter of a four-row verification of a C=128 model at an 80-token context;
  * the pass took 617-679 us then, 557-595 us now). */
 #include <math.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kernels/kernels.h"
 #include "kernels/vexp.h"
 
-enum { KEY_BLOCK = 64 };
+enum { KEY_BLOCK = 64 }; /* scores_transposed's AVX-512 path holds a block in four vectors */
 
 /* Key j of a query: cached key j while j < direct, then cached key tail[j - direct]
  * (a row of a row-major cache, a column of a transposed one). A tree
@@ -40,6 +43,30 @@ static inline size_t key_row(int j, int direct, const int *tail) {
 static void scores_transposed(float *restrict s, const float *restrict qi, const float *restrict kt, int ldt, int j0,
                               int nb, int direct, const int *tail, int hs) {
     const int nd = direct - j0 < nb ? (direct - j0 > 0 ? direct - j0 : 0) : nb; /* direct keys in the block */
+#if defined(__AVX512F__)
+    /* the block's (up to 64) sums in four registers, named one by one (GCC kept
+     * an array of them on the stack): a loop over s[] in memory made each of
+     * the hs steps a store and a reload on the chain */
+    if (nd > 0) {
+        const __mmask16 m0 = nd >= 16 ? 0xffff : (__mmask16)((1u << nd) - 1),
+                        m1 = nd >= 32 ? 0xffff : nd > 16 ? (__mmask16)((1u << (nd - 16)) - 1) : 0,
+                        m2 = nd >= 48 ? 0xffff : nd > 32 ? (__mmask16)((1u << (nd - 32)) - 1) : 0,
+                        m3 = nd >= 64 ? 0xffff : nd > 48 ? (__mmask16)((1u << (nd - 48)) - 1) : 0;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int d = 0; d < hs; d++) {
+            const __m512 qd = _mm512_set1_ps(qi[d]);
+            const float *restrict kr = kt + (size_t)d * ldt + j0;
+            a0 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m0, kr), a0);
+            a1 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m1, kr + 16), a1);
+            a2 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m2, kr + 32), a2);
+            a3 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m3, kr + 48), a3);
+        }
+        _mm512_mask_storeu_ps(s, m0, a0);
+        _mm512_mask_storeu_ps(s + 16, m1, a1);
+        _mm512_mask_storeu_ps(s + 32, m2, a2);
+        _mm512_mask_storeu_ps(s + 48, m3, a3);
+    }
+#else
     for (int j = 0; j < nd; j++) s[j] = 0.0f;
     for (int d = 0; d < hs; d++) {
         const float qd = qi[d];
@@ -47,6 +74,7 @@ static void scores_transposed(float *restrict s, const float *restrict qi, const
 #pragma omp simd
         for (int j = 0; j < nd; j++) s[j] = fmaf(qd, kr[j], s[j]);
     }
+#endif
     for (int j = nd; j < nb; j++) {
         const float *kr = kt + key_row(j0 + j, direct, tail);
         float acc = 0.0f;
@@ -84,6 +112,56 @@ static void scores_rows(float *restrict s, const float *restrict qi, const float
     }
 }
 
+#if defined(__AVX512F__)
+/* The probability-weighted values of a block for a head of 16 * NV (2 or 4)
+ * components, o held in registers through the block: the same operations in
+ * the same order as the loop in one_query, so the same bits, without a store
+ * and reload of o on the chain every four keys. */
+static inline __attribute__((always_inline)) void values_in_registers(float *restrict o, const float *restrict s,
+                                                                      int nb, int j0, int direct, const int *tail,
+                                                                      const float *v, int v_stride, const int NV) {
+    __m512 o0 = _mm512_loadu_ps(o), o1 = _mm512_loadu_ps(o + 16);
+    __m512 o2 = NV > 2 ? _mm512_loadu_ps(o + 32) : o0, o3 = NV > 2 ? _mm512_loadu_ps(o + 48) : o0;
+    int j = 0;
+#define WEIGHTED4(t)                                                                                                   \
+    _mm512_fmadd_ps(p3, _mm512_loadu_ps(v3 + 16 * (t)),                                                                \
+                    _mm512_fmadd_ps(p2, _mm512_loadu_ps(v2 + 16 * (t)),                                                \
+                                    _mm512_fmadd_ps(p1, _mm512_loadu_ps(v1 + 16 * (t)),                                \
+                                                    _mm512_mul_ps(p0, _mm512_loadu_ps(v0 + 16 * (t))))))
+    for (; j + 4 <= nb; j += 4) {
+        const float *v0 = v + key_row(j0 + j, direct, tail) * v_stride,
+                    *v1 = v + key_row(j0 + j + 1, direct, tail) * v_stride,
+                    *v2 = v + key_row(j0 + j + 2, direct, tail) * v_stride,
+                    *v3 = v + key_row(j0 + j + 3, direct, tail) * v_stride;
+        const __m512 p0 = _mm512_set1_ps(s[j]), p1 = _mm512_set1_ps(s[j + 1]), p2 = _mm512_set1_ps(s[j + 2]),
+                     p3 = _mm512_set1_ps(s[j + 3]);
+        o0 = _mm512_add_ps(o0, WEIGHTED4(0));
+        o1 = _mm512_add_ps(o1, WEIGHTED4(1));
+        if (NV > 2) {
+            o2 = _mm512_add_ps(o2, WEIGHTED4(2));
+            o3 = _mm512_add_ps(o3, WEIGHTED4(3));
+        }
+    }
+#undef WEIGHTED4
+    for (; j < nb; j++) {
+        const float *vj = v + key_row(j0 + j, direct, tail) * v_stride;
+        const __m512 p = _mm512_set1_ps(s[j]);
+        o0 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj), o0);
+        o1 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj + 16), o1);
+        if (NV > 2) {
+            o2 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj + 32), o2);
+            o3 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj + 48), o3);
+        }
+    }
+    _mm512_storeu_ps(o, o0);
+    _mm512_storeu_ps(o + 16, o1);
+    if (NV > 2) {
+        _mm512_storeu_ps(o + 32, o2);
+        _mm512_storeu_ps(o + 48, o3);
+    }
+}
+#endif
+
 /* One (query, head): o [hs] = softmax(q · keys * scale) · values, over `keys`
  * keys of which the first `direct` are cached keys 0..direct-1 and the rest tail[]. */
 static void one_query(float *restrict o, const float *restrict qi, fli_keys ks, const float *v, int v_stride, int keys,
@@ -119,6 +197,16 @@ static void one_query(float *restrict o, const float *restrict qi, fli_keys ks, 
         /* four values per pass over o: their weighted sum, then one add to o,
          * so o is loaded and stored once per four keys and the four products'
          * chains do not wait on o */
+#if defined(__AVX512F__)
+        if (hs == 32) {
+            values_in_registers(o, s, nb, j0, direct, tail, v, v_stride, 2);
+            continue;
+        }
+        if (hs == 64) {
+            values_in_registers(o, s, nb, j0, direct, tail, v, v_stride, 4);
+            continue;
+        }
+#endif
         int j = 0;
         for (; j + 4 <= nb; j += 4) {
             const float *v0 = v + key_row(j0 + j, direct, tail) * v_stride,

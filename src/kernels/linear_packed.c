@@ -16,7 +16,9 @@
  * token-identical to greedy ar decoding.
  *
  * Draft steps may run on reduced-precision copies of the same panels (bfloat16,
- * or int8 with a scale per column, below): fewer bytes per step, the same order.
+ * or int8 with a scale per column, below): fewer bytes per step; bfloat16 and
+ * float-input int8 keep the same order, int8 dot products sum exactly. Either
+ * way a row's result does not depend on its batch.
  */
 #include <stdint.h>
 #include <math.h>
