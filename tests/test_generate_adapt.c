@@ -20,7 +20,7 @@
  * step `draft`, every draft position accepted at rate `acc`, each seen often. */
 static void measured(fli_depth *d, double ar, double row, double draft, double acc) {
     for (int K = 1; K <= d->max; K++) d->ver[K] = ar + row * (K - 1), d->ver_n[K] = 100;
-    d->draft = draft, d->draft_n = 100;
+    for (int k = 1; k < d->max; k++) d->drf[k] = draft * k, d->drf_n[k] = 100;
     for (int i = 1; i < FL_MAX_FUTURE; i++) d->acc[i] = acc, d->acc_n[i] = 100;
     d->rounds = 100;           /* past the warm-up */
     d->next_probe = 1L << 40; /* and no probe: the depth the measurements call best */

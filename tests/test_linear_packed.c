@@ -81,13 +81,13 @@ static void quantise_i8(const float *w, int C, int OC, int *q, double *scale) {
 }
 
 /* An input row as the int8 dot-product kernels see it (kernels.h): the row's
- * scale max|x| / 127 and x * (127 / max|x|) rounded to nearest even, in float. */
+ * scale max|x| / QMAX and x * (QMAX / max|x|) rounded to nearest even, in float. */
 static double quantise_row(const float *x, int C, double *xq) {
     float amax = 0;
     for (int c = 0; c < C; c++) amax = fmaxf(amax, fabsf(x[c]));
-    const float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    const float qmax = (float)FLI_I8_QMAX, inv = amax > 0 ? qmax / amax : 0.0f;
     for (int c = 0; c < C; c++) xq[c] = (double)rintf(x[c] * inv);
-    return amax > 0 ? (double)(amax / 127.0f) : 0.0;
+    return amax > 0 ? (double)(amax / qmax) : 0.0;
 }
 
 /* Worst |out - ref| / bound, ref = sum_c x q scale + b in double; the bound is the

@@ -5,8 +5,12 @@
  * and delivers 1 + (accepted drafts) tokens. With a_i the rate at which draft
  * position i is accepted once the drafts before it were, it delivers on average
  *     E(K) = 1 + a_1 + a_1 a_2 + ... + a_1 ... a_(K-1)
- * tokens for (K-1) * draft + verify(K) seconds, and K = 1 is exactly an ar
- * step. The policy takes the K with the most tokens per second, so where drafts
+ * tokens for drafts(K-1) + verify(K) seconds, and K = 1 is exactly an ar
+ * step. Both costs are measured per depth: a round's first draft step finds
+ * the draft weights cold (the verifying pass streamed the model through the
+ * cache) and costs two to three later ones, so an average per step priced
+ * shallow rounds too low (on the AVX2 path the text model's rounds settled at
+ * depth 2, 1.41x ar, where depth 4 gave 1.65x). The policy takes the K with the most tokens per second, so where drafts
  * do not pay for themselves (a machine whose multi-row passes are slow, text
  * the decoder guesses badly) spec settles on K = 1 and runs at ar's speed.
  *
@@ -66,6 +70,20 @@ static double verify_cost(const fli_depth *d, int K) {
     return hi <= d->max ? d->ver[hi] : 0.0;
 }
 
+/* The draft time of a round of `steps` steps: measured, or interpolated between
+ * the nearest measured step counts (0 steps cost 0; past the last measured one,
+ * its time per step). */
+static double draft_cost(const fli_depth *d, int steps) {
+    if (steps <= 0) return 0.0;
+    if (d->drf_n[steps]) return d->drf[steps];
+    int lo = steps - 1, hi = steps + 1;
+    while (lo >= 1 && !d->drf_n[lo]) lo--;
+    while (hi < d->max && !d->drf_n[hi]) hi++;
+    const double tlo = lo >= 1 ? d->drf[lo] : 0.0;
+    if (hi < d->max) return tlo + (d->drf[hi] - tlo) * (steps - lo) / (hi - lo);
+    return lo >= 1 ? tlo * steps / lo : 0.0;
+}
+
 int fli_depth_choose(fli_depth *d) {
     if (!d->adapt) return d->max;
     d->rounds++;
@@ -77,7 +95,7 @@ int fli_depth_choose(fli_depth *d) {
     for (int K = 2; K <= d->max; K++) {
         reach *= d->acc[K - 1]; /* the chance that draft K-1 is reached and accepted */
         tokens += reach;
-        double cost = (K - 1) * d->draft + verify_cost(d, K);
+        double cost = draft_cost(d, K - 1) + verify_cost(d, K);
         if (cost > 0.0 && tokens / cost > best_rate) best_rate = tokens / cost, best = K;
     }
     if (d->rounds >= d->next_probe && best < d->max) {
@@ -96,9 +114,9 @@ int fli_depth_choose(fli_depth *d) {
 }
 
 void fli_depth_drafts(fli_depth *d, int steps, double seconds) {
-    if (steps < 1) return;
-    d->draft = avg(d->draft, seconds / steps, d->draft_n);
-    d->draft_n++;
+    if (steps < 1 || steps >= FL_MAX_FUTURE) return;
+    d->drf[steps] = avg(d->drf[steps], seconds, d->drf_n[steps]);
+    d->drf_n[steps]++;
 }
 
 void fli_depth_verify(fli_depth *d, int K, double seconds) {

@@ -40,8 +40,8 @@ typedef struct {
     long rounds;                      /* rounds chosen so far */
     long next_probe, gap;             /* the next probe round, and the gap to the one after */
     int probed_best;                  /* the best depth at the last probe */
-    double draft;                     /* seconds per draft step (moving average) */
-    long draft_n;
+    double drf[FL_MAX_FUTURE];        /* seconds of a round's k draft steps, k = 1..max-1 (moving average) */
+    long drf_n[FL_MAX_FUTURE];
     double ver[FL_MAX_FUTURE + 1];    /* seconds of a verifying pass over K rows, K = 1..max */
     long ver_n[FL_MAX_FUTURE + 1];
     double acc[FL_MAX_FUTURE];        /* acceptance at draft position i once the drafts before it were */

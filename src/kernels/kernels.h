@@ -66,15 +66,21 @@ void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *
 /* The same on an int8 copy with a float scale per output column
  * (fli_linear_pack_i8_bytes(C, OC) bytes, fli_linear_pack_i8_scales(OC) floats):
  * a quarter of the bytes, about 2 significant digits per weight; draft steps only.
- * Where FLI_I8_DOT is 1 (an int8 dot-product instruction, AVX512-VNNI) each input
- * row is quantised too: q = x * (127 / max|x|) rounded to nearest even, the sums
- * exact in int32, out = sum * (max|x| / 127) * scale + b; scratch holds the
- * quantised rows (fli_linear_i8_scratch_bytes(N, C) bytes, 64-aligned; 0 and
- * unused elsewhere, where the weights are widened to float and x stays float). */
+ * Where FLI_I8_DOT is not 0 (integer dot products: 1 with AVX512-VNNI, 2 with
+ * AVX2) each input row is quantised too: q = x * (FLI_I8_QMAX / max|x|) rounded
+ * to nearest even, the sums exact in int32, out = sum * (max|x| / FLI_I8_QMAX) *
+ * scale + b; scratch holds the quantised rows (fli_linear_i8_scratch_bytes(N, C)
+ * bytes, 64-aligned; 0 and unused without a SIMD path, where the weights are
+ * widened to float and x stays float). */
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 #define FLI_I8_DOT 1
+#define FLI_I8_QMAX 127
+#elif defined(__AVX2__)
+#define FLI_I8_DOT 2
+#define FLI_I8_QMAX 63 /* vpmaddubsw adds two byte products in 16 bits: 2 * 127 * 127 fits, 2 * 255 * 127 not */
 #else
 #define FLI_I8_DOT 0
+#define FLI_I8_QMAX 0
 #endif
 size_t fli_linear_pack_i8_bytes(int C, int OC);
 size_t fli_linear_pack_i8_scales(int OC);

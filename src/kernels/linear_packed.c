@@ -29,10 +29,8 @@
 #endif
 
 #include "kernels/kernels.h"
+#include "kernels/linear_packed.h"
 
-enum { PANEL = 32, TILE_ROWS = 8 };
-
-static int panels_of(int OC) { return (OC + PANEL - 1) / PANEL; }
 
 size_t fli_linear_pack_floats(int C, int OC) { return (size_t)panels_of(OC) * C * PANEL; }
 
@@ -107,8 +105,6 @@ void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
  *  - without it, a panel row is 32 bytes, columns in order; the product sums
  *    x * q in float over c as the other types do and multiplies by the column's
  *    scale once. */
-static int quads_of(int C) { return (C + 3) / 4; }
-
 size_t fli_linear_pack_i8_bytes(int C, int OC) {
     if (FLI_I8_DOT) return (size_t)panels_of(OC) * PANEL * ((size_t)quads_of(C) * 4 + sizeof(int32_t));
     return (size_t)panels_of(OC) * C * PANEL;
@@ -150,7 +146,7 @@ void fli_linear_pack_i8(int8_t *packed, float *scale, const float *w, int C, int
 
 size_t fli_linear_i8_scratch_bytes(int N, int C) {
     if (!FLI_I8_DOT) return 0;
-    return ((size_t)N * sizeof(float) + 63) / 64 * 64 + (size_t)N * quads_of(C) * 4;
+    return fli_dot_rows_offset(N) + (size_t)N * quads_of(C) * 4;
 }
 
 /* Words per panel row, and columns l and 16 + l of panel row wc, per weight type. */
@@ -220,7 +216,6 @@ static inline void widen_i8_row(float *restrict wf, const int8_t *restrict wc) {
             }                                                                                                          \
     }
 
-enum { GROUP = 4 }; /* panels per work item */
 
 /* Rows [n0, n0 + NR) against the ng (1..4) panels from p0: WIDE panels at a
  * time, then one by one. */
@@ -277,119 +272,6 @@ DEFINE_LINEAR_PACKED(f32, float, forward_f32)
 DEFINE_LINEAR_PACKED(bf16, uint32_t, forward_bf16)
 #if !FLI_I8_DOT
 DEFINE_LINEAR_PACKED(i8, int8_t, forward_i8)
-#else
-/* int8 x int8 with AVX512-VNNI (the layout above). Each input row is quantised
- * once per call with its own scale, max |x| / 127 (a row of zeros: scale 0; a
- * NaN or infinity anywhere: NaN, so the row's outputs are NaN as a float
- * product's would be), stored as x / scale rounded to nearest, plus 128, in a
- * byte. Integer sums are exact, so a row's output does not depend on the rows
- * or threads it is computed with. */
-static void quantise_rows(unsigned char *scratch, const float *x, int N, int C) {
-    float *xs = (float *)scratch;
-    uint8_t *xq = scratch + ((size_t)N * sizeof(float) + 63) / 64 * 64;
-    const int C4 = quads_of(C) * 4;
-    for (int n = 0; n < N; n++) {
-        const float *r = x + (size_t)n * C;
-        uint8_t *q = xq + (size_t)n * C4;
-        __m512 mx = _mm512_setzero_ps();
-        __mmask16 bad = 0; /* lanes that saw a NaN or an infinity: max_ps alone would drop a NaN */
-        for (int c = 0; c < C; c += 16) {
-            const __mmask16 in = C - c >= 16 ? 0xffff : (__mmask16)((1u << (C - c)) - 1);
-            const __m512 a = _mm512_abs_ps(_mm512_maskz_loadu_ps(in, r + c));
-            bad |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_NLT_UQ);
-            mx = _mm512_max_ps(mx, a);
-        }
-        const float amax = _mm512_reduce_max_ps(mx);
-        const int finite = bad == 0;
-        const float inv = amax > 0.0f && finite ? 127.0f / amax : 0.0f;
-        xs[n] = !finite ? NAN : amax > 0.0f ? amax / 127.0f : 0.0f;
-        const __m512 vinv = _mm512_set1_ps(inv);
-        const __m512i off = _mm512_set1_epi32(128);
-        for (int c = 0; c < C4; c += 16) {
-            const __mmask16 in = C - c >= 16 ? 0xffff : C - c > 0 ? (__mmask16)((1u << (C - c)) - 1) : 0;
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(in, r + (c < C ? c : 0)), vinv));
-            v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(127)), _mm512_set1_epi32(-127));
-            v = _mm512_add_epi32(v, off);
-            _mm_mask_storeu_epi8(q + c, C4 - c >= 16 ? 0xffff : (__mmask16)((1u << (C4 - c)) - 1),
-                                 _mm512_cvtepi32_epi8(v));
-        }
-    }
-}
-
-/* NR quantised rows (xq, ldx bytes apart; scales xs) against NG consecutive
- * panels: NR x NG x 2 int32 accumulators, one vpdpbusd per 16 columns x 4
- * inputs; then (sum - 128 * column sum) * row scale * column scale + bias. */
-#define DEFINE_ROWS_PANELS_DOT(NR, NG)                                                                                 \
-    static void rows_panels_dot_##NR##x##NG(float *restrict out, int ldo, const uint8_t *restrict xq, int ldx,        \
-                                            const float *restrict xs, const int8_t *restrict panels,                   \
-                                            const int32_t *restrict colsum, const float *restrict sc,                  \
-                                            const float *restrict b, int Q, int o0, int OC) {                          \
-        __m512i acc[NR][NG][2];                                                                                        \
-        for (int m = 0; m < NR; m++)                                                                                   \
-            for (int g = 0; g < NG; g++) acc[m][g][0] = acc[m][g][1] = _mm512_setzero_si512();                        \
-        for (int q = 0; q < Q; q++) {                                                                                  \
-            __m512i wv[NG][2];                                                                                         \
-            for (int g = 0; g < NG; g++) {                                                                             \
-                const int8_t *wq = panels + (((size_t)g * Q + q) * PANEL) * 4;                                         \
-                wv[g][0] = _mm512_loadu_si512((const void *)wq);                                                        \
-                wv[g][1] = _mm512_loadu_si512((const void *)(wq + 64));                                                 \
-            }                                                                                                          \
-            for (int m = 0; m < NR; m++) {                                                                             \
-                int32_t four;                                                                                          \
-                memcpy(&four, xq + (size_t)m * ldx + (size_t)q * 4, 4);                                                \
-                const __m512i xb = _mm512_set1_epi32(four);                                                            \
-                for (int g = 0; g < NG; g++) {                                                                         \
-                    acc[m][g][0] = _mm512_dpbusd_epi32(acc[m][g][0], xb, wv[g][0]);                                    \
-                    acc[m][g][1] = _mm512_dpbusd_epi32(acc[m][g][1], xb, wv[g][1]);                                    \
-                }                                                                                                      \
-            }                                                                                                          \
-        }                                                                                                              \
-        for (int m = 0; m < NR; m++)                                                                                   \
-            for (int g = 0; g < NG; g++)                                                                               \
-                for (int h = 0; h < 2; h++) {                                                                          \
-                    const int base = o0 + g * PANEL + h * 16, nc = OC - base < 16 ? OC - base : 16;                    \
-                    if (nc <= 0) continue;                                                                             \
-                    const __mmask16 k = nc == 16 ? 0xffff : (__mmask16)((1u << nc) - 1);                               \
-                    const __m512i s128 = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(colsum + base)), 7);     \
-                    __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[m][g][h], s128));                               \
-                    v = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(xs[m])), _mm512_maskz_loadu_ps(k, sc + base));   \
-                    if (b) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, b + base));                                   \
-                    _mm512_mask_storeu_ps(out + (size_t)m * ldo + base, k, v);                                         \
-                }                                                                                                      \
-    }
-DEFINE_ROWS_PANELS_DOT(8, 1)
-DEFINE_ROWS_PANELS_DOT(4, 2)
-DEFINE_ROWS_PANELS_DOT(4, 1)
-DEFINE_ROWS_PANELS_DOT(2, 4)
-DEFINE_ROWS_PANELS_DOT(2, 1)
-DEFINE_ROWS_PANELS_DOT(1, 4)
-DEFINE_ROWS_PANELS_DOT(1, 1)
-
-#define DOT_ROWS_OVER_GROUP(NR, WIDE)                                                                                  \
-    do {                                                                                                               \
-        int p = p0;                                                                                                    \
-        for (; p + (WIDE) <= p0 + ng; p += (WIDE))                                                                     \
-            rows_panels_dot_##NR##x##WIDE(out + (size_t)n0 * OC, OC, xq + (size_t)n0 * ldx, ldx, xs + n0,             \
-                                          panels + (size_t)p * Q * PANEL * 4, colsum, sc, b, Q, p * PANEL, OC);        \
-        for (; p < p0 + ng; p++)                                                                                       \
-            rows_panels_dot_##NR##x1(out + (size_t)n0 * OC, OC, xq + (size_t)n0 * ldx, ldx, xs + n0,                  \
-                                     panels + (size_t)p * Q * PANEL * 4, colsum, sc, b, Q, p * PANEL, OC);             \
-        n0 += (NR);                                                                                                    \
-    } while (0)
-
-/* The rows of one group of panels: tiles of 8, 4, 2 and 1 rows, as the float
- * kernels go. */
-static void group_rows_dot(float *out, const unsigned char *scratch, const int8_t *panels, const int32_t *colsum,
-                           const float *sc, const float *b, int N, int C, int OC, int p0, int ng) {
-    const float *xs = (const float *)scratch;
-    const uint8_t *xq = scratch + ((size_t)N * sizeof(float) + 63) / 64 * 64;
-    const int Q = quads_of(C), ldx = Q * 4;
-    int n0 = 0;
-    while (N - n0 >= 8) DOT_ROWS_OVER_GROUP(8, 1);
-    if (N - n0 >= 4) DOT_ROWS_OVER_GROUP(4, 2);
-    if (N - n0 >= 2) DOT_ROWS_OVER_GROUP(2, 4);
-    if (N - n0 >= 1) DOT_ROWS_OVER_GROUP(1, 4);
-}
 #endif
 
 void fli_linear_packed_forward(float *out, const float *x, const float *packed, const float *b, int N, int C, int OC) {
@@ -402,19 +284,7 @@ void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *
 void fli_linear_packed_i8_forward(float *out, const float *x, const int8_t *packed, const float *scale, const float *b,
                                   int N, int C, int OC, unsigned char *scratch) {
 #if FLI_I8_DOT
-    quantise_rows(scratch, x, N, C);
-    const int np = panels_of(OC), ngroups = (np + GROUP - 1) / GROUP;
-    const int32_t *colsum = (const int32_t *)(packed + (size_t)np * PANEL * quads_of(C) * 4);
-    if ((size_t)N * C * OC < 262144) { /* a quarter of the float kernels' work an instruction: a later team */
-        for (int gi = 0; gi < ngroups; gi++)
-            group_rows_dot(out, scratch, packed, colsum, scale, b, N, C, OC, gi * GROUP,
-                           np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
-        return;
-    }
-#pragma omp parallel for schedule(static)
-    for (int gi = 0; gi < ngroups; gi++)
-        group_rows_dot(out, scratch, packed, colsum, scale, b, N, C, OC, gi * GROUP,
-                       np - gi * GROUP < GROUP ? np - gi * GROUP : GROUP);
+    fli_linear_dot_forward(out, x, packed, scale, b, N, C, OC, scratch);
 #else
     (void)scratch;
     forward_i8(out, x, packed, scale, b, N, C, OC);
