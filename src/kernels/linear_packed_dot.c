@@ -27,35 +27,29 @@
 #include "kernels/linear_packed.h"
 
 #if FLI_I8_DOT == 1
-static void quantise_rows(unsigned char *scratch, const float *x, int N, int C) {
-    float *xs = (float *)scratch;
-    uint8_t *xq = scratch + fli_dot_rows_offset(N);
-    const int C4 = quads_of(C) * 4;
-    for (int n = 0; n < N; n++) {
-        const float *r = x + (size_t)n * C;
-        uint8_t *q = xq + (size_t)n * C4;
-        __m512 mx = _mm512_setzero_ps();
-        __mmask16 bad = 0; /* lanes that saw a NaN or an infinity: max_ps alone would drop a NaN */
-        for (int c = 0; c < C; c += 16) {
-            const __mmask16 in = C - c >= 16 ? 0xffff : (__mmask16)((1u << (C - c)) - 1);
-            const __m512 a = _mm512_abs_ps(_mm512_maskz_loadu_ps(in, r + c));
-            bad |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_NLT_UQ);
-            mx = _mm512_max_ps(mx, a);
-        }
-        const float amax = _mm512_reduce_max_ps(mx);
-        const int finite = bad == 0;
-        const float inv = amax > 0.0f && finite ? (float)FLI_I8_QMAX / amax : 0.0f;
-        xs[n] = !finite ? NAN : amax > 0.0f ? amax / (float)FLI_I8_QMAX : 0.0f;
-        const __m512 vinv = _mm512_set1_ps(inv);
-        const __m512i off = _mm512_set1_epi32(128);
-        for (int c = 0; c < C4; c += 16) {
-            const __mmask16 in = C - c >= 16 ? 0xffff : C - c > 0 ? (__mmask16)((1u << (C - c)) - 1) : 0;
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(in, r + (c < C ? c : 0)), vinv));
-            v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(127)), _mm512_set1_epi32(-127));
-            v = _mm512_add_epi32(v, off);
-            _mm_mask_storeu_epi8(q + c, C4 - c >= 16 ? 0xffff : (__mmask16)((1u << (C4 - c)) - 1),
-                                 _mm512_cvtepi32_epi8(v));
-        }
+/* max |x| of a row; *bad: it holds a NaN or an infinity (max_ps alone would drop a NaN) */
+static float row_amax(const float *r, int C, int *bad) {
+    __m512 mx = _mm512_setzero_ps();
+    __mmask16 nonfinite = 0;
+    for (int c = 0; c < C; c += 16) {
+        const __mmask16 in = C - c >= 16 ? 0xffff : (__mmask16)((1u << (C - c)) - 1);
+        const __m512 a = _mm512_abs_ps(_mm512_maskz_loadu_ps(in, r + c));
+        nonfinite |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_NLT_UQ);
+        mx = _mm512_max_ps(mx, a);
+    }
+    *bad = nonfinite != 0;
+    return _mm512_reduce_max_ps(mx);
+}
+
+/* q[0..C4) = clamp(round(x * inv)) + QMAX + 1, zeros past C */
+static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
+    const __m512 vinv = _mm512_set1_ps(inv);
+    for (int c = 0; c < C4; c += 16) {
+        const __mmask16 in = C - c >= 16 ? 0xffff : C - c > 0 ? (__mmask16)((1u << (C - c)) - 1) : 0;
+        __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(in, r + (c < C ? c : 0)), vinv));
+        v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(FLI_I8_QMAX)), _mm512_set1_epi32(-FLI_I8_QMAX));
+        v = _mm512_add_epi32(v, _mm512_set1_epi32(FLI_I8_QMAX + 1));
+        _mm_mask_storeu_epi8(q + c, C4 - c >= 16 ? 0xffff : (__mmask16)((1u << (C4 - c)) - 1), _mm512_cvtepi32_epi8(v));
     }
 }
 
@@ -134,27 +128,22 @@ static void group_rows_dot(float *out, const unsigned char *scratch, const int8_
     if (N - n0 >= 1) DOT_ROWS_OVER_GROUP(1, 4);
 }
 #elif FLI_I8_DOT == 2
-static void quantise_rows(unsigned char *scratch, const float *x, int N, int C) {
-    float *xs = (float *)scratch;
-    uint8_t *xq = scratch + fli_dot_rows_offset(N);
-    const int C4 = quads_of(C) * 4;
-    for (int n = 0; n < N; n++) {
-        const float *r = x + (size_t)n * C;
-        uint8_t *q = xq + (size_t)n * C4;
-        float amax = 0.0f;
-        int bad = 0;
-        for (int c = 0; c < C; c++) {
-            const float a = fabsf(r[c]);
-            bad |= !(a <= 3.4028235e38f); /* NaN or infinity */
-            amax = a > amax ? a : amax;
-        }
-        const float inv = amax > 0.0f && !bad ? (float)FLI_I8_QMAX / amax : 0.0f;
-        xs[n] = bad ? NAN : amax > 0.0f ? amax / (float)FLI_I8_QMAX : 0.0f;
-        for (int c = 0; c < C4; c++) {
-            float v = c < C ? rintf(r[c] * inv) : 0.0f;
-            v = v > FLI_I8_QMAX ? FLI_I8_QMAX : v < -FLI_I8_QMAX ? -FLI_I8_QMAX : v;
-            q[c] = (uint8_t)((int)v + FLI_I8_QMAX + 1);
-        }
+static float row_amax(const float *r, int C, int *bad) {
+    float amax = 0.0f;
+    *bad = 0;
+    for (int c = 0; c < C; c++) {
+        const float a = fabsf(r[c]);
+        *bad |= !(a <= 3.4028235e38f); /* NaN or infinity */
+        amax = a > amax ? a : amax;
+    }
+    return amax;
+}
+
+static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
+    for (int c = 0; c < C4; c++) {
+        float v = c < C ? rintf(r[c] * inv) : 0.0f;
+        v = v > FLI_I8_QMAX ? FLI_I8_QMAX : v < -FLI_I8_QMAX ? -FLI_I8_QMAX : v;
+        q[c] = (uint8_t)((int)v + FLI_I8_QMAX + 1);
     }
 }
 
@@ -248,6 +237,20 @@ static void group_rows_dot(float *out, const unsigned char *scratch, const int8_
 #endif
 
 #if FLI_I8_DOT
+/* Each row's scale into the scratch's first N floats, its bytes after them. */
+static void quantise_rows(unsigned char *scratch, const float *x, int N, int C) {
+    float *xs = (float *)scratch;
+    uint8_t *xq = scratch + fli_dot_rows_offset(N);
+    const int C4 = quads_of(C) * 4;
+    for (int n = 0; n < N; n++) {
+        const float *r = x + (size_t)n * C;
+        int bad;
+        const float amax = row_amax(r, C, &bad);
+        xs[n] = bad ? NAN : amax > 0.0f ? amax / (float)FLI_I8_QMAX : 0.0f;
+        store_row(r, C, C4, amax > 0.0f && !bad ? (float)FLI_I8_QMAX / amax : 0.0f, xq + (size_t)n * C4);
+    }
+}
+
 void fli_linear_dot_forward(float *out, const float *x, const int8_t *packed, const float *scale, const float *b, int N,
                             int C, int OC, unsigned char *scratch) {
     quantise_rows(scratch, x, N, C);
