@@ -313,8 +313,10 @@ typedef struct {
      * zero: a chain of `draft` tokens. At most 64 nodes. */
     int draft_tree[FL_MAX_FUTURE];
     /* stop = 1: the text ends at stop_token (generate's <|endoftext|>). A round
-     * then delivers it as its last token and computes nothing for after it: no
-     * drafts past a drafted stop token, no encoder pass to cache it; after it
+     * then delivers it as its last token and computes little for after it: a
+     * chain drafts nothing past a drafted stop token (a tree nothing below a
+     * level of stop tokens only), no pass gives that level rows of its own, and
+     * none caches a delivered stop token; after it
      * fl_generator_next delivers no tokens (n_out 0) until the next
      * fl_generator_start. stop = 0: rounds run on through it (the caller drops
      * what follows), as a benchmark of a fixed length wants. */

@@ -43,6 +43,19 @@ static void policy_choices(void) {
      * 1.7 in 1.3 (1.31), depth 4 2.53 in 1.9 (1.33), ar steps 1 */
     measured(&d, 1.0, 0.2, 0.1, 0.7);
     int k_mid = fli_depth_choose(&d);
+    /* a round's first draft step costs 0.5 (cold weights), later ones 0.05; acceptance 0.9,
+     * 0.5, 0.9 at positions 1-3: depth 4 gives 2.755 tokens in 1.9 (1.45 a second), depth 2 1.9
+     * in 1.6 (1.19); priced at the 0.2 per step of depth 4's rounds, depth 2 would have read
+     * 1.46 and won. With depth 2's drafts not measured, interpolated: the same choice. */
+    measured(&d, 1.0, 0.1, 0.05, 0.9);
+    d.drf[1] = 0.5, d.drf[2] = 0.55, d.drf[3] = 0.6, d.acc[2] = 0.5;
+    int k_cold = fli_depth_choose(&d);
+    d.drf_n[2] = 0;
+    int k_cold_interp = fli_depth_choose(&d);
+    check(k_cold == 4 && k_cold_interp == 4,
+          "depth policy: prices each depth's drafts as measured (a cold first draft step does not make shallow "
+          "rounds look cheap), also interpolated",
+          "chose %d and %d (want 4, 4)", k_cold, k_cold_interp);
     check(k_good == 4 && k_slow == 1 && k_bad == 1 && k_mid == 3,
           "depth policy: the full depth where drafts pay, ar steps where the pass or the acceptance does not, "
           "the best depth in between",

@@ -257,8 +257,12 @@ static void threads(void) {
     uint32_t *p16 = malloc(sizeof(uint32_t) * fli_linear_pack_bf16_words(C, OC));
     for (int i = 0; i < N * C; i++) x[i] = uniform();
     for (int i = 0; i < OC * C; i++) w[i] = uniform();
+    int8_t *p8 = malloc(fli_linear_pack_i8_bytes(C, OC));
+    float *s8 = malloc(sizeof(float) * fli_linear_pack_i8_scales(OC));
+    unsigned char *scratch = aligned_alloc(64, (fli_linear_i8_scratch_bytes(N, C) / 64 + 1) * 64);
     fli_linear_pack(p32, w, C, OC);
     fli_linear_pack_bf16(p16, w, C, OC);
+    fli_linear_pack_i8(p8, s8, w, C, OC);
     int before = omp_get_max_threads(), same = 1;
     omp_set_num_threads(1);
     fli_linear_packed_forward(a, x, p32, NULL, N, C, OC);
@@ -270,9 +274,14 @@ static void threads(void) {
     omp_set_num_threads(2);
     fli_linear_packed_bf16_forward(b, x, p16, NULL, N, C, OC);
     same &= !memcmp(a, b, sizeof(float) * N * OC);
+    omp_set_num_threads(1);
+    fli_linear_packed_i8_forward(a, x, p8, s8, NULL, N, C, OC, scratch);
+    omp_set_num_threads(2);
+    fli_linear_packed_i8_forward(b, x, p8, s8, NULL, N, C, OC, scratch);
+    same &= !memcmp(a, b, sizeof(float) * N * OC);
     omp_set_num_threads(before);
-    check(same, "1 and 2 threads give the same bits (float32 and bfloat16)", "outputs differ");
-    free(x), free(w), free(a), free(b), free(p32), free(p16);
+    check(same, "1 and 2 threads give the same bits (float32, bfloat16 and int8)", "outputs differ");
+    free(x), free(w), free(a), free(b), free(p32), free(p16), free(p8), free(s8), free(scratch);
 #endif
 }
 

@@ -144,9 +144,9 @@ fl_status fl_generate_text(fl_generator *g, const fl_model_config *c, const fl_g
 
     fl_gen_stats gs;
     fl_generator_stats(g, &gs);
-    /* A spec or block round can run past <|endoftext|>; what came after it was
-     * never output, so the speed counts the tokens delivered and the stop
-     * token, over all the time spent. */
+    /* The speed counts the tokens delivered and the stop token over all the
+     * time spent (with --ignore-eot a round can run past <|endoftext|>; what
+     * follows it is not output and not counted). */
     gs.generated_tokens = (long)outv.len + (!strcmp(stop, "eot") ? 1 : 0);
     if (o->json) {
         if (outv.len && (st = codec->decode(codec->user, outv.data, outv.len, 0, &text, err))) goto out;

@@ -72,7 +72,7 @@ void fli_linear_packed_bf16_forward(float *out, const float *x, const uint32_t *
  * scale + b; scratch holds the quantised rows (fli_linear_i8_scratch_bytes(N, C)
  * bytes, 64-aligned; 0 and unused without a SIMD path, where the weights are
  * widened to float and x stays float). */
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define FLI_I8_DOT 1
 #define FLI_I8_QMAX 127
 #elif defined(__AVX2__)

@@ -94,15 +94,14 @@ void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
  * output.
  *
  * Two layouts, fixed by the instruction set (FLI_I8_DOT, kernels.h):
- *  - with an int8 dot product (AVX512-VNNI), each input row is quantised too and
- *    the sums are exact int32 dot products, four inputs a lane: a panel is C/4
- *    (rounded up) quads of 32 columns x 4 consecutive inputs (128 bytes, the two
- *    vectors of one vpdpbusd pair), and each column's sum of weights follows the
- *    panels (the input is stored as x + 128 in a byte, so 128 * that sum comes
- *    off). A warm draft step spent ~75% of its time widening int8 to float
- *    (vpmovsxbd, one port, 8 per 128 weights); this does 64 multiply-adds an
- *    instruction instead of 16;
- *  - without it, a panel row is 32 bytes, columns in order; the product sums
+ *  - with integer dot products (AVX512-VNNI or AVX2: linear_packed_dot.c), each
+ *    input row is quantised too and the sums are exact int32 dot products, four
+ *    inputs a lane: a panel is C/4 (rounded up) quads of 32 columns x 4
+ *    consecutive inputs (128 bytes), and each column's sum of weights follows
+ *    the panels (the input is stored as x + QMAX + 1 in a byte, so that many
+ *    times the sum comes off). A warm draft step spent ~75% of its time widening
+ *    int8 to float (vpmovsxbd, one port, 8 per 128 weights);
+ *  - without SIMD, a panel row is 32 bytes, columns in order; the product sums
  *    x * q in float over c as the other types do and multiplies by the column's
  *    scale once. */
 size_t fli_linear_pack_i8_bytes(int C, int OC) {

@@ -142,6 +142,7 @@ static float row_amax(const float *r, int C, int *bad) {
 static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
     for (int c = 0; c < C4; c++) {
         float v = c < C ? rintf(r[c] * inv) : 0.0f;
+        v = v == v ? v : 0.0f; /* a NaN (its row's scale is NaN): converting it to int is undefined */
         v = v > FLI_I8_QMAX ? FLI_I8_QMAX : v < -FLI_I8_QMAX ? -FLI_I8_QMAX : v;
         q[c] = (uint8_t)((int)v + FLI_I8_QMAX + 1);
     }
@@ -245,9 +246,11 @@ static void quantise_rows(unsigned char *scratch, const float *x, int N, int C) 
     for (int n = 0; n < N; n++) {
         const float *r = x + (size_t)n * C;
         int bad;
-        const float amax = row_amax(r, C, &bad);
-        xs[n] = bad ? NAN : amax > 0.0f ? amax / (float)FLI_I8_QMAX : 0.0f;
-        store_row(r, C, C4, amax > 0.0f && !bad ? (float)FLI_I8_QMAX / amax : 0.0f, xq + (size_t)n * C4);
+        const float amax = row_amax(r, C, &bad), inv = (float)FLI_I8_QMAX / amax;
+        /* a row below ~1e-37 (inv not finite) quantises as zeros, its outputs the bias */
+        const int usable = amax > 0.0f && !bad && inv <= 3.4028235e38f;
+        xs[n] = bad ? NAN : usable ? amax / (float)FLI_I8_QMAX : 0.0f;
+        store_row(r, C, C4, usable ? inv : 0.0f, xq + (size_t)n * C4);
     }
 }
 
