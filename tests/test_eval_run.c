@@ -217,7 +217,7 @@ static void test_prompts(void) {
     /* T = 4, N = 2: window 0 starts with eot (a document start: kept), window 2 has eot at
      * position 1 (dropped), window 3's eot is in its future part, past the prompt and continuation (kept) */
     int32_t tok[4 * 6] = {9, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 1, 9, 2, 3, 4, 5, 1, 2, 3, 4, 5, 9};
-    fl_windows w = {tok, 4, 4, 2, 6, 24};
+    fl_windows w = {tok, 4, 4, 2, 6, 24, 4};
     check(fl_coherence_count_prompts(&w, 9) == 3 && fl_coherence_count_prompts(&w, -1) == 4,
           "coherence: windows with <|endoftext|> after their first token are dropped", "%d",
           fl_coherence_count_prompts(&w, 9));
