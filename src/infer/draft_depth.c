@@ -58,30 +58,27 @@ static double avg(double old, double x, long seen) {
     return old + RATE * (x - old);
 }
 
-/* The verify time at depth K: measured, or interpolated linearly between the
- * nearest measured depths (extrapolated flat past the last one). */
-static double verify_cost(const fli_depth *d, int K) {
-    if (d->ver_n[K]) return d->ver[K];
-    int lo = K - 1, hi = K + 1;
-    while (lo >= 1 && !d->ver_n[lo]) lo--;
-    while (hi <= d->max && !d->ver_n[hi]) hi++;
-    if (lo >= 1 && hi <= d->max) return d->ver[lo] + (d->ver[hi] - d->ver[lo]) * (K - lo) / (hi - lo);
-    if (lo >= 1) return d->ver[lo];
-    return hi <= d->max ? d->ver[hi] : 0.0;
+/* A moving average at index k of v[first..last] (seen[k] observations each):
+ * measured, or interpolated linearly between the nearest measured indices. Past
+ * them, through_zero extends the line through (0, 0) (a time proportional to k:
+ * draft steps), otherwise the nearest measured value stands (verify passes). */
+static double cost_at(const double *v, const long *seen, int first, int last, int k, int through_zero) {
+    if (seen[k]) return v[k];
+    int lo = k - 1, hi = k + 1;
+    while (lo >= first && !seen[lo]) lo--;
+    while (hi <= last && !seen[hi]) hi++;
+    const int has_lo = lo >= first, has_hi = hi <= last;
+    if (through_zero && !has_lo) return has_hi ? v[hi] * k / hi : 0.0; /* the origin is the point below */
+    if (has_lo && has_hi) return v[lo] + (v[hi] - v[lo]) * (k - lo) / (hi - lo);
+    if (has_lo) return through_zero ? v[lo] * k / lo : v[lo];
+    return has_hi ? v[hi] : 0.0;
 }
 
-/* The draft time of a round of `steps` steps: measured, or interpolated between
- * the nearest measured step counts (0 steps cost 0; past the last measured one,
- * its time per step). */
+/* The verify time at depth K (rows 1..max) and the draft time of a round of
+ * `steps` steps (1..max-1, none for an ar step). */
+static double verify_cost(const fli_depth *d, int K) { return cost_at(d->ver, d->ver_n, 1, d->max, K, 0); }
 static double draft_cost(const fli_depth *d, int steps) {
-    if (steps <= 0) return 0.0;
-    if (d->drf_n[steps]) return d->drf[steps];
-    int lo = steps - 1, hi = steps + 1;
-    while (lo >= 1 && !d->drf_n[lo]) lo--;
-    while (hi < d->max && !d->drf_n[hi]) hi++;
-    const double tlo = lo >= 1 ? d->drf[lo] : 0.0;
-    if (hi < d->max) return tlo + (d->drf[hi] - tlo) * (steps - lo) / (hi - lo);
-    return lo >= 1 ? tlo * steps / lo : 0.0;
+    return steps <= 0 ? 0.0 : cost_at(d->drf, d->drf_n, 1, d->max - 1, steps, 1);
 }
 
 int fli_depth_choose(fli_depth *d) {

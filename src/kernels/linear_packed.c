@@ -97,9 +97,9 @@ void fli_linear_pack_bf16(uint32_t *packed, const float *w, int C, int OC) {
  *  - with integer dot products (AVX512-VNNI or AVX2: linear_packed_dot.c), each
  *    input row is quantised too and the sums are exact int32 dot products, four
  *    inputs a lane: a panel is C/4 (rounded up) quads of 32 columns x 4
- *    consecutive inputs (128 bytes), and each column's sum of weights follows
- *    the panels (the input is stored as x + QMAX + 1 in a byte, so that many
- *    times the sum comes off). A warm draft step spent ~75% of its time widening
+ *    consecutive inputs (128 bytes), and then per column QMAX + 1 times its sum
+ *    of weights (the input is stored as x + QMAX + 1 in a byte, so that much
+ *    comes off each sum). A warm draft step spent ~75% of its time widening
  *    int8 to float (vpmovsxbd, one port, 8 per 128 weights);
  *  - without SIMD, a panel row is 32 bytes, columns in order; the product sums
  *    x * q in float over c as the other types do and multiplies by the column's
@@ -138,7 +138,7 @@ void fli_linear_pack_i8(int8_t *packed, float *scale, const float *w, int C, int
                 packed[i8_index(p, c, l, C)] = v;
                 sum += v;
             }
-            if (FLI_I8_DOT) colsum[o] = sum;
+            if (FLI_I8_DOT) colsum[o] = (FLI_I8_QMAX + 1) * sum; /* the input offset's share of the column's sums */
         }
     }
 }

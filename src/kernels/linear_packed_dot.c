@@ -1,13 +1,13 @@
 /* int8 x int8 draft products (fli_linear_packed_i8_forward where FLI_I8_DOT,
  * kernels.h, is not 0), on the quad layout of linear_packed.c: a panel is C/4
- * (rounded up) quads of 32 columns x 4 consecutive inputs, then each column's
- * sum of weights.
+ * (rounded up) quads of 32 columns x 4 consecutive inputs, then per column
+ * QMAX + 1 times its sum of weights (the offset below).
  *
  * Each input row is quantised once per call with its own scale, max |x| / QMAX
  * (FLI_I8_QMAX; a row of zeros: scale 0; a NaN or infinity anywhere: NaN, so the
  * row's outputs are NaN as a float product's would be), and stored as
- * x / scale rounded to nearest, plus QMAX + 1, in a byte; QMAX + 1 times the
- * column sums comes off the integer sums. Integer sums are exact, so a row's
+ * x / scale rounded to nearest, plus QMAX + 1, in a byte; the offset's share,
+ * stored with the panels, comes off the integer sums. Integer sums are exact, so a row's
  * output does not depend on the rows or threads it is computed with.
  *  - AVX512-VNNI (FLI_I8_DOT 1): QMAX 127; vpdpbusd, 64 multiply-adds an
  *    instruction, into 16 int32 sums.
@@ -55,7 +55,7 @@ static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
 
 /* NR quantised rows (xq, ldx bytes apart; scales xs) against NG consecutive
  * panels: NR x NG x 2 int32 accumulators, one vpdpbusd per 16 columns x 4
- * inputs; then (sum - (QMAX + 1) * column sum) * row scale * column scale + bias. */
+ * inputs; then (sum - offset's share) * row scale * column scale + bias. */
 #define DEFINE_ROWS_PANELS_DOT(NR, NG)                                                                                 \
     static void rows_panels_dot_##NR##x##NG(float *restrict out, int ldo, const uint8_t *restrict xq, int ldx,        \
                                             const float *restrict xs, const int8_t *restrict panels,                   \
@@ -87,8 +87,8 @@ static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
                     const int base = o0 + g * PANEL + h * 16, nc = OC - base < 16 ? OC - base : 16;                    \
                     if (nc <= 0) continue;                                                                             \
                     const __mmask16 k = nc == 16 ? 0xffff : (__mmask16)((1u << nc) - 1);                               \
-                    const __m512i s128 = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(colsum + base)), 7);     \
-                    __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[m][g][h], s128));                               \
+                    const __m512i off = _mm512_loadu_si512((const void *)(colsum + base));                             \
+                    __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[m][g][h], off));                                \
                     v = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(xs[m])), _mm512_maskz_loadu_ps(k, sc + base));   \
                     if (b) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, b + base));                                   \
                     _mm512_mask_storeu_ps(out + (size_t)m * ldo + base, k, v);                                         \
@@ -149,7 +149,7 @@ static void store_row(const float *r, int C, int C4, float inv, uint8_t *q) {
 }
 
 /* One row's 32 columns of panel p, 4 vectors of 8 int32 sums: out =
- * (sum - 64 * column sum) * row scale * column scale + bias, nc columns. */
+ * (sum - offset's share) * row scale * column scale + bias, nc columns. */
 static void store_panel(float *o, const __m256i acc[4], const int32_t *colsum, const float *sc, const float *b,
                         float xs, int base, int OC) {
     for (int h = 0; h < 4; h++) {
@@ -168,7 +168,7 @@ static void store_panel(float *o, const __m256i acc[4], const int32_t *colsum, c
             if (b) memcpy(b8, b + c0, sizeof(float) * nc);
             cs = _mm256_loadu_si256((const __m256i *)c8);
         }
-        __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[h], _mm256_slli_epi32(cs, 6)));
+        __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[h], cs));
         v = _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(xs)), _mm256_loadu_ps(s8));
         if (b) v = _mm256_add_ps(v, _mm256_loadu_ps(b8));
         float r[8];
@@ -191,8 +191,8 @@ static inline __attribute__((always_inline)) void rows_panels_avx2(float *out, i
                                                                    const float *b, int Q, int o0, int OC, const int R,
                                                                    const int G) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i a[2][4], c[2][4]; /* a: row 0 (panels 0, 1); c: row 1, panel 0 */
-    for (int h = 0; h < 4; h++) a[0][h] = a[1][h] = c[0][h] = _mm256_setzero_si256();
+    __m256i a[2][4], c[4]; /* a: row 0 (panels 0, 1); c: row 1, panel 0 */
+    for (int h = 0; h < 4; h++) a[0][h] = a[1][h] = c[h] = _mm256_setzero_si256();
     const size_t pstride = (size_t)Q * PANEL * 4;
     for (int q = 0; q < Q; q++) {
         const int8_t *w0 = panels + (size_t)q * PANEL * 4, *w1 = w0 + pstride;
@@ -204,11 +204,11 @@ static inline __attribute__((always_inline)) void rows_panels_avx2(float *out, i
         if (G > 1)
             DOT8(a[1][0], x0, w1), DOT8(a[1][1], x0, w1 + 32), DOT8(a[1][2], x0, w1 + 64), DOT8(a[1][3], x0, w1 + 96);
         if (R > 1)
-            DOT8(c[0][0], x1, w0), DOT8(c[0][1], x1, w0 + 32), DOT8(c[0][2], x1, w0 + 64), DOT8(c[0][3], x1, w0 + 96);
+            DOT8(c[0], x1, w0), DOT8(c[1], x1, w0 + 32), DOT8(c[2], x1, w0 + 64), DOT8(c[3], x1, w0 + 96);
     }
     store_panel(out, a[0], colsum, sc, b, xs[0], o0, OC);
     if (G > 1) store_panel(out, a[1], colsum, sc, b, xs[0], o0 + PANEL, OC);
-    if (R > 1) store_panel(out + ldo, c[0], colsum, sc, b, xs[1], o0, OC);
+    if (R > 1) store_panel(out + ldo, c, colsum, sc, b, xs[1], o0, OC);
 }
 #undef DOT8
 
